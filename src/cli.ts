@@ -1,0 +1,73 @@
+/**
+ * The `vpcsim` command.
+ */
+import { parseArgs } from 'node:util';
+import { applyEnv, applyQuota, defaultConfig, parseAccount, parsePort } from './config.js';
+import { startServer } from './index.js';
+import { VERSION } from './version.js';
+
+const USAGE = `vpcsim ${VERSION} — Amazon VPC on your own machine
+
+Usage:
+  vpcsim serve [options]     start the AWS-compatible endpoint (default http://127.0.0.1:4566)
+  vpcsim --version           print the version
+  vpcsim help                print this help
+
+Options for serve (environment variable in brackets):
+  --host HOST            address to listen on [VPCSIM_HOST] (default 127.0.0.1)
+  --port PORT            port to listen on [VPCSIM_PORT] (default 4566)
+  --data-dir DIR         where state is kept (SQLite) [VPCSIM_DATA_DIR] (default ~/.vpcsim)
+  --in-memory            keep state in memory only; nothing is written [VPCSIM_IN_MEMORY=1]
+  --account-id ID        account for access keys that are not 12 digits [VPCSIM_ACCOUNT_ID] (default 000000000000)
+  --region REGION        region for unsigned requests [VPCSIM_REGION] (default us-east-1)
+  --quota NAME=N         override a quota, e.g. --quota vpcsPerRegion=10 [VPCSIM_QUOTA_VPCS_PER_REGION=10]
+  --log-requests         print one line per request [VPCSIM_LOG_REQUESTS=1]
+`;
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === '--version' || command === '-v' || command === 'version') {
+    console.log(VERSION);
+    return;
+  }
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return;
+  }
+  if (command !== 'serve') throw new Error(`unknown command '${command}'\n\n${USAGE}`);
+
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'in-memory': { type: 'boolean' },
+      'account-id': { type: 'string' },
+      region: { type: 'string' },
+      quota: { type: 'string', multiple: true },
+      'log-requests': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const config = applyEnv(defaultConfig(), process.env);
+  if (values.host) config.host = values.host;
+  if (values.port) config.port = parsePort(values.port);
+  if (values['data-dir']) config.dataDir = values['data-dir'];
+  if (values['in-memory']) config.inMemory = true;
+  if (values['account-id']) config.accountId = parseAccount(values['account-id']);
+  if (values.region) config.defaultRegion = values.region;
+  for (const q of values.quota ?? []) applyQuota(config, q);
+  if (values['log-requests']) config.logRequests = true;
+
+  const running = await startServer(config);
+  console.log(
+    `vpcsim ${VERSION} listening on ${running.endpoint} ` +
+      `(${config.inMemory ? 'in-memory state' : `state in ${config.dataDir}`}, account ${config.accountId})`,
+  );
+  const stop = () => {
+    running.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

@@ -1,0 +1,116 @@
+/**
+ * Server configuration: defaults, then environment variables, then command-line flags.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Quotas {
+  vpcsPerRegion: number;
+  subnetsPerVpc: number;
+  cidrBlocksPerVpc: number;
+  ipv6CidrBlocksPerVpc: number;
+  internetGatewaysPerRegion: number;
+  egressOnlyInternetGatewaysPerRegion: number;
+  elasticIpsPerRegion: number;
+  routeTablesPerVpc: number;
+  routesPerRouteTable: number;
+  dhcpOptionsSetsPerRegion: number;
+  tagsPerResource: number;
+}
+
+export const DEFAULT_QUOTAS: Quotas = {
+  vpcsPerRegion: 5,
+  subnetsPerVpc: 200,
+  cidrBlocksPerVpc: 5,
+  ipv6CidrBlocksPerVpc: 5,
+  internetGatewaysPerRegion: 5,
+  egressOnlyInternetGatewaysPerRegion: 5,
+  elasticIpsPerRegion: 5,
+  routeTablesPerVpc: 200,
+  routesPerRouteTable: 50,
+  dhcpOptionsSetsPerRegion: 1000,
+  tagsPerResource: 50,
+};
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  inMemory: boolean;
+  accountId: string;
+  defaultRegion: string;
+  quotas: Quotas;
+  /** Public IPv4 ranges Elastic and auto-assigned public addresses come from. */
+  publicIpPool: string[];
+  /** Largest accepted request body, bytes. */
+  maxBodyBytes: number;
+  /** Print one line per request. */
+  logRequests: boolean;
+}
+
+export function defaultConfig(): Config {
+  return {
+    host: '127.0.0.1',
+    port: 4566,
+    dataDir: join(homedir(), '.vpcsim'),
+    inMemory: false,
+    accountId: '000000000000',
+    defaultRegion: 'us-east-1',
+    quotas: { ...DEFAULT_QUOTAS },
+    // RFC 5737 documentation ranges: never real hosts.
+    publicIpPool: ['198.51.100.0/24', '203.0.113.0/24', '192.0.2.0/24'],
+    maxBodyBytes: 10 * 1024 * 1024,
+    logRequests: false,
+  };
+}
+
+const QUOTA_ENV_PREFIX = 'VPCSIM_QUOTA_';
+
+function quotaEnvName(key: string): string {
+  return QUOTA_ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
+
+/** Applies VPCSIM_* environment variables to a config. */
+export function applyEnv(config: Config, env: NodeJS.ProcessEnv): Config {
+  if (env.VPCSIM_HOST) config.host = env.VPCSIM_HOST;
+  if (env.VPCSIM_PORT) config.port = parsePort(env.VPCSIM_PORT);
+  if (env.VPCSIM_DATA_DIR) config.dataDir = env.VPCSIM_DATA_DIR;
+  if (env.VPCSIM_IN_MEMORY) config.inMemory = /^(1|true|yes)$/i.test(env.VPCSIM_IN_MEMORY);
+  if (env.VPCSIM_ACCOUNT_ID) config.accountId = parseAccount(env.VPCSIM_ACCOUNT_ID);
+  if (env.VPCSIM_REGION) config.defaultRegion = env.VPCSIM_REGION;
+  if (env.VPCSIM_PUBLIC_IP_POOL) config.publicIpPool = env.VPCSIM_PUBLIC_IP_POOL.split(',').map((s) => s.trim());
+  if (env.VPCSIM_LOG_REQUESTS) config.logRequests = /^(1|true|yes)$/i.test(env.VPCSIM_LOG_REQUESTS);
+  for (const key of Object.keys(config.quotas) as Array<keyof Quotas>) {
+    const v = env[quotaEnvName(key)];
+    if (v !== undefined) config.quotas[key] = parsePositive(v, quotaEnvName(key));
+  }
+  return config;
+}
+
+/** `--quota vpcsPerRegion=10` style overrides. */
+export function applyQuota(config: Config, spec: string): void {
+  const [key, value] = spec.split('=');
+  if (!key || value === undefined || !(key in config.quotas)) {
+    throw new Error(`unknown quota '${spec}'; known: ${Object.keys(config.quotas).join(', ')}`);
+  }
+  config.quotas[key as keyof Quotas] = parsePositive(value, key);
+}
+
+export function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port '${v}'`);
+  return n;
+}
+
+export function parseAccount(v: string): string {
+  if (!/^\d{12}$/.test(v)) throw new Error(`invalid account id '${v}': 12 digits expected`);
+  return v;
+}
+
+function parsePositive(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`invalid value '${v}' for ${name}`);
+  return n;
+}
+
+export { quotaEnvName };

@@ -1,0 +1,181 @@
+/**
+ * IPv4 and IPv6 addresses and CIDR blocks. Pure functions; IPv4 as unsigned 32-bit numbers,
+ * IPv6 as bigints.
+ */
+
+export interface Cidr4 {
+  version: 4;
+  /** Network address (host bits cleared). */
+  base: number;
+  prefix: number;
+}
+
+export interface Cidr6 {
+  version: 6;
+  base: bigint;
+  prefix: number;
+}
+
+export type Cidr = Cidr4 | Cidr6;
+
+const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+export function parseIpv4(s: string): number | undefined {
+  const m = V4.exec(s);
+  if (!m) return undefined;
+  let n = 0;
+  for (let i = 1; i <= 4; i++) {
+    const part = m[i]!;
+    if (part.length > 1 && part.startsWith('0')) return undefined;
+    const octet = Number(part);
+    if (octet > 255) return undefined;
+    n = n * 256 + octet;
+  }
+  return n;
+}
+
+export function formatIpv4(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+export function parseIpv6(s: string): bigint | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(s) || s.length > 45) return undefined;
+  let text = s;
+  // Embedded IPv4 tail.
+  const lastColon = text.lastIndexOf(':');
+  const tail = text.slice(lastColon + 1);
+  if (tail.includes('.')) {
+    const v4 = parseIpv4(tail);
+    if (v4 === undefined) return undefined;
+    text = `${text.slice(0, lastColon + 1)}${((v4 >>> 16) & 0xffff).toString(16)}:${(v4 & 0xffff).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const rest = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  if (halves.length === 1 && head.length !== 8) return undefined;
+  if (halves.length === 2 && head.length + rest.length > 7) return undefined;
+  const groups = [...head, ...new Array<string>(8 - head.length - rest.length).fill('0'), ...rest];
+  let n = 0n;
+  for (const g of groups) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+    n = (n << 16n) | BigInt(parseInt(g, 16));
+  }
+  return n;
+}
+
+export function formatIpv6(n: bigint): string {
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((n >> BigInt(i * 16)) & 0xffffn));
+  // Longest run of zeros (length ≥ 2) becomes '::' (RFC 5952).
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+function mask4(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+function mask6(prefix: number): bigint {
+  return prefix === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - prefix)) - 1n);
+}
+
+/** Parses "a.b.c.d/n" or "x::/n"; host bits are cleared (AWS canonicalises). */
+export function parseCidr(s: string): Cidr | undefined {
+  const slash = s.indexOf('/');
+  if (slash < 0) return undefined;
+  const addr = s.slice(0, slash);
+  const p = s.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(p)) return undefined;
+  const prefix = Number(p);
+  if (addr.includes(':')) {
+    const n = parseIpv6(addr);
+    if (n === undefined || prefix > 128) return undefined;
+    return { version: 6, base: n & mask6(prefix), prefix };
+  }
+  const n = parseIpv4(addr);
+  if (n === undefined || prefix > 32) return undefined;
+  return { version: 4, base: (n & mask4(prefix)) >>> 0, prefix };
+}
+
+export function parseCidr4(s: string): Cidr4 | undefined {
+  const c = parseCidr(s);
+  return c?.version === 4 ? c : undefined;
+}
+
+export function parseCidr6(s: string): Cidr6 | undefined {
+  const c = parseCidr(s);
+  return c?.version === 6 ? c : undefined;
+}
+
+export function formatCidr(c: Cidr): string {
+  return c.version === 4 ? `${formatIpv4(c.base)}/${c.prefix}` : `${formatIpv6(c.base)}/${c.prefix}`;
+}
+
+/** True when the address string was given with host bits set ("10.0.0.5/16"). */
+export function hasHostBits(s: string): boolean {
+  const c = parseCidr(s);
+  if (!c) return false;
+  const addr = s.slice(0, s.indexOf('/'));
+  return c.version === 4 ? parseIpv4(addr) !== c.base : parseIpv6(addr) !== c.base;
+}
+
+export function size4(c: Cidr4): number {
+  return 2 ** (32 - c.prefix);
+}
+
+export function last4(c: Cidr4): number {
+  return c.base + size4(c) - 1;
+}
+
+export function contains(outer: Cidr, inner: Cidr): boolean {
+  if (outer.version !== inner.version || inner.prefix < outer.prefix) return false;
+  if (outer.version === 4) return ((inner.base as number) & mask4(outer.prefix)) >>> 0 === outer.base;
+  return ((inner.base as bigint) & mask6(outer.prefix)) === outer.base;
+}
+
+export function overlaps(a: Cidr, b: Cidr): boolean {
+  return contains(a, b) || contains(b, a);
+}
+
+export function containsIp4(c: Cidr4, ip: number): boolean {
+  return ((ip & mask4(c.prefix)) >>> 0) === c.base;
+}
+
+export function containsIp6(c: Cidr6, ip: bigint): boolean {
+  return (ip & mask6(c.prefix)) === c.base;
+}
+
+/** Named IPv4 ranges AWS rules refer to. */
+export const RANGES = {
+  rfc1918: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((s) => parseCidr4(s)!),
+  ten: parseCidr4('10.0.0.0/8')!,
+  oneSevenTwo: parseCidr4('172.16.0.0/12')!,
+  oneNineTwo: parseCidr4('192.168.0.0/16')!,
+  sharedAddressSpace: parseCidr4('100.64.0.0/10')!,
+  benchmarking: parseCidr4('198.19.0.0/16')!,
+  linkLocal: parseCidr4('169.254.0.0/16')!,
+  multicast: parseCidr4('224.0.0.0/4')!,
+  loopback: parseCidr4('127.0.0.0/8')!,
+  thisNetwork: parseCidr4('0.0.0.0/8')!,
+};
+
+export function isRfc1918(c: Cidr4): boolean {
+  return RANGES.rfc1918.some((r) => contains(r, c));
+}

@@ -1,0 +1,91 @@
+/**
+ * EC2 Describe* filters: `Filter.N.Name` / `Filter.N.Value.M`. Values of one filter are
+ * OR-ed, filters are AND-ed, `*` and `?` are wildcards (backslash escapes them), and every
+ * resource understands `tag:<key>`, `tag-key` and `tag-value`.
+ */
+import { ApiError } from '../../protocol/errors.js';
+
+export interface Filter {
+  Name?: string;
+  Values?: string[];
+}
+
+export interface Tag {
+  Key?: string;
+  Value?: string;
+}
+
+/** What a filter name reads from a record: one value, several, or nothing. */
+export type FilterValue = string | number | boolean | undefined | null | Array<string | number | boolean | undefined | null>;
+export type FilterDefs<T> = Record<string, (record: T) => FilterValue>;
+
+const cache = new Map<string, RegExp>();
+
+function patternToRegExp(pattern: string): RegExp {
+  let re = cache.get(pattern);
+  if (re) return re;
+  let src = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length) {
+      src += escapeRe(pattern[++i]!);
+    } else if (c === '*') src += '[\\s\\S]*';
+    else if (c === '?') src += '[\\s\\S]';
+    else src += escapeRe(c);
+  }
+  re = new RegExp(`${src}$`);
+  if (cache.size > 10_000) cache.clear();
+  cache.set(pattern, re);
+  return re;
+}
+
+function escapeRe(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+export function matchesPattern(pattern: string, value: string): boolean {
+  if (!/[*?\\]/.test(pattern)) return pattern === value;
+  return patternToRegExp(pattern).test(value);
+}
+
+function asStrings(v: FilterValue): string[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v.filter((x) => x !== undefined && x !== null).map(String);
+  return [String(v)];
+}
+
+type Matcher<T> = (record: T) => boolean;
+
+function compile<T extends { Tags?: Tag[] }>(filter: Filter, defs: FilterDefs<T>): Matcher<T> {
+  const name = filter.Name;
+  if (!name) throw new ApiError('InvalidParameterValue', 'The filter name must not be empty');
+  const values = filter.Values ?? [];
+  if (values.length === 0) {
+    throw new ApiError('InvalidParameterValue', `The filter '${name}' requires at least one value`);
+  }
+  const anyMatch = (candidates: string[]) => candidates.some((c) => values.some((p) => matchesPattern(p, c)));
+  if (name.startsWith('tag:')) {
+    const key = name.slice(4);
+    return (r) => anyMatch((r.Tags ?? []).filter((t) => t.Key === key).map((t) => t.Value ?? ''));
+  }
+  if (name === 'tag-key') return (r) => anyMatch((r.Tags ?? []).map((t) => t.Key ?? ''));
+  if (name === 'tag-value') return (r) => anyMatch((r.Tags ?? []).map((t) => t.Value ?? ''));
+  const read = Object.hasOwn(defs, name) ? defs[name] : undefined;
+  if (!read) throw new ApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
+  return (r) => anyMatch(asStrings(read(r)));
+}
+
+export function applyFilters<T extends { Tags?: Tag[] }>(
+  records: readonly T[],
+  filters: Filter[] | undefined,
+  defs: FilterDefs<T>,
+): T[] {
+  if (!filters || filters.length === 0) return records as T[];
+  const matchers = filters.map((f) => compile(f, defs));
+  return records.filter((r) => matchers.every((m) => m(r)));
+}
+
+/** Shorthand for filters that read nested lists: every value of `field` in `items`. */
+export function pluck<I>(items: readonly I[] | undefined, read: (i: I) => FilterValue): string[] {
+  return (items ?? []).flatMap((i) => asStrings(read(i)));
+}

@@ -1,0 +1,62 @@
+/**
+ * Test harness: a vpcsim server on a free loopback port, and SDK clients pointed at it.
+ */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { STSClient } from '@aws-sdk/client-sts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Config, type RunningServer, startServer } from '../src/index.js';
+
+export interface TestServer extends RunningServer {
+  ec2(opts?: { region?: string; accessKeyId?: string }): EC2Client;
+  sts(opts?: { region?: string; accessKeyId?: string }): STSClient;
+  /** POST /moto-api/reset */
+  reset(): Promise<void>;
+}
+
+export function tempDir(prefix = 'vpcsim-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Starts vpcsim on 127.0.0.1 and a free port; in memory unless a dataDir is given. */
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const running = await startServer({ port: 0, host: '127.0.0.1', inMemory: !overrides.dataDir, ...overrides });
+  const clientConfig = (opts: { region?: string; accessKeyId?: string } = {}) => ({
+    endpoint: running.endpoint,
+    region: opts.region ?? 'us-east-1',
+    credentials: { accessKeyId: opts.accessKeyId ?? 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+  return {
+    ...running,
+    ec2: (opts) => new EC2Client(clientConfig(opts)),
+    sts: (opts) => new STSClient(clientConfig(opts)),
+    reset: async () => {
+      const r = await fetch(`${running.endpoint}/moto-api/reset`, { method: 'POST' });
+      if (!r.ok) throw new Error(`reset failed: ${r.status}`);
+    },
+  };
+}
+
+/** Runs `fn` and returns the AWS error code it failed with (fails the test if it succeeded). */
+export async function errorCode(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (err) {
+    const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+    return e.Code ?? e.name ?? 'unknown';
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** Like errorCode, but also returns the message and HTTP status. */
+export async function apiError(fn: () => Promise<unknown>): Promise<{ code: string; message: string; status?: number }> {
+  try {
+    await fn();
+  } catch (err) {
+    const e = err as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    return { code: e.Code ?? e.name ?? 'unknown', message: e.message ?? '', status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
