@@ -11,7 +11,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import { ApiError } from '../../protocol/errors.js';
 import { type Cidr4, overlaps, parseCidr4 } from '../../network/cidr.js';
-import type { RequestContext } from '../context.js';
+import type { Handler, RequestContext } from '../context.js';
 import { resolveZone, zonesOf } from './regions.js';
 import { insertSubnet, type SubnetRecord, subnetView } from './subnets.js';
 import { insertVpc, type VpcRecord, vpcView } from './vpcs.js';
@@ -74,3 +74,9 @@ export function createDefaultSubnet(ctx: RequestContext, input: CreateDefaultSub
   return { Subnet: subnetView(subnet) };
 }
 
+
+/** The operations this module serves. */
+export const handlers: Record<string, Handler> = {
+  CreateDefaultVpc: createDefaultVpc,
+  CreateDefaultSubnet: createDefaultSubnet,
+};

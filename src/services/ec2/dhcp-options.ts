@@ -2,7 +2,7 @@
  * DHCP options sets: the region's default set, custom sets, association with VPCs.
  */
 import type { DhcpOptions } from '@aws-sdk/client-ec2';
-import type { RequestContext } from '../context.js';
+import type { Handler, RequestContext } from '../context.js';
 import { newId } from './resources.js';
 
 export interface DhcpOptionsRecord extends DhcpOptions {
@@ -32,3 +32,6 @@ export function defaultDhcpOptionsId(ctx: RequestContext): string {
   ctx.state.put('dhcp-options', rec.DhcpOptionsId, rec);
   return rec.DhcpOptionsId;
 }
+
+/** The operations this module serves. */
+export const handlers: Record<string, Handler> = {};

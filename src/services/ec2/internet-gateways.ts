@@ -2,7 +2,7 @@
  * Internet gateways (and egress-only internet gateways): create, attach, detach, delete.
  */
 import type { InternetGateway } from '@aws-sdk/client-ec2';
-import type { RequestContext } from '../context.js';
+import type { Handler, RequestContext } from '../context.js';
 import { newId } from './resources.js';
 import { mainRouteTable, type RouteTableRecord } from './route-tables.js';
 
@@ -31,3 +31,6 @@ export function attachNewInternetGateway(ctx: RequestContext, vpcId: string, opt
   }
   return igw;
 }
+
+/** The operations this module serves. */
+export const handlers: Record<string, Handler> = {};

@@ -2,7 +2,7 @@
  * Network ACLs: the default ACL of each VPC, custom ACLs, entries and associations.
  */
 import type { NetworkAcl, NetworkAclEntry } from '@aws-sdk/client-ec2';
-import type { RequestContext } from '../context.js';
+import type { Handler, RequestContext } from '../context.js';
 import { newId } from './resources.js';
 
 export interface NetworkAclRecord extends NetworkAcl {
@@ -68,3 +68,6 @@ export function removeSubnetFromNetworkAcls(ctx: RequestContext, subnetId: strin
     acl.Associations = acl.Associations!.filter((x) => x.SubnetId !== subnetId);
   }
 }
+
+/** The operations this module serves. */
+export const handlers: Record<string, Handler> = {};

@@ -12,7 +12,7 @@ import type {
   AvailabilityZone,
 } from '@aws-sdk/client-ec2';
 import { ApiError } from '../../protocol/errors.js';
-import type { RequestContext } from '../context.js';
+import type { Handler, RequestContext } from '../context.js';
 import { applyFilters } from './filters.js';
 
 interface RegionInfo {
@@ -194,3 +194,10 @@ export function describeAccountAttributes(ctx: RequestContext, input: DescribeAc
     })),
   };
 }
+
+/** The operations this module serves. */
+export const handlers: Record<string, Handler> = {
+  DescribeRegions: describeRegions,
+  DescribeAvailabilityZones: describeAvailabilityZones,
+  DescribeAccountAttributes: describeAccountAttributes,
+};

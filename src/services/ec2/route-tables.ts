@@ -2,7 +2,7 @@
  * Route tables: the main table of each VPC, routes and associations.
  */
 import type { RouteTable } from '@aws-sdk/client-ec2';
-import type { RequestContext } from '../context.js';
+import type { Handler, RequestContext } from '../context.js';
 import { newId } from './resources.js';
 
 export interface RouteTableRecord extends RouteTable {
@@ -85,3 +85,6 @@ export function removeSubnetRouteTableAssociations(ctx: RequestContext, subnetId
     rt.Associations = rt.Associations!.filter((a) => a.SubnetId !== subnetId);
   }
 }
+
+/** The operations this module serves. */
+export const handlers: Record<string, Handler> = {};

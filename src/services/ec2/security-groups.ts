@@ -2,7 +2,7 @@
  * Security groups: the default group of each VPC, custom groups and their rules.
  */
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
-import type { RequestContext } from '../context.js';
+import type { Handler, RequestContext } from '../context.js';
 import { newId } from './resources.js';
 
 export interface SecurityGroupRecord extends SecurityGroup {
@@ -35,3 +35,6 @@ export function deleteVpcSecurityGroups(ctx: RequestContext, vpcId: string): voi
     if (g.VpcId === vpcId) ctx.state.delete('security-group', g.GroupId);
   }
 }
+
+/** The operations this module serves. */
+export const handlers: Record<string, Handler> = {};

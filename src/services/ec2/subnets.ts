@@ -30,7 +30,7 @@ import {
   parseIpv4,
   size4,
 } from '../../network/cidr.js';
-import type { RequestContext } from '../context.js';
+import type { Handler, RequestContext } from '../context.js';
 import { applyFilters, pluck } from './filters.js';
 import { paginate } from './paginate.js';
 import { editRecord, newId, requireRecord, selectByIds } from './resources.js';
@@ -356,3 +356,13 @@ export function disassociateSubnetCidrBlock(ctx: RequestContext, input: Disassoc
   }
   throw new ApiError('InvalidSubnetCidrBlockAssociationID.NotFound', `The subnet CIDR block association ID '${input.AssociationId}' does not exist`);
 }
+
+/** The operations this module serves. */
+export const handlers: Record<string, Handler> = {
+  CreateSubnet: createSubnet,
+  DescribeSubnets: describeSubnets,
+  DeleteSubnet: deleteSubnet,
+  ModifySubnetAttribute: modifySubnetAttribute,
+  AssociateSubnetCidrBlock: associateSubnetCidrBlock,
+  DisassociateSubnetCidrBlock: disassociateSubnetCidrBlock,
+};

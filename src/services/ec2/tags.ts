@@ -11,7 +11,7 @@ import type {
   TagSpecification,
 } from '@aws-sdk/client-ec2';
 import { ApiError } from '../../protocol/errors.js';
-import type { RequestContext } from '../context.js';
+import type { Handler, RequestContext } from '../context.js';
 import type { ScopedState } from '../../state/store.js';
 import { applyFilters, type Tag } from './filters.js';
 import { paginate } from './paginate.js';
@@ -144,3 +144,10 @@ export function describeTags(ctx: RequestContext, input: DescribeTagsRequest): D
     NextToken: page.nextToken,
   };
 }
+
+/** The operations this module serves. */
+export const handlers: Record<string, Handler> = {
+  CreateTags: createTags,
+  DeleteTags: deleteTags,
+  DescribeTags: describeTags,
+};

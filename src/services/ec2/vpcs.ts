@@ -30,7 +30,7 @@ import {
   parseCidr4,
   RANGES,
 } from '../../network/cidr.js';
-import type { RequestContext } from '../context.js';
+import type { Handler, RequestContext } from '../context.js';
 import { applyFilters, pluck } from './filters.js';
 import { paginate } from './paginate.js';
 import { editRecord, newId, requireRecord, selectByIds } from './resources.js';
@@ -370,3 +370,14 @@ export function disassociateVpcCidrBlock(ctx: RequestContext, input: Disassociat
   throw new ApiError('InvalidVpcCidrBlockAssociationID.NotFound', `The vpc CIDR block association ID '${id}' does not exist`);
 }
 
+
+/** The operations this module serves. */
+export const handlers: Record<string, Handler> = {
+  CreateVpc: createVpc,
+  DescribeVpcs: describeVpcs,
+  DeleteVpc: deleteVpc,
+  DescribeVpcAttribute: describeVpcAttribute,
+  ModifyVpcAttribute: modifyVpcAttribute,
+  AssociateVpcCidrBlock: associateVpcCidrBlock,
+  DisassociateVpcCidrBlock: disassociateVpcCidrBlock,
+};
