@@ -4,10 +4,15 @@
  */
 import { loadModel } from '../../protocol/model.js';
 import type { Handler, RequestContext, ServiceProvider } from '../context.js';
+import * as addresses from './addresses.js';
 import * as defaultVpc from './default-vpc.js';
 import * as dhcpOptions from './dhcp-options.js';
+import * as egressOnlyInternetGateways from './egress-only-internet-gateways.js';
+import * as images from './images.js';
+import * as instances from './instances.js';
 import * as internetGateways from './internet-gateways.js';
 import * as networkAcls from './network-acls.js';
+import * as networkInterfaces from './network-interfaces.js';
 import * as regions from './regions.js';
 import * as routeTables from './route-tables.js';
 import * as securityGroups from './security-groups.js';
@@ -21,9 +26,14 @@ const families: Array<{ handlers: Record<string, Handler> }> = [
   subnets,
   routeTables,
   internetGateways,
+  egressOnlyInternetGateways,
+  addresses,
   dhcpOptions,
   networkAcls,
   securityGroups,
+  networkInterfaces,
+  instances,
+  images,
   tags,
   regions,
 ];

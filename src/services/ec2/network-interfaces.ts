@@ -1,0 +1,7 @@
+/**
+ * network interfaces.
+ */
+import type { Handler } from '../context.js';
+
+/** The operations this module serves. */
+export const handlers: Record<string, Handler> = {};
