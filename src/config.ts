@@ -16,6 +16,8 @@ export interface Quotas {
   routesPerRouteTable: number;
   dhcpOptionsSetsPerRegion: number;
   tagsPerResource: number;
+  networkAclsPerVpc: number;
+  networkAclEntriesPerDirection: number;
 }
 
 export const DEFAULT_QUOTAS: Quotas = {
@@ -30,6 +32,8 @@ export const DEFAULT_QUOTAS: Quotas = {
   routesPerRouteTable: 50,
   dhcpOptionsSetsPerRegion: 1000,
   tagsPerResource: 50,
+  networkAclsPerVpc: 200,
+  networkAclEntriesPerDirection: 20,
 };
 
 export interface Config {
