@@ -1,7 +1,104 @@
 /**
- * egress only internet gateways.
+ * Egress-only internet gateways: outbound-only IPv6 gateways, attached to their VPC from
+ * creation until deletion.
  */
-import type { Handler } from '../context.js';
+import type {
+  CreateEgressOnlyInternetGatewayRequest,
+  CreateEgressOnlyInternetGatewayResult,
+  DeleteEgressOnlyInternetGatewayRequest,
+  DeleteEgressOnlyInternetGatewayResult,
+  DescribeEgressOnlyInternetGatewaysRequest,
+  DescribeEgressOnlyInternetGatewaysResult,
+  EgressOnlyInternetGateway,
+} from '@aws-sdk/client-ec2';
+import { ApiError } from '../../protocol/errors.js';
+import type { Handler, RequestContext } from '../context.js';
+import { applyFilters } from './filters.js';
+import { paginate } from './paginate.js';
+import { newId, requireRecord, selectByIds } from './resources.js';
+import { tagsFromSpecs } from './tags.js';
+
+export interface EgressOnlyInternetGatewayRecord extends EgressOnlyInternetGateway {
+  EgressOnlyInternetGatewayId: string;
+  /** ClientToken of the creating request (idempotency). */
+  _clientToken?: string;
+  /** The creating request's parameters, to tell a retry from a different request with the same token. */
+  _requestKey?: string;
+}
+
+const KIND = 'egress-only-internet-gateway';
+
+function eigwView(g: Readonly<EgressOnlyInternetGatewayRecord>): EgressOnlyInternetGateway {
+  return { Attachments: g.Attachments, EgressOnlyInternetGatewayId: g.EgressOnlyInternetGatewayId, Tags: g.Tags };
+}
+
+export function createEgressOnlyInternetGateway(
+  ctx: RequestContext,
+  input: CreateEgressOnlyInternetGatewayRequest,
+): CreateEgressOnlyInternetGatewayResult {
+  const requestKey = JSON.stringify([input.VpcId, input.TagSpecifications ?? []]);
+  if (input.ClientToken !== undefined) {
+    if (input.ClientToken.length > 64) {
+      throw new ApiError('InvalidParameterValue', 'The client token must be no more than 64 characters long.');
+    }
+    const prior = ctx.state.list<EgressOnlyInternetGatewayRecord>(KIND).find((g) => g._clientToken === input.ClientToken);
+    if (prior) {
+      if (prior._requestKey !== requestKey) {
+        throw new ApiError(
+          'IdempotentParameterMismatch',
+          `Client token '${input.ClientToken}' was already used with different parameters.`,
+        );
+      }
+      return { ClientToken: input.ClientToken, EgressOnlyInternetGateway: eigwView(prior) };
+    }
+  }
+  const vpc = requireRecord<{ VpcId: string }>(ctx.state, 'vpc', input.VpcId, 'VpcId');
+  const tags = tagsFromSpecs(ctx, input.TagSpecifications, KIND);
+  if (ctx.state.list(KIND).length >= ctx.config.quotas.egressOnlyInternetGatewaysPerRegion) {
+    throw new ApiError(
+      'EgressOnlyInternetGatewayLimitExceeded',
+      'The maximum number of egress-only internet gateways has been reached.',
+    );
+  }
+  const rec: EgressOnlyInternetGatewayRecord = {
+    Attachments: [{ State: 'attached', VpcId: vpc.VpcId }],
+    EgressOnlyInternetGatewayId: newId('eigw'),
+    Tags: tags,
+    _clientToken: input.ClientToken,
+    _requestKey: requestKey,
+  };
+  ctx.state.put(KIND, rec.EgressOnlyInternetGatewayId, rec);
+  return { ClientToken: input.ClientToken, EgressOnlyInternetGateway: eigwView(rec) };
+}
+
+export function deleteEgressOnlyInternetGateway(
+  ctx: RequestContext,
+  input: DeleteEgressOnlyInternetGatewayRequest,
+): DeleteEgressOnlyInternetGatewayResult {
+  const g = requireRecord<EgressOnlyInternetGatewayRecord>(ctx.state, KIND, input.EgressOnlyInternetGatewayId, 'EgressOnlyInternetGatewayId');
+  ctx.state.delete(KIND, g.EgressOnlyInternetGatewayId);
+  return { ReturnCode: true };
+}
+
+// The API reference lists only the tag filters for this call.
+const EIGW_FILTERS = {};
+
+export function describeEgressOnlyInternetGateways(
+  ctx: RequestContext,
+  input: DescribeEgressOnlyInternetGatewaysRequest,
+): DescribeEgressOnlyInternetGatewaysResult {
+  const selected = applyFilters(
+    selectByIds<EgressOnlyInternetGatewayRecord>(ctx.state, KIND, input.EgressOnlyInternetGatewayIds) as EgressOnlyInternetGatewayRecord[],
+    input.Filters,
+    EIGW_FILTERS,
+  );
+  const page = paginate(selected, input, { min: 5, max: 255 });
+  return { EgressOnlyInternetGateways: page.items.map(eigwView), NextToken: page.nextToken };
+}
 
 /** The operations this module serves. */
-export const handlers: Record<string, Handler> = {};
+export const handlers: Record<string, Handler> = {
+  CreateEgressOnlyInternetGateway: createEgressOnlyInternetGateway,
+  DeleteEgressOnlyInternetGateway: deleteEgressOnlyInternetGateway,
+  DescribeEgressOnlyInternetGateways: describeEgressOnlyInternetGateways,
+};
