@@ -97,10 +97,48 @@ function hasIpv6Block(vpc: Pick<Vpc, 'Ipv6CidrBlockAssociationSet'> | undefined)
   });
 }
 
-/** The ACL as AWS shows it (internal fields dropped). */
-export function networkAclView(a: Readonly<NetworkAclRecord>): NetworkAcl {
+/**
+ * A subnet's association with its ACL. Kept as records of their own (not inside the ACL
+ * record), so that adding the 1,000th subnet does not rewrite an ACL with 999 associations.
+ */
+const ASSOCIATION_KIND = 'network-acl-association';
+
+interface AclAssociationRecord {
+  NetworkAclAssociationId: string;
+  NetworkAclId: string;
+  SubnetId: string;
+}
+
+/** Every association, grouped by ACL. */
+function associationsByAcl(ctx: RequestContext): Map<string, AclAssociationRecord[]> {
+  const out = new Map<string, AclAssociationRecord[]>();
+  for (const a of ctx.state.list<AclAssociationRecord>(ASSOCIATION_KIND)) {
+    const list = out.get(a.NetworkAclId);
+    if (list) list.push(a);
+    else out.set(a.NetworkAclId, [a]);
+  }
+  return out;
+}
+
+function associationsOf(ctx: RequestContext, aclId: string): AclAssociationRecord[] {
+  return ctx.state.list<AclAssociationRecord>(ASSOCIATION_KIND).filter((a) => a.NetworkAclId === aclId);
+}
+
+/** The ACL a subnet is associated with (every subnet has exactly one). */
+export function subnetNetworkAclId(ctx: RequestContext, subnetId: string): string | undefined {
+  return ctx.state.list<AclAssociationRecord>(ASSOCIATION_KIND).find((a) => a.SubnetId === subnetId)?.NetworkAclId;
+}
+
+function associate(ctx: RequestContext, aclId: string, subnetId: string): string {
+  const id = newId('aclassoc');
+  ctx.state.put<AclAssociationRecord>(ASSOCIATION_KIND, id, { NetworkAclAssociationId: id, NetworkAclId: aclId, SubnetId: subnetId });
+  return id;
+}
+
+/** The ACL as AWS shows it: internal fields dropped, its subnet associations added. */
+export function networkAclView(a: Readonly<NetworkAclRecord>, associations: readonly AclAssociationRecord[] = []): NetworkAcl {
   const { _changed: _c, _clientToken: _t, ...rest } = a;
-  return rest;
+  return { ...rest, Associations: associations.map((x) => ({ ...x })) };
 }
 
 export function createDefaultNetworkAcl(
@@ -108,7 +146,6 @@ export function createDefaultNetworkAcl(
   vpc: { VpcId: string; Ipv6CidrBlockAssociationSet?: Vpc['Ipv6CidrBlockAssociationSet'] },
 ): NetworkAclRecord {
   const acl: NetworkAclRecord = {
-    Associations: [],
     Entries: defaultEntries(hasIpv6Block(vpc)),
     IsDefault: true,
     NetworkAclId: newId('acl'),
@@ -132,20 +169,13 @@ export function deleteVpcNetworkAcls(ctx: RequestContext, vpcId: string): void {
 /** Every new subnet starts associated with its VPC's default ACL. */
 export function associateDefaultNetworkAcl(ctx: RequestContext, subnet: { SubnetId: string; VpcId: string }): void {
   const def = defaultNetworkAcl(ctx, subnet.VpcId);
-  if (!def) return;
-  const acl = ctx.state.edit<NetworkAclRecord>('network-acl', def.NetworkAclId)!;
-  acl.Associations = [
-    ...(acl.Associations ?? []),
-    { NetworkAclAssociationId: newId('aclassoc'), NetworkAclId: acl.NetworkAclId, SubnetId: subnet.SubnetId },
-  ];
+  if (def) associate(ctx, def.NetworkAclId, subnet.SubnetId);
 }
 
 /** A deleted subnet leaves whichever ACL it was associated with. */
 export function removeSubnetFromNetworkAcls(ctx: RequestContext, subnetId: string): void {
-  for (const a of ctx.state.list<NetworkAclRecord>('network-acl')) {
-    if (!a.Associations?.some((x) => x.SubnetId === subnetId)) continue;
-    const acl = ctx.state.edit<NetworkAclRecord>('network-acl', a.NetworkAclId)!;
-    acl.Associations = acl.Associations!.filter((x) => x.SubnetId !== subnetId);
+  for (const a of ctx.state.list<AclAssociationRecord>(ASSOCIATION_KIND)) {
+    if (a.SubnetId === subnetId) ctx.state.delete(ASSOCIATION_KIND, a.NetworkAclAssociationId);
   }
 }
 
@@ -186,7 +216,7 @@ export function createNetworkAcl(ctx: RequestContext, input: CreateNetworkAclReq
           `The client token '${token}' was already used by a request with different parameters.`,
         );
       }
-      return { NetworkAcl: networkAclView(earlier), ClientToken: token };
+      return { NetworkAcl: networkAclView(earlier, associationsOf(ctx, earlier.NetworkAclId)), ClientToken: token };
     }
   }
   const count = ctx.state.list<NetworkAclRecord>('network-acl').filter((a) => a.VpcId === vpc.VpcId).length;
@@ -196,7 +226,6 @@ export function createNetworkAcl(ctx: RequestContext, input: CreateNetworkAclReq
   }
   const tags = tagsFromSpecs(ctx, input.TagSpecifications, 'network-acl');
   const acl: NetworkAclRecord = {
-    Associations: [],
     Entries: denyAllEntries(hasIpv6Block(vpc)),
     IsDefault: false,
     NetworkAclId: newId('acl'),
@@ -365,23 +394,18 @@ export function replaceNetworkAclAssociation(
   const assocId = input.AssociationId;
   if (!assocId) throw new ApiError('MissingParameter', 'The request must contain the parameter associationId');
   const target = getNetworkAcl(ctx, input.NetworkAclId);
-  const from = ctx.state
-    .list<NetworkAclRecord>('network-acl')
-    .find((a) => a.Associations?.some((x) => x.NetworkAclAssociationId === assocId));
-  if (!from) throw new ApiError('InvalidAssociationID.NotFound', `The association ID '${assocId}' does not exist`);
-  const subnetId = from.Associations!.find((x) => x.NetworkAclAssociationId === assocId)!.SubnetId!;
+  const current = ctx.state.get<AclAssociationRecord>(ASSOCIATION_KIND, assocId);
+  const from = current && ctx.state.get<NetworkAclRecord>('network-acl', current.NetworkAclId);
+  if (!current || !from) throw new ApiError('InvalidAssociationID.NotFound', `The association ID '${assocId}' does not exist`);
+  const subnetId = current.SubnetId;
   if (target.VpcId !== from.VpcId) {
     throw new ApiError(
       'InvalidParameterValue',
       `Network ACL ${target.NetworkAclId} and subnet ${subnetId} belong to different networks.`,
     );
   }
-  const old = ctx.state.edit<NetworkAclRecord>('network-acl', from.NetworkAclId)!;
-  old.Associations = old.Associations!.filter((x) => x.NetworkAclAssociationId !== assocId);
-  const acl = ctx.state.edit<NetworkAclRecord>('network-acl', target.NetworkAclId)!;
-  const NewAssociationId = newId('aclassoc');
-  acl.Associations = [...(acl.Associations ?? []), { NetworkAclAssociationId: NewAssociationId, NetworkAclId: acl.NetworkAclId, SubnetId: subnetId }];
-  return { NewAssociationId };
+  ctx.state.delete(ASSOCIATION_KIND, assocId);
+  return { NewAssociationId: associate(ctx, target.NetworkAclId, subnetId) };
 }
 
 export function deleteNetworkAcl(ctx: RequestContext, input: DeleteNetworkAclRequest): void {
@@ -389,7 +413,7 @@ export function deleteNetworkAcl(ctx: RequestContext, input: DeleteNetworkAclReq
   if (acl.IsDefault) {
     throw new ApiError('InvalidParameterValue', `cannot delete default network ACL ${acl.NetworkAclId}`);
   }
-  if ((acl.Associations ?? []).length > 0) {
+  if (associationsOf(ctx, acl.NetworkAclId).length > 0) {
     throw new ApiError('DependencyViolation', `The networkAcl '${acl.NetworkAclId}' has dependencies and cannot be deleted.`);
   }
   ctx.state.delete('network-acl', acl.NetworkAclId);
@@ -400,6 +424,7 @@ function entries(a: NetworkAclRecord, read: (e: NetworkAclEntry) => FilterValue)
 }
 
 const NETWORK_ACL_FILTERS = {
+  // Records here are views: Associations filled in by describeNetworkAcls.
   'association.association-id': (a: NetworkAclRecord) => pluck(a.Associations, (x) => x.NetworkAclAssociationId),
   'association.network-acl-id': (a: NetworkAclRecord) => pluck(a.Associations, (x) => x.NetworkAclId),
   'association.subnet-id': (a: NetworkAclRecord) => pluck(a.Associations, (x) => x.SubnetId),
@@ -421,13 +446,12 @@ const NETWORK_ACL_FILTERS = {
 };
 
 export function describeNetworkAcls(ctx: RequestContext, input: DescribeNetworkAclsRequest): DescribeNetworkAclsResult {
-  const selected = applyFilters(
-    selectByIds<NetworkAclRecord>(ctx.state, 'network-acl', input.NetworkAclIds) as NetworkAclRecord[],
-    input.Filters,
-    NETWORK_ACL_FILTERS,
+  const byAcl = associationsByAcl(ctx);
+  const views = selectByIds<NetworkAclRecord>(ctx.state, 'network-acl', input.NetworkAclIds).map(
+    (a) => networkAclView(a, byAcl.get(a.NetworkAclId)) as NetworkAclRecord,
   );
-  const page = paginate(selected, input);
-  return { NetworkAcls: page.items.map(networkAclView), NextToken: page.nextToken };
+  const page = paginate(applyFilters(views, input.Filters, NETWORK_ACL_FILTERS), input);
+  return { NetworkAcls: page.items, NextToken: page.nextToken };
 }
 
 /** The operations this module serves. */
