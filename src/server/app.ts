@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { ApiError, errors } from '../protocol/errors.js';
+import { defaultJsonErrors, parseJsonInput, renderJsonError, renderJsonOutput } from '../protocol/json-protocol.js';
 import { parseQueryInput } from '../protocol/query-input.js';
 import { renderEc2Error, renderEc2Response, renderQueryError, renderQueryResponse } from '../protocol/xml-output.js';
 import type { RequestContext, ServiceProvider } from '../services/context.js';
@@ -16,6 +17,8 @@ export interface Reply {
   status: number;
   contentType: string;
   body: string;
+  /** JSON protocols name the error in a header too. */
+  errorType?: string;
 }
 
 const INIT_KIND = '_meta';
@@ -104,6 +107,22 @@ export class App {
         : renderQueryError(e.code, e.message, requestId, e.status < 500);
       return { status: e.status, contentType: 'text/xml;charset=UTF-8', body };
     }
+  }
+}
+
+/** AWS JSON protocol: `X-Amz-Target: Prefix.Operation`, JSON in and out. */
+export function handleJson(app: App, provider: ServiceProvider, operation: string, body: string, caller: Caller): Reply & { requestId: string } {
+  const requestId = randomUUID();
+  const contentType = `application/x-amz-json-${provider.model.metadata.jsonVersion ?? '1.1'}`;
+  try {
+    const op = Object.hasOwn(provider.model.operations, operation) ? provider.model.operations[operation] : undefined;
+    if (!op) throw new ApiError('UnknownOperationException', `Unknown operation ${operation}`);
+    const input = parseJsonInput(provider.model, op.input, body, provider.jsonErrors ?? defaultJsonErrors);
+    const output = app.invoke(provider, operation, input, caller, requestId);
+    return { status: 200, contentType, body: renderJsonOutput(provider.model, op.output, output), requestId };
+  } catch (err) {
+    const e = asApiError(err);
+    return { status: e.status, contentType, body: renderJsonError(e.code, e.message), requestId, errorType: e.code };
   }
 }
 

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { renderEc2Error } from '../protocol/xml-output.js';
 import type { ServiceProvider } from '../services/context.js';
-import type { App, Reply } from './app.js';
+import { type App, handleJson, type Reply } from './app.js';
 import { identifyCaller } from './auth.js';
 import { VERSION } from '../version.js';
 
@@ -43,6 +43,7 @@ function send(res: ServerResponse, reply: Reply, requestId?: string): void {
     Server: 'vpcsim',
   };
   if (requestId) headers['x-amzn-RequestId'] = requestId;
+  if (reply.errorType) headers['x-amzn-ErrorType'] = reply.errorType;
   res.writeHead(reply.status, headers);
   res.end(reply.body);
 }
@@ -105,8 +106,22 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
   } else {
     return send(res, xmlError(405, 'InvalidAction', `The HTTP method ${method} is not supported here.`));
   }
-  if (req.headers['x-amz-target']) {
-    return send(res, json(400, { __type: 'UnknownOperationException', message: 'This JSON service is not served yet.' }));
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string') {
+    const dot = target.lastIndexOf('.');
+    const prefix = target.slice(0, dot);
+    const operation = target.slice(dot + 1);
+    const jsonProvider = [...app.providers.values()].find(
+      (p) => p.protocol === 'json' && p.model.metadata.targetPrefix === prefix,
+    );
+    if (!jsonProvider) {
+      return send(res, json(400, { __type: 'UnknownOperationException', message: `vpcsim does not serve ${target}.` }));
+    }
+    const reply = handleJson(app, jsonProvider, operation, body.toString('utf8'), caller);
+    if (app.config.logRequests) {
+      console.log(`${new Date().toISOString()} ${caller.account} ${caller.region ?? '-'} ${jsonProvider.name}.${operation} ${reply.status}`);
+    }
+    return send(res, reply, reply.requestId);
   }
   const provider = routeQuery(app, caller.service, params.get('Action'));
   if (!provider || (provider.protocol !== 'ec2' && provider.protocol !== 'query')) {

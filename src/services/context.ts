@@ -2,6 +2,7 @@
  * What every operation handler receives, and how providers declare their operations.
  */
 import type { Config } from '../config.js';
+import type { JsonErrors } from '../protocol/json-protocol.js';
 import type { ServiceModel } from '../protocol/model.js';
 import type { ScopedState } from '../state/store.js';
 import type { Caller } from '../server/auth.js';
@@ -30,6 +31,8 @@ export interface ServiceProvider {
   model: ServiceModel;
   protocol: Protocol;
   handlers: Record<string, Handler>;
+  /** JSON services: the error codes for bodies that do not fit the model. */
+  jsonErrors?: JsonErrors;
   /** Runs once per (account, region) before its first request, in its own transaction. */
   initScope?: (ctx: RequestContext) => void;
 }
