@@ -18,6 +18,8 @@ export interface Quotas {
   tagsPerResource: number;
   networkAclsPerVpc: number;
   networkAclEntriesPerDirection: number;
+  activeVpcPeeringConnectionsPerVpc: number;
+  outstandingVpcPeeringConnectionsPerVpc: number;
 }
 
 export const DEFAULT_QUOTAS: Quotas = {
@@ -34,6 +36,8 @@ export const DEFAULT_QUOTAS: Quotas = {
   tagsPerResource: 50,
   networkAclsPerVpc: 200,
   networkAclEntriesPerDirection: 20,
+  activeVpcPeeringConnectionsPerVpc: 50,
+  outstandingVpcPeeringConnectionsPerVpc: 25,
 };
 
 export interface Config {

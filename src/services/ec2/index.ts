@@ -19,9 +19,11 @@ import * as securityGroups from './security-groups.js';
 import * as subnets from './subnets.js';
 import * as tags from './tags.js';
 import * as vpcs from './vpcs.js';
+import * as vpcPeering from './vpc-peering.js';
 
 const families: Array<{ handlers: Record<string, Handler> }> = [
   vpcs,
+  vpcPeering,
   defaultVpc,
   subnets,
   routeTables,
