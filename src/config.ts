@@ -16,6 +16,9 @@ export interface Quotas {
   routesPerRouteTable: number;
   dhcpOptionsSetsPerRegion: number;
   tagsPerResource: number;
+  securityGroupsPerRegion: number;
+  /** Inbound or outbound rules per security group (each direction; IPv4 and IPv6 counted apart). */
+  rulesPerSecurityGroup: number;
   networkAclsPerVpc: number;
   networkAclEntriesPerDirection: number;
   activeVpcPeeringConnectionsPerVpc: number;
@@ -34,6 +37,8 @@ export const DEFAULT_QUOTAS: Quotas = {
   routesPerRouteTable: 50,
   dhcpOptionsSetsPerRegion: 1000,
   tagsPerResource: 50,
+  securityGroupsPerRegion: 2500,
+  rulesPerSecurityGroup: 60,
   networkAclsPerVpc: 200,
   networkAclEntriesPerDirection: 20,
   activeVpcPeeringConnectionsPerVpc: 50,
