@@ -16,6 +16,7 @@ export interface Quotas {
   routesPerRouteTable: number;
   dhcpOptionsSetsPerRegion: number;
   tagsPerResource: number;
+  securityGroupsPerInterface: number;
   securityGroupsPerRegion: number;
   /** Inbound or outbound rules per security group (each direction; IPv4 and IPv6 counted apart). */
   rulesPerSecurityGroup: number;
@@ -37,6 +38,7 @@ export const DEFAULT_QUOTAS: Quotas = {
   routesPerRouteTable: 50,
   dhcpOptionsSetsPerRegion: 1000,
   tagsPerResource: 50,
+  securityGroupsPerInterface: 5,
   securityGroupsPerRegion: 2500,
   rulesPerSecurityGroup: 60,
   networkAclsPerVpc: 200,
@@ -59,6 +61,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Print one line per request. */
   logRequests: boolean;
+  /** How long instance state changes (pending, stopping, shutting-down) take, milliseconds. */
+  stateTransitionMs: number;
 }
 
 export function defaultConfig(): Config {
@@ -74,6 +78,7 @@ export function defaultConfig(): Config {
     publicIpPool: ['198.51.100.0/24', '203.0.113.0/24', '192.0.2.0/24'],
     maxBodyBytes: 10 * 1024 * 1024,
     logRequests: false,
+    stateTransitionMs: 1000,
   };
 }
 
@@ -93,6 +98,7 @@ export function applyEnv(config: Config, env: NodeJS.ProcessEnv): Config {
   if (env.VPCSIM_REGION) config.defaultRegion = env.VPCSIM_REGION;
   if (env.VPCSIM_PUBLIC_IP_POOL) config.publicIpPool = env.VPCSIM_PUBLIC_IP_POOL.split(',').map((s) => s.trim());
   if (env.VPCSIM_LOG_REQUESTS) config.logRequests = /^(1|true|yes)$/i.test(env.VPCSIM_LOG_REQUESTS);
+  if (env.VPCSIM_STATE_TRANSITION_MS) config.stateTransitionMs = parsePositive(env.VPCSIM_STATE_TRANSITION_MS, 'VPCSIM_STATE_TRANSITION_MS');
   for (const key of Object.keys(config.quotas) as Array<keyof Quotas>) {
     const v = env[quotaEnvName(key)];
     if (v !== undefined) config.quotas[key] = parsePositive(v, quotaEnvName(key));
