@@ -24,6 +24,10 @@ export interface Quotas {
   networkAclEntriesPerDirection: number;
   activeVpcPeeringConnectionsPerVpc: number;
   outstandingVpcPeeringConnectionsPerVpc: number;
+  customerGatewaysPerRegion: number;
+  vpnGatewaysPerRegion: number;
+  vpnConnectionsPerRegion: number;
+  vpnConnectionsPerVpnGateway: number;
 }
 
 export const DEFAULT_QUOTAS: Quotas = {
@@ -45,6 +49,10 @@ export const DEFAULT_QUOTAS: Quotas = {
   networkAclEntriesPerDirection: 20,
   activeVpcPeeringConnectionsPerVpc: 50,
   outstandingVpcPeeringConnectionsPerVpc: 25,
+  customerGatewaysPerRegion: 50,
+  vpnGatewaysPerRegion: 5,
+  vpnConnectionsPerRegion: 50,
+  vpnConnectionsPerVpnGateway: 10,
 };
 
 export interface Config {

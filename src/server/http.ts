@@ -9,6 +9,7 @@ import type { ServiceProvider } from '../services/context.js';
 import { type App, handleJson, type Reply } from './app.js';
 import { identifyCaller } from './auth.js';
 import { VERSION } from '../version.js';
+import { setVpnTunnelStatus } from '../services/ec2/vpn-connections.js';
 
 class BodyTooLarge extends Error {}
 
@@ -90,6 +91,11 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
   }
   if (url.pathname === '/_vpcsim/health') {
     return send(res, json(200, { status: 'running', version: VERSION, services: [...app.providers.keys()] }));
+  }
+  if (url.pathname === '/_vpcsim/vpn-tunnel-status') {
+    if (method !== 'POST') return send(res, json(405, { error: 'use POST' }));
+    const r = setVpnTunnelStatus(app, body.toString('utf8'));
+    return send(res, json(r.status, r.body));
   }
 
   const caller = identifyCaller(req.headers, url.searchParams, app.config.accountId);

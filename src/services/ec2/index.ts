@@ -19,6 +19,9 @@ import * as securityGroups from './security-groups.js';
 import * as subnets from './subnets.js';
 import * as tags from './tags.js';
 import * as vpcs from './vpcs.js';
+import * as customerGateways from './customer-gateways.js';
+import * as vpnConnections from './vpn-connections.js';
+import * as vpnGateways from './vpn-gateways.js';
 import * as vpcPeering from './vpc-peering.js';
 
 const families: Array<{ handlers: Record<string, Handler> }> = [
@@ -38,6 +41,9 @@ const families: Array<{ handlers: Record<string, Handler> }> = [
   images,
   tags,
   regions,
+  customerGateways,
+  vpnGateways,
+  vpnConnections,
 ];
 
 export function ec2Handlers(): Record<string, Handler> {
