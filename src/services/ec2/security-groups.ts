@@ -57,6 +57,7 @@ import { applyFilters, type FilterValue, pluck } from './filters.js';
 import { paginate } from './paginate.js';
 import { checkIdShape, kindOf, newId, notFound, registerKind, requireRecord, selectByIds } from './resources.js';
 import { tagsFromSpecs } from './tags.js';
+import { findPeering, PEERING_KIND, type PeeringEnd, peeringIsActive, type PeeringRecord, peeringRemoteEnd, peeringStatus } from './vpc-peering.js';
 
 registerKind({
   kind: 'security-group-rule',
@@ -206,40 +207,41 @@ function rulesByGroup(state: ScopedState): Map<string, Readonly<SecurityGroupRul
 }
 
 // ---------------------------------------------------------------------------------------
-// VPC peering (read-only: the peering family owns those records)
+// VPC peering: a rule may refer to a group in a VPC joined by an active peering connection
+// in the same region (AWS does not allow references across regions).
 // ---------------------------------------------------------------------------------------
 
-interface PeeringLike {
-  VpcPeeringConnectionId?: string;
-  Status?: { Code?: string };
-  AccepterVpcInfo?: { VpcId?: string; OwnerId?: string; Region?: string };
-  RequesterVpcInfo?: { VpcId?: string; OwnerId?: string; Region?: string };
+interface PeeringOfVpc {
+  rec: Readonly<PeeringRecord>;
+  remote: PeeringEnd;
 }
 
-function peerings(ctx: RequestContext, otherAccount?: string): Readonly<PeeringLike>[] {
-  const own = ctx.state.list<PeeringLike>('vpc-peering-connection');
-  if (!otherAccount || otherAccount === ctx.account) return own;
-  const ids = new Set(own.map((p) => p.VpcPeeringConnectionId));
-  return [...own, ...ctx.state.other(otherAccount, ctx.region).list<PeeringLike>('vpc-peering-connection').filter((p) => !ids.has(p.VpcPeeringConnectionId))];
+/** The peering connections the VPC `vpcId` of the request's account and region is part of. */
+function peeringsOfVpc(ctx: RequestContext, vpcId: string): PeeringOfVpc[] {
+  const out: PeeringOfVpc[] = [];
+  for (const local of ctx.state.list<{ VpcPeeringConnectionId: string }>(PEERING_KIND)) {
+    const rec = findPeering(ctx, local.VpcPeeringConnectionId);
+    const remote = rec && peeringRemoteEnd(ctx, rec, vpcId);
+    if (rec && remote) out.push({ rec, remote });
+  }
+  return out;
 }
 
-function activePeering(ctx: RequestContext, vpcA: string, vpcB: string, otherAccount?: string): Readonly<PeeringLike> | undefined {
-  return peerings(ctx, otherAccount).find(
-    (p) =>
-      p.Status?.Code === 'active' &&
-      ((p.AccepterVpcInfo?.VpcId === vpcA && p.RequesterVpcInfo?.VpcId === vpcB) ||
-        (p.AccepterVpcInfo?.VpcId === vpcB && p.RequesterVpcInfo?.VpcId === vpcA)),
-  );
+function activePeering(ctx: RequestContext, vpcId: string, remote: { account: string; vpcId: string }): Readonly<PeeringRecord> | undefined {
+  return peeringsOfVpc(ctx, vpcId).find(
+    (p) => peeringIsActive(p.rec) && p.remote.account === remote.account && p.remote.region === ctx.region && p.remote.vpcId === remote.vpcId,
+  )?.rec;
 }
 
-function peeringStatus(ctx: RequestContext, pcxId: string, otherAccount?: string): string {
-  return peerings(ctx, otherAccount).find((p) => p.VpcPeeringConnectionId === pcxId)?.Status?.Code ?? 'deleted';
+function peeringStatusCode(ctx: RequestContext, pcxId: string): string {
+  const rec = findPeering(ctx, pcxId);
+  return rec ? peeringStatus(rec, ctx.now).Code : 'deleted';
 }
 
 /** A reference as shown now: peering status is read live, since the peering may have gone. */
 function liveReference(ctx: RequestContext, ref: ReferencedSecurityGroup): ReferencedSecurityGroup {
   if (!ref.VpcPeeringConnectionId) return { GroupId: ref.GroupId, UserId: ref.UserId };
-  return { ...ref, PeeringStatus: peeringStatus(ctx, ref.VpcPeeringConnectionId, ref.UserId) };
+  return { ...ref, PeeringStatus: peeringStatusCode(ctx, ref.VpcPeeringConnectionId) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -364,7 +366,7 @@ function resolvePeer(ctx: RequestContext, target: Readonly<SecurityGroupRecord>,
     throw new ApiError('MissingParameter', 'The request must contain the parameter UserIdGroupPairs.GroupId or UserIdGroupPairs.GroupName');
   }
   if (g.VpcId === target.VpcId && !foreign) return { GroupId: g.GroupId, UserId: userId };
-  const pcx = activePeering(ctx, target.VpcId, g.VpcId, foreign ? userId : undefined);
+  const pcx = activePeering(ctx, target.VpcId, { account: userId, vpcId: g.VpcId });
   if (!pcx) throw new ApiError('InvalidGroup.NotFound', 'You have specified two resources that belong to different networks.');
   return { GroupId: g.GroupId, UserId: userId, VpcId: g.VpcId, VpcPeeringConnectionId: pcx.VpcPeeringConnectionId, PeeringStatus: 'active' };
 }
@@ -1005,23 +1007,13 @@ export function describeSecurityGroupReferences(
   const groups = selectByIds<SecurityGroupRecord>(ctx.state, GROUP, ids);
   const out: SecurityGroupReference[] = [];
   for (const g of groups) {
-    const seen = new Set<string>();
-    for (const p of peerings(ctx)) {
-      if (p.Status?.Code !== 'active') continue;
-      const sides = [p.AccepterVpcInfo, p.RequesterVpcInfo];
-      const mine = sides.findIndex((s) => s?.VpcId === g.VpcId);
-      if (mine < 0) continue;
-      const other = sides[1 - mine];
-      if (!other?.VpcId) continue;
-      const state = ctx.state.other(other.OwnerId ?? ctx.account, other.Region ?? ctx.region);
+    for (const { rec, remote } of peeringsOfVpc(ctx, g.VpcId)) {
+      if (!peeringIsActive(rec) || remote.region !== ctx.region) continue;
+      const state = remote.account === ctx.account ? ctx.state : ctx.state.other(remote.account, remote.region);
       const referencing = state
         .list<SecurityGroupRuleRecord>(RULE)
-        .some((r) => r.ReferencedGroupInfo?.GroupId === g.GroupId && state.get<SecurityGroupRecord>(GROUP, r.GroupId)?.VpcId === other.VpcId);
-      const key = `${other.VpcId}|${p.VpcPeeringConnectionId}`;
-      if (referencing && !seen.has(key)) {
-        seen.add(key);
-        out.push({ GroupId: g.GroupId, ReferencingVpcId: other.VpcId, VpcPeeringConnectionId: p.VpcPeeringConnectionId });
-      }
+        .some((r) => r.ReferencedGroupInfo?.GroupId === g.GroupId && state.get<SecurityGroupRecord>(GROUP, r.GroupId)?.VpcId === remote.vpcId);
+      if (referencing) out.push({ GroupId: g.GroupId, ReferencingVpcId: remote.vpcId, VpcPeeringConnectionId: rec.VpcPeeringConnectionId });
     }
   }
   return { SecurityGroupReferenceSet: out };
@@ -1031,7 +1023,7 @@ export function describeSecurityGroupReferences(
 function isStale(ctx: RequestContext, r: Readonly<SecurityGroupRuleRecord>): boolean {
   const ref = r.ReferencedGroupInfo;
   if (!ref?.GroupId || !ref.VpcPeeringConnectionId) return false;
-  if (peeringStatus(ctx, ref.VpcPeeringConnectionId, ref.UserId) !== 'active') return true;
+  if (peeringStatusCode(ctx, ref.VpcPeeringConnectionId) !== 'active') return true;
   const state = ref.UserId && ref.UserId !== ctx.account ? ctx.state.other(ref.UserId, ctx.region) : ctx.state;
   return !state.get(GROUP, ref.GroupId);
 }
