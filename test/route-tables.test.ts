@@ -29,6 +29,9 @@ import {
   ReplaceRouteCommand,
   ReplaceRouteTableAssociationCommand,
   type RouteTable,
+  AcceptVpcPeeringConnectionCommand,
+  CreateVpcPeeringConnectionCommand,
+  DeleteVpcPeeringConnectionCommand,
 } from '@aws-sdk/client-ec2';
 import { DEFAULT_QUOTAS } from '../src/config.js';
 import { scopeKey } from '../src/state/store.js';
@@ -522,6 +525,40 @@ describe('route tables', () => {
       assert.equal(routeTo(t, '192.168.0.0/16')!.State, 'blackhole');
       const e = await apiError(() => ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '1.0.0.0/8', NatGatewayId: nat })));
       assert.equal(e.code, 'InvalidNatGatewayID.NotFound', 'a deleted NAT gateway takes no new routes');
+    });
+
+    it('follows VPC peering connections: blackhole until accepted, active, blackhole once deleted', async () => {
+      const vpcId = await vpc(ec2, '10.52.0.0/16');
+      const peer = await vpc(ec2, '10.53.0.0/16');
+      const third = await vpc(ec2, '10.54.0.0/16');
+      const rtb = await table(ec2, vpcId);
+      const { VpcPeeringConnection } = await ec2.send(new CreateVpcPeeringConnectionCommand({ VpcId: vpcId, PeerVpcId: peer }));
+      const pcx = VpcPeeringConnection!.VpcPeeringConnectionId!;
+      await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.53.0.0/16', VpcPeeringConnectionId: pcx }));
+      assert.deepEqual(routeTo(await describe1(ec2, rtb), '10.53.0.0/16'), {
+        DestinationCidrBlock: '10.53.0.0/16',
+        VpcPeeringConnectionId: pcx,
+        Origin: 'CreateRoute',
+        State: 'blackhole',
+      });
+      await ec2.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcx }));
+      assert.equal(routeTo(await describe1(ec2, rtb), '10.53.0.0/16')!.State, 'active');
+      assert.deepEqual(
+        await ids(ec2, [{ Name: 'route.vpc-peering-connection-id', Values: [pcx] }]),
+        [rtb],
+      );
+      const thirdTable = await table(ec2, third);
+      const stranger = await apiError(() =>
+        ec2.send(new CreateRouteCommand({ RouteTableId: thirdTable, DestinationCidrBlock: '10.53.0.0/16', VpcPeeringConnectionId: pcx })),
+      );
+      assert.equal(stranger.code, 'InvalidParameterValue');
+      assert.match(stranger.message, /belong to different networks$/);
+      await ec2.send(new DeleteVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcx }));
+      assert.equal(routeTo(await describe1(ec2, rtb), '10.53.0.0/16')!.State, 'blackhole');
+      const gone = await apiError(() =>
+        ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.99.0.0/16', VpcPeeringConnectionId: pcx })),
+      );
+      assert.equal(gone.code, 'InvalidVpcPeeringConnectionID.NotFound');
     });
 
     it('the default VPC routes 0.0.0.0/0 to its internet gateway', async () => {

@@ -32,6 +32,9 @@ import { applyFilters, pluck } from './filters.js';
 import { paginate } from './paginate.js';
 import { checkIdShape, kindOf, newId, requireRecord, selectByIds } from './resources.js';
 import { tagsFromSpecs } from './tags.js';
+import { instanceStateName, type InstanceRecord } from './instances.js';
+import { findPeering, peeringRemoteEnd, peeringStatus } from './vpc-peering.js';
+import { propagatedRoutes } from './vpn-gateways.js';
 
 export interface RouteTableRecord extends RouteTable {
   RouteTableId: string;
@@ -48,7 +51,6 @@ type AnyRecord = Record<string, any>;
 
 const ORIGIN_LOCAL = 'CreateRouteTable';
 const ORIGIN_USER = 'CreateRoute';
-const ORIGIN_PROPAGATED = 'EnableVgwRoutePropagation';
 
 // ---------------------------------------------------------------------------------------
 // Helpers used by other families (VPCs, subnets, internet gateways, default VPC)
@@ -199,9 +201,22 @@ function attachedTo(attachments: AnyRecord[] | undefined, vpcId: string): boolea
   return (attachments ?? []).some((a) => a.VpcId === vpcId && (a.State === 'available' || a.State === 'attached'));
 }
 
-function instanceUp(instance: AnyRecord | undefined): boolean {
-  const s = typeof instance?.State === 'string' ? instance.State : instance?.State?.Name;
+function instanceState(ctx: RequestContext, instanceId: string): string | undefined {
+  const instance = ctx.state.get<InstanceRecord>('instance', instanceId);
+  return instance ? instanceStateName(instance, ctx.now) : undefined;
+}
+
+function instanceUp(ctx: RequestContext, instanceId: string): boolean {
+  const s = instanceState(ctx, instanceId);
   return s === 'running' || s === 'pending';
+}
+
+/** The interfaces attached to an instance, primary first. */
+function instanceInterfaces(ctx: RequestContext, instanceId: string): AnyRecord[] {
+  return ctx.state
+    .list<AnyRecord>('network-interface')
+    .filter((e) => e.Attachment?.InstanceId === instanceId)
+    .sort((a, b) => (a.Attachment.DeviceIndex ?? 0) - (b.Attachment.DeviceIndex ?? 0));
 }
 
 /** True while an interface can carry traffic: it is attached and what it is attached to runs. */
@@ -211,7 +226,7 @@ function interfaceUp(ctx: RequestContext, eniId: string): boolean {
   const attached = eni.Status === 'in-use' || eni.Attachment?.Status === 'attached';
   if (!attached) return false;
   const instanceId = eni.Attachment?.InstanceId;
-  return !instanceId || instanceUp(ctx.state.get<AnyRecord>('instance', instanceId));
+  return !instanceId || instanceUp(ctx, instanceId);
 }
 
 const GONE = new Set(['deleted', 'deleting', 'failed', 'rejected', 'expired']);
@@ -234,8 +249,10 @@ function transitGatewayAttached(ctx: RequestContext, tgwId: string, vpcId: strin
   );
 }
 
-function peeringVpcs(pcx: AnyRecord): string[] {
-  return [pcx.RequesterVpcInfo?.VpcId, pcx.AccepterVpcInfo?.VpcId].filter(Boolean);
+/** The peering connection's status as the request's account and region see it, if they see it. */
+function peeringCode(ctx: RequestContext, pcxId: string): string | undefined {
+  const pcx = findPeering(ctx, pcxId);
+  return pcx ? peeringStatus(pcx, ctx.now).Code : undefined;
 }
 
 /** `active` when the route's target can take traffic now, else `blackhole`. */
@@ -255,12 +272,12 @@ function routeState(ctx: RequestContext, vpcId: string, r: RouteEntry): 'active'
       return s === 'available' || s === 'pending';
     }
     if (r.InstanceId) {
-      if (!instanceUp(ctx.state.get<AnyRecord>('instance', r.InstanceId))) return false;
+      if (!instanceUp(ctx, r.InstanceId)) return false;
       return !r.NetworkInterfaceId || interfaceUp(ctx, r.NetworkInterfaceId);
     }
     if (r.NetworkInterfaceId) return interfaceUp(ctx, r.NetworkInterfaceId);
     if (r.VpcPeeringConnectionId) {
-      return stateName(ctx.state.get<AnyRecord>('vpc-peering-connection', r.VpcPeeringConnectionId)) === 'active';
+      return peeringCode(ctx, r.VpcPeeringConnectionId) === 'active';
     }
     if (r.TransitGatewayId) {
       const tgw = ctx.state.get<AnyRecord>('transit-gateway', r.TransitGatewayId);
@@ -293,11 +310,21 @@ function routeView(ctx: RequestContext, vpcId: string, r: RouteEntry): Route {
 
 /** The table as AWS shows it: internal fields dropped, route states derived now. */
 export function routeTableView(ctx: RequestContext, t: Readonly<RouteTableRecord>): RouteTable {
+  const routes = (t.Routes ?? []).map((r) => routeView(ctx, t.VpcId, r));
+  if ((t.PropagatingVgws ?? []).length > 0) {
+    // Routes learned from virtual private gateways; a static route to the same destination wins.
+    const taken = new Set((t.Routes ?? []).map(routeKey));
+    for (const p of propagatedRoutes(ctx, t)) {
+      if (taken.has(routeKey(p))) continue;
+      taken.add(routeKey(p));
+      routes.push(p);
+    }
+  }
   return {
     Associations: (t.Associations ?? []).map((a) => ({ ...a })),
     PropagatingVgws: (t.PropagatingVgws ?? []).map((p) => ({ ...p })),
     RouteTableId: t.RouteTableId,
-    Routes: (t.Routes ?? []).map((r) => routeView(ctx, t.VpcId, r)),
+    Routes: routes,
     Tags: t.Tags,
     VpcId: t.VpcId,
     OwnerId: t.OwnerId,
@@ -552,11 +579,14 @@ function resolveTarget(ctx: RequestContext, rt: Readonly<RouteTableRecord>, para
     case 'InstanceId': {
       checkIdShape(kindOf('instance'), id);
       const instance = ctx.state.get<AnyRecord>('instance', id);
-      const state = stateName(instance);
-      if (!instance || state === 'terminated') {
+      const state = instanceState(ctx, id);
+      if (!instance || state === 'terminated' || state === 'shutting-down') {
         throw new ApiError('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
       }
-      const enis: string[] = (instance.NetworkInterfaces ?? []).map((n: AnyRecord) => n.NetworkInterfaceId).filter(Boolean);
+      const attached = instanceInterfaces(ctx, id).map((e) => e.NetworkInterfaceId as string);
+      const enis = attached.length
+        ? attached
+        : (instance.NetworkInterfaces ?? []).map((n: AnyRecord) => n.NetworkInterfaceId as string).filter(Boolean);
       if (enis.length > 1) {
         throw new ApiError(
           'InvalidInstanceID',
@@ -568,11 +598,11 @@ function resolveTarget(ctx: RequestContext, rt: Readonly<RouteTableRecord>, para
       return { fields: enis[0] ? { InstanceId: id, NetworkInterfaceId: enis[0] } : { InstanceId: id }, cls: 'interface', id };
     }
     case 'VpcPeeringConnectionId': {
-      const pcx = ctx.state.get<AnyRecord>('vpc-peering-connection', id);
-      if (!pcx || stateName(pcx) === 'deleted') {
+      const pcx = findPeering(ctx, id);
+      if (!pcx || GONE.has(peeringStatus(pcx, ctx.now).Code)) {
         throw new ApiError('InvalidVpcPeeringConnectionID.NotFound', `The vpcPeeringConnection ID '${id}' does not exist`);
       }
-      if (!peeringVpcs(pcx).includes(vpcId)) throw differentNetworks(rt, 'network gateway', id);
+      if (!peeringRemoteEnd(ctx, pcx, vpcId)) throw differentNetworks(rt, 'network gateway', id);
       return { fields: { VpcPeeringConnectionId: id }, cls: 'gateway', id };
     }
     case 'TransitGatewayId': {
@@ -783,12 +813,6 @@ export function deleteRoute(ctx: RequestContext, input: DeleteRouteRequest): voi
   if (index < 0) throw routeNotFound(rt, dest);
   if (isLocal(rt.Routes![index]!)) {
     throw new ApiError('InvalidParameterValue', `cannot remove local route ${dest.text} in route table ${rt.RouteTableId}`);
-  }
-  if (rt.Routes![index]!.Origin === ORIGIN_PROPAGATED) {
-    throw new ApiError(
-      'InvalidParameterValue',
-      `cannot remove propagated route ${dest.text} in route table ${rt.RouteTableId}; disable route propagation instead`,
-    );
   }
   const rec = ctx.state.edit<RouteTableRecord>('route-table', rt.RouteTableId)!;
   rec.Routes = rec.Routes!.filter((_, i) => i !== index);
