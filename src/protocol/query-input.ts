@@ -29,10 +29,12 @@ export const MAX_PARAMS = 20_000;
 const MAX_DEPTH = 12;
 const MAX_LIST_INDEX = 100_000;
 
-function buildTree(params: Iterable<[string, string]>): Node {
+function buildTree(params: Iterable<[string, string]>): { tree: Node; version?: string } {
   const root: Node = { children: new Map() };
+  let version: string | undefined;
   let count = 0;
   for (const [key, value] of params) {
+    if (key === 'Version') version = value;
     if (TRANSPORT_PARAMS.has(key) || key.startsWith('X-Amz-')) continue;
     if (++count > MAX_PARAMS) {
       throw errors.invalidParameterValue(`The request has more than ${MAX_PARAMS} parameters.`);
@@ -53,7 +55,23 @@ function buildTree(params: Iterable<[string, string]>): Node {
     // Repeated parameter: the last value wins, as with most AWS front ends.
     node.value = value;
   }
-  return root;
+  return { tree: root, version };
+}
+
+/**
+ * The API version a request names must be one the service has: the model's, or an earlier
+ * date (older clients still send those, and the wire format of these calls is unchanged).
+ * Leaving Version out is tolerated.
+ */
+export function checkVersion(model: ServiceModel, version: string | undefined): void {
+  if (version === undefined) return;
+  const current = model.metadata.apiVersion;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(version);
+  const valid = m !== null && !Number.isNaN(Date.parse(version)) && version <= current && version >= '2006-01-01';
+  if (!valid) {
+    const service = `Amazon${(model.metadata.serviceId ?? model.metadata.endpointPrefix).replace(/\s+/g, '')}`;
+    throw new ApiError('NoSuchVersion', `The requested version (${version}) of service ${service} does not exist`);
+  }
 }
 
 export type Flavor = 'ec2' | 'query';
@@ -207,7 +225,8 @@ export function parseQueryInput(
   inputRef: ShapeRef | undefined,
   params: Iterable<[string, string]>,
 ): Record<string, unknown> {
-  const tree = buildTree(params);
+  const { tree, version } = buildTree(params);
+  checkVersion(model, version);
   if (!inputRef) {
     const extra = tree.children?.keys().next();
     if (extra && !extra.done) throw errors.unknownParameter(extra.value);

@@ -56,7 +56,19 @@ function asStrings(v: FilterValue): string[] {
 
 type Matcher<T> = (record: T) => boolean;
 
-function compile<T extends { Tags?: Tag[] }>(filter: Filter, defs: FilterDefs<T>): Matcher<T> {
+/** AWS refuses a call whose filters carry more values than this, all filters together. */
+export const MAX_FILTER_VALUES = 200;
+
+export interface FilterOptions {
+  /** False for resources that carry no tags (regions, zones): `tag:`, `tag-key`, `tag-value` are then invalid. */
+  tags?: boolean;
+}
+
+function invalidFilter(name: string): ApiError {
+  return new ApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
+}
+
+function compile<T extends { Tags?: Tag[] }>(filter: Filter, defs: FilterDefs<T>, opts: FilterOptions): Matcher<T> {
   const name = filter.Name;
   if (!name) throw new ApiError('InvalidParameterValue', 'The filter name must not be empty');
   const values = filter.Values ?? [];
@@ -64,6 +76,8 @@ function compile<T extends { Tags?: Tag[] }>(filter: Filter, defs: FilterDefs<T>
     throw new ApiError('InvalidParameterValue', `The filter '${name}' requires at least one value`);
   }
   const anyMatch = (candidates: string[]) => candidates.some((c) => values.some((p) => matchesPattern(p, c)));
+  const isTagFilter = name.startsWith('tag:') || name === 'tag-key' || name === 'tag-value';
+  if (isTagFilter && opts.tags === false) throw invalidFilter(name);
   if (name.startsWith('tag:')) {
     const key = name.slice(4);
     return (r) => anyMatch((r.Tags ?? []).filter((t) => t.Key === key).map((t) => t.Value ?? ''));
@@ -71,7 +85,7 @@ function compile<T extends { Tags?: Tag[] }>(filter: Filter, defs: FilterDefs<T>
   if (name === 'tag-key') return (r) => anyMatch((r.Tags ?? []).map((t) => t.Key ?? ''));
   if (name === 'tag-value') return (r) => anyMatch((r.Tags ?? []).map((t) => t.Value ?? ''));
   const read = Object.hasOwn(defs, name) ? defs[name] : undefined;
-  if (!read) throw new ApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
+  if (!read) throw invalidFilter(name);
   return (r) => anyMatch(asStrings(read(r)));
 }
 
@@ -79,9 +93,17 @@ export function applyFilters<T extends { Tags?: Tag[] }>(
   records: readonly T[],
   filters: Filter[] | undefined,
   defs: FilterDefs<T>,
+  opts: FilterOptions = {},
 ): T[] {
   if (!filters || filters.length === 0) return records as T[];
-  const matchers = filters.map((f) => compile(f, defs));
+  const valueCount = filters.reduce((n, f) => n + (f.Values?.length ?? 0), 0);
+  if (valueCount > MAX_FILTER_VALUES) {
+    throw new ApiError(
+      'FilterLimitExceeded',
+      `The maximum number of filter values specified on a single call is ${MAX_FILTER_VALUES}`,
+    );
+  }
+  const matchers = filters.map((f) => compile(f, defs, opts));
   return records.filter((r) => matchers.every((m) => m(r)));
 }
 

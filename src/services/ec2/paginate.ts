@@ -40,10 +40,17 @@ export function paginate<T>(items: readonly T[], input: PageInput, limits: { min
   if (input.MaxResults === undefined) {
     return { items: start ? items.slice(start) : (items as T[]) };
   }
-  if (input.MaxResults < min || input.MaxResults > max) {
+  // AWS's own wording (it says "greater than" for the inclusive minimum).
+  if (input.MaxResults < min) {
     throw new ApiError(
       'InvalidParameterValue',
-      `Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Expecting a value between ${min} and ${max}.`,
+      `Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Expecting a value greater than ${min}.`,
+    );
+  }
+  if (input.MaxResults > max) {
+    throw new ApiError(
+      'InvalidParameterValue',
+      `Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Expecting a value less than ${max}.`,
     );
   }
   const end = start + input.MaxResults;

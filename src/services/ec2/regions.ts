@@ -17,6 +17,8 @@ import { applyFilters } from './filters.js';
 
 interface RegionInfo {
   name: string;
+  /** The region's long name, as zone group long names use it ("US East (N. Virginia)"). */
+  long: string;
   /** AZ letters in order, e.g. "abcdef". */
   zones: string;
   /** AZ ID stem, e.g. "use1". */
@@ -26,38 +28,38 @@ interface RegionInfo {
 }
 
 const REGIONS: RegionInfo[] = [
-  { name: 'us-east-1', zones: 'abcdef', idStem: 'use1' },
-  { name: 'us-east-2', zones: 'abc', idStem: 'use2' },
-  { name: 'us-west-1', zones: 'bc', idStem: 'usw1' },
-  { name: 'us-west-2', zones: 'abcd', idStem: 'usw2' },
-  { name: 'af-south-1', zones: 'abc', idStem: 'afs1', optIn: true },
-  { name: 'ap-east-1', zones: 'abc', idStem: 'ape1', optIn: true },
-  { name: 'ap-south-1', zones: 'abc', idStem: 'aps1' },
-  { name: 'ap-south-2', zones: 'abc', idStem: 'aps2', optIn: true },
-  { name: 'ap-southeast-1', zones: 'abc', idStem: 'apse1' },
-  { name: 'ap-southeast-2', zones: 'abc', idStem: 'apse2' },
-  { name: 'ap-southeast-3', zones: 'abc', idStem: 'apse3', optIn: true },
-  { name: 'ap-southeast-4', zones: 'abc', idStem: 'apse4', optIn: true },
-  { name: 'ap-southeast-5', zones: 'abc', idStem: 'apse5', optIn: true },
-  { name: 'ap-southeast-7', zones: 'abc', idStem: 'apse7', optIn: true },
-  { name: 'ap-northeast-1', zones: 'acd', idStem: 'apne1' },
-  { name: 'ap-northeast-2', zones: 'abcd', idStem: 'apne2' },
-  { name: 'ap-northeast-3', zones: 'abc', idStem: 'apne3' },
-  { name: 'ca-central-1', zones: 'abd', idStem: 'cac1' },
-  { name: 'ca-west-1', zones: 'abc', idStem: 'caw1', optIn: true },
-  { name: 'eu-central-1', zones: 'abc', idStem: 'euc1' },
-  { name: 'eu-central-2', zones: 'abc', idStem: 'euc2', optIn: true },
-  { name: 'eu-west-1', zones: 'abc', idStem: 'euw1' },
-  { name: 'eu-west-2', zones: 'abc', idStem: 'euw2' },
-  { name: 'eu-west-3', zones: 'abc', idStem: 'euw3' },
-  { name: 'eu-south-1', zones: 'abc', idStem: 'eus1', optIn: true },
-  { name: 'eu-south-2', zones: 'abc', idStem: 'eus2', optIn: true },
-  { name: 'eu-north-1', zones: 'abc', idStem: 'eun1' },
-  { name: 'il-central-1', zones: 'abc', idStem: 'ilc1', optIn: true },
-  { name: 'me-south-1', zones: 'abc', idStem: 'mes1', optIn: true },
-  { name: 'me-central-1', zones: 'abc', idStem: 'mec1', optIn: true },
-  { name: 'mx-central-1', zones: 'abc', idStem: 'mxc1', optIn: true },
-  { name: 'sa-east-1', zones: 'abc', idStem: 'sae1' },
+  { name: 'us-east-1', long: 'US East (N. Virginia)', zones: 'abcdef', idStem: 'use1' },
+  { name: 'us-east-2', long: 'US East (Ohio)', zones: 'abc', idStem: 'use2' },
+  { name: 'us-west-1', long: 'US West (N. California)', zones: 'bc', idStem: 'usw1' },
+  { name: 'us-west-2', long: 'US West (Oregon)', zones: 'abcd', idStem: 'usw2' },
+  { name: 'af-south-1', long: 'Africa (Cape Town)', zones: 'abc', idStem: 'afs1', optIn: true },
+  { name: 'ap-east-1', long: 'Asia Pacific (Hong Kong)', zones: 'abc', idStem: 'ape1', optIn: true },
+  { name: 'ap-south-1', long: 'Asia Pacific (Mumbai)', zones: 'abc', idStem: 'aps1' },
+  { name: 'ap-south-2', long: 'Asia Pacific (Hyderabad)', zones: 'abc', idStem: 'aps2', optIn: true },
+  { name: 'ap-southeast-1', long: 'Asia Pacific (Singapore)', zones: 'abc', idStem: 'apse1' },
+  { name: 'ap-southeast-2', long: 'Asia Pacific (Sydney)', zones: 'abc', idStem: 'apse2' },
+  { name: 'ap-southeast-3', long: 'Asia Pacific (Jakarta)', zones: 'abc', idStem: 'apse3', optIn: true },
+  { name: 'ap-southeast-4', long: 'Asia Pacific (Melbourne)', zones: 'abc', idStem: 'apse4', optIn: true },
+  { name: 'ap-southeast-5', long: 'Asia Pacific (Malaysia)', zones: 'abc', idStem: 'apse5', optIn: true },
+  { name: 'ap-southeast-7', long: 'Asia Pacific (Thailand)', zones: 'abc', idStem: 'apse7', optIn: true },
+  { name: 'ap-northeast-1', long: 'Asia Pacific (Tokyo)', zones: 'acd', idStem: 'apne1' },
+  { name: 'ap-northeast-2', long: 'Asia Pacific (Seoul)', zones: 'abcd', idStem: 'apne2' },
+  { name: 'ap-northeast-3', long: 'Asia Pacific (Osaka)', zones: 'abc', idStem: 'apne3' },
+  { name: 'ca-central-1', long: 'Canada (Central)', zones: 'abd', idStem: 'cac1' },
+  { name: 'ca-west-1', long: 'Canada West (Calgary)', zones: 'abc', idStem: 'caw1', optIn: true },
+  { name: 'eu-central-1', long: 'Europe (Frankfurt)', zones: 'abc', idStem: 'euc1' },
+  { name: 'eu-central-2', long: 'Europe (Zurich)', zones: 'abc', idStem: 'euc2', optIn: true },
+  { name: 'eu-west-1', long: 'Europe (Ireland)', zones: 'abc', idStem: 'euw1' },
+  { name: 'eu-west-2', long: 'Europe (London)', zones: 'abc', idStem: 'euw2' },
+  { name: 'eu-west-3', long: 'Europe (Paris)', zones: 'abc', idStem: 'euw3' },
+  { name: 'eu-south-1', long: 'Europe (Milan)', zones: 'abc', idStem: 'eus1', optIn: true },
+  { name: 'eu-south-2', long: 'Europe (Spain)', zones: 'abc', idStem: 'eus2', optIn: true },
+  { name: 'eu-north-1', long: 'Europe (Stockholm)', zones: 'abc', idStem: 'eun1' },
+  { name: 'il-central-1', long: 'Israel (Tel Aviv)', zones: 'abc', idStem: 'ilc1', optIn: true },
+  { name: 'me-south-1', long: 'Middle East (Bahrain)', zones: 'abc', idStem: 'mes1', optIn: true },
+  { name: 'me-central-1', long: 'Middle East (UAE)', zones: 'abc', idStem: 'mec1', optIn: true },
+  { name: 'mx-central-1', long: 'Mexico (Central)', zones: 'abc', idStem: 'mxc1', optIn: true },
+  { name: 'sa-east-1', long: 'South America (Sao Paulo)', zones: 'abc', idStem: 'sae1' },
 ];
 
 const byName = new Map(REGIONS.map((r) => [r.name, r]));
@@ -106,70 +108,78 @@ export function resolveZone(region: string, name?: string, id?: string): Zone {
   return zones[Math.floor(Math.random() * zones.length)]!;
 }
 
+/** The zone group of a region's Availability Zones: "us-east-1-zg-1", "US East (N. Virginia) 1". */
+function zoneGroup(region: string): { name: string; long: string } {
+  const info = byName.get(region);
+  return { name: `${region}-zg-1`, long: `${info?.long ?? region} 1` };
+}
+
+const ZONE_FILTERS = {
+  'group-long-name': (z: AvailabilityZone) => z.GroupLongName,
+  'group-name': (z: AvailabilityZone) => z.GroupName,
+  message: (z: AvailabilityZone) => (z.Messages ?? []).map((m) => m.Message),
+  'opt-in-status': (z: AvailabilityZone) => z.OptInStatus,
+  'parent-zone-id': (z: AvailabilityZone) => z.ParentZoneId,
+  'parent-zone-name': (z: AvailabilityZone) => z.ParentZoneName,
+  'region-name': (z: AvailabilityZone) => z.RegionName,
+  state: (z: AvailabilityZone) => z.State,
+  'zone-id': (z: AvailabilityZone) => z.ZoneId,
+  'zone-name': (z: AvailabilityZone) => z.ZoneName,
+  'zone-type': (z: AvailabilityZone) => z.ZoneType,
+};
+
 export function describeAvailabilityZones(ctx: RequestContext, input: DescribeAvailabilityZonesRequest): DescribeAvailabilityZonesResult {
+  const group = zoneGroup(ctx.region);
   const all: AvailabilityZone[] = zonesOf(ctx.region).map((z) => ({
-    State: 'available',
     OptInStatus: 'opt-in-not-required',
     Messages: [],
     RegionName: ctx.region,
     ZoneName: z.ZoneName,
     ZoneId: z.ZoneId,
-    GroupName: ctx.region,
+    GroupName: group.name,
     NetworkBorderGroup: ctx.region,
     ZoneType: 'availability-zone',
-    GroupLongName: ctx.region,
+    GroupLongName: group.long,
+    State: 'available',
   }));
   let zones = all;
   if (input.ZoneNames?.length || input.ZoneIds?.length) {
-    for (const n of input.ZoneNames ?? []) {
-      if (!all.some((z) => z.ZoneName === n)) {
-        throw new ApiError('InvalidParameterValue', `The zone '${n}' does not exist.`);
-      }
-    }
-    for (const n of input.ZoneIds ?? []) {
-      if (!all.some((z) => z.ZoneId === n)) {
-        throw new ApiError('InvalidParameterValue', `The zone ID '${n}' does not exist.`);
-      }
-    }
+    // The first unknown name or ID, in request order, is the one AWS reports.
+    const badName = (input.ZoneNames ?? []).find((n) => !all.some((z) => z.ZoneName === n));
+    if (badName !== undefined) throw new ApiError('InvalidParameterValue', `Invalid availability zone: [${badName}]`);
+    const badId = (input.ZoneIds ?? []).find((n) => !all.some((z) => z.ZoneId === n));
+    if (badId !== undefined) throw new ApiError('InvalidParameterValue', `Invalid availability zone-id: [${badId}]`);
     zones = all.filter((z) => input.ZoneNames?.includes(z.ZoneName!) || input.ZoneIds?.includes(z.ZoneId!));
   }
-  zones = applyFilters(zones as Array<AvailabilityZone & { Tags?: [] }>, input.Filters, {
-    'group-name': (z) => z.GroupName,
-    'group-long-name': (z) => z.GroupLongName,
-    'message': (z) => (z.Messages ?? []).map((m) => m.Message),
-    'opt-in-status': (z) => z.OptInStatus,
-    'parent-zone-id': (z) => z.ParentZoneId,
-    'parent-zone-name': (z) => z.ParentZoneName,
-    'region-name': (z) => z.RegionName,
-    state: (z) => z.State,
-    'zone-id': (z) => z.ZoneId,
-    'zone-name': (z) => z.ZoneName,
-    'zone-type': (z) => z.ZoneType,
-    'network-border-group': (z) => z.NetworkBorderGroup,
-  });
+  zones = applyFilters(zones as Array<AvailabilityZone & { Tags?: [] }>, input.Filters, ZONE_FILTERS, { tags: false });
   return { AvailabilityZones: zones };
 }
 
 export function describeRegions(ctx: RequestContext, input: DescribeRegionsRequest): DescribeRegionsResult {
   let regions = REGIONS.filter((r) => input.AllRegions || !r.optIn || r.name === ctx.region);
   if (input.RegionNames?.length) {
-    for (const n of input.RegionNames) {
-      if (!byName.has(n)) throw new ApiError('InvalidParameterValue', `Invalid region name: ${n}`);
-    }
+    // AWS names the alphabetically first unknown region.
+    const unknown = input.RegionNames.filter((n) => !byName.has(n)).sort();
+    if (unknown.length) throw new ApiError('InvalidParameterValue', `Invalid region: [${unknown[0]}]`);
     regions = REGIONS.filter((r) => input.RegionNames!.includes(r.name));
   }
   const out = regions.map((r) => ({
     RegionName: r.name,
     Endpoint: `ec2.${r.name}.amazonaws.com`,
-    OptInStatus: r.optIn ? 'not-opted-in' : 'opt-in-not-required',
-    Tags: undefined as undefined | [],
+    // The region being called is in use, so it counts as opted in.
+    OptInStatus: !r.optIn ? 'opt-in-not-required' : r.name === ctx.region ? 'opted-in' : 'not-opted-in',
   }));
-  const filtered = applyFilters(out, input.Filters, {
-    endpoint: (r) => r.Endpoint,
-    'opt-in-status': (r) => r.OptInStatus,
-    'region-name': (r) => r.RegionName,
-  });
-  return { Regions: filtered.map(({ Tags: _t, ...r }) => r) };
+  const filtered = applyFilters(
+    out as Array<(typeof out)[number] & { Tags?: [] }>,
+    input.Filters,
+    {
+      endpoint: (r) => r.Endpoint,
+      'opt-in-status': (r) => r.OptInStatus,
+      'region-name': (r) => r.RegionName,
+    },
+    { tags: false },
+  );
+  return { Regions: filtered };
 }
 
 export function describeAccountAttributes(ctx: RequestContext, input: DescribeAccountAttributesRequest): DescribeAccountAttributesResult {
@@ -185,7 +195,7 @@ export function describeAccountAttributes(ctx: RequestContext, input: DescribeAc
   };
   const names = input.AttributeNames?.length ? input.AttributeNames : Object.keys(attrs);
   for (const n of names) {
-    if (!(n in attrs)) throw new ApiError('InvalidParameterValue', `Value (${n}) for parameter attributeName is invalid.`);
+    if (!Object.hasOwn(attrs, n)) throw new ApiError('InvalidParameterValue', `Value (${n}) for parameter attributeName is invalid.`);
   }
   return {
     AccountAttributes: names.map((n) => ({

@@ -161,8 +161,12 @@ export function createVpc(ctx: RequestContext, input: CreateVpcRequest): CreateV
   }
   if (!input.CidrBlock) throw new ApiError('MissingParameter', "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided.");
   const cidr = parseVpcCidr(input.CidrBlock, 'cidrBlock');
-  if (input.InstanceTenancy === 'host') {
-    throw new ApiError('InvalidParameterValue', 'Value (host) for parameter instanceTenancy is invalid. Valid values: default, dedicated');
+  // The model lists host too, but a VPC takes only these two.
+  if (input.InstanceTenancy !== undefined && input.InstanceTenancy !== 'default' && input.InstanceTenancy !== 'dedicated') {
+    throw new ApiError(
+      'InvalidParameterValue',
+      `Value (${input.InstanceTenancy}) for parameter instanceTenancy is invalid. Valid values: default, dedicated`,
+    );
   }
   if (input.Ipv6CidrBlock || input.Ipv6Pool || input.Ipv6IpamPoolId) {
     throw new ApiError('UnsupportedOperation', 'BYOIP and IPAM IPv6 pools are not supported by vpcsim; use AmazonProvidedIpv6CidrBlock.');
@@ -186,9 +190,9 @@ export function createVpc(ctx: RequestContext, input: CreateVpcRequest): CreateV
   };
 }
 
+/** Every filter the DescribeVpcs reference lists (tag filters are common to all). */
 const VPC_FILTERS = {
   cidr: (v: VpcRecord) => v.CidrBlock,
-  'cidr-block': (v: VpcRecord) => v.CidrBlock,
   'cidr-block-association.cidr-block': (v: VpcRecord) => pluck(v.CidrBlockAssociationSet, (a) => a.CidrBlock),
   'cidr-block-association.association-id': (v: VpcRecord) => pluck(v.CidrBlockAssociationSet, (a) => a.AssociationId),
   'cidr-block-association.state': (v: VpcRecord) => pluck(v.CidrBlockAssociationSet, (a) => a.CidrBlockState?.State),
@@ -201,7 +205,6 @@ const VPC_FILTERS = {
   'owner-id': (v: VpcRecord) => v.OwnerId,
   state: (v: VpcRecord) => v.State,
   'vpc-id': (v: VpcRecord) => v.VpcId,
-  'instance-tenancy': (v: VpcRecord) => v.InstanceTenancy,
 };
 
 export function describeVpcs(ctx: RequestContext, input: DescribeVpcsRequest): DescribeVpcsResult {
@@ -227,8 +230,11 @@ export function deleteVpc(ctx: RequestContext, input: DeleteVpcRequest): void {
 const ATTRIBUTE_NAMES = ['enableDnsSupport', 'enableDnsHostnames', 'enableNetworkAddressUsageMetrics'] as const;
 
 export function describeVpcAttribute(ctx: RequestContext, input: DescribeVpcAttributeRequest): DescribeVpcAttributeResult {
-  const vpc = getVpc(ctx, input.VpcId);
   const attr = input.Attribute as (typeof ATTRIBUTE_NAMES)[number];
+  if (!ATTRIBUTE_NAMES.includes(attr)) {
+    throw new ApiError('InvalidParameterValue', `Value (${input.Attribute}) for parameter attribute is invalid. Unknown attribute.`);
+  }
+  const vpc = getVpc(ctx, input.VpcId);
   const out: DescribeVpcAttributeResult = { VpcId: vpc.VpcId };
   const key = (attr.charAt(0).toUpperCase() + attr.slice(1)) as 'EnableDnsSupport';
   (out as Record<string, unknown>)[key] = { Value: vpc._attributes[attr] };
@@ -257,32 +263,41 @@ export function modifyVpcAttribute(ctx: RequestContext, input: ModifyVpcAttribut
   vpc._attributes[name] = value.Value;
 }
 
-/** AWS's restrictions on a secondary IPv4 block, given the VPC's primary block. */
+/**
+ * AWS's restrictions on a secondary IPv4 block, by the range of the VPC's primary block
+ * (VPC user guide, "IPv4 CIDR block association restrictions").
+ */
 function checkSecondaryRange(primary: Cidr4, existing: Cidr4[], c: Cidr4, text: string): void {
   const restricted = () =>
     new ApiError(
       'InvalidVpc.Range',
       `The CIDR '${text}' is restricted. Use a CIDR from the same private address range as the current VPC CIDR, or use a publicly-routable CIDR.`,
     );
-  if (contains(RANGES.benchmarking, c) || overlaps(RANGES.benchmarking, c)) throw restricted();
-  const inRfc1918 = isRfc1918(c);
+  const inRange = (range: Cidr4) => overlaps(range, c);
+  const otherPrivate = (own: Cidr4) => RANGES.rfc1918.some((r) => !(r.base === own.base && r.prefix === own.prefix) && inRange(r));
+  if (contains(RANGES.benchmarking, primary)) {
+    // 198.19.0.0/16 primary: no RFC 1918 block.
+    if (RANGES.rfc1918.some(inRange)) throw restricted();
+    return;
+  }
+  if (inRange(RANGES.benchmarking)) throw restricted();
   if (contains(RANGES.ten, primary)) {
-    if (inRfc1918 && !contains(RANGES.ten, c)) throw restricted();
-    const tenSlash15 = parseCidr4('10.0.0.0/15')!;
-    const tenSlash16 = parseCidr4('10.0.0.0/16')!;
-    if (existing.some((e) => overlaps(tenSlash15, e)) && overlaps(tenSlash16, c) && !existing.some((e) => overlaps(tenSlash16, e))) {
-      throw restricted();
-    }
+    if (otherPrivate(RANGES.ten)) throw restricted();
+    // With any block in 10.0.0.0/15, nothing from 10.0.0.0/16.
+    if (existing.some((e) => overlaps(TEN_SLASH_15, e)) && inRange(TEN_SLASH_16)) throw restricted();
   } else if (contains(RANGES.oneSevenTwo, primary)) {
-    if (inRfc1918 && !contains(RANGES.oneSevenTwo, c)) throw restricted();
-    if (overlaps(parseCidr4('172.31.0.0/16')!, c) && !contains(parseCidr4('172.31.0.0/16')!, primary)) throw restricted();
+    if (otherPrivate(RANGES.oneSevenTwo) || inRange(SEVENTEEN_TWO_THIRTY_ONE)) throw restricted();
   } else if (contains(RANGES.oneNineTwo, primary)) {
-    if (inRfc1918 && !contains(RANGES.oneNineTwo, c)) throw restricted();
-  } else if (inRfc1918) {
-    // Public or 100.64.0.0/10 primary: no RFC 1918 secondaries.
+    if (otherPrivate(RANGES.oneNineTwo)) throw restricted();
+  } else if (isRfc1918(c) || RANGES.rfc1918.some(inRange)) {
+    // Public or 100.64.0.0/10 primary: no RFC 1918 block.
     throw restricted();
   }
 }
+
+const TEN_SLASH_15 = parseCidr4('10.0.0.0/15')!;
+const TEN_SLASH_16 = parseCidr4('10.0.0.0/16')!;
+const SEVENTEEN_TWO_THIRTY_ONE = parseCidr4('172.31.0.0/16')!;
 
 export function associateVpcCidrBlock(ctx: RequestContext, input: AssociateVpcCidrBlockRequest): AssociateVpcCidrBlockResult {
   const current = getVpc(ctx, input.VpcId);
