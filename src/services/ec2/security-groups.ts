@@ -153,44 +153,6 @@ function targetGroup(ctx: RequestContext, input: { GroupId?: string; GroupName?:
   throw new ApiError('MissingParameter', 'The request must contain the parameter groupName or groupId');
 }
 
-/**
- * Security groups for a new network interface or instance in `vpcId`: the IDs given (each
- * must exist and belong to the VPC), else the VPC's default group.
- */
-export function resolveSecurityGroups(
-  ctx: RequestContext,
-  ids: string[] | undefined,
-  vpcId: string,
-  opts: { subnetId?: string; names?: string[] } = {},
-): GroupIdentifier[] {
-  const groups: Readonly<SecurityGroupRecord>[] = [];
-  for (const id of ids ?? []) {
-    const g = getSecurityGroup(ctx, id, 'SecurityGroupId');
-    if (g.VpcId !== vpcId) {
-      throw new ApiError(
-        'InvalidParameter',
-        opts.subnetId
-          ? `Security group ${g.GroupId} and subnet ${opts.subnetId} belong to different networks.`
-          : `Security group ${g.GroupId} does not belong to VPC ${vpcId}.`,
-      );
-    }
-    groups.push(g);
-  }
-  for (const name of opts.names ?? []) {
-    const g = findByName(ctx.state, vpcId, name);
-    if (!g) throw new ApiError('InvalidGroup.NotFound', `The security group '${name}' does not exist in VPC '${vpcId}'`);
-    groups.push(g);
-  }
-  if (groups.length === 0) {
-    const d = defaultSecurityGroup(ctx, vpcId);
-    if (d) groups.push(d);
-  }
-  const seen = new Set<string>();
-  return groups
-    .filter((g) => (seen.has(g.GroupId) ? false : (seen.add(g.GroupId), true)))
-    .map((g) => ({ GroupId: g.GroupId, GroupName: g.GroupName }));
-}
-
 /** Every rule of a group (both directions), in creation order. */
 export function securityGroupRules(state: ScopedState, groupId: string): Readonly<SecurityGroupRuleRecord>[] {
   return state.list<SecurityGroupRuleRecord>(RULE).filter((r) => r.GroupId === groupId);
