@@ -30,8 +30,19 @@ import {
   ReplaceRouteTableAssociationCommand,
   type RouteTable,
   AcceptVpcPeeringConnectionCommand,
+  AttachNetworkInterfaceCommand,
+  AttachVpnGatewayCommand,
+  CreateNetworkInterfaceCommand,
   CreateVpcPeeringConnectionCommand,
+  CreateVpnGatewayCommand,
+  DeleteNetworkInterfaceCommand,
   DeleteVpcPeeringConnectionCommand,
+  DetachNetworkInterfaceCommand,
+  DetachVpnGatewayCommand,
+  RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { DEFAULT_QUOTAS } from '../src/config.js';
 import { scopeKey } from '../src/state/store.js';
@@ -81,6 +92,19 @@ async function igw(ec2: EC2Client, vpcId?: string): Promise<string> {
   return id;
 }
 
+async function eni(ec2: EC2Client, subnetId: string): Promise<string> {
+  const { NetworkInterface } = await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }));
+  return NetworkInterface!.NetworkInterfaceId!;
+}
+
+/** A running instance in the subnet, and its primary interface. */
+async function instance(ec2: EC2Client, subnetId: string): Promise<{ id: string; eni: string }> {
+  const { Instances } = await ec2.send(
+    new RunInstancesCommand({ ImageId: 'ami-0a2023c0ffee0a864', InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SubnetId: subnetId }),
+  );
+  return { id: Instances![0]!.InstanceId!, eni: Instances![0]!.NetworkInterfaces![0]!.NetworkInterfaceId! };
+}
+
 async function describe1(ec2: EC2Client, id: string): Promise<RouteTable> {
   const { RouteTables } = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }));
   assert.equal(RouteTables!.length, 1);
@@ -113,7 +137,10 @@ describe('route tables', () => {
   let srv: TestServer;
   let ec2: EC2Client;
   before(async () => {
-    srv = await startTestServer({ quotas: { ...DEFAULT_QUOTAS, vpcsPerRegion: 100, internetGatewaysPerRegion: 100 } });
+    srv = await startTestServer({
+      quotas: { ...DEFAULT_QUOTAS, vpcsPerRegion: 100, internetGatewaysPerRegion: 100 },
+      stateTransitionMs: 0,
+    });
     ec2 = srv.ec2();
   });
   after(() => srv.close());
@@ -357,86 +384,67 @@ describe('route tables', () => {
       const vpcId = await vpc(ec2, '10.37.0.0/16');
       const sub = await subnet(ec2, vpcId, '10.37.1.0/24');
       const rtb = await table(ec2, vpcId);
-      const eni = hexId('eni');
-      putRecord(srv, 'network-interface', eni, {
-        NetworkInterfaceId: eni,
-        VpcId: vpcId,
-        SubnetId: sub,
-        Status: 'available',
-        PrivateIpAddress: '10.37.1.10',
-      });
+      const nic = await eni(ec2, sub);
       const nat = hexId('nat');
       putRecord(srv, 'nat-gateway', nat, { NatGatewayId: nat, VpcId: vpcId, SubnetId: sub, State: 'available' });
-      await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.37.1.0/24', NetworkInterfaceId: eni }));
+      await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.37.1.0/24', NetworkInterfaceId: nic }));
       const notSubnet = await apiError(() =>
-        ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.37.1.0/25', NetworkInterfaceId: eni })),
+        ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.37.1.0/25', NetworkInterfaceId: nic })),
       );
       assert.equal(notSubnet.code, 'InvalidParameterValue');
       await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: nat }));
       const dupLocal = await apiError(() =>
-        ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.37.0.0/16', NetworkInterfaceId: eni })),
+        ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.37.0.0/16', NetworkInterfaceId: nic })),
       );
       assert.equal(dupLocal.code, 'RouteAlreadyExists', 'the local route holds that destination');
       assert.equal(dupLocal.message, 'The route identified by 10.37.0.0/16 already exists.');
       const t = await describe1(ec2, rtb);
       assert.deepEqual(routeTo(t, '10.37.1.0/24'), {
         DestinationCidrBlock: '10.37.1.0/24',
-        NetworkInterfaceId: eni,
+        NetworkInterfaceId: nic,
         Origin: 'CreateRoute',
         State: 'blackhole',
-      });
+      }, 'an interface attached to nothing carries no traffic');
       assert.deepEqual(routeTo(t, '0.0.0.0/0'), { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: nat, Origin: 'CreateRoute', State: 'active' });
+
+      const other = await vpc(ec2, '10.39.0.0/16');
+      const foreign = await eni(ec2, await subnet(ec2, other, '10.39.1.0/24'));
+      const cross = await apiError(() => ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '1.0.0.0/8', NetworkInterfaceId: foreign })));
+      assert.equal(cross.code, 'InvalidParameterValue');
+      assert.equal(cross.message, `route table ${rtb} and interface ${foreign} belong to different networks`);
     });
 
     it('routes to an instance through its interface; several interfaces need the interface named', async () => {
       const vpcId = await vpc(ec2, '10.38.0.0/16');
       const sub = await subnet(ec2, vpcId, '10.38.1.0/24');
       const rtb = await table(ec2, vpcId);
-      const eni = hexId('eni');
-      const inst = hexId('i');
-      putRecord(srv, 'instance', inst, {
-        InstanceId: inst,
-        VpcId: vpcId,
-        SubnetId: sub,
-        State: { Code: 16, Name: 'running' },
-        NetworkInterfaces: [{ NetworkInterfaceId: eni }],
-      });
-      putRecord(srv, 'network-interface', eni, {
-        NetworkInterfaceId: eni,
-        VpcId: vpcId,
-        SubnetId: sub,
-        Status: 'in-use',
-        Attachment: { InstanceId: inst, Status: 'attached', DeviceIndex: 0 },
-      });
-      await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '0.0.0.0/0', InstanceId: inst }));
-      await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '192.168.0.0/16', NetworkInterfaceId: eni }));
+      const inst = await instance(ec2, sub);
+      await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '0.0.0.0/0', InstanceId: inst.id }));
+      await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '192.168.0.0/16', NetworkInterfaceId: inst.eni }));
       let t = await describe1(ec2, rtb);
-      const expected = { InstanceId: inst, InstanceOwnerId: ACCOUNT, NetworkInterfaceId: eni, Origin: 'CreateRoute', State: 'active' };
+      const expected = { InstanceId: inst.id, InstanceOwnerId: ACCOUNT, NetworkInterfaceId: inst.eni, Origin: 'CreateRoute', State: 'active' };
       assert.deepEqual(routeTo(t, '0.0.0.0/0'), { DestinationCidrBlock: '0.0.0.0/0', ...expected });
       assert.deepEqual(routeTo(t, '192.168.0.0/16'), { DestinationCidrBlock: '192.168.0.0/16', ...expected });
+      assert.deepEqual(await ids(ec2, [{ Name: 'route.instance-id', Values: [inst.id] }]), [rtb]);
 
-      // The instance stops: both routes are blackholes.
-      putRecord(srv, 'instance', inst, {
-        InstanceId: inst,
-        VpcId: vpcId,
-        SubnetId: sub,
-        State: { Code: 80, Name: 'stopped' },
-        NetworkInterfaces: [{ NetworkInterfaceId: eni }],
-      });
+      // The instance stops: both routes are blackholes; it starts again: active.
+      await ec2.send(new StopInstancesCommand({ InstanceIds: [inst.id] }));
       t = await describe1(ec2, rtb);
       assert.equal(routeTo(t, '0.0.0.0/0')!.State, 'blackhole');
       assert.equal(routeTo(t, '192.168.0.0/16')!.State, 'blackhole');
+      await ec2.send(new StartInstancesCommand({ InstanceIds: [inst.id] }));
+      assert.equal(routeTo(await describe1(ec2, rtb), '0.0.0.0/0')!.State, 'active');
 
-      const multi = hexId('i');
-      putRecord(srv, 'instance', multi, {
-        InstanceId: multi,
-        VpcId: vpcId,
-        State: { Code: 16, Name: 'running' },
-        NetworkInterfaces: [{ NetworkInterfaceId: hexId('eni') }, { NetworkInterfaceId: hexId('eni') }],
-      });
-      const e = await apiError(() => ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '172.16.0.0/12', InstanceId: multi })));
+      const second = await eni(ec2, sub);
+      await ec2.send(new AttachNetworkInterfaceCommand({ InstanceId: inst.id, NetworkInterfaceId: second, DeviceIndex: 1 }));
+      const e = await apiError(() => ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '172.16.0.0/12', InstanceId: inst.id })));
       assert.equal(e.code, 'InvalidInstanceID');
-      assert.equal(e.message, `There are multiple interfaces attached to instance '${multi}'. Please specify an interface ID for the operation instead.`);
+      assert.equal(e.message, `There are multiple interfaces attached to instance '${inst.id}'. Please specify an interface ID for the operation instead.`);
+
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [inst.id] }));
+      assert.equal(routeTo(await describe1(ec2, rtb), '0.0.0.0/0')!.State, 'blackhole');
+      const gone = await apiError(() => ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '172.16.0.0/12', InstanceId: inst.id })));
+      assert.equal(gone.code, 'InvalidInstanceID.NotFound');
     });
 
     it('enforces the routes-per-table quota per address family, not counting local routes', async () => {
@@ -501,30 +509,54 @@ describe('route tables', () => {
       const rtb = await table(ec2, vpcId);
       const nat = hexId('nat');
       putRecord(srv, 'nat-gateway', nat, { NatGatewayId: nat, VpcId: vpcId, SubnetId: sub, State: 'available' });
-      const eni = hexId('eni');
-      putRecord(srv, 'network-interface', eni, {
-        NetworkInterfaceId: eni,
-        VpcId: vpcId,
-        SubnetId: sub,
-        Status: 'in-use',
-        Attachment: { Status: 'attached', InstanceOwnerId: 'amazon-aws' },
-      });
+      const inst = await instance(ec2, sub);
+      const nic = await eni(ec2, sub);
       await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: nat }));
-      await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '192.168.0.0/16', NetworkInterfaceId: eni }));
+      await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '192.168.0.0/16', NetworkInterfaceId: nic }));
       let t = await describe1(ec2, rtb);
       assert.equal(routeTo(t, '0.0.0.0/0')!.State, 'active');
-      assert.equal(routeTo(t, '192.168.0.0/16')!.State, 'active');
-      assert.equal(routeTo(t, '192.168.0.0/16')!.InstanceId, undefined, 'no instance behind it');
+      assert.equal(routeTo(t, '192.168.0.0/16')!.State, 'blackhole', 'not attached yet');
+      assert.equal(routeTo(t, '192.168.0.0/16')!.InstanceId, undefined);
+
+      const { AttachmentId } = await ec2.send(new AttachNetworkInterfaceCommand({ InstanceId: inst.id, NetworkInterfaceId: nic, DeviceIndex: 1 }));
+      t = await describe1(ec2, rtb);
+      assert.deepEqual(routeTo(t, '192.168.0.0/16'), {
+        DestinationCidrBlock: '192.168.0.0/16',
+        InstanceId: inst.id,
+        InstanceOwnerId: ACCOUNT,
+        NetworkInterfaceId: nic,
+        Origin: 'CreateRoute',
+        State: 'active',
+      });
+      await ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId }));
+      assert.equal(routeTo(await describe1(ec2, rtb), '192.168.0.0/16')!.State, 'blackhole');
+      await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: nic }));
+      assert.equal(routeTo(await describe1(ec2, rtb), '192.168.0.0/16')!.State, 'blackhole');
 
       putRecord(srv, 'nat-gateway', nat, { NatGatewayId: nat, VpcId: vpcId, SubnetId: sub, State: 'deleted' });
-      const tx = srv.app.store.begin();
-      tx.delete(scopeKey(ACCOUNT, 'us-east-1'), 'network-interface', eni);
-      tx.commit();
       t = await describe1(ec2, rtb);
       assert.equal(routeTo(t, '0.0.0.0/0')!.State, 'blackhole');
-      assert.equal(routeTo(t, '192.168.0.0/16')!.State, 'blackhole');
       const e = await apiError(() => ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '1.0.0.0/8', NatGatewayId: nat })));
       assert.equal(e.code, 'InvalidNatGatewayID.NotFound', 'a deleted NAT gateway takes no new routes');
+    });
+
+    it('follows virtual private gateways', async () => {
+      const vpcId = await vpc(ec2, '10.55.0.0/16');
+      const rtb = await table(ec2, vpcId);
+      const { VpnGateway } = await ec2.send(new CreateVpnGatewayCommand({ Type: 'ipsec.1' }));
+      const vgw = VpnGateway!.VpnGatewayId!;
+      const loose = await apiError(() => ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '192.168.0.0/16', GatewayId: vgw })));
+      assert.equal(loose.message, `route table ${rtb} and network gateway ${vgw} belong to different networks`);
+      await ec2.send(new AttachVpnGatewayCommand({ VpnGatewayId: vgw, VpcId: vpcId }));
+      await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '192.168.0.0/16', GatewayId: vgw }));
+      assert.deepEqual(routeTo(await describe1(ec2, rtb), '192.168.0.0/16'), {
+        DestinationCidrBlock: '192.168.0.0/16',
+        GatewayId: vgw,
+        Origin: 'CreateRoute',
+        State: 'active',
+      });
+      await ec2.send(new DetachVpnGatewayCommand({ VpnGatewayId: vgw, VpcId: vpcId }));
+      assert.equal(routeTo(await describe1(ec2, rtb), '192.168.0.0/16')!.State, 'blackhole');
     });
 
     it('follows VPC peering connections: blackhole until accepted, active, blackhole once deleted', async () => {
@@ -607,19 +639,15 @@ describe('route tables', () => {
       const sub = await subnet(ec2, vpcId, '10.61.1.0/24');
       const gw = await igw(ec2, vpcId);
       const rtb = await table(ec2, vpcId);
-      const eni = hexId('eni');
-      putRecord(srv, 'network-interface', eni, {
-        NetworkInterfaceId: eni,
-        VpcId: vpcId,
-        SubnetId: sub,
-        Status: 'in-use',
-        Attachment: { Status: 'attached', InstanceOwnerId: 'amazon-aws' },
-      });
+      const inst = await instance(ec2, sub);
+      const eni = inst.eni;
       const toIgw = await apiError(() => ec2.send(new ReplaceRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.61.0.0/16', GatewayId: gw })));
       assert.equal(toIgw.code, 'InvalidParameterValue');
       await ec2.send(new ReplaceRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.61.0.0/16', NetworkInterfaceId: eni }));
       assert.deepEqual(routeTo(await describe1(ec2, rtb), '10.61.0.0/16'), {
         DestinationCidrBlock: '10.61.0.0/16',
+        InstanceId: inst.id,
+        InstanceOwnerId: ACCOUNT,
         NetworkInterfaceId: eni,
         Origin: 'CreateRouteTable',
         State: 'active',
@@ -833,8 +861,12 @@ describe('route tables', () => {
       // A gateway route table only routes to the VPC, through interfaces or GWLB endpoints.
       const toIgw = await apiError(() => ec2.send(new CreateRouteCommand({ RouteTableId: edge, DestinationCidrBlock: '10.77.1.0/24', GatewayId: gw })));
       assert.equal(toIgw.code, 'InvalidParameterValue');
-      const eni = hexId('eni');
-      putRecord(srv, 'network-interface', eni, { NetworkInterfaceId: eni, VpcId: vpcId, SubnetId: sub, Status: 'in-use', Attachment: { Status: 'attached' } });
+      const inst = await instance(ec2, sub);
+      const eni = inst.eni;
+      const viaInstance = await apiError(() =>
+        ec2.send(new CreateRouteCommand({ RouteTableId: edge, DestinationCidrBlock: '10.77.1.0/24', InstanceId: inst.id })),
+      );
+      assert.equal(viaInstance.code, 'InvalidParameterValue', 'gateway route tables take interfaces, not instances');
       const outside = await apiError(() =>
         ec2.send(new CreateRouteCommand({ RouteTableId: edge, DestinationCidrBlock: '0.0.0.0/0', NetworkInterfaceId: eni })),
       );

@@ -716,7 +716,7 @@ function checkRouteRules(ctx: RequestContext, rt: Readonly<RouteTableRecord>, de
         `The destination CIDR block ${dest.text} is outside the CIDR blocks of the VPC. Routes in gateway route table ${rt.RouteTableId} can only have destinations inside the VPC.`,
       );
     }
-    if (target.cls !== 'interface' && target.cls !== 'gwlb-endpoint') {
+    if ((target.cls !== 'interface' && target.cls !== 'gwlb-endpoint') || target.fields.InstanceId) {
       throw new ApiError(
         'InvalidParameterValue',
         `Route table ${rt.RouteTableId} is associated with a gateway; its routes can only target a network interface or a Gateway Load Balancer endpoint.`,
