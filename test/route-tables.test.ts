@@ -32,7 +32,9 @@ import {
   AcceptVpcPeeringConnectionCommand,
   AttachNetworkInterfaceCommand,
   AttachVpnGatewayCommand,
+  CreateEgressOnlyInternetGatewayCommand,
   CreateNetworkInterfaceCommand,
+  DeleteEgressOnlyInternetGatewayCommand,
   CreateVpcPeeringConnectionCommand,
   CreateVpnGatewayCommand,
   DeleteNetworkInterfaceCommand,
@@ -538,6 +540,32 @@ describe('route tables', () => {
       assert.equal(routeTo(t, '0.0.0.0/0')!.State, 'blackhole');
       const e = await apiError(() => ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '1.0.0.0/8', NatGatewayId: nat })));
       assert.equal(e.code, 'InvalidNatGatewayID.NotFound', 'a deleted NAT gateway takes no new routes');
+    });
+
+    it('follows egress-only internet gateways, which carry IPv6 routes only', async () => {
+      const vpcId = await vpc(ec2, '10.56.0.0/16', { ipv6: true });
+      const other = await vpc(ec2, '10.57.0.0/16', { ipv6: true });
+      const rtb = await table(ec2, vpcId);
+      const made = await ec2.send(new CreateEgressOnlyInternetGatewayCommand({ VpcId: vpcId }));
+      const eigw = made.EgressOnlyInternetGateway!.EgressOnlyInternetGatewayId!;
+      const elsewhere = (await ec2.send(new CreateEgressOnlyInternetGatewayCommand({ VpcId: other }))).EgressOnlyInternetGateway!
+        .EgressOnlyInternetGatewayId!;
+      const v4 = await apiError(() => ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '0.0.0.0/0', EgressOnlyInternetGatewayId: eigw })));
+      assert.equal(v4.code, 'InvalidParameterValue');
+      const cross = await apiError(() =>
+        ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationIpv6CidrBlock: '::/0', EgressOnlyInternetGatewayId: elsewhere })),
+      );
+      assert.equal(cross.message, `route table ${rtb} and network gateway ${elsewhere} belong to different networks`);
+      await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationIpv6CidrBlock: '::/0', EgressOnlyInternetGatewayId: eigw }));
+      assert.deepEqual(routeTo(await describe1(ec2, rtb), '::/0'), {
+        DestinationIpv6CidrBlock: '::/0',
+        EgressOnlyInternetGatewayId: eigw,
+        Origin: 'CreateRoute',
+        State: 'active',
+      });
+      assert.deepEqual(await ids(ec2, [{ Name: 'route.egress-only-internet-gateway-id', Values: [eigw] }]), [rtb]);
+      await ec2.send(new DeleteEgressOnlyInternetGatewayCommand({ EgressOnlyInternetGatewayId: eigw }));
+      assert.equal(routeTo(await describe1(ec2, rtb), '::/0')!.State, 'blackhole');
     });
 
     it('follows virtual private gateways', async () => {
