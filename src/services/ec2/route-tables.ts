@@ -53,7 +53,7 @@ const ORIGIN_LOCAL = 'CreateRouteTable';
 const ORIGIN_USER = 'CreateRoute';
 
 // ---------------------------------------------------------------------------------------
-// Helpers used by other families (VPCs, subnets, internet gateways, default VPC)
+// Functions other families call (VPCs, subnets, gateways, default VPC)
 // ---------------------------------------------------------------------------------------
 
 function isIpv6(cidr: string): boolean {
