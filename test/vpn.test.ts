@@ -1107,6 +1107,22 @@ describe('VGW route propagation', () => {
     await ec2.send(new DeleteVpnConnectionCommand({ VpnConnectionId: id }));
     assert.deepEqual(propagated(rtb), []);
   });
+
+  it('shows propagated routes in DescribeRouteTables', async () => {
+    const vpc = await newVpc(ec2);
+    const vgw = await newVgw(ec2);
+    await ec2.send(new AttachVpnGatewayCommand({ VpcId: vpc, VpnGatewayId: vgw }));
+    const rtb = await mainTable(vpc);
+    const c = await newConnection(ec2, { VpnGatewayId: vgw, staticOnly: true });
+    await ec2.send(new CreateVpnConnectionRouteCommand({ VpnConnectionId: c.VpnConnectionId, DestinationCidrBlock: '192.168.77.0/24' }));
+    await ec2.send(new EnableVgwRoutePropagationCommand({ RouteTableId: rtb, GatewayId: vgw }));
+    const { RouteTables } = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [rtb] }));
+    const route = RouteTables![0]!.Routes!.find((r) => r.DestinationCidrBlock === '192.168.77.0/24');
+    assert.deepEqual(
+      { GatewayId: route?.GatewayId, Origin: route?.Origin, State: route?.State },
+      { GatewayId: vgw, Origin: 'EnableVgwRoutePropagation', State: 'active' },
+    );
+  });
 });
 
 describe('VPN quotas', () => {
