@@ -198,6 +198,16 @@ describe('instances', () => {
     assert.equal(placed.Placement!.AvailabilityZone, 'us-east-1c');
   });
 
+  it('is idempotent with a client token and keeps explicit addresses to single launches', async () => {
+    const a = await run({ SubnetId: privateSubnet, ClientToken: 'launch-token-1' });
+    const b = await run({ SubnetId: privateSubnet, ClientToken: 'launch-token-1' });
+    assert.equal(b.ReservationId, a.ReservationId);
+    assert.deepEqual(b.Instances!.map((i) => i.InstanceId), a.Instances!.map((i) => i.InstanceId));
+    assert.equal(a.Instances![0]!.ClientToken, 'launch-token-1');
+    const err = await apiError(() => run({ SubnetId: privateSubnet, PrivateIpAddress: '10.50.1.123', MinCount: 1, MaxCount: 2 }));
+    assert.equal(err.code, 'InvalidParameterCombination');
+  });
+
   it('launches with network interface specifications', async () => {
     const g = await group();
     const withPublic = await one({

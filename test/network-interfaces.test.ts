@@ -518,6 +518,25 @@ describe('network interfaces', () => {
     assert.equal(ownerOfAttachment.NetworkInterfaces!.length, 1);
   });
 
+  it('turns the public address of a primary interface on and off', async () => {
+    const inst = await launch();
+    const id = inst.NetworkInterfaces![0]!.NetworkInterfaceId!;
+    assert.equal((await eni(id)).Association, undefined);
+    await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, AssociatePublicIpAddress: true }));
+    const on = await eni(id);
+    assert.ok(on.Association?.PublicIp);
+    assert.equal(on.Association!.IpOwnerId, 'amazon');
+    const view = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [inst.InstanceId!] }))).Reservations![0]!.Instances![0]!;
+    assert.equal(view.PublicIpAddress, on.Association!.PublicIp);
+    assert.equal(
+      (await ec2.send(new DescribeNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Attribute: 'associatePublicIpAddress' })))
+        .AssociatePublicIpAddress,
+      true,
+    );
+    await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, AssociatePublicIpAddress: false }));
+    assert.equal((await eni(id)).Association, undefined);
+  });
+
   it('serves requester-managed interfaces users cannot delete or detach', async () => {
     const before = await available(subnetId);
     const view = inside(srv, (ctx) =>
