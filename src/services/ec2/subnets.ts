@@ -299,6 +299,13 @@ export function modifySubnetAttribute(ctx: RequestContext, input: ModifySubnetAt
   });
   add(input.EnableDns64 !== undefined, 'EnableDns64', (s) => (s.EnableDns64 = bool(input.EnableDns64) ?? false));
   add(input.PrivateDnsHostnameTypeOnLaunch !== undefined, 'PrivateDnsHostnameTypeOnLaunch', (s) => {
+    const type = input.PrivateDnsHostnameTypeOnLaunch as string;
+    if (type !== 'ip-name' && type !== 'resource-name') {
+      throw new ApiError(
+        'InvalidParameterValue',
+        `Value (${type}) for parameter privateDnsHostnameTypeOnLaunch is invalid. Valid values: ip-name, resource-name`,
+      );
+    }
     s.PrivateDnsNameOptionsOnLaunch = { ...s.PrivateDnsNameOptionsOnLaunch, HostnameType: input.PrivateDnsHostnameTypeOnLaunch };
   });
   add(input.EnableResourceNameDnsARecordOnLaunch !== undefined, 'EnableResourceNameDnsARecordOnLaunch', (s) => {
