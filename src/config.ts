@@ -28,6 +28,9 @@ export interface Quotas {
   vpnGatewaysPerRegion: number;
   vpnConnectionsPerRegion: number;
   vpnConnectionsPerVpnGateway: number;
+  natGatewaysPerAz: number;
+  /** Elastic IPs (primary and secondary) per public NAT gateway; AWS allows raising it up to 8. */
+  elasticIpsPerNatGateway: number;
 }
 
 export const DEFAULT_QUOTAS: Quotas = {
@@ -53,6 +56,8 @@ export const DEFAULT_QUOTAS: Quotas = {
   vpnGatewaysPerRegion: 5,
   vpnConnectionsPerRegion: 50,
   vpnConnectionsPerVpnGateway: 10,
+  natGatewaysPerAz: 5,
+  elasticIpsPerNatGateway: 2,
 };
 
 export interface Config {

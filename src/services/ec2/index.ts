@@ -12,6 +12,7 @@ import * as images from './images.js';
 import * as instances from './instances.js';
 import * as internetGateways from './internet-gateways.js';
 import * as networkAcls from './network-acls.js';
+import * as natGateways from './nat-gateways.js';
 import * as networkInterfaces from './network-interfaces.js';
 import * as regions from './regions.js';
 import * as routeTables from './route-tables.js';
@@ -37,6 +38,7 @@ const families: Array<{ handlers: Record<string, Handler> }> = [
   networkAcls,
   securityGroups,
   networkInterfaces,
+  natGateways,
   instances,
   images,
   tags,
