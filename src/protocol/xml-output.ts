@@ -21,6 +21,10 @@ export function escapeXml(s: string): string {
 
 export type Flavor = 'ec2' | 'query';
 
+function lcfirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
 function formatScalar(shape: Shape, value: unknown): string {
   if (shape.type === 'timestamp') {
     const d = value instanceof Date ? value : new Date(value as string | number);
@@ -40,10 +44,38 @@ class Writer {
   ) {}
 
   members(shape: Shape, value: Record<string, unknown>): void {
-    for (const [memberName, ref] of Object.entries(shape.members ?? {})) {
+    const known = shape.members ?? {};
+    for (const [memberName, ref] of Object.entries(known)) {
       const v = value[memberName];
       if (v === undefined || v === null) continue;
       this.element(ref.locationName ?? memberName, ref, v);
+    }
+    // Members newer than the bundled model (AWS keeps adding output fields that current SDKs
+    // read) are written by the protocol's naming convention. `_` marks internal fields.
+    for (const [memberName, v] of Object.entries(value)) {
+      if (v === undefined || v === null || memberName.startsWith('_') || Object.hasOwn(known, memberName)) continue;
+      this.untyped(this.flavor === 'ec2' ? lcfirst(memberName) : memberName, v);
+    }
+  }
+
+  /** A value the model does not describe: structures by their keys, lists as items. */
+  untyped(name: string, value: unknown): void {
+    if (value === undefined || value === null) return;
+    if (Array.isArray(value)) {
+      const item = this.flavor === 'ec2' ? 'item' : 'member';
+      this.parts.push(`<${name}>`);
+      for (const v of value) this.untyped(item, v);
+      this.parts.push(`</${name}>`);
+    } else if (value instanceof Date) {
+      this.parts.push(`<${name}>${value.toISOString()}</${name}>`);
+    } else if (typeof value === 'object') {
+      this.parts.push(`<${name}>`);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (!k.startsWith('_')) this.untyped(this.flavor === 'ec2' ? lcfirst(k) : k, v);
+      }
+      this.parts.push(`</${name}>`);
+    } else {
+      this.parts.push(`<${name}>${escapeXml(String(value))}</${name}>`);
     }
   }
 
