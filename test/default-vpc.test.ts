@@ -177,6 +177,14 @@ describe('default VPC', () => {
     assert.equal(await defaultVpc(), undefined);
   });
 
+  it('exists even when the VPC quota leaves no room for it', async () => {
+    srv.config.quotas.vpcsPerRegion = 0;
+    const fresh = srv.ec2({ accessKeyId: '444444444444' });
+    const vpc = (await defaultVpc(fresh))!;
+    assert.equal(vpc.CidrBlock, '172.31.0.0/16');
+    assert.equal((await apiError(() => fresh.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' })))).code, 'VpcLimitExceeded');
+  });
+
   describe('CreateDefaultSubnet', () => {
     it('refuses a zone that has a default subnet (DefaultSubnetAlreadyExistsInAvailabilityZone)', async () => {
       const e = await apiError(() => ec2.send(new CreateDefaultSubnetCommand({ AvailabilityZone: 'us-east-1a' })));

@@ -37,8 +37,12 @@ function nextDefaultSubnetCidr(ctx: RequestContext, vpcId: string): Cidr4 {
   throw new ApiError('InsufficientFreeAddressesInSubnet', 'The default VPC has no free /20 block for a default subnet.');
 }
 
-export function buildDefaultVpc(ctx: RequestContext): VpcRecord {
-  const vpc = insertVpc(ctx, { cidr: parseCidr4(DEFAULT_VPC_CIDR)!, isDefault: true });
+/**
+ * Builds the default VPC. A region's own default VPC exists whatever the VPC quota (it is
+ * part of the region); CreateDefaultVpc passes `enforceQuota` and counts against it.
+ */
+export function buildDefaultVpc(ctx: RequestContext, opts: { enforceQuota?: boolean } = {}): VpcRecord {
+  const vpc = insertVpc(ctx, { cidr: parseCidr4(DEFAULT_VPC_CIDR)!, isDefault: true, ignoreQuota: !opts.enforceQuota });
   for (const zone of zonesOf(ctx.region)) {
     insertSubnet(ctx, vpc, { cidr: nextDefaultSubnetCidr(ctx, vpc.VpcId), zone, defaultForAz: true });
   }
@@ -50,7 +54,7 @@ export function createDefaultVpc(ctx: RequestContext, _input: CreateDefaultVpcRe
   if (defaultVpc(ctx)) {
     throw new ApiError('DefaultVpcAlreadyExists', 'A Default VPC already exists for this account in this region.');
   }
-  return { Vpc: { ...vpcView(buildDefaultVpc(ctx)), State: 'pending' } };
+  return { Vpc: { ...vpcView(buildDefaultVpc(ctx, { enforceQuota: true })), State: 'pending' } };
 }
 
 export function createDefaultSubnet(ctx: RequestContext, input: CreateDefaultSubnetRequest): CreateDefaultSubnetResult {
