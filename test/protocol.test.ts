@@ -185,6 +185,17 @@ describe('EC2 query protocol', () => {
       assert.equal(r.status, 200);
       assert.match(r.body, /<tagSet><item><key>Name<\/key><value>web<\/value><\/item><item><key>env<\/key><value><\/value><\/item><\/tagSet>/);
     });
+
+    it('reads nested structures (Member.Value)', async () => {
+      const vpcId = one((await post({ Action: 'CreateVpc', CidrBlock: '10.4.0.0/16' })).body, 'vpcId')!;
+      const r = await post({ Action: 'ModifyVpcAttribute', VpcId: vpcId, 'EnableDnsHostnames.Value': 'true' });
+      assert.equal(r.status, 200);
+      const d = await post({ Action: 'DescribeVpcAttribute', VpcId: vpcId, Attribute: 'enableDnsHostnames' });
+      assert.match(d.body, /<enableDnsHostnames><value>true<\/value><\/enableDnsHostnames>/);
+      // A structure given a plain value is malformed.
+      const bad = await post({ Action: 'ModifyVpcAttribute', VpcId: vpcId, EnableDnsHostnames: 'true' });
+      assert.equal(envelope(bad).code, 'InvalidParameterValue');
+    });
   });
 
   describe('request errors', () => {
