@@ -36,7 +36,8 @@ import { paginate } from './paginate.js';
 import { editRecord, newId, requireRecord, selectByIds } from './resources.js';
 import { tagsFromSpecs } from './tags.js';
 import { addLocalRoutes, createMainRouteTable, deleteVpcRouteTables, removeLocalRoutes, routeDestinations } from './route-tables.js';
-import { createDefaultNetworkAcl, deleteVpcNetworkAcls } from './network-acls.js';
+import { addIpv6DefaultEntries, createDefaultNetworkAcl, deleteVpcNetworkAcls } from './network-acls.js';
+import { hasPendingPeeringRequest, releaseVpcPeerings } from './vpc-peering.js';
 import { createDefaultSecurityGroup, deleteVpcSecurityGroups } from './security-groups.js';
 import { defaultDhcpOptionsId } from './dhcp-options.js';
 
@@ -220,6 +221,8 @@ export function deleteVpc(ctx: RequestContext, input: DeleteVpcRequest): void {
       throw new ApiError('DependencyViolation', `The vpc '${vpc.VpcId}' has dependencies and cannot be deleted.`);
     }
   }
+  // Its peering connections end with it (refused while another account's request awaits an answer).
+  releaseVpcPeerings(ctx, vpc.VpcId);
   // The VPC's own defaults go with it (each family refuses if a non-default one remains).
   deleteVpcSecurityGroups(ctx, vpc.VpcId);
   deleteVpcNetworkAcls(ctx, vpc.VpcId);
@@ -317,11 +320,19 @@ export function associateVpcCidrBlock(ctx: RequestContext, input: AssociateVpcCi
     const assoc = ipv6Association(ctx, amazonIpv6Block(), 'associated');
     vpc.Ipv6CidrBlockAssociationSet = [...(vpc.Ipv6CidrBlockAssociationSet ?? []), assoc];
     addLocalRoutes(ctx, vpc.VpcId, assoc.Ipv6CidrBlock!);
+    addIpv6DefaultEntries(ctx, vpc.VpcId);
     return { VpcId: vpc.VpcId, Ipv6CidrBlockAssociation: { ...assoc, Ipv6CidrBlockState: { State: 'associating' } } };
   }
   if (input.Ipv4IpamPoolId) throw new ApiError('UnsupportedOperation', 'IPAM pools are not supported by vpcsim; pass CidrBlock instead.');
   const text = input.CidrBlock!;
   const c = parseVpcCidr(text, 'cidrBlock');
+  if (hasPendingPeeringRequest(ctx, vpc.VpcId)) {
+    // The peering guide: no new IPv4 blocks while the VPC's own peering request awaits an answer.
+    throw new ApiError(
+      'OperationNotPermitted',
+      `The vpc '${vpc.VpcId}' has a VPC peering request pending acceptance; IPv4 CIDR blocks cannot be added until it is answered.`,
+    );
+  }
   const existing = vpcIpv4Cidrs(vpc);
   if (existing.length >= ctx.config.quotas.cidrBlocksPerVpc) {
     throw new ApiError('CidrLimitExceeded', `This network '${vpc.VpcId}' has met its maximum number of allowed CIDRs: ${ctx.config.quotas.cidrBlocksPerVpc}`);
