@@ -31,6 +31,13 @@ export interface Quotas {
   natGatewaysPerAz: number;
   /** Elastic IPs (primary and secondary) per public NAT gateway; AWS allows raising it up to 8. */
   elasticIpsPerNatGateway: number;
+  gatewayEndpointsPerRegion: number;
+  /** Interface (and Gateway Load Balancer) endpoints per VPC. */
+  interfaceEndpointsPerVpc: number;
+  /** Customer-managed prefix lists per region. */
+  prefixListsPerRegion: number;
+  /** Largest MaxEntries a prefix list may have. */
+  entriesPerPrefixList: number;
 }
 
 export const DEFAULT_QUOTAS: Quotas = {
@@ -58,6 +65,10 @@ export const DEFAULT_QUOTAS: Quotas = {
   vpnConnectionsPerVpnGateway: 10,
   natGatewaysPerAz: 5,
   elasticIpsPerNatGateway: 2,
+  gatewayEndpointsPerRegion: 20,
+  interfaceEndpointsPerVpc: 50,
+  prefixListsPerRegion: 100,
+  entriesPerPrefixList: 1000,
 };
 
 export interface Config {

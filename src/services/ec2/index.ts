@@ -24,10 +24,12 @@ import * as customerGateways from './customer-gateways.js';
 import * as vpnConnections from './vpn-connections.js';
 import * as vpnGateways from './vpn-gateways.js';
 import * as vpcPeering from './vpc-peering.js';
+import * as prefixLists from './prefix-lists.js';
 
 const families: Array<{ handlers: Record<string, Handler> }> = [
   vpcs,
   vpcPeering,
+  prefixLists,
   defaultVpc,
   subnets,
   routeTables,

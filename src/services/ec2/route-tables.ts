@@ -35,6 +35,7 @@ import { tagsFromSpecs } from './tags.js';
 import { instanceStateName, type InstanceRecord } from './instances.js';
 import { findPeering, peeringRemoteEnd, peeringStatus } from './vpc-peering.js';
 import { propagatedRoutes } from './vpn-gateways.js';
+import { findPrefixList } from './prefix-lists.js';
 
 export interface RouteTableRecord extends RouteTable {
   RouteTableId: string;
@@ -435,7 +436,8 @@ function given(v: string | undefined): v is string {
 }
 
 function prefixList(ctx: RequestContext, id: string): AnyRecord | undefined {
-  return ctx.state.get<AnyRecord>('prefix-list', id) ?? ctx.state.get<AnyRecord>('managed-prefix-list', id);
+  // Customer-managed lists are records; AWS-managed ones (S3, DynamoDB) are computed.
+  return (findPrefixList(ctx, id) as AnyRecord | undefined) ?? ctx.state.get<AnyRecord>('managed-prefix-list', id);
 }
 
 /** Exactly one destination, parsed and canonicalised. */
