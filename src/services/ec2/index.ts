@@ -24,11 +24,13 @@ import * as customerGateways from './customer-gateways.js';
 import * as vpnConnections from './vpn-connections.js';
 import * as vpnGateways from './vpn-gateways.js';
 import * as vpcPeering from './vpc-peering.js';
+import * as vpcEndpoints from './vpc-endpoints.js';
 import * as prefixLists from './prefix-lists.js';
 
 const families: Array<{ handlers: Record<string, Handler> }> = [
   vpcs,
   vpcPeering,
+  vpcEndpoints,
   prefixLists,
   defaultVpc,
   subnets,
