@@ -20,7 +20,9 @@ export interface ServerProcess {
 }
 
 export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+  // VPCSIM_SERVER_NODE_ARGS passes Node flags to the server only (e.g. --cpu-prof for profiling).
+  const nodeArgs = (process.env.VPCSIM_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -96,8 +96,24 @@ function mask6(prefix: number): bigint {
   return prefix === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - prefix)) - 1n);
 }
 
-/** Parses "a.b.c.d/n" or "x::/n"; host bits are cleared (AWS canonicalises). */
+const parsed = new Map<string, Cidr | null>();
+const PARSE_CACHE_LIMIT = 200_000;
+
+/**
+ * Parses "a.b.c.d/n" or "x::/n"; host bits are cleared (AWS canonicalises). Results are
+ * memoised: the same block strings are read over and over (overlap checks, filters, routing).
+ * Callers must not mutate the returned object.
+ */
 export function parseCidr(s: string): Cidr | undefined {
+  const hit = parsed.get(s);
+  if (hit !== undefined) return hit ?? undefined;
+  const c = parseCidrUncached(s);
+  if (parsed.size >= PARSE_CACHE_LIMIT) parsed.clear();
+  parsed.set(s, c ? Object.freeze(c) : null);
+  return c;
+}
+
+function parseCidrUncached(s: string): Cidr | undefined {
   const slash = s.indexOf('/');
   if (slash < 0) return undefined;
   const addr = s.slice(0, slash);

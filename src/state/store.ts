@@ -47,6 +47,26 @@ export class MemoryPersistence implements Persistence {
 
 type KindMap = Map<string, Map<string, unknown>>;
 
+/**
+ * Secondary indexes: kind → fields whose values are indexed (e.g. security group rules by
+ * GroupId), so that "the records of kind K with field F = v" does not scan every record.
+ * Declared by the modules that own the kind, before the store is created.
+ */
+const INDEXED = new Map<string, string[]>();
+
+export function defineIndex(kind: string, field: string): void {
+  const fields = INDEXED.get(kind) ?? [];
+  if (!fields.includes(field)) fields.push(field);
+  INDEXED.set(kind, fields);
+}
+
+/** scope/kind/field → value → ids */
+type IndexMap = Map<string, Map<string, Set<string>>>;
+
+function indexKey(scope: string, kind: string, field: string): string {
+  return `${scope}\u0000${kind}\u0000${field}`;
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -61,9 +81,48 @@ export function scopeKey(account: string, region: string): string {
 
 export class Store {
   private readonly scopes = new Map<string, KindMap>();
+  private readonly indexes: IndexMap = new Map();
 
   constructor(readonly persistence: Persistence) {
-    for (const r of persistence.load()) this.table(r.scope, r.kind, true)!.set(r.id, deepFreeze(r.value));
+    for (const r of persistence.load()) {
+      this.table(r.scope, r.kind, true)!.set(r.id, deepFreeze(r.value));
+      this.index(r.scope, r.kind, r.id, undefined, r.value);
+    }
+  }
+
+  private index(scope: string, kind: string, id: string, before: unknown, after: unknown): void {
+    const fields = INDEXED.get(kind);
+    if (!fields) return;
+    for (const field of fields) {
+      const key = indexKey(scope, kind, field);
+      let byValue = this.indexes.get(key);
+      if (!byValue) {
+        byValue = new Map();
+        this.indexes.set(key, byValue);
+      }
+      const old = (before as Record<string, unknown> | undefined)?.[field];
+      const now = (after as Record<string, unknown> | undefined)?.[field];
+      if (old === now && before !== undefined && after !== undefined) continue;
+      if (old !== undefined) {
+        const ids = byValue.get(String(old));
+        ids?.delete(id);
+        if (ids?.size === 0) byValue.delete(String(old));
+      }
+      if (now !== undefined) {
+        let ids = byValue.get(String(now));
+        if (!ids) {
+          ids = new Set();
+          byValue.set(String(now), ids);
+        }
+        ids.add(id);
+      }
+    }
+  }
+
+  /** Committed ids of `kind` whose indexed `field` equals `value`; undefined when not indexed. */
+  indexed(scope: string, kind: string, field: string, value: string): ReadonlySet<string> | undefined {
+    if (!INDEXED.get(kind)?.includes(field)) return undefined;
+    return this.indexes.get(indexKey(scope, kind, field))?.get(value) ?? new Set();
   }
 
   table(scope: string, kind: string, create = false): Map<string, unknown> | undefined {
@@ -95,14 +154,17 @@ export class Store {
     if (changes.length === 0) return;
     this.persistence.commit(changes);
     for (const c of changes) {
+      const before = this.table(c.scope, c.kind)?.get(c.id);
       if (c.value === null) this.table(c.scope, c.kind)?.delete(c.id);
       else this.table(c.scope, c.kind, true)!.set(c.id, deepFreeze(c.value));
+      this.index(c.scope, c.kind, c.id, before, c.value ?? undefined);
     }
   }
 
   reset(): void {
     this.persistence.clear();
     this.scopes.clear();
+    this.indexes.clear();
   }
 }
 
@@ -154,6 +216,31 @@ export class Transaction {
     }
     if (p) {
       for (const [id, w] of p) if (w !== DELETED && !committed?.has(id)) out.push(w as T);
+    }
+    return out;
+  }
+
+  /**
+   * The records of a kind whose `field` equals `value` (with this transaction's writes
+   * applied). Uses the secondary index when the kind declares one, else scans.
+   */
+  listBy<T>(scope: string, kind: string, field: string, value: string): Readonly<T>[] {
+    const ids = this.store.indexed(scope, kind, field, value);
+    if (!ids) return this.list<T>(scope, kind).filter((r) => String((r as Record<string, unknown>)[field]) === value);
+    const p = this.pending(scope, kind, false);
+    const matches = (w: unknown) => w !== DELETED && String((w as Record<string, unknown>)[field]) === value;
+    const out: T[] = [];
+    const committed = this.store.table(scope, kind);
+    for (const id of ids) {
+      if (p?.has(id)) {
+        const w = p.get(id);
+        if (matches(w)) out.push(w as T);
+      } else out.push(committed!.get(id) as T);
+    }
+    if (p) {
+      for (const [id, w] of p) {
+        if (!ids.has(id) && matches(w)) out.push(w as T);
+      }
     }
     return out;
   }
@@ -210,6 +297,10 @@ export class ScopedState {
   }
   list<T>(kind: string): Readonly<T>[] {
     return this.tx.list<T>(this.scope, kind);
+  }
+  /** Records of `kind` with `field` = `value` (indexed when the kind declares it: see defineIndex). */
+  listBy<T>(kind: string, field: string, value: string): Readonly<T>[] {
+    return this.tx.listBy<T>(this.scope, kind, field, value);
   }
   put<T>(kind: string, id: string, value: T): T {
     return this.tx.put(this.scope, kind, id, value);

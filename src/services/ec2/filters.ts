@@ -75,7 +75,15 @@ function compile<T extends { Tags?: Tag[] }>(filter: Filter, defs: FilterDefs<T>
   if (values.length === 0) {
     throw new ApiError('InvalidParameterValue', `The filter '${name}' requires at least one value`);
   }
-  const anyMatch = (candidates: string[]) => candidates.some((c) => values.some((p) => matchesPattern(p, c)));
+  // Plain values compare by equality (a Set); only wildcard patterns need a regular expression.
+  const exact = new Set<string>();
+  const patterns: RegExp[] = [];
+  for (const v of values) {
+    if (/[*?\\]/.test(v)) patterns.push(patternToRegExp(v));
+    else exact.add(v);
+  }
+  const matchOne = (c: string) => exact.has(c) || (patterns.length > 0 && patterns.some((re) => re.test(c)));
+  const anyMatch = (candidates: string[]) => candidates.some(matchOne);
   const isTagFilter = name.startsWith('tag:') || name === 'tag-key' || name === 'tag-value';
   if (isTagFilter && opts.tags === false) throw invalidFilter(name);
   if (name.startsWith('tag:')) {
@@ -86,7 +94,13 @@ function compile<T extends { Tags?: Tag[] }>(filter: Filter, defs: FilterDefs<T>
   if (name === 'tag-value') return (r) => anyMatch((r.Tags ?? []).map((t) => t.Value ?? ''));
   const read = Object.hasOwn(defs, name) ? defs[name] : undefined;
   if (!read) throw invalidFilter(name);
-  return (r) => anyMatch(asStrings(read(r)));
+  return (r) => {
+    const v = read(r);
+    if (v === undefined || v === null) return false;
+    if (typeof v === 'string') return matchOne(v);
+    if (!Array.isArray(v)) return matchOne(String(v));
+    return anyMatch(asStrings(v));
+  };
 }
 
 export function applyFilters<T extends { Tags?: Tag[] }>(

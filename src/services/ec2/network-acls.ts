@@ -24,6 +24,7 @@ import { applyFilters, type FilterValue, pluck } from './filters.js';
 import { paginate } from './paginate.js';
 import { editRecord, newId, requireRecord, selectByIds } from './resources.js';
 import { tagsFromSpecs } from './tags.js';
+import { defineIndex } from '../../state/store.js';
 
 export interface NetworkAclRecord extends NetworkAcl {
   NetworkAclId: string;
@@ -103,6 +104,9 @@ function hasIpv6Block(vpc: Pick<Vpc, 'Ipv6CidrBlockAssociationSet'> | undefined)
  */
 const ASSOCIATION_KIND = 'network-acl-association';
 
+defineIndex(ASSOCIATION_KIND, 'SubnetId');
+defineIndex(ASSOCIATION_KIND, 'NetworkAclId');
+
 interface AclAssociationRecord {
   NetworkAclAssociationId: string;
   NetworkAclId: string;
@@ -121,12 +125,12 @@ function associationsByAcl(ctx: RequestContext): Map<string, AclAssociationRecor
 }
 
 function associationsOf(ctx: RequestContext, aclId: string): AclAssociationRecord[] {
-  return ctx.state.list<AclAssociationRecord>(ASSOCIATION_KIND).filter((a) => a.NetworkAclId === aclId);
+  return ctx.state.listBy<AclAssociationRecord>(ASSOCIATION_KIND, 'NetworkAclId', aclId);
 }
 
 /** The ACL a subnet is associated with (every subnet has exactly one). */
 export function subnetNetworkAclId(ctx: RequestContext, subnetId: string): string | undefined {
-  return ctx.state.list<AclAssociationRecord>(ASSOCIATION_KIND).find((a) => a.SubnetId === subnetId)?.NetworkAclId;
+  return ctx.state.listBy<AclAssociationRecord>(ASSOCIATION_KIND, 'SubnetId', subnetId)[0]?.NetworkAclId;
 }
 
 function associate(ctx: RequestContext, aclId: string, subnetId: string): string {
@@ -174,7 +178,7 @@ export function associateDefaultNetworkAcl(ctx: RequestContext, subnet: { Subnet
 
 /** A deleted subnet leaves whichever ACL it was associated with. */
 export function removeSubnetFromNetworkAcls(ctx: RequestContext, subnetId: string): void {
-  for (const a of ctx.state.list<AclAssociationRecord>(ASSOCIATION_KIND)) {
+  for (const a of ctx.state.listBy<AclAssociationRecord>(ASSOCIATION_KIND, 'SubnetId', subnetId)) {
     if (a.SubnetId === subnetId) ctx.state.delete(ASSOCIATION_KIND, a.NetworkAclAssociationId);
   }
 }

@@ -36,6 +36,7 @@ import { instanceStateName, type InstanceRecord } from './instances.js';
 import { findPeering, peeringRemoteEnd, peeringStatus } from './vpc-peering.js';
 import { propagatedRoutes } from './vpn-gateways.js';
 import { findPrefixList } from './prefix-lists.js';
+import { defineIndex } from '../../state/store.js';
 
 export interface RouteTableRecord extends RouteTable {
   RouteTableId: string;
@@ -67,8 +68,10 @@ function localRoute(cidr: string): RouteEntry {
     : { DestinationCidrBlock: cidr, GatewayId: 'local', Origin: ORIGIN_LOCAL };
 }
 
+defineIndex('route-table', 'VpcId');
+
 export function vpcRouteTables(ctx: RequestContext, vpcId: string): Readonly<RouteTableRecord>[] {
-  return ctx.state.list<RouteTableRecord>('route-table').filter((r) => r.VpcId === vpcId);
+  return ctx.state.listBy<RouteTableRecord>('route-table', 'VpcId', vpcId);
 }
 
 export function mainRouteTable(ctx: RequestContext, vpcId: string): Readonly<RouteTableRecord> | undefined {

@@ -51,7 +51,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import { formatCidr, parseCidr } from '../../network/cidr.js';
 import { ApiError } from '../../protocol/errors.js';
-import type { ScopedState } from '../../state/store.js';
+import { defineIndex, type ScopedState } from '../../state/store.js';
 import type { Handler, RequestContext } from '../context.js';
 import { applyFilters, type FilterValue, pluck } from './filters.js';
 import { paginate } from './paginate.js';
@@ -154,18 +154,25 @@ function targetGroup(ctx: RequestContext, input: { GroupId?: string; GroupName?:
 }
 
 /** Every rule of a group (both directions), in creation order. */
+defineIndex(RULE, 'GroupId');
+
 export function securityGroupRules(state: ScopedState, groupId: string): Readonly<SecurityGroupRuleRecord>[] {
-  return state.list<SecurityGroupRuleRecord>(RULE).filter((r) => r.GroupId === groupId);
+  return state.listBy<SecurityGroupRuleRecord>(RULE, 'GroupId', groupId);
 }
 
-function rulesByGroup(state: ScopedState): Map<string, Readonly<SecurityGroupRuleRecord>[]> {
-  const out = new Map<string, Readonly<SecurityGroupRuleRecord>[]>();
-  for (const r of state.list<SecurityGroupRuleRecord>(RULE)) {
-    const list = out.get(r.GroupId);
-    if (list) list.push(r);
-    else out.set(r.GroupId, [r]);
-  }
-  return out;
+/** The rules of each group, read through the GroupId index as groups are asked for. */
+function rulesByGroup(state: ScopedState): Pick<Map<string, Readonly<SecurityGroupRuleRecord>[]>, 'get'> {
+  const cache = new Map<string, Readonly<SecurityGroupRuleRecord>[]>();
+  return {
+    get: (groupId: string) => {
+      let rules = cache.get(groupId);
+      if (!rules) {
+        rules = securityGroupRules(state, groupId);
+        cache.set(groupId, rules);
+      }
+      return rules;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -648,7 +655,7 @@ export function createSecurityGroup(ctx: RequestContext, input: CreateSecurityGr
 }
 
 /** Rule filters of DescribeSecurityGroups, for one direction. */
-function ruleFilters(ctx: RequestContext, prefix: string, egress: boolean, rules: Map<string, Readonly<SecurityGroupRuleRecord>[]>) {
+function ruleFilters(ctx: RequestContext, prefix: string, egress: boolean, rules: Pick<Map<string, Readonly<SecurityGroupRuleRecord>[]>, 'get'>) {
   const of = (g: SecurityGroupRecord) => (rules.get(g.GroupId) ?? []).filter((r) => r.IsEgress === egress);
   const ports = (r: Readonly<SecurityGroupRuleRecord>, v: number) => (coversAllPorts(r.IpProtocol) ? undefined : v);
   const nameOf = (id: string | undefined) => (id ? ctx.state.get<SecurityGroupRecord>(GROUP, id)?.GroupName : undefined);

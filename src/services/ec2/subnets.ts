@@ -39,6 +39,7 @@ import { resolveZone, type Zone } from './regions.js';
 import { getVpc, vpcIpv4Cidrs, vpcIpv6Cidrs, type VpcRecord } from './vpcs.js';
 import { associateDefaultNetworkAcl, removeSubnetFromNetworkAcls } from './network-acls.js';
 import { removeSubnetRouteTableAssociations } from './route-tables.js';
+import { defineIndex } from '../../state/store.js';
 
 export interface SubnetRecord extends Subnet {
   SubnetId: string;
@@ -47,6 +48,8 @@ export interface SubnetRecord extends Subnet {
   /** Private IPv4 addresses in use in this subnet (interfaces, NAT gateways, endpoints). */
   _used: string[];
 }
+
+defineIndex('subnet', 'VpcId');
 
 /** AWS reserves the first four addresses and the last one of every subnet. */
 export const RESERVED_PER_SUBNET = 5;
@@ -204,7 +207,7 @@ export function createSubnet(ctx: RequestContext, input: CreateSubnetRequest): C
   if (!vpcIpv4Cidrs(vpc).some((v) => contains(v, cidr))) {
     throw new ApiError('InvalidSubnet.Range', `The CIDR '${input.CidrBlock}' is invalid.`);
   }
-  const siblings = ctx.state.list<SubnetRecord>('subnet').filter((s) => s.VpcId === vpc.VpcId);
+  const siblings = ctx.state.listBy<SubnetRecord>('subnet', 'VpcId', vpc.VpcId);
   if (siblings.some((s) => overlaps(parseCidr4(s.CidrBlock)!, cidr))) {
     throw new ApiError('InvalidSubnet.Conflict', `The CIDR '${input.CidrBlock}' conflicts with another subnet`);
   }
