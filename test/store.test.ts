@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { SqlitePersistence } from '../src/state/sqlite.js';
 import { defineIndex, MemoryPersistence, Store } from '../src/state/store.js';
 import { tempDir } from './helpers.js';
@@ -86,5 +88,27 @@ describe('store', () => {
     store = new Store(p);
     assert.deepEqual(store.begin().listBy<Thing>(S, 'thing', 'Owner', 'x').map((r) => r.Id), ['b']);
     p.close();
+  });
+
+  it('migrates a data directory written with the first schema', () => {
+    const dir = tempDir();
+    const db = new Database(join(dir, 'vpcsim.sqlite3'));
+    db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE records (seq INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, kind TEXT NOT NULL,
+        id TEXT NOT NULL, body TEXT NOT NULL, UNIQUE (scope, kind, id));
+      INSERT INTO meta VALUES ('schema_version', '1');
+      INSERT INTO records (scope, kind, id, body) VALUES ('${S}', 'thing', 'z', '{"Id":"z","Owner":"x"}');
+      INSERT INTO records (scope, kind, id, body) VALUES ('${S}', 'thing', 'a', '{"Id":"a","Owner":"x"}');`);
+    db.close();
+    const p = new SqlitePersistence(dir);
+    const store = new Store(p);
+    assert.deepEqual(store.begin().list<Thing>(S, 'thing').map((r) => r.Id), ['z', 'a'], 'creation order kept');
+    const t = store.begin();
+    t.put<Thing>(S, 'thing', 'b', { Id: 'b' });
+    t.commit();
+    p.close();
+    const again = new SqlitePersistence(dir);
+    assert.deepEqual(new Store(again).begin().list<Thing>(S, 'thing').map((r) => r.Id), ['z', 'a', 'b']);
+    again.close();
   });
 });
