@@ -70,7 +70,7 @@ describe('security group rules', () => {
           ToPort: 22,
           IpRanges: [{ CidrIp: '203.0.113.0/24', Description: 'office' }, { CidrIp: '198.51.100.7/32' }],
           Ipv6Ranges: [{ CidrIpv6: '2001:DB8::/32', Description: 'v6 office' }],
-          PrefixListIds: [{ PrefixListId: 'pl-0123456789abcdef0', Description: 'list' }],
+          PrefixListIds: [{ PrefixListId: 'pl-63a5400a', Description: 'list' }],
           UserIdGroupPairs: [{ GroupId: peer, Description: 'peers' }],
         },
       ]);
@@ -91,7 +91,7 @@ describe('security group rules', () => {
           ['203.0.113.0/24', undefined, undefined, undefined, 'office'],
           ['198.51.100.7/32', undefined, undefined, undefined, undefined],
           [undefined, '2001:db8::/32', undefined, undefined, 'v6 office'],
-          [undefined, undefined, 'pl-0123456789abcdef0', undefined, 'list'],
+          [undefined, undefined, 'pl-63a5400a', undefined, 'list'],
           [undefined, undefined, undefined, peer, 'peers'],
         ],
       );
@@ -104,7 +104,7 @@ describe('security group rules', () => {
           UserIdGroupPairs: [{ Description: 'peers', UserId: ACCOUNT, GroupId: peer }],
           IpRanges: [{ CidrIp: '203.0.113.0/24', Description: 'office' }, { CidrIp: '198.51.100.7/32' }],
           Ipv6Ranges: [{ CidrIpv6: '2001:db8::/32', Description: 'v6 office' }],
-          PrefixListIds: [{ PrefixListId: 'pl-0123456789abcdef0', Description: 'list' }],
+          PrefixListIds: [{ PrefixListId: 'pl-63a5400a', Description: 'list' }],
         },
       ]);
       // A second call with other ports makes a second IpPermission.

@@ -227,7 +227,7 @@ describe('security groups', () => {
             { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: app }] },
             { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '192.0.2.0/24' }] },
             { IpProtocol: 'icmpv6', FromPort: 128, ToPort: 0, Ipv6Ranges: [{ CidrIpv6: '2001:db8::/32' }] },
-            { IpProtocol: 'udp', FromPort: 53, ToPort: 53, PrefixListIds: [{ PrefixListId: 'pl-0123456789abcdef0' }] },
+            { IpProtocol: 'udp', FromPort: 53, ToPort: 53, PrefixListIds: [{ PrefixListId: 'pl-63a5400a' }] },
           ],
         }),
       );
@@ -272,7 +272,7 @@ describe('security groups', () => {
       assert.deepEqual(await f('to-port', '22'), [db]);
       assert.deepEqual(await f('group-id', app), [db]);
       assert.deepEqual(await f('group-name', 'app'), [db]);
-      assert.deepEqual(await f('prefix-list-id', 'pl-0123456789abcdef0'), [db]);
+      assert.deepEqual(await f('prefix-list-id', 'pl-63a5400a'), [db]);
       assert.deepEqual(await f('protocol', 'icmpv6'), [db]);
       assert.deepEqual(await f('protocol', '17'), [db], 'protocol numbers match too');
       assert.ok((await f('user-id', ACCOUNT)).includes(db));
@@ -298,7 +298,7 @@ describe('security groups', () => {
           IpPermissions: [
             { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5433, UserIdGroupPairs: [{ GroupId: db }] },
             { IpProtocol: 'udp', FromPort: 123, ToPort: 123, Ipv6Ranges: [{ CidrIpv6: '2001:db8:1::/48' }] },
-            { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: 'pl-00000000' }] },
+            { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: 'pl-02cd2c6b' }] },
           ],
         }),
       );
@@ -308,7 +308,7 @@ describe('security groups', () => {
       assert.deepEqual(await f('from-port', '5432'), [app]);
       assert.deepEqual(await f('to-port', '5433'), [app]);
       assert.deepEqual(await f('ipv6-cidr', '2001:db8:1::/48'), [app]);
-      assert.deepEqual(await f('prefix-list-id', 'pl-00000000'), [app]);
+      assert.deepEqual(await f('prefix-list-id', 'pl-02cd2c6b'), [app]);
       assert.deepEqual(await f('protocol', 'udp'), [app]);
       assert.ok((await f('user-id', ACCOUNT)).includes(app));
       const allOut = await f('cidr', '0.0.0.0/0');

@@ -12,13 +12,21 @@ import {
   DeleteVpcCommand,
   DescribeNetworkAclsCommand,
   DescribeVpcPeeringConnectionsCommand,
+  AllocateAddressCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateNatGatewayCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  DeleteSubnetCommand,
+  DescribeNatGatewaysCommand,
+  DescribeTagsCommand,
 } from '@aws-sdk/client-ec2';
 import { apiError, startTestServer, type TestServer } from './helpers.js';
 
 describe('VPC lifecycle and its neighbours', () => {
   let srv: TestServer;
   before(async () => {
-    srv = await startTestServer();
+    srv = await startTestServer({ stateTransitionMs: 50 });
   });
   after(() => srv.close());
 
@@ -50,5 +58,45 @@ describe('VPC lifecycle and its neighbours', () => {
     await ec2.send(new DeleteVpcCommand({ VpcId: b }));
     const { VpcPeeringConnections } = await ec2.send(new DescribeVpcPeeringConnectionsCommand({ VpcPeeringConnectionIds: [pcx] }));
     assert.equal(VpcPeeringConnections![0]!.Status!.Code, 'deleted');
+  });
+
+  it('checks that a prefix list in a security group rule exists', async () => {
+    const ec2 = srv.ec2();
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.73.0.0/16' }));
+    const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ VpcId: Vpc!.VpcId!, GroupName: 'pl', Description: 'pl' }));
+    const missing = await apiError(() =>
+      ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: 'pl-0123456789abcdef0' }] }],
+        }),
+      ),
+    );
+    assert.equal(missing.code, 'InvalidPrefixListID.NotFound');
+  });
+
+  it('tags NAT gateways as "natgateway", and a failed NAT gateway does not hold its VPC', async () => {
+    const ec2 = srv.ec2();
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.74.0.0/16' }));
+    const { Subnet } = await ec2.send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId!, CidrBlock: '10.74.1.0/24' }));
+    const { AllocationId } = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+    // No internet gateway: a public NAT gateway fails (Gateway.NotAttached).
+    const { NatGateway } = await ec2.send(
+      new CreateNatGatewayCommand({
+        SubnetId: Subnet!.SubnetId!,
+        AllocationId,
+        TagSpecifications: [{ ResourceType: 'natgateway', Tags: [{ Key: 'Name', Value: 'egress' }] }],
+      }),
+    );
+    const tags = await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [NatGateway!.NatGatewayId!] }] }));
+    assert.equal(tags.Tags![0]!.ResourceType, 'natgateway');
+    let state = '';
+    for (let i = 0; i < 50 && state !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      state = (await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [NatGateway!.NatGatewayId!] }))).NatGateways![0]!.State!;
+    }
+    assert.equal(state, 'failed');
+    await ec2.send(new DeleteSubnetCommand({ SubnetId: Subnet!.SubnetId! }));
+    await ec2.send(new DeleteVpcCommand({ VpcId: Vpc!.VpcId! }));
   });
 });

@@ -63,6 +63,7 @@ const NAT_KIND = registerKind({
   notFoundCode: 'NatGatewayNotFound',
   malformedCode: 'NatGatewayMalformed',
   idField: 'NatGatewayId',
+  tagType: 'natgateway',
 });
 
 /** The account AWS shows as the requester of NAT gateway interfaces. */

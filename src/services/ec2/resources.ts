@@ -23,6 +23,8 @@ export interface ResourceKind {
   idField: string;
   /** False for kinds that cannot carry tags. */
   taggable?: boolean;
+  /** The resource type tags report when it differs from `kind` (NAT gateways: "natgateway"). */
+  tagType?: string;
 }
 
 const KINDS: ResourceKind[] = [

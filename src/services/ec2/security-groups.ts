@@ -58,6 +58,7 @@ import { paginate } from './paginate.js';
 import { checkIdShape, kindOf, newId, notFound, registerKind, requireRecord, selectByIds } from './resources.js';
 import { tagsFromSpecs } from './tags.js';
 import { findPeering, PEERING_KIND, type PeeringEnd, peeringIsActive, type PeeringRecord, peeringRemoteEnd, peeringStatus } from './vpc-peering.js';
+import { findPrefixList } from './prefix-lists.js';
 
 registerKind({
   kind: 'security-group-rule',
@@ -298,10 +299,13 @@ function normalizeCidr(value: string | undefined, version: 4 | 6, param: string)
   return formatCidr(c);
 }
 
-function checkPrefixListId(id: string | undefined): string {
+function checkPrefixListId(ctx: RequestContext, id: string | undefined, mustExist: boolean): string {
   if (id === undefined || id === '') throw new ApiError('MissingParameter', 'The request must contain the parameter PrefixListId');
   if (!/^pl-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id)) {
     throw new ApiError('InvalidPrefixListId.Malformed', `The prefix list ID '${id}' is malformed`);
+  }
+  if (mustExist && !findPrefixList(ctx, id)) {
+    throw new ApiError('InvalidPrefixListID.NotFound', `The prefix list ID '${id}' does not exist`);
   }
   return id;
 }
@@ -357,7 +361,7 @@ function parsePermissions(ctx: RequestContext, target: Readonly<SecurityGroupRec
       out.push({ ...base, CidrIpv6: normalizeCidr(r.CidrIpv6, 6, 'CidrIpv6'), Description: checkRuleDescription(r.Description) });
     }
     for (const r of p.PrefixListIds ?? []) {
-      out.push({ ...base, PrefixListId: checkPrefixListId(r.PrefixListId), Description: checkRuleDescription(r.Description) });
+      out.push({ ...base, PrefixListId: checkPrefixListId(ctx, r.PrefixListId, mode === 'authorize'), Description: checkRuleDescription(r.Description) });
     }
     for (const pair of p.UserIdGroupPairs ?? []) {
       const ref = resolvePeer(ctx, target, pair, mode);

@@ -167,7 +167,7 @@ export function describeTags(ctx: RequestContext, input: DescribeTagsRequest): D
       const resourceTags = rec.Tags ?? [];
       for (const t of resourceTags) {
         // `Tags` lets `tag:<key>` select by any tag of the same resource.
-        all.push({ Key: t.Key, Value: t.Value, ResourceId: id, ResourceType: kind.kind as TagDescription['ResourceType'], Tags: resourceTags });
+        all.push({ Key: t.Key, Value: t.Value, ResourceId: id, ResourceType: (kind.tagType ?? kind.kind) as TagDescription['ResourceType'], Tags: resourceTags });
       }
     }
   }

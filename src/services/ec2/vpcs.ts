@@ -66,7 +66,8 @@ const BLOCKERS: Array<[kind: string, blocks: (r: Record<string, any>, vpcId: str
   ['egress-only-internet-gateway', (r, id) => r.Attachments?.some((a: { VpcId?: string }) => a.VpcId === id)],
   ['vpn-gateway', (r, id) => r.VpcAttachments?.some((a: { VpcId?: string; State?: string }) => a.VpcId === id && a.State !== 'detached')],
   ['network-interface', (r, id) => r.VpcId === id],
-  ['nat-gateway', (r, id) => r.VpcId === id && r.State !== 'deleted'],
+  // A failed NAT gateway has no interface left and does not hold the VPC.
+  ['nat-gateway', (r, id) => r.VpcId === id && r.State !== 'deleted' && r.State !== 'failed'],
   ['vpc-endpoint', (r, id) => r.VpcId === id && r.State !== 'deleted'],
 ];
 
