@@ -4,68 +4,13 @@
  * and the CLI's automatic pagination.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, tempDir, type TestServer } from './helpers.js';
-
-const AWS = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+import { awsCli } from './cli.js';
+import { startTestServer, type TestServer } from './helpers.js';
 
 describe('AWS CLI end to end', () => {
   let srv: TestServer;
-  const home = tempDir('vpcsim-cli-home-');
-
-  function aws(args: string[], opts: { region?: string; accessKey?: string } = {}): Promise<CliResult> {
-    return new Promise((resolve) => {
-      execFile(
-        AWS,
-        [...args, '--endpoint-url', srv.endpoint, '--output', 'json'],
-        {
-          env: {
-            PATH: process.env.PATH,
-            HOME: home,
-            AWS_ACCESS_KEY_ID: opts.accessKey ?? 'test',
-            AWS_SECRET_ACCESS_KEY: 'test',
-            AWS_DEFAULT_REGION: opts.region ?? 'us-east-1',
-            AWS_PAGER: '',
-            AWS_EC2_METADATA_DISABLED: 'true',
-            AWS_MAX_ATTEMPTS: '1',
-          },
-          timeout: 60_000,
-        },
-        (err, stdout, stderr) => {
-          const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-          let json: unknown;
-          try {
-            json = stdout.trim() ? JSON.parse(stdout) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr, json });
-        },
-      );
-    });
-  }
-
-  async function ok(args: string[], opts?: { region?: string; accessKey?: string }) {
-    const r = await aws(args, opts);
-    assert.equal(r.code, 0, `aws ${args.join(' ')} failed:\n${r.stderr}`);
-    return r.json;
-  }
-
-  async function fails(args: string[], code: string) {
-    const r = await aws(args);
-    assert.notEqual(r.code, 0, `aws ${args.join(' ')} should have failed`);
-    assert.match(r.stderr, new RegExp(`\\(${code.replace('.', '\\.')}\\)`), r.stderr);
-    return r.stderr;
-  }
+  const { aws, ok, fails } = awsCli(() => srv.endpoint);
 
   before(async () => {
     srv = await startTestServer();
