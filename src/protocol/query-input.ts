@@ -76,6 +76,9 @@ export function checkVersion(model: ServiceModel, version: string | undefined): 
 
 export type Flavor = 'ec2' | 'query';
 
+const ec2WireMaps = new WeakMap<Shape, Map<string, [string, ShapeRef]>>();
+const queryWireMaps = new WeakMap<Shape, Map<string, [string, ShapeRef]>>();
+
 class Parser {
   constructor(
     private readonly model: ServiceModel,
@@ -87,23 +90,30 @@ class Parser {
     return ref.locationName ?? memberName;
   }
 
+  /** wire name → [member name, ref], per shape, computed once. */
+  private wireMap(shape: Shape): Map<string, [string, ShapeRef]> {
+    const cache = this.flavor === 'ec2' ? ec2WireMaps : queryWireMaps;
+    let map = cache.get(shape);
+    if (!map) {
+      map = new Map();
+      for (const [memberName, ref] of Object.entries(shape.members ?? {})) map.set(this.wireName(memberName, ref), [memberName, ref]);
+      cache.set(shape, map);
+    }
+    return map;
+  }
+
   structure(shape: Shape, node: Node, path: string): Record<string, unknown> {
     if (node.value !== undefined && !node.children) {
       throw errors.badValue(path || 'request', node.value);
     }
     const out: Record<string, unknown> = {};
-    const children = node.children ?? new Map<string, Node>();
-    const seen = new Set<string>();
-    for (const [memberName, ref] of Object.entries(shape.members ?? {})) {
-      const wire = this.wireName(memberName, ref);
-      const child = children.get(wire);
-      if (!child) continue;
-      seen.add(wire);
-      const full = path ? `${path}.${wire}` : wire;
-      out[memberName] = this.value(ref, child, full);
-    }
-    for (const key of children.keys()) {
-      if (!seen.has(key)) throw errors.unknownParameter(path ? `${path}.${key}` : key);
+    if (node.children) {
+      const wires = this.wireMap(shape);
+      for (const [wire, child] of node.children) {
+        const member = wires.get(wire);
+        if (!member) throw errors.unknownParameter(path ? `${path}.${wire}` : wire);
+        out[member[0]] = this.value(member[1], child, path ? `${path}.${wire}` : wire);
+      }
     }
     for (const req of shape.required ?? []) {
       if (out[req] === undefined) {

@@ -5,8 +5,11 @@
 import type { ServiceModel, Shape, ShapeRef } from './model.js';
 
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+/** Anything escapeXml would change; most strings have none and are returned as they are. */
+const NEEDS_WORK = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF&<>"'\r]/;
 
 export function escapeXml(s: string): string {
+  if (!NEEDS_WORK.test(s)) return s;
   let out = s.replace(INVALID_XML_CHARS, '\uFFFD');
   if (!/[&<>"'\r]/.test(out)) return out;
   out = out
@@ -36,6 +39,18 @@ function formatScalar(shape: Shape, value: unknown): string {
   return escapeXml(String(value));
 }
 
+/** A structure's members as [member name, element name, ref], computed once per shape. */
+const memberLists = new WeakMap<Shape, Array<[string, string, ShapeRef]>>();
+
+function memberList(shape: Shape): Array<[string, string, ShapeRef]> {
+  let list = memberLists.get(shape);
+  if (!list) {
+    list = Object.entries(shape.members ?? {}).map(([name, ref]) => [name, ref.locationName ?? name, ref]);
+    memberLists.set(shape, list);
+  }
+  return list;
+}
+
 class Writer {
   readonly parts: string[] = [];
   constructor(
@@ -45,15 +60,17 @@ class Writer {
 
   members(shape: Shape, value: Record<string, unknown>): void {
     const known = shape.members ?? {};
-    for (const [memberName, ref] of Object.entries(known)) {
+    for (const [memberName, element, ref] of memberList(shape)) {
       const v = value[memberName];
       if (v === undefined || v === null) continue;
-      this.element(ref.locationName ?? memberName, ref, v);
+      this.element(element, ref, v);
     }
     // Members newer than the bundled model (AWS keeps adding output fields that current SDKs
     // read) are written by the protocol's naming convention. `_` marks internal fields.
-    for (const [memberName, v] of Object.entries(value)) {
-      if (v === undefined || v === null || memberName.startsWith('_') || Object.hasOwn(known, memberName)) continue;
+    for (const memberName in value) {
+      if (memberName.charCodeAt(0) === 95 /* _ */ || Object.hasOwn(known, memberName)) continue;
+      const v = value[memberName];
+      if (v === undefined || v === null) continue;
       this.untyped(this.flavor === 'ec2' ? lcfirst(memberName) : memberName, v);
     }
   }

@@ -205,6 +205,7 @@ export class Transaction {
   list<T>(scope: string, kind: string): Readonly<T>[] {
     const committed = this.store.table(scope, kind);
     const p = this.pending(scope, kind, false);
+    if (!p) return committed ? (Array.from(committed.values()) as T[]) : [];
     const out: T[] = [];
     if (committed) {
       for (const [id, v] of committed) {

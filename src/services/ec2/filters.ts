@@ -118,6 +118,7 @@ export function applyFilters<T extends { Tags?: Tag[] }>(
     );
   }
   const matchers = filters.map((f) => compile(f, defs, opts));
+  if (matchers.length === 1) return records.filter(matchers[0]!);
   return records.filter((r) => matchers.every((m) => m(r)));
 }
 

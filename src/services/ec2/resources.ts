@@ -91,9 +91,23 @@ export function allKinds(): ResourceKind[] {
   return [...byKind.values()];
 }
 
+/** Random bytes drawn in blocks: one call to the generator serves many IDs. */
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  const hex = pool.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return hex;
+}
+
 /** A new AWS-style ID: prefix + '-' + 17 lowercase hex digits. */
 export function newId(prefix: string): string {
-  return `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
+  return `${prefix}-${randomHex(9).slice(0, 17)}`;
 }
 
 const ID_BODY = /^[0-9a-f]{8}([0-9a-f]{9})?$/;
