@@ -11,12 +11,14 @@ import { defineIndex, MemoryPersistence, Store } from '../src/state/store.js';
 import { tempDir } from './helpers.js';
 
 defineIndex('thing', 'Owner');
+defineIndex('thing', 'Ref.Id');
 const S = 'acct/region';
 
 interface Thing {
   Id: string;
   Owner?: string;
   n?: number;
+  Ref?: { Id?: string };
 }
 
 describe('store', () => {
@@ -68,6 +70,11 @@ describe('store', () => {
     t2.commit();
     assert.deepEqual(ids(), ['d']);
     assert.deepEqual(ids(store.begin(), 'y').sort(), ['a', 'b']);
+    // Dotted paths index nested fields.
+    const t3 = store.begin();
+    t3.put<Thing>(S, 'thing', 'e', { Id: 'e', Ref: { Id: 'b' } });
+    t3.commit();
+    assert.deepEqual(store.begin().listBy<Thing>(S, 'thing', 'Ref.Id', 'b').map((r) => r.Id), ['e']);
     // An unindexed field falls back to a scan.
     assert.deepEqual(store.begin().listBy<Thing>(S, 'thing', 'Id', 'b').map((r) => r.Id), ['b']);
   });

@@ -60,6 +60,18 @@ export function defineIndex(kind: string, field: string): void {
   INDEXED.set(kind, fields);
 }
 
+/** A record's value at `field`, which may be a dotted path ("ReferencedGroupInfo.GroupId"). */
+function fieldValue(record: unknown, field: string): unknown {
+  if (record === undefined || record === null) return undefined;
+  if (!field.includes('.')) return (record as Record<string, unknown>)[field];
+  let v: unknown = record;
+  for (const part of field.split('.')) {
+    if (v === undefined || v === null) return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
 /** scope/kind/field → value → ids */
 type IndexMap = Map<string, Map<string, Set<string>>>;
 
@@ -100,8 +112,8 @@ export class Store {
         byValue = new Map();
         this.indexes.set(key, byValue);
       }
-      const old = (before as Record<string, unknown> | undefined)?.[field];
-      const now = (after as Record<string, unknown> | undefined)?.[field];
+      const old = fieldValue(before, field);
+      const now = fieldValue(after, field);
       if (old === now && before !== undefined && after !== undefined) continue;
       if (old !== undefined) {
         const ids = byValue.get(String(old));
@@ -227,9 +239,9 @@ export class Transaction {
    */
   listBy<T>(scope: string, kind: string, field: string, value: string): Readonly<T>[] {
     const ids = this.store.indexed(scope, kind, field, value);
-    if (!ids) return this.list<T>(scope, kind).filter((r) => String((r as Record<string, unknown>)[field]) === value);
+    if (!ids) return this.list<T>(scope, kind).filter((r) => String(fieldValue(r, field)) === value);
     const p = this.pending(scope, kind, false);
-    const matches = (w: unknown) => w !== DELETED && String((w as Record<string, unknown>)[field]) === value;
+    const matches = (w: unknown) => w !== DELETED && String(fieldValue(w, field)) === value;
     const out: T[] = [];
     const committed = this.store.table(scope, kind);
     for (const id of ids) {

@@ -156,6 +156,7 @@ function targetGroup(ctx: RequestContext, input: { GroupId?: string; GroupName?:
 
 /** Every rule of a group (both directions), in creation order. */
 defineIndex(RULE, 'GroupId');
+defineIndex(RULE, 'ReferencedGroupInfo.GroupId');
 
 export function securityGroupRules(state: ScopedState, groupId: string): Readonly<SecurityGroupRuleRecord>[] {
   return state.listBy<SecurityGroupRuleRecord>(RULE, 'GroupId', groupId);
@@ -620,6 +621,22 @@ export function createDefaultSecurityGroup(ctx: RequestContext, vpc: Pick<Vpc, '
   return g;
 }
 
+/**
+ * An IPv6 block newly associated with a VPC: every group of the VPC whose outbound rules are
+ * still the original one (all traffic to 0.0.0.0/0) also gets all traffic to ::/0. AWS's VPC
+ * guide: "we automatically add an outbound rule to the security groups for the VPC that allows
+ * all IPv6 traffic. However, if you modified the original outbound rules ... this rule is not
+ * automatically added".
+ */
+export function addIpv6DefaultEgressRules(ctx: RequestContext, vpcId: string): void {
+  const isAll = (r: Readonly<SecurityGroupRuleRecord>) => r.IpProtocol === '-1' && !r.PrefixListId && !r.ReferencedGroupInfo;
+  for (const g of groupsIn(ctx.state, vpcId)) {
+    const egress = securityGroupRules(ctx.state, g.GroupId).filter((r) => r.IsEgress);
+    if (egress.length !== 1 || !isAll(egress[0]!) || egress[0]!.CidrIpv4 !== '0.0.0.0/0') continue;
+    insertRule(ctx, g, true, { ...ALL_TRAFFIC, CidrIpv6: '::/0' });
+  }
+}
+
 function deleteGroupRecord(ctx: RequestContext, groupId: string): void {
   for (const r of securityGroupRules(ctx.state, groupId)) ctx.state.delete(RULE, r.SecurityGroupRuleId);
   ctx.state.delete(GROUP, groupId);
@@ -722,7 +739,7 @@ export function deleteSecurityGroup(ctx: RequestContext, input: DeleteSecurityGr
     if (ctx.state.list<Record<string, unknown>>(kind).some((r) => groupIds(r).includes(g.GroupId))) throw dependent();
   }
   // A rule of another group in the same VPC that refers to this group.
-  for (const r of ctx.state.list<SecurityGroupRuleRecord>(RULE)) {
+  for (const r of ctx.state.listBy<SecurityGroupRuleRecord>(RULE, 'ReferencedGroupInfo.GroupId', g.GroupId)) {
     if (r.GroupId === g.GroupId || r.ReferencedGroupInfo?.GroupId !== g.GroupId) continue;
     if (ctx.state.get<SecurityGroupRecord>(GROUP, r.GroupId)?.VpcId === g.VpcId) throw dependent();
   }
