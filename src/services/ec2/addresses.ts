@@ -40,8 +40,11 @@ import {
   getNetworkInterface,
   interfacesOfInstance,
   publicDnsName,
+  requireUserManaged,
+  serviceManaged,
   setAddressAssociation,
 } from './network-interfaces.js';
+import { natGatewayState, type NatGatewayRecord } from './nat-gateways.js';
 import { newId, requireRecord, selectByIds } from './resources.js';
 import { tagsFromSpecs } from './tags.js';
 
@@ -125,6 +128,20 @@ function associatedInterface(ctx: RequestContext, a: Readonly<AddressRecord>): R
     eni.Association?.AssociationId === a.AssociationId ||
     eni.PrivateIpAddresses.some((p) => p.Association?.AssociationId === a.AssociationId);
   return live ? eni : undefined;
+}
+
+/**
+ * An address a service holds on its own interface (a NAT gateway's) is that service's to
+ * move: AWS refuses users who release, disassociate or reassociate it (AuthFailure).
+ */
+function requireNotServiceHeld(ctx: RequestContext, a: Readonly<AddressRecord>): void {
+  const eni = associatedInterface(ctx, a);
+  if (eni) requireUserManaged(eni);
+  // A NAT gateway being deleted still holds its addresses until it is gone.
+  const deleting = ctx.state
+    .list<NatGatewayRecord>('nat-gateway')
+    .some((n) => natGatewayState(n, ctx.now) === 'deleting' && n.NatGatewayAddresses.some((x) => x.AllocationId === a.AllocationId));
+  if (deleting) throw serviceManaged();
 }
 
 function clearAssociationFields(a: AddressRecord): void {
@@ -237,6 +254,7 @@ export function releaseAddress(ctx: RequestContext, input: ReleaseAddressRequest
   if (input.NetworkBorderGroup !== undefined && input.NetworkBorderGroup !== current.NetworkBorderGroup) {
     throw new ApiError('InvalidAddress.NotFound', `Address '${current.PublicIp}' not found in network border group '${input.NetworkBorderGroup}'.`);
   }
+  requireNotServiceHeld(ctx, current);
   const eni = associatedInterface(ctx, current);
   if (eni) {
     // In a default VPC, releasing disassociates; elsewhere the address must be disassociated first.
@@ -280,6 +298,8 @@ export function associateAddress(ctx: RequestContext, input: AssociateAddressReq
   }
   const current = requireRecord<AddressRecord>(ctx.state, KIND, input.AllocationId, 'AllocationId');
   const target = targetInterface(ctx, input);
+  requireUserManaged(target);
+  requireNotServiceHeld(ctx, current);
   const privateIp = input.PrivateIpAddress ?? target.PrivateIpAddress;
   const slot = target.PrivateIpAddresses.find((p) => p.PrivateIpAddress === privateIp);
   if (!slot) {
@@ -337,6 +357,7 @@ export function disassociateAddress(ctx: RequestContext, input: DisassociateAddr
   const id = input.AssociationId;
   const found = ctx.state.list<AddressRecord>(KIND).find((a) => a.AssociationId === id && associatedInterface(ctx, a));
   if (!found) throw new ApiError('InvalidAssociationID.NotFound', `The association ID '${id}' does not exist`);
+  requireNotServiceHeld(ctx, found);
   unmapFromInterface(ctx, ctx.state.edit<AddressRecord>(KIND, found.AllocationId)!);
 }
 

@@ -18,7 +18,7 @@ import type { Handler, RequestContext } from '../context.js';
 import { applyFilters, pluck } from './filters.js';
 import { paginate } from './paginate.js';
 import { newId, requireRecord, selectByIds } from './resources.js';
-import { mainRouteTable, type RouteTableRecord } from './route-tables.js';
+import { gatewayRouteTable, mainRouteTable, removeGatewayRouteTableAssociations, type RouteTableRecord } from './route-tables.js';
 import { tagsFromSpecs } from './tags.js';
 
 export interface InternetGatewayRecord extends InternetGateway {
@@ -111,6 +111,14 @@ export function detachInternetGateway(ctx: RequestContext, input: DetachInternet
       `Network ${vpc.VpcId} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`,
     );
   }
+  // A gateway route table (edge association) only exists for a gateway attached to its VPC.
+  const edge = gatewayRouteTable(ctx, igw.InternetGatewayId);
+  if (edge) {
+    throw new ApiError(
+      'DependencyViolation',
+      `The internetGateway '${igw.InternetGatewayId}' is associated with route table '${edge.RouteTableId}'. Disassociate the route table from the gateway before detaching it.`,
+    );
+  }
   const rec = ctx.state.edit<InternetGatewayRecord>('internet-gateway', igw.InternetGatewayId)!;
   rec.Attachments = [];
 }
@@ -120,6 +128,8 @@ export function deleteInternetGateway(ctx: RequestContext, input: DeleteInternet
   if (igw.Attachments?.length) {
     throw new ApiError('DependencyViolation', `The internetGateway '${igw.InternetGatewayId}' has dependencies and cannot be deleted.`);
   }
+  // Detaching requires the edge association gone; nothing that names the gateway outlives it.
+  removeGatewayRouteTableAssociations(ctx, igw.InternetGatewayId);
   ctx.state.delete('internet-gateway', igw.InternetGatewayId);
 }
 

@@ -106,6 +106,19 @@ function editEni(ctx: RequestContext, id: string): EniRecord {
   return ctx.state.edit<EniRecord>('network-interface', id)!;
 }
 
+/**
+ * Interfaces an AWS service manages (NAT gateways, VPC endpoints) take tags from users and
+ * nothing else: AWS answers any other change with this error.
+ */
+export function requireUserManaged(eni: Readonly<Pick<EniRecord, 'RequesterManaged'>>): void {
+  if (eni.RequesterManaged) throw serviceManaged();
+}
+
+/** AWS's error for a change to something an AWS service manages on the user's behalf. */
+export function serviceManaged(): ApiError {
+  return new ApiError('AuthFailure', 'You do not have permission to access the specified resource.');
+}
+
 function vpcHasDnsHostnames(ctx: RequestContext, vpcId: string): boolean {
   return ctx.state.get<VpcLike>('vpc', vpcId)?._attributes?.enableDnsHostnames === true;
 }
@@ -623,8 +636,8 @@ export interface RequesterManagedOptions {
 
 /**
  * Creates an interface an AWS service owns in the user's subnet: in use from the start,
- * attached through an `ela-attach` attachment users cannot detach, and not deletable by
- * users. Returns its view.
+ * attached through an `ela-attach` attachment users cannot detach, not deletable by users,
+ * and not changeable by them except for tags (see `requireUserManaged`). Returns its view.
  */
 export function createRequesterManagedInterface(ctx: RequestContext, opts: RequesterManagedOptions): NetworkInterface {
   const subnet = getSubnet(ctx, opts.subnetId);
@@ -803,6 +816,7 @@ export function unassignPrivateIpAddresses(ctx: RequestContext, input: { Network
 export function attachNetworkInterface(ctx: RequestContext, input: AttachNetworkInterfaceRequest): AttachNetworkInterfaceResult {
   const eni = getNetworkInterface(ctx, input.NetworkInterfaceId);
   const inst = getInstance(ctx, input.InstanceId);
+  requireUserManaged(eni);
   const deviceIndex = input.DeviceIndex!;
   if (!Number.isInteger(deviceIndex) || deviceIndex < 0) {
     throw new ApiError('InvalidParameterValue', `Value (${deviceIndex}) for parameter deviceIndex is invalid.`);
@@ -863,6 +877,7 @@ export function detachNetworkInterface(ctx: RequestContext, input: DetachNetwork
 
 export function modifyNetworkInterfaceAttribute(ctx: RequestContext, input: ModifyNetworkInterfaceAttributeRequest): void {
   const eni = getNetworkInterface(ctx, input.NetworkInterfaceId);
+  requireUserManaged(eni);
   const given = [
     input.Description !== undefined,
     input.SourceDestCheck !== undefined,
@@ -950,13 +965,27 @@ export function freeAddresses(subnet: Readonly<SubnetRecord>): number {
   return subnet.AvailableIpAddressCount ?? Math.max(0, size4(parseCidr4(subnet.CidrBlock)!) - RESERVED_PER_SUBNET);
 }
 
+/**
+ * The user-facing address operations: the same as the functions above (which the services
+ * owning requester-managed interfaces call for their own interfaces), refused on those.
+ */
+function userAssignPrivateIpAddresses(ctx: RequestContext, input: AssignPrivateIpAddressesRequest): AssignPrivateIpAddressesResult {
+  requireUserManaged(getNetworkInterface(ctx, input.NetworkInterfaceId));
+  return assignPrivateIpAddresses(ctx, input);
+}
+
+function userUnassignPrivateIpAddresses(ctx: RequestContext, input: { NetworkInterfaceId?: string; PrivateIpAddresses?: string[]; Ipv4Prefixes?: string[] }): void {
+  requireUserManaged(getNetworkInterface(ctx, input.NetworkInterfaceId));
+  unassignPrivateIpAddresses(ctx, input);
+}
+
 /** The operations this module serves. */
 export const handlers: Record<string, Handler> = {
   CreateNetworkInterface: createNetworkInterface,
   DeleteNetworkInterface: deleteNetworkInterface,
   DescribeNetworkInterfaces: describeNetworkInterfaces,
-  AssignPrivateIpAddresses: assignPrivateIpAddresses,
-  UnassignPrivateIpAddresses: unassignPrivateIpAddresses,
+  AssignPrivateIpAddresses: userAssignPrivateIpAddresses,
+  UnassignPrivateIpAddresses: userUnassignPrivateIpAddresses,
   AttachNetworkInterface: attachNetworkInterface,
   DetachNetworkInterface: detachNetworkInterface,
   ModifyNetworkInterfaceAttribute: modifyNetworkInterfaceAttribute,

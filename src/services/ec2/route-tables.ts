@@ -791,6 +791,27 @@ export function createRoute(ctx: RequestContext, input: CreateRouteRequest): Cre
   return { Return: true };
 }
 
+/**
+ * The route a gateway VPC endpoint keeps in each of its tables (its service's prefix list to
+ * the endpoint). AWS: it cannot be deleted or modified explicitly; the endpoint's route
+ * tables are changed with ModifyVpcEndpoint instead.
+ */
+function endpointRoute(ctx: RequestContext, r: RouteEntry): string | undefined {
+  if (!r.DestinationPrefixListId || !r.GatewayId?.startsWith('vpce-')) return undefined;
+  const vpce = ctx.state.get<AnyRecord>('vpc-endpoint', r.GatewayId);
+  return vpce?.VpcEndpointType === 'GatewayLoadBalancer' ? undefined : r.GatewayId;
+}
+
+function checkNotEndpointRoute(ctx: RequestContext, rt: Readonly<RouteTableRecord>, dest: Destination, r: RouteEntry): void {
+  const vpce = endpointRoute(ctx, r);
+  if (vpce) {
+    throw new ApiError(
+      'InvalidParameterValue',
+      `The route identified by ${dest.text} in route table ${rt.RouteTableId} belongs to VPC endpoint ${vpce} and cannot be modified or deleted. Use ModifyVpcEndpoint to remove the route table from the endpoint.`,
+    );
+  }
+}
+
 export function replaceRoute(ctx: RequestContext, input: ReplaceRouteRequest): void {
   const rt = getTable(ctx, input.RouteTableId);
   const dest = readDestination(ctx, input);
@@ -798,6 +819,7 @@ export function replaceRoute(ctx: RequestContext, input: ReplaceRouteRequest): v
   const target = readTarget(ctx, rt, input, true);
   if (index < 0) throw routeNotFound(rt, dest);
   const existing = rt.Routes![index]!;
+  checkNotEndpointRoute(ctx, rt, dest, existing);
   if (target.cls === 'local' && !isLocal(existing)) {
     throw new ApiError(
       'InvalidParameterValue',
@@ -819,6 +841,7 @@ export function deleteRoute(ctx: RequestContext, input: DeleteRouteRequest): voi
   if (isLocal(rt.Routes![index]!)) {
     throw new ApiError('InvalidParameterValue', `cannot remove local route ${dest.text} in route table ${rt.RouteTableId}`);
   }
+  checkNotEndpointRoute(ctx, rt, dest, rt.Routes![index]!);
   const rec = ctx.state.edit<RouteTableRecord>('route-table', rt.RouteTableId)!;
   rec.Routes = rec.Routes!.filter((_, i) => i !== index);
 }

@@ -265,8 +265,8 @@ export function deleteSubnet(ctx: RequestContext, input: DeleteSubnetRequest): v
   const blockers = ['network-interface', 'nat-gateway', 'instance'];
   for (const kind of blockers) {
     const inUse = ctx.state
-      .list<{ SubnetId?: string; State?: string | { Name?: string } }>(kind)
-      .some((r) => r.SubnetId === subnet.SubnetId && !isGone(r.State));
+      .list<Blocker>(kind)
+      .some((r) => r.SubnetId === subnet.SubnetId && !isGone(currentState(r, ctx.now)));
     if (inUse) {
       throw new ApiError('DependencyViolation', `The subnet '${subnet.SubnetId}' has dependencies and cannot be deleted.`);
     }
@@ -276,9 +276,23 @@ export function deleteSubnet(ctx: RequestContext, input: DeleteSubnetRequest): v
   ctx.state.delete('subnet', subnet.SubnetId);
 }
 
-function isGone(state: string | { Name?: string } | undefined): boolean {
-  const s = typeof state === 'string' ? state : state?.Name;
-  return s === 'deleted' || s === 'terminated' || s === 'failed';
+/** What may keep a subnet in use: an interface, a NAT gateway, an instance. */
+interface Blocker {
+  SubnetId?: string;
+  State?: string | { Name?: string };
+  /** Instances and NAT gateways show `name` until `until` on their way to `State`. */
+  _transition?: { name: string; until: string };
+}
+
+/** The state a record shows now: an instance shutting down is not terminated until it is. */
+function currentState(r: Readonly<Blocker>, now: Date): string | undefined {
+  const t = r._transition;
+  if (t && now.getTime() < Date.parse(t.until)) return t.name;
+  return typeof r.State === 'string' ? r.State : r.State?.Name;
+}
+
+function isGone(state: string | undefined): boolean {
+  return state === 'deleted' || state === 'terminated' || state === 'failed';
 }
 
 export function modifySubnetAttribute(ctx: RequestContext, input: ModifySubnetAttributeRequest): void {

@@ -38,7 +38,7 @@ import { tagsFromSpecs } from './tags.js';
 import { addLocalRoutes, createMainRouteTable, deleteVpcRouteTables, removeLocalRoutes, routeDestinations } from './route-tables.js';
 import { addIpv6DefaultEntries, createDefaultNetworkAcl, deleteVpcNetworkAcls } from './network-acls.js';
 import { hasPendingPeeringRequest, releaseVpcPeerings } from './vpc-peering.js';
-import { createDefaultSecurityGroup, deleteVpcSecurityGroups } from './security-groups.js';
+import { addIpv6DefaultEgressRules, createDefaultSecurityGroup, deleteVpcSecurityGroups } from './security-groups.js';
 import { defaultDhcpOptionsId } from './dhcp-options.js';
 
 export interface VpcAttributes {
@@ -322,6 +322,7 @@ export function associateVpcCidrBlock(ctx: RequestContext, input: AssociateVpcCi
     vpc.Ipv6CidrBlockAssociationSet = [...(vpc.Ipv6CidrBlockAssociationSet ?? []), assoc];
     addLocalRoutes(ctx, vpc.VpcId, assoc.Ipv6CidrBlock!);
     addIpv6DefaultEntries(ctx, vpc.VpcId);
+    addIpv6DefaultEgressRules(ctx, vpc.VpcId);
     return { VpcId: vpc.VpcId, Ipv6CidrBlockAssociation: { ...assoc, Ipv6CidrBlockState: { State: 'associating' } } };
   }
   if (input.Ipv4IpamPoolId) throw new ApiError('UnsupportedOperation', 'IPAM pools are not supported by vpcsim; pass CidrBlock instead.');
