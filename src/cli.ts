@@ -2,7 +2,7 @@
  * The `vpcsim` command.
  */
 import { parseArgs } from 'node:util';
-import { applyEnv, applyQuota, defaultConfig, parseAccount, parsePort } from './config.js';
+import { applyEnv, applyQuota, checkAuthConfig, defaultConfig, loadCredentials, parseAccount, parseAuthMode, parsePort } from './config.js';
 import { startServer } from './index.js';
 import { VERSION } from './version.js';
 
@@ -22,6 +22,10 @@ Options for serve (environment variable in brackets):
   --region REGION        region for unsigned requests [VPCSIM_REGION] (default us-east-1)
   --quota NAME=N         override a quota, e.g. --quota vpcsPerRegion=10 [VPCSIM_QUOTA_VPCS_PER_REGION=10]
   --log-requests         print one line per request [VPCSIM_LOG_REQUESTS=1]
+  --auth MODE            none: accept any access key (default); sigv4: verify AWS Signature Version 4
+                         on every request against --credentials [VPCSIM_AUTH]
+  --credentials FILE     JSON list of {accessKeyId, secretAccessKey, accountId, sessionToken?, admin?}:
+                         each key acts in its account; admin keys may reset state [VPCSIM_CREDENTIALS]
 `;
 
 export async function main(argv: string[]): Promise<void> {
@@ -47,6 +51,8 @@ export async function main(argv: string[]): Promise<void> {
       region: { type: 'string' },
       quota: { type: 'string', multiple: true },
       'log-requests': { type: 'boolean' },
+      auth: { type: 'string' },
+      credentials: { type: 'string' },
     },
     strict: true,
   });
@@ -59,11 +65,17 @@ export async function main(argv: string[]): Promise<void> {
   if (values.region) config.defaultRegion = values.region;
   for (const q of values.quota ?? []) applyQuota(config, q);
   if (values['log-requests']) config.logRequests = true;
+  if (values.auth) config.auth = parseAuthMode(values.auth);
+  if (values.credentials) config.credentials = loadCredentials(values.credentials);
+  checkAuthConfig(config);
 
   const running = await startServer(config);
   console.log(
     `vpcsim ${VERSION} listening on ${running.endpoint} ` +
-      `(${config.inMemory ? 'in-memory state' : `state in ${config.dataDir}`}, account ${config.accountId})`,
+      `(${config.inMemory ? 'in-memory state' : `state in ${config.dataDir}`}, ` +
+      (config.auth === 'sigv4'
+        ? `SigV4 required, ${config.credentials.length} access key${config.credentials.length === 1 ? '' : 's'})`
+        : `account ${config.accountId})`),
   );
   const stop = () => {
     running.close().then(() => process.exit(0));

@@ -1,6 +1,7 @@
 /**
  * Server configuration: defaults, then environment variables, then command-line flags.
  */
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -87,6 +88,27 @@ export interface Config {
   logRequests: boolean;
   /** How long instance state changes (pending, stopping, shutting-down) take, milliseconds. */
   stateTransitionMs: number;
+  /**
+   * "none": any access key is accepted (a 12-digit key is the account, a key listed in
+   * `credentials` maps to its account). "sigv4": every request must be signed (AWS Signature
+   * Version 4) with one of `credentials`, whose account it then acts in.
+   */
+  auth: AuthMode;
+  /** Access keys, their secrets and accounts (`--credentials FILE`). */
+  credentials: Credential[];
+}
+
+export type AuthMode = 'none' | 'sigv4';
+
+export interface Credential {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** The 12-digit account the key acts in. */
+  accountId: string;
+  /** For temporary credentials: requests must carry this X-Amz-Security-Token. */
+  sessionToken?: string;
+  /** May call vpcsim's own state-changing endpoints (/moto-api/reset) in sigv4 mode. */
+  admin?: boolean;
 }
 
 export function defaultConfig(): Config {
@@ -103,6 +125,8 @@ export function defaultConfig(): Config {
     maxBodyBytes: 10 * 1024 * 1024,
     logRequests: false,
     stateTransitionMs: 1000,
+    auth: 'none',
+    credentials: [],
   };
 }
 
@@ -123,6 +147,8 @@ export function applyEnv(config: Config, env: NodeJS.ProcessEnv): Config {
   if (env.VPCSIM_PUBLIC_IP_POOL) config.publicIpPool = env.VPCSIM_PUBLIC_IP_POOL.split(',').map((s) => s.trim());
   if (env.VPCSIM_LOG_REQUESTS) config.logRequests = /^(1|true|yes)$/i.test(env.VPCSIM_LOG_REQUESTS);
   if (env.VPCSIM_STATE_TRANSITION_MS) config.stateTransitionMs = parsePositive(env.VPCSIM_STATE_TRANSITION_MS, 'VPCSIM_STATE_TRANSITION_MS');
+  if (env.VPCSIM_AUTH) config.auth = parseAuthMode(env.VPCSIM_AUTH);
+  if (env.VPCSIM_CREDENTIALS) config.credentials = loadCredentials(env.VPCSIM_CREDENTIALS);
   for (const key of Object.keys(config.quotas) as Array<keyof Quotas>) {
     const v = env[quotaEnvName(key)];
     if (v !== undefined) config.quotas[key] = parsePositive(v, quotaEnvName(key));
@@ -154,6 +180,69 @@ function parsePositive(v: string, name: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`invalid value '${v}' for ${name}`);
   return n;
+}
+
+export function parseAuthMode(v: string): AuthMode {
+  if (v === 'none' || v === 'sigv4') return v;
+  throw new Error(`invalid auth mode '${v}': none or sigv4 expected`);
+}
+
+/**
+ * Checks a parsed credentials document: a JSON list of
+ * {accessKeyId, secretAccessKey, accountId, sessionToken?, admin?}.
+ */
+export function parseCredentials(value: unknown, source = 'credentials'): Credential[] {
+  if (!Array.isArray(value)) throw new Error(`${source}: a JSON list of {accessKeyId, secretAccessKey, accountId} expected`);
+  const seen = new Set<string>();
+  return value.map((item, i) => {
+    const where = `${source}[${i}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new Error(`${where}: an object expected`);
+    const o = item as Record<string, unknown>;
+    const known = new Set(['accessKeyId', 'secretAccessKey', 'accountId', 'sessionToken', 'admin']);
+    for (const k of Object.keys(o)) if (!known.has(k)) throw new Error(`${where}: unknown field '${k}'`);
+    const str = (k: string, optional = false): string | undefined => {
+      const v = o[k];
+      if (v === undefined && optional) return undefined;
+      if (typeof v !== 'string' || v === '') throw new Error(`${where}: '${k}' must be a non-empty string`);
+      return v;
+    };
+    const accessKeyId = str('accessKeyId')!;
+    if (!/^[\w]{3,128}$/.test(accessKeyId)) throw new Error(`${where}: invalid accessKeyId '${accessKeyId}'`);
+    if (seen.has(accessKeyId)) throw new Error(`${where}: accessKeyId '${accessKeyId}' is listed twice`);
+    seen.add(accessKeyId);
+    const accountId = str('accountId')!;
+    if (!/^\d{12}$/.test(accountId)) throw new Error(`${where}: invalid accountId '${accountId}': 12 digits expected`);
+    if (o.admin !== undefined && typeof o.admin !== 'boolean') throw new Error(`${where}: 'admin' must be true or false`);
+    const cred: Credential = { accessKeyId, secretAccessKey: str('secretAccessKey')!, accountId };
+    const token = str('sessionToken', true);
+    if (token !== undefined) cred.sessionToken = token;
+    if (o.admin === true) cred.admin = true;
+    return cred;
+  });
+}
+
+/** Reads a credentials file (see parseCredentials). */
+export function loadCredentials(path: string): Credential[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read credentials file '${path}': ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`credentials file '${path}' is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseCredentials(value, path);
+}
+
+/** sigv4 mode needs at least one credential to accept anything. */
+export function checkAuthConfig(config: Pick<Config, 'auth' | 'credentials'>): void {
+  if (config.auth === 'sigv4' && config.credentials.length === 0) {
+    throw new Error('--auth sigv4 needs credentials: --credentials FILE (or VPCSIM_CREDENTIALS)');
+  }
 }
 
 export { quotaEnvName };

@@ -2,12 +2,15 @@
  * The single HTTP endpoint: reads the request, decides which service it is for (credential
  * scope, X-Amz-Target, Action), and hands it to that service's protocol.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderEc2Error } from '../protocol/xml-output.js';
-import type { ServiceProvider } from '../services/context.js';
+import { checkAuthConfig } from '../config.js';
+import { renderJsonError } from '../protocol/json-protocol.js';
+import { renderEc2Error, renderQueryError } from '../protocol/xml-output.js';
+import type { Protocol, ServiceProvider } from '../services/context.js';
 import { type App, handleJson, type Reply } from './app.js';
-import { identifyCaller } from './auth.js';
+import { authApiError, type Authenticated, AuthError, type Caller, identifyCaller, type SignedRequest, verifySigV4 } from './auth.js';
 import { VERSION } from '../version.js';
 import { setVpnTunnelStatus } from '../services/ec2/vpn-connections.js';
 
@@ -57,6 +60,67 @@ function xmlError(status: number, code: string, message: string): Reply {
   return { status, contentType: 'text/xml;charset=UTF-8', body: renderEc2Error(code, message, 'vpcsim') };
 }
 
+function signedRequest(req: IncomingMessage, body: Buffer): SignedRequest {
+  return { method: req.method ?? 'GET', rawUrl: req.url ?? '/', rawHeaders: req.rawHeaders, body };
+}
+
+/** A failed SigV4 verification, answered in the protocol of the service addressed. */
+function authErrorReply(err: AuthError, protocol: Protocol, provider?: ServiceProvider): Reply {
+  const e = authApiError(err, protocol);
+  const requestId = randomUUID();
+  if (protocol === 'json') {
+    const version = provider?.model.metadata.jsonVersion ?? '1.1';
+    return { status: e.status, contentType: `application/x-amz-json-${version}`, body: renderJsonError(e.code, e.message), errorType: e.code };
+  }
+  const body = protocol === 'ec2' ? renderEc2Error(e.code, e.message, requestId) : renderQueryError(e.code, e.message, requestId, true);
+  return { status: e.status, contentType: 'text/xml;charset=UTF-8', body };
+}
+
+/**
+ * vpcsim's own state-changing endpoints in sigv4 mode: they need a signed request too (any
+ * service in the credential scope), and `admin` ones a credential marked admin. Returns the
+ * signer, or the reply refusing the request. In "none" mode everything is open.
+ */
+function authorizeOwnEndpoint(app: App, req: IncomingMessage, body: Buffer, admin: boolean): { signer?: Authenticated; refusal?: Reply } {
+  if (app.config.auth !== 'sigv4') return {};
+  let signer: Authenticated;
+  try {
+    signer = verifySigV4(signedRequest(req, body), app.config.credentials);
+  } catch (err) {
+    if (!(err instanceof AuthError)) throw err;
+    const e = authApiError(err, 'json');
+    return { refusal: json(e.status, { error: e.code, message: e.message }) };
+  }
+  if (admin && !signer.credential.admin) {
+    return {
+      refusal: json(403, { error: 'AccessDenied', message: `Access key ${signer.caller.accessKeyId} is not marked admin; only admin credentials may reset vpcsim.` }),
+    };
+  }
+  return { signer };
+}
+
+/**
+ * The tunnel-status endpoint in sigv4 mode acts in the signer's account (and region, unless the
+ * body names one); only an admin key may name another account.
+ */
+function scopeTunnelStatusBody(body: string, signer: Authenticated | undefined): { body: string; refusal?: Reply } {
+  if (!signer) return { body };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body || '{}');
+  } catch {
+    return { body }; // the endpoint answers malformed bodies itself
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { body };
+  const o = parsed as Record<string, unknown>;
+  if (o.account !== undefined && o.account !== signer.caller.account && !signer.credential.admin) {
+    return { body, refusal: json(403, { error: 'AccessDenied', message: `Access key ${signer.caller.accessKeyId} may only act in account ${signer.caller.account}.` }) };
+  }
+  o.account ??= signer.caller.account;
+  if (signer.caller.region) o.region ??= signer.caller.region;
+  return { body: JSON.stringify(o) };
+}
+
 /** Which provider a query-protocol request is for. */
 function routeQuery(app: App, service: string | undefined, action: string | null): ServiceProvider | undefined {
   if (service && app.providers.has(service)) return app.providers.get(service);
@@ -86,6 +150,8 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
   // vpcsim's own endpoints.
   if (url.pathname === '/moto-api/reset' || url.pathname === '/_vpcsim/reset') {
     if (method !== 'POST') return send(res, json(405, { error: 'use POST' }));
+    const { refusal } = authorizeOwnEndpoint(app, req, body, true);
+    if (refusal) return send(res, refusal);
     app.reset();
     return send(res, json(200, { status: 'ok' }));
   }
@@ -94,11 +160,15 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
   }
   if (url.pathname === '/_vpcsim/vpn-tunnel-status') {
     if (method !== 'POST') return send(res, json(405, { error: 'use POST' }));
-    const r = setVpnTunnelStatus(app, body.toString('utf8'));
+    const { signer, refusal } = authorizeOwnEndpoint(app, req, body, false);
+    if (refusal) return send(res, refusal);
+    const scoped = scopeTunnelStatusBody(body.toString('utf8'), signer);
+    if (scoped.refusal) return send(res, scoped.refusal);
+    const r = setVpnTunnelStatus(app, scoped.body);
     return send(res, json(r.status, r.body));
   }
 
-  const caller = identifyCaller(req.headers, url.searchParams, app.config.accountId);
+  const claimed = identifyCaller(req.headers, url.searchParams, app.config.accountId, app.config.credentials);
   const contentType = String(req.headers['content-type'] ?? '');
   let params: URLSearchParams;
   if (method === 'POST' && /x-www-form-urlencoded/i.test(contentType)) {
@@ -113,13 +183,32 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     return send(res, xmlError(405, 'InvalidAction', `The HTTP method ${method} is not supported here.`));
   }
   const target = req.headers['x-amz-target'];
+  const dot = typeof target === 'string' ? target.lastIndexOf('.') : -1;
+  const jsonProvider =
+    typeof target === 'string'
+      ? [...app.providers.values()].find((p) => p.protocol === 'json' && p.model.metadata.targetPrefix === target.slice(0, dot))
+      : undefined;
+  const queryProvider = typeof target === 'string' ? undefined : routeQuery(app, claimed.service, params.get('Action'));
+
+  // sigv4 mode: the signature decides who is calling; without it, the request names itself.
+  let caller: Caller = claimed;
+  if (app.config.auth === 'sigv4') {
+    const protocol: Protocol = typeof target === 'string' ? 'json' : (queryProvider?.protocol ?? 'ec2');
+    const addressed = jsonProvider ?? queryProvider;
+    try {
+      caller = verifySigV4(signedRequest(req, body), app.config.credentials, Date.now(), addressed?.name).caller;
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      const reply = authErrorReply(err, protocol, addressed);
+      if (app.config.logRequests) {
+        console.log(`${new Date().toISOString()} - ${claimed.region ?? '-'} ${addressed?.name ?? '?'}.auth ${authApiError(err, protocol).code} ${reply.status}`);
+      }
+      return send(res, reply);
+    }
+  }
+
   if (typeof target === 'string') {
-    const dot = target.lastIndexOf('.');
-    const prefix = target.slice(0, dot);
     const operation = target.slice(dot + 1);
-    const jsonProvider = [...app.providers.values()].find(
-      (p) => p.protocol === 'json' && p.model.metadata.targetPrefix === prefix,
-    );
     if (!jsonProvider) {
       return send(res, json(400, { __type: 'UnknownOperationException', message: `vpcsim does not serve ${target}.` }));
     }
@@ -129,7 +218,7 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     }
     return send(res, reply, reply.requestId);
   }
-  const provider = routeQuery(app, caller.service, params.get('Action'));
+  const provider = queryProvider;
   if (!provider || (provider.protocol !== 'ec2' && provider.protocol !== 'query')) {
     return send(res, xmlError(400, 'InvalidAction', `The service ${caller.service ?? '?'} is not served by vpcsim.`));
   }
@@ -141,6 +230,7 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
 }
 
 export function createHttpServer(app: App): Server {
+  checkAuthConfig(app.config);
   const server = createServer((req, res) => {
     handle(app, req, res).catch((err) => {
       console.error('vpcsim: request failed:', err);
