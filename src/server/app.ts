@@ -12,6 +12,7 @@ import { renderEc2Error, renderEc2Response, renderQueryError, renderQueryRespons
 import type { RequestContext, ServiceProvider } from '../services/context.js';
 import { ScopedState, Store, scopeKey } from '../state/store.js';
 import type { Caller } from './auth.js';
+import { withClientToken } from './idempotency.js';
 
 export interface Reply {
   status: number;
@@ -75,7 +76,8 @@ export class App {
     const tx = this.store.begin();
     try {
       const ctx = this.context(caller, region, new ScopedState(tx, scopeKey(caller.account, region)), requestId);
-      const output = handler(ctx, input) ?? {};
+      const run = () => (handler(ctx, input) ?? {}) as Record<string, unknown>;
+      const output = withClientToken(provider.model, operation, input, ctx.state, ctx.now, run);
       if (input.DryRun === true) throw errors.dryRun();
       tx.commit();
       return output as Record<string, unknown>;
