@@ -13,6 +13,7 @@ import { type App, handleJson, type Reply } from './app.js';
 import { authApiError, type Authenticated, AuthError, type Caller, identifyCaller, type SignedRequest, verifySigV4 } from './auth.js';
 import { VERSION } from '../version.js';
 import { setVpnTunnelStatus } from '../services/ec2/vpn-connections.js';
+import { handleTrace } from './trace-route.js';
 
 class BodyTooLarge extends Error {}
 
@@ -165,6 +166,15 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     const scoped = scopeTunnelStatusBody(body.toString('utf8'), signer);
     if (scoped.refusal) return send(res, scoped.refusal);
     const r = setVpnTunnelStatus(app, scoped.body);
+    return send(res, json(r.status, r.body));
+  }
+  if (url.pathname === '/_vpcsim/trace') {
+    if (method !== 'POST') return send(res, json(405, { error: 'use POST' }));
+    const { signer, refusal } = authorizeOwnEndpoint(app, req, body, false);
+    if (refusal) return send(res, refusal);
+    const scoped = scopeTunnelStatusBody(body.toString('utf8'), signer);
+    if (scoped.refusal) return send(res, scoped.refusal);
+    const r = handleTrace(app, scoped.body);
     return send(res, json(r.status, r.body));
   }
 
