@@ -20,10 +20,6 @@ import { tagsFromSpecs } from './tags.js';
 
 export interface EgressOnlyInternetGatewayRecord extends EgressOnlyInternetGateway {
   EgressOnlyInternetGatewayId: string;
-  /** ClientToken of the creating request (idempotency). */
-  _clientToken?: string;
-  /** The creating request's parameters, to tell a retry from a different request with the same token. */
-  _requestKey?: string;
 }
 
 const KIND = 'egress-only-internet-gateway';
@@ -36,22 +32,6 @@ export function createEgressOnlyInternetGateway(
   ctx: RequestContext,
   input: CreateEgressOnlyInternetGatewayRequest,
 ): CreateEgressOnlyInternetGatewayResult {
-  const requestKey = JSON.stringify([input.VpcId, input.TagSpecifications ?? []]);
-  if (input.ClientToken !== undefined) {
-    if (input.ClientToken.length > 64) {
-      throw new ApiError('InvalidParameterValue', 'The client token must be no more than 64 characters long.');
-    }
-    const prior = ctx.state.list<EgressOnlyInternetGatewayRecord>(KIND).find((g) => g._clientToken === input.ClientToken);
-    if (prior) {
-      if (prior._requestKey !== requestKey) {
-        throw new ApiError(
-          'IdempotentParameterMismatch',
-          `Client token '${input.ClientToken}' was already used with different parameters.`,
-        );
-      }
-      return { ClientToken: input.ClientToken, EgressOnlyInternetGateway: eigwView(prior) };
-    }
-  }
   const vpc = requireRecord<{ VpcId: string }>(ctx.state, 'vpc', input.VpcId, 'VpcId');
   const tags = tagsFromSpecs(ctx, input.TagSpecifications, KIND);
   if (ctx.state.list(KIND).length >= ctx.config.quotas.egressOnlyInternetGatewaysPerRegion) {
@@ -64,8 +44,6 @@ export function createEgressOnlyInternetGateway(
     Attachments: [{ State: 'attached', VpcId: vpc.VpcId }],
     EgressOnlyInternetGatewayId: newId('eigw'),
     Tags: tags,
-    _clientToken: input.ClientToken,
-    _requestKey: requestKey,
   };
   ctx.state.put(KIND, rec.EgressOnlyInternetGatewayId, rec);
   return { ClientToken: input.ClientToken, EgressOnlyInternetGateway: eigwView(rec) };

@@ -173,7 +173,6 @@ export interface InstanceRecord
   _disableApiTermination: boolean;
   _disableApiStop: boolean;
   _shutdownBehavior: string;
-  _clientToken?: string;
 }
 
 const STATE_CODES: Record<InstanceStateName, number> = {
@@ -597,10 +596,6 @@ function launchTags(ctx: RequestContext, specs: TagSpecification[] | undefined):
 const USER_DATA_LIMIT = 16 * 1024;
 
 export function runInstances(ctx: RequestContext, input: RunInstancesRequest): Reservation {
-  if (input.ClientToken) {
-    const prior = visibleInstances(ctx).filter((r) => r._clientToken === input.ClientToken);
-    if (prior.length) return reservationView(ctx, prior);
-  }
   purgeExpired(ctx);
   const min = input.MinCount!;
   const max = input.MaxCount!;
@@ -741,7 +736,6 @@ export function runInstances(ctx: RequestContext, input: RunInstancesRequest): R
       _disableApiTermination: input.DisableApiTermination ?? false,
       _disableApiStop: input.DisableApiStop ?? false,
       _shutdownBehavior: shutdown,
-      _clientToken: input.ClientToken,
     };
     if (ctx.config.stateTransitionMs > 0) rec._transition = { name: 'pending', until: runningAt };
     ctx.state.put('instance', instanceId, rec);

@@ -13,7 +13,6 @@
  * comes from `_transition`, derived at read time like instance states. Each address works the
  * same way: `Status` is where it settles, `_op` the operation shown until then.
  */
-import { createHash } from 'node:crypto';
 import type {
   AssignPrivateNatGatewayAddressRequest,
   AssignPrivateNatGatewayAddressResult,
@@ -111,8 +110,6 @@ export interface NatGatewayRecord {
   _settledAt?: string;
   _zone: string;
   _eniId?: string;
-  _clientToken?: string;
-  _clientTokenKey?: string;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -408,11 +405,6 @@ function natInterface(ctx: RequestContext, r: Readonly<NatGatewayRecord>): Reado
 // ---------------------------------------------------------------------------------------
 // CreateNatGateway
 
-function requestKey(input: object): string {
-  const { ClientToken: _t, DryRun: _d, ...rest } = input as Record<string, unknown>;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
-}
-
 /** The Create response: a pending gateway shows only what was asked for. */
 function createdView(ctx: RequestContext, r: Readonly<NatGatewayRecord>, givenIps: Set<string>): NatGateway {
   const view = natGatewayView(ctx, r);
@@ -433,22 +425,6 @@ interface Failure {
 export function createNatGateway(ctx: RequestContext, input: CreateNatGatewayRequest): CreateNatGatewayResult {
   purgeExpired(ctx);
   const given = new Set([input.PrivateIpAddress, ...(input.SecondaryPrivateIpAddresses ?? [])].filter((ip): ip is string => !!ip));
-  if (input.ClientToken !== undefined) {
-    if (input.ClientToken.length > 64) {
-      throw new ApiError('InvalidParameterValue', `Value (${input.ClientToken}) for parameter clientToken is invalid. It must be at most 64 characters.`);
-    }
-    const prior = visibleRecords(ctx).find((r) => r._clientToken === input.ClientToken);
-    if (prior) {
-      if (prior._clientTokenKey !== requestKey(input)) {
-        throw new ApiError(
-          'IdempotentParameterMismatch',
-          'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).',
-        );
-      }
-      return { ClientToken: input.ClientToken, NatGateway: createdView(ctx, prior, given) };
-    }
-  }
-
   const subnet = natSubnet(ctx, input.SubnetId);
   const type = input.ConnectivityType ?? 'public';
   if (type !== 'public' && type !== 'private') {
@@ -516,10 +492,6 @@ export function createNatGateway(ctx: RequestContext, input: CreateNatGatewayReq
     _zone: subnet.AvailabilityZone!,
   };
   if (until) rec._transition = { name: 'pending', until };
-  if (input.ClientToken !== undefined) {
-    rec._clientToken = input.ClientToken;
-    rec._clientTokenKey = requestKey(input);
-  }
 
   // What AWS finds out while provisioning, after the call has returned.
   let failure: Failure | undefined;

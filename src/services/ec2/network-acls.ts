@@ -34,8 +34,6 @@ export interface NetworkAclRecord extends NetworkAcl {
    * rule to a default ACL only in directions that were never changed.
    */
   _changed?: { egress?: boolean; ingress?: boolean };
-  /** ClientToken of the CreateNetworkAcl call that created it. */
-  _clientToken?: string;
 }
 
 /** The `*` rules: shown by the API as 32767 (IPv4) and 32768 (IPv6); they cannot be changed. */
@@ -141,7 +139,7 @@ function associate(ctx: RequestContext, aclId: string, subnetId: string): string
 
 /** The ACL as AWS shows it: internal fields dropped, its subnet associations added. */
 export function networkAclView(a: Readonly<NetworkAclRecord>, associations: readonly AclAssociationRecord[] = []): NetworkAcl {
-  const { _changed: _c, _clientToken: _t, ...rest } = a;
+  const { _changed: _c, ...rest } = a;
   return { ...rest, Associations: associations.map((x) => ({ ...x })) };
 }
 
@@ -210,19 +208,6 @@ function getNetworkAcl(ctx: RequestContext, id: string | undefined): Readonly<Ne
 
 export function createNetworkAcl(ctx: RequestContext, input: CreateNetworkAclRequest): CreateNetworkAclResult {
   const vpc = requireRecord<Vpc & { VpcId: string }>(ctx.state, 'vpc', input.VpcId, 'VpcId');
-  const token = input.ClientToken;
-  if (token) {
-    const earlier = ctx.state.list<NetworkAclRecord>('network-acl').find((a) => a._clientToken === token);
-    if (earlier) {
-      if (earlier.VpcId !== vpc.VpcId) {
-        throw new ApiError(
-          'IdempotentParameterMismatch',
-          `The client token '${token}' was already used by a request with different parameters.`,
-        );
-      }
-      return { NetworkAcl: networkAclView(earlier, associationsOf(ctx, earlier.NetworkAclId)), ClientToken: token };
-    }
-  }
   const count = ctx.state.list<NetworkAclRecord>('network-acl').filter((a) => a.VpcId === vpc.VpcId).length;
   const limit = ctx.config.quotas.networkAclsPerVpc;
   if (count >= limit) {
@@ -236,10 +221,9 @@ export function createNetworkAcl(ctx: RequestContext, input: CreateNetworkAclReq
     VpcId: vpc.VpcId,
     OwnerId: ctx.account,
     Tags: tags,
-    ...(token ? { _clientToken: token } : {}),
   };
   ctx.state.put('network-acl', acl.NetworkAclId, acl);
-  return { NetworkAcl: networkAclView(acl), ClientToken: token };
+  return { NetworkAcl: networkAclView(acl), ClientToken: input.ClientToken };
 }
 
 function checkRuleNumber(n: number | undefined): number {

@@ -7,7 +7,7 @@
  * An interface record is AWS's `NetworkInterface` shape, with tags kept as `Tags` (the
  * shape calls them `TagSet`). Instances do not copy addresses: they read them from here.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type {
   AssignPrivateIpAddressesRequest,
   AssignPrivateIpAddressesResult,
@@ -61,8 +61,6 @@ export interface EniRecord extends Omit<NetworkInterface, 'Attachment' | 'TagSet
   Tags?: Tag[];
   /** The interface gets an Amazon-owned public IPv4 address while its instance runs. */
   _autoPublicIp?: boolean;
-  _clientToken?: string;
-  _clientTokenKey?: string;
 }
 
 interface SecurityGroupRecord {
@@ -553,22 +551,7 @@ export function detachInterface(ctx: RequestContext, eniId: string): void {
   setEipInstance(ctx, eniId, undefined);
 }
 
-function requestKey(input: object): string {
-  const { ClientToken: _t, DryRun: _d, ...rest } = input as Record<string, unknown>;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
-}
-
 export function createNetworkInterface(ctx: RequestContext, input: CreateNetworkInterfaceRequest): CreateNetworkInterfaceResult {
-  if (input.ClientToken) {
-    const key = requestKey(input);
-    const prior = ctx.state.list<EniRecord>('network-interface').find((e) => e._clientToken === input.ClientToken);
-    if (prior) {
-      if (prior._clientTokenKey !== key) {
-        throw new ApiError('IdempotentParameterMismatch', 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).');
-      }
-      return { NetworkInterface: eniView(ctx, prior), ClientToken: input.ClientToken };
-    }
-  }
   const subnet = getSubnet(ctx, input.SubnetId);
   if (input.Ipv4Prefixes?.length || input.Ipv4PrefixCount || input.Ipv6Prefixes?.length || input.Ipv6PrefixCount) {
     throw new ApiError('UnsupportedOperation', 'Prefix delegation is not supported by vpcsim.');
@@ -603,10 +586,6 @@ export function createNetworkInterface(ctx: RequestContext, input: CreateNetwork
     interfaceType,
     tags,
   });
-  if (input.ClientToken) {
-    eni._clientToken = input.ClientToken;
-    eni._clientTokenKey = requestKey(input);
-  }
   return { NetworkInterface: eniView(ctx, eni), ClientToken: input.ClientToken };
 }
 

@@ -81,8 +81,6 @@ export interface PrefixListRecord extends ManagedPrefixList {
   State: NonNullable<ManagedPrefixList['State']>;
   PrefixListArn: string;
   _versions: VersionRecord[];
-  _clientToken?: string;
-  _requestKey?: string;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -328,11 +326,6 @@ function pushVersion(rec: PrefixListRecord, entries: PrefixListEntryRecord[]): v
   if (rec._versions.length > MAX_VERSIONS) rec._versions.splice(0, rec._versions.length - MAX_VERSIONS);
 }
 
-function requestKey(input: object): string {
-  const { ClientToken: _t, DryRun: _d, ...rest } = input as Record<string, unknown>;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
-}
-
 /** The list as AWS shows it; `state` overrides the stored one (a change in progress). */
 function listView(r: Readonly<PrefixListRecord>, state?: ManagedPrefixList['State']): ManagedPrefixList {
   const out: ManagedPrefixList = {
@@ -355,19 +348,6 @@ function listView(r: Readonly<PrefixListRecord>, state?: ManagedPrefixList['Stat
 // ---------------------------------------------------------------------------------------
 
 export function createManagedPrefixList(ctx: RequestContext, input: CreateManagedPrefixListRequest): CreateManagedPrefixListResult {
-  const key = requestKey(input);
-  if (input.ClientToken) {
-    const previous = ctx.state.list<PrefixListRecord>(PREFIX_LIST).find((r) => r._clientToken === input.ClientToken);
-    if (previous) {
-      if (previous._requestKey !== key) {
-        throw new ApiError(
-          'IdempotentParameterMismatch',
-          `The client token '${input.ClientToken}' has already been used with different request parameters.`,
-        );
-      }
-      return { PrefixList: listView(previous) };
-    }
-  }
   const name = checkName(input.PrefixListName);
   const family = input.AddressFamily;
   if (family !== 'IPv4' && family !== 'IPv6') {
@@ -395,10 +375,6 @@ export function createManagedPrefixList(ctx: RequestContext, input: CreateManage
     OwnerId: ctx.account,
     _versions: [{ version: 1, entries }],
   };
-  if (input.ClientToken) {
-    rec._clientToken = input.ClientToken;
-    rec._requestKey = key;
-  }
   ctx.state.put(PREFIX_LIST, id, rec);
   return { PrefixList: listView(rec, 'create-in-progress') };
 }

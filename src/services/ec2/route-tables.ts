@@ -41,8 +41,6 @@ import { defineIndex } from '../../state/store.js';
 export interface RouteTableRecord extends RouteTable {
   RouteTableId: string;
   VpcId: string;
-  /** ClientToken of the CreateRouteTable call that made it (idempotency). */
-  _clientToken?: string;
 }
 
 type RouteEntry = Route;
@@ -349,18 +347,6 @@ function dependencies(id: string): ApiError {
 
 export function createRouteTable(ctx: RequestContext, input: CreateRouteTableRequest): CreateRouteTableResult {
   const vpc = requireRecord<AnyRecord>(ctx.state, 'vpc', input.VpcId, 'vpcId');
-  if (input.ClientToken) {
-    const previous = ctx.state.list<RouteTableRecord>('route-table').find((t) => t._clientToken === input.ClientToken);
-    if (previous) {
-      if (previous.VpcId !== vpc.VpcId) {
-        throw new ApiError(
-          'IdempotentParameterMismatch',
-          `The client token '${input.ClientToken}' has already been used with different request parameters.`,
-        );
-      }
-      return { RouteTable: routeTableView(ctx, previous), ClientToken: input.ClientToken };
-    }
-  }
   const tags = tagsFromSpecs(ctx, input.TagSpecifications, 'route-table');
   const quota = ctx.config.quotas.routeTablesPerVpc;
   if (vpcRouteTables(ctx, vpc.VpcId).length >= quota) {
@@ -368,7 +354,6 @@ export function createRouteTable(ctx: RequestContext, input: CreateRouteTableReq
   }
   const rt = newTable(ctx, vpc.VpcId, vpcBlocks(vpc), false);
   rt.Tags = tags;
-  if (input.ClientToken) rt._clientToken = input.ClientToken;
   ctx.state.put('route-table', rt.RouteTableId, rt);
   return { RouteTable: routeTableView(ctx, rt), ClientToken: input.ClientToken };
 }

@@ -245,8 +245,6 @@ export interface VpcEndpointRecord extends Omit<VpcEndpoint, 'State' | 'Creation
   _dnsLabel: string;
   /** The private hosted zone holding the service's own names, for private DNS. */
   _privateZoneId: string;
-  _clientToken?: string;
-  _requestKey?: string;
 }
 
 function age(ctx: RequestContext, iso: string): number {
@@ -628,11 +626,6 @@ function setInterfaceGroups(ctx: RequestContext, rec: Readonly<VpcEndpointRecord
 // CreateVpcEndpoint
 // ---------------------------------------------------------------------------------------
 
-function requestKey(input: object): string {
-  const { ClientToken: _t, DryRun: _d, ...rest } = input as Record<string, unknown>;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
-}
-
 function randomLabel(length: number, alphabet: string): string {
   return [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join('');
 }
@@ -643,19 +636,6 @@ function limitExceeded(): ApiError {
 
 export function createVpcEndpoint(ctx: RequestContext, input: CreateVpcEndpointRequest): CreateVpcEndpointResult {
   purgeExpired(ctx);
-  const key = requestKey(input);
-  if (input.ClientToken) {
-    const previous = ctx.state.list<VpcEndpointRecord>(VPC_ENDPOINT).find((e) => e._clientToken === input.ClientToken);
-    if (previous) {
-      if (previous._requestKey !== key) {
-        throw new ApiError(
-          'IdempotentParameterMismatch',
-          `The client token '${input.ClientToken}' has already been used with different request parameters.`,
-        );
-      }
-      return { VpcEndpoint: endpointView(ctx, previous), ClientToken: input.ClientToken };
-    }
-  }
   const type = input.VpcEndpointType ?? 'Gateway';
   if (!ENDPOINT_TYPES.includes(type)) {
     throw new ApiError('InvalidParameterValue', `Value (${type}) for parameter vpcEndpointType is invalid. Valid values: ${ENDPOINT_TYPES.join(', ')}`);
@@ -691,10 +671,6 @@ export function createVpcEndpoint(ctx: RequestContext, input: CreateVpcEndpointR
     _dnsLabel: randomLabel(8, '0123456789abcdefghijklmnopqrstuvwxyz'),
     _privateZoneId: `Z0${randomLabel(18, '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ')}`,
   };
-  if (input.ClientToken) {
-    rec._clientToken = input.ClientToken;
-    rec._requestKey = key;
-  }
 
   if (type === 'Gateway') {
     if ((input.SubnetIds?.length ?? 0) > 0) throw onlyFor('Subnet IDs', 'Interface and GatewayLoadBalancer');
