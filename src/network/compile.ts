@@ -316,6 +316,9 @@ export class CSgRule {
   }
 }
 
+/** Finds the interface holding a private address, for rules that reference a group. */
+export type OwnerLookup = (addr: number) => CInterface | undefined;
+
 export class CSecurityGroup {
   readonly ingress: CSgRule[];
   readonly egress: CSgRule[];
@@ -325,6 +328,37 @@ export class CSecurityGroup {
   }
   get id(): string {
     return this.model.id;
+  }
+
+  /**
+   * The first rule (in the group's order) allowing a packet to or from `remote`; rules
+   * referencing a group match the private addresses of that group's members.
+   */
+  match(egress: boolean, remote: number, proto: number, port: number, icmpType: number, icmpCode: number, owner: OwnerLookup): CSgRule | undefined {
+    const rules = egress ? this.egress : this.ingress;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
+      const rp = r.protocol;
+      if (rp !== PROTO_ALL) {
+        if (rp !== proto) continue;
+        if (rp === PROTO_TCP || rp === PROTO_UDP) {
+          if (port < r.fromPort || port > r.toPort) continue;
+        } else if (rp === PROTO_ICMP || rp === PROTO_ICMPV6) {
+          if ((r.fromPort !== -1 && r.fromPort !== icmpType) || (r.toPort !== -1 && r.toPort !== icmpCode)) continue;
+        }
+      }
+      if (r.refGroupId !== undefined) {
+        const o = owner(remote);
+        if (o !== undefined && o.inGroup(r.refGroupId)) return r;
+        continue;
+      }
+      const bs = r.blocks;
+      for (let k = 0; k < bs.length; k++) {
+        const b = bs[k]!;
+        if (((remote & b.mask) >>> 0) === b.base) return r;
+      }
+    }
+    return undefined;
   }
 }
 
@@ -367,12 +401,12 @@ export class CSubnet {
 
 export class CInstance {
   interfaces: CInterface[] = [];
-  constructor(readonly model: InstanceModel) {}
+  readonly running: boolean;
+  constructor(readonly model: InstanceModel) {
+    this.running = model.state === 'running';
+  }
   get id(): string {
     return this.model.id;
-  }
-  get running(): boolean {
-    return this.model.state === 'running';
   }
 }
 
@@ -384,6 +418,8 @@ export class CInterface {
   groups: CSecurityGroup[] = [];
   instance: CInstance | undefined;
   nat: CNatGateway | undefined;
+  /** True while it can carry traffic: attached, and its instance (if any) running. Set by compile(). */
+  up = false;
   constructor(
     readonly model: InterfaceModel,
     readonly vpc: CVpc,
@@ -404,11 +440,6 @@ export class CInterface {
   }
   get primaryIp(): number {
     return this.ips[0] ?? 0;
-  }
-  /** True while it can carry traffic: attached, and its instance (if any) running. */
-  get up(): boolean {
-    if (!this.model.attached) return false;
-    return this.instance ? this.instance.running : true;
   }
   hasIp(ip: number): boolean {
     return this.ips.includes(ip);
@@ -635,6 +666,7 @@ export function compile(model: NetworkModel): CompiledNetwork {
     const iface = new CInterface(m, vpc, subnet);
     iface.groups = m.groupIds.map((g) => net.securityGroups.get(g)).filter((g): g is CSecurityGroup => !!g);
     if (m.instanceId) iface.instance = net.instances.get(m.instanceId);
+    iface.up = m.attached && (iface.instance ? iface.instance.running : true);
     net.interfaces.set(m.id, iface);
     for (let k = 0; k < iface.ips.length; k++) {
       const ip = iface.ips[k]!;

@@ -107,19 +107,21 @@ export type HopAction =
   | 'drop'
   | 'accept';
 
-export interface Hop {
-  type: ComponentType;
-  id: string;
-  action: HopAction;
-  direction?: 'ingress' | 'egress';
-  aclEntry?: CAclEntry;
-  sgRule?: CSgRule;
-  route?: CRoute;
-  routeTable?: string;
+export class Hop {
+  direction: 'ingress' | 'egress' | undefined = undefined;
+  aclEntry: CAclEntry | undefined = undefined;
+  sgRule: CSgRule | undefined = undefined;
+  route: CRoute | undefined = undefined;
+  routeTable: string | undefined = undefined;
   /** Headers before and after a translation. */
-  inbound?: Headers;
-  outbound?: Headers;
-  note?: string;
+  inbound: Headers | undefined = undefined;
+  outbound: Headers | undefined = undefined;
+  note: string | undefined = undefined;
+  constructor(
+    readonly type: ComponentType,
+    readonly id: string,
+    readonly action: HopAction,
+  ) {}
 }
 
 export interface Explanation {
@@ -204,8 +206,30 @@ const ICMP_ECHO_REPLY = 0;
 const MAX_STEPS = 24;
 
 
+/** Dotted-quad IPv4 to a number, without regular expressions (the same rules as parseIpv4). */
+function parseAddress(s: string): number | undefined {
+  let n = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || octet > 255 || ++dots > 3) return undefined;
+      n = n * 256 + octet;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    if (c < 48 || c > 57 || (digits > 0 && octet === 0) || ++digits > 3) return undefined;
+    octet = octet * 10 + (c - 48);
+  }
+  if (dots !== 3 || digits === 0 || octet > 255) return undefined;
+  return n * 256 + octet;
+}
+
 function ip(s: string, what: string): number {
-  const n = parseIpv4(s);
+  const n = parseAddress(s);
   if (n === undefined) {
     if (s.includes(':')) throw new TraceInputError(`${what} ${s}: IPv6 is not traced yet; give an IPv4 address.`);
     throw new TraceInputError(`${what} '${s}' is not an IPv4 address, interface ID or instance ID.`);
@@ -253,13 +277,14 @@ interface Resolved {
   destIface?: CInterface;
 }
 
+function checkPort(p: number | undefined, what: string): void {
+  if (p !== undefined && (!Number.isInteger(p) || p < 0 || p > 65535)) throw new TraceInputError(`${what} ${p} is not a port (0-65535).`);
+}
+
 /** Turns a request into a source and the first packet's headers. */
 export function resolveRequest(net: CompiledNetwork, req: TraceRequest): Resolved {
   const proto = protocolNumber(req.protocol ?? 'tcp');
   if (proto === undefined || proto === PROTO_ALL) throw new TraceInputError(`Protocol '${req.protocol}' is not tcp, udp, icmp or a protocol number.`);
-  const checkPort = (p: number | undefined, what: string) => {
-    if (p !== undefined && (!Number.isInteger(p) || p < 0 || p > 65535)) throw new TraceInputError(`${what} ${p} is not a port (0-65535).`);
-  };
   checkPort(req.sourcePort, 'Source port');
   checkPort(req.destinationPort, 'Destination port');
   if (hasPorts(proto) && req.destinationPort === undefined) throw new TraceInputError('A destination port is needed for tcp and udp.');
@@ -267,7 +292,7 @@ export function resolveRequest(net: CompiledNetwork, req: TraceRequest): Resolve
   // Source.
   let source: Source;
   let src: number;
-  const s = req.source.trim();
+  const s = req.source;
   if (s.startsWith('eni-') || s.startsWith('i-')) {
     const iface = interfaceOf(net, s, 'Source');
     source = { kind: 'interface', iface };
@@ -306,7 +331,7 @@ export function resolveRequest(net: CompiledNetwork, req: TraceRequest): Resolve
   // Destination.
   let dst: number;
   let destIface: CInterface | undefined;
-  const d = req.destination.trim();
+  const d = req.destination;
   if (d.startsWith('eni-') || d.startsWith('i-')) {
     destIface = interfaceOf(net, d, 'Destination');
     const priv = destIface.primaryIp;
@@ -361,6 +386,9 @@ class Walk {
   forwarder: CInterface | undefined;
   steps = 0;
   readonly first: Headers;
+  /** The VPC whose view of private addresses group references use. */
+  private ownerVpc: CVpc | undefined = undefined;
+  private readonly owner = (addr: number): CInterface | undefined => this.net.privateOwner(this.ownerVpc!, addr);
 
   constructor(
     readonly net: CompiledNetwork,
@@ -377,14 +405,14 @@ class Walk {
       accepted: this.explanation === undefined && this.end !== undefined,
       hops: this.hops,
       first: this.first,
-      last: copy(this.pkt),
+      last: this.pkt,
       end: this.end,
       explanation: this.explanation,
     };
   }
 
   hop(type: ComponentType, id: string, action: HopAction): Hop {
-    const h: Hop = { type, id, action };
+    const h = new Hop(type, id, action);
     this.hops.push(h);
     return h;
   }
@@ -416,20 +444,14 @@ class Walk {
     }
     const p = this.pkt;
     const remote = egress ? p.dst : p.src;
+    this.ownerVpc = iface.vpc;
     for (let g = 0; g < groups.length; g++) {
-      const rules = egress ? groups[g]!.egress : groups[g]!.ingress;
-      for (let r = 0; r < rules.length; r++) {
-        const rule = rules[r]!;
-        if (!rule.matchesPorts(p.proto, p.dport, p.icmpType, p.icmpCode)) continue;
-        if (rule.refGroupId !== undefined) {
-          const owner = this.net.privateOwner(iface.vpc, remote);
-          if (!owner || !owner.inGroup(rule.refGroupId)) continue;
-        } else if (!inBlocks(rule.blocks, remote)) continue;
-        const h = this.hop('security-group', groups[g]!.id, 'allow');
-        h.direction = egress ? 'egress' : 'ingress';
-        h.sgRule = rule;
-        return true;
-      }
+      const rule = groups[g]!.match(egress, remote, p.proto, p.dport, p.icmpType, p.icmpCode, this.owner);
+      if (rule === undefined) continue;
+      const h = this.hop('security-group', groups[g]!.id, 'allow');
+      h.direction = egress ? 'egress' : 'ingress';
+      h.sgRule = rule;
+      return true;
     }
     const h = this.hop('security-group', groups[0]?.id ?? iface.id, 'deny');
     h.direction = egress ? 'egress' : 'ingress';
