@@ -3,7 +3,8 @@
  * scope, X-Amz-Target, Action), and hands it to that service's protocol.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { checkAuthConfig } from '../config.js';
 import { renderJsonError } from '../protocol/json-protocol.js';
@@ -27,15 +28,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > limit) {
+        // Stop keeping the body but go on reading it, so that the 413 reaches the client
+        // (destroying the socket here would lose the answer).
+        chunks.length = 0;
+        req.off('data', onData);
+        req.resume();
         reject(new BodyTooLarge());
-        req.destroy();
         return;
       }
       chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
@@ -134,14 +140,26 @@ function routeQuery(app: App, service: string | undefined, action: string | null
 }
 
 export async function handle(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
+  // JSON-protocol requests get their errors in JSON, from the first one on.
+  const jsonRequest = typeof req.headers['x-amz-target'] === 'string';
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    req.resume();
+    return send(res, xmlError(400, 'InvalidURI', "Couldn't parse the specified URI."));
+  }
   let body: Buffer;
   try {
     body = await readBody(req, app.config.maxBodyBytes);
   } catch (err) {
     if (err instanceof BodyTooLarge) {
-      send(res, xmlError(413, 'RequestEntityTooLarge', `The request body is larger than ${app.config.maxBodyBytes} bytes.`));
+      const message = `The request body is larger than ${app.config.maxBodyBytes} bytes.`;
+      const reply: Reply = jsonRequest
+        ? { status: 413, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'RequestEntityTooLarge', message }), errorType: 'RequestEntityTooLarge' }
+        : xmlError(413, 'RequestEntityTooLarge', message);
+      send(res, reply);
     } else {
       res.destroy();
     }
@@ -247,6 +265,26 @@ export function createHttpServer(app: App): Server {
       if (!res.headersSent) send(res, xmlError(500, 'InternalError', 'An internal error has occurred'));
       else res.destroy();
     });
+  });
+  // Requests Node's HTTP parser refuses (bad request line, header or length, headers too
+  // large) still get an answer in the EC2 error envelope, as Node would answer them itself:
+  // only on a connection that has not answered anything yet.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (socket.writable && (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0) {
+      const [status, code, message] =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'RequestHeaderSectionTooLarge', 'The request headers are too large.']
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'RequestTimeout', 'The request was not received in time.']
+            : [400, 'MalformedHTTPRequest', `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}).`];
+      const body = renderEc2Error(code, message, 'vpcsim');
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/xml;charset=UTF-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nServer: vpcsim\r\nConnection: close\r\n\r\n${body}`,
+      );
+    } else {
+      socket.destroy();
+    }
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -19,33 +19,74 @@ export interface Tag {
 export type FilterValue = string | number | boolean | undefined | null | Array<string | number | boolean | undefined | null>;
 export type FilterDefs<T> = Record<string, (record: T) => FilterValue>;
 
-const cache = new Map<string, RegExp>();
+/**
+ * A compiled wildcard pattern: one entry per UTF-16 code unit to match literally, ANY for
+ * `?`, STAR for a run of `*`. Matched by a loop, never a regular expression, so that no
+ * pattern (a megabyte of stars, `*a*a*a…*b`) can overflow the stack or backtrack for ages.
+ */
+const ANY = -1;
+const STAR = -2;
 
-function patternToRegExp(pattern: string): RegExp {
-  let re = cache.get(pattern);
-  if (re) return re;
-  let src = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length) {
-      src += escapeRe(pattern[++i]!);
-    } else if (c === '*') src += '[\\s\\S]*';
-    else if (c === '?') src += '[\\s\\S]';
-    else src += escapeRe(c);
-  }
-  re = new RegExp(`${src}$`);
-  if (cache.size > 10_000) cache.clear();
-  cache.set(pattern, re);
-  return re;
+interface Glob {
+  tokens: Int32Array;
+  /** Code units a value needs at least (every token but the stars). */
+  minLength: number;
 }
 
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const cache = new Map<string, Glob>();
+
+function compileGlob(pattern: string): Glob {
+  let glob = cache.get(pattern);
+  if (glob) return glob;
+  const tokens: number[] = [];
+  let minLength = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern.charCodeAt(i);
+    if (c === 0x5c /* backslash */ && i + 1 < pattern.length) {
+      tokens.push(pattern.charCodeAt(++i));
+      minLength++;
+    } else if (c === 0x2a /* * */) {
+      if (tokens[tokens.length - 1] !== STAR) tokens.push(STAR);
+    } else {
+      tokens.push(c === 0x3f /* ? */ ? ANY : c);
+      minLength++;
+    }
+  }
+  glob = { tokens: Int32Array.from(tokens), minLength };
+  if (cache.size > 10_000) cache.clear();
+  cache.set(pattern, glob);
+  return glob;
+}
+
+/** Greedy matching with one remembered star: time bounded by the value's length squared. */
+function globMatches(glob: Glob, value: string): boolean {
+  if (value.length < glob.minLength) return false;
+  const t = glob.tokens;
+  let p = 0;
+  let i = 0;
+  let starP = -1;
+  let starI = 0;
+  while (i < value.length) {
+    if (p < t.length && t[p] !== STAR && (t[p] === ANY || t[p] === value.charCodeAt(i))) {
+      p++;
+      i++;
+    } else if (p < t.length && t[p] === STAR) {
+      starP = p++;
+      starI = i;
+    } else if (starP >= 0) {
+      p = starP + 1;
+      i = ++starI;
+    } else {
+      return false;
+    }
+  }
+  while (p < t.length && t[p] === STAR) p++;
+  return p === t.length;
 }
 
 export function matchesPattern(pattern: string, value: string): boolean {
   if (!/[*?\\]/.test(pattern)) return pattern === value;
-  return patternToRegExp(pattern).test(value);
+  return globMatches(compileGlob(pattern), value);
 }
 
 function asStrings(v: FilterValue): string[] {
@@ -77,12 +118,12 @@ function compile<T extends { Tags?: Tag[] }>(filter: Filter, defs: FilterDefs<T>
   }
   // Plain values compare by equality (a Set); only wildcard patterns need a regular expression.
   const exact = new Set<string>();
-  const patterns: RegExp[] = [];
+  const patterns: Glob[] = [];
   for (const v of values) {
-    if (/[*?\\]/.test(v)) patterns.push(patternToRegExp(v));
+    if (/[*?\\]/.test(v)) patterns.push(compileGlob(v));
     else exact.add(v);
   }
-  const matchOne = (c: string) => exact.has(c) || (patterns.length > 0 && patterns.some((re) => re.test(c)));
+  const matchOne = (c: string) => exact.has(c) || (patterns.length > 0 && patterns.some((g) => globMatches(g, c)));
   const anyMatch = (candidates: string[]) => candidates.some(matchOne);
   const isTagFilter = name.startsWith('tag:') || name === 'tag-key' || name === 'tag-value';
   if (isTagFilter && opts.tags === false) throw invalidFilter(name);
