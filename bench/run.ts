@@ -18,7 +18,7 @@ import {
   DescribeSubnetsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -188,7 +188,9 @@ machine, about 150 requests/s from one sequential client).
 With one sequential client the client is the limit: the SDK spends more CPU per request than vpcsim.
 `;
   const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'benchmarks.md');
-  writeFileSync(out, doc);
+  // The Load section belongs to bench/load.ts: keep it.
+  const load = existsSync(out) ? /<!-- load:start -->[\s\S]*?<!-- load:end -->/.exec(readFileSync(out, 'utf8'))?.[0] : undefined;
+  writeFileSync(out, load ? `${doc}\n${load}\n` : doc);
   console.log(`wrote ${out}`);
 }
 
