@@ -2,7 +2,7 @@
  * The `vpcsim` command.
  */
 import { parseArgs } from 'node:util';
-import { applyEnv, applyQuota, checkAuthConfig, defaultConfig, loadCredentials, parseAccount, parseAuthMode, parsePort } from './config.js';
+import { applyEnv, applyQuota, applyStore, checkAuthConfig, defaultConfig, loadCredentials, parseAccount, parseAuthMode, parsePort } from './config.js';
 import { startServer } from './index.js';
 import { VERSION } from './version.js';
 
@@ -18,6 +18,8 @@ Options for serve (environment variable in brackets):
   --port PORT            port to listen on [VPCSIM_PORT] (default 4566)
   --data-dir DIR         where state is kept (SQLite) [VPCSIM_DATA_DIR] (default ~/.vpcsim)
   --in-memory            keep state in memory only; nothing is written [VPCSIM_IN_MEMORY=1]
+  --store STORE          sqlite (default, in --data-dir), memory, or postgres://user:password@host:port/db:
+                         PostgreSQL, which several vpcsim servers may share [VPCSIM_STORE]
   --account-id ID        account for access keys that are not 12 digits [VPCSIM_ACCOUNT_ID] (default 000000000000)
   --region REGION        region for unsigned requests [VPCSIM_REGION] (default us-east-1)
   --quota NAME=N         override a quota, e.g. --quota vpcsPerRegion=10 [VPCSIM_QUOTA_VPCS_PER_REGION=10]
@@ -47,6 +49,7 @@ export async function main(argv: string[]): Promise<void> {
       port: { type: 'string' },
       'data-dir': { type: 'string' },
       'in-memory': { type: 'boolean' },
+      store: { type: 'string' },
       'account-id': { type: 'string' },
       region: { type: 'string' },
       quota: { type: 'string', multiple: true },
@@ -60,7 +63,11 @@ export async function main(argv: string[]): Promise<void> {
   if (values.host) config.host = values.host;
   if (values.port) config.port = parsePort(values.port);
   if (values['data-dir']) config.dataDir = values['data-dir'];
-  if (values['in-memory']) config.inMemory = true;
+  if (values.store) applyStore(config, values.store);
+  if (values['in-memory']) {
+    if (config.store) throw new Error('--in-memory and a PostgreSQL --store exclude each other');
+    config.inMemory = true;
+  }
   if (values['account-id']) config.accountId = parseAccount(values['account-id']);
   if (values.region) config.defaultRegion = values.region;
   for (const q of values.quota ?? []) applyQuota(config, q);
@@ -70,9 +77,14 @@ export async function main(argv: string[]): Promise<void> {
   checkAuthConfig(config);
 
   const running = await startServer(config);
+  const where = config.store
+    ? `state in PostgreSQL ${(await import('./state/postgres.js')).redactUrl(config.store)}`
+    : config.inMemory
+      ? 'in-memory state'
+      : `state in ${config.dataDir}`;
   console.log(
     `vpcsim ${VERSION} listening on ${running.endpoint} ` +
-      `(${config.inMemory ? 'in-memory state' : `state in ${config.dataDir}`}, ` +
+      `(${where}, ` +
       (config.auth === 'sigv4'
         ? `SigV4 required, ${config.credentials.length} access key${config.credentials.length === 1 ? '' : 's'})`
         : `account ${config.accountId})`),

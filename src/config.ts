@@ -77,6 +77,11 @@ export interface Config {
   port: number;
   dataDir: string;
   inMemory: boolean;
+  /**
+   * A PostgreSQL URL (`postgres://user:password@host:port/database`): state lives there, and
+   * several vpcsim servers may share it. Unset: SQLite in dataDir (or memory with inMemory).
+   */
+  store?: string;
   accountId: string;
   defaultRegion: string;
   quotas: Quotas;
@@ -142,6 +147,7 @@ export function applyEnv(config: Config, env: NodeJS.ProcessEnv): Config {
   if (env.VPCSIM_PORT) config.port = parsePort(env.VPCSIM_PORT);
   if (env.VPCSIM_DATA_DIR) config.dataDir = env.VPCSIM_DATA_DIR;
   if (env.VPCSIM_IN_MEMORY) config.inMemory = /^(1|true|yes)$/i.test(env.VPCSIM_IN_MEMORY);
+  if (env.VPCSIM_STORE) applyStore(config, env.VPCSIM_STORE);
   if (env.VPCSIM_ACCOUNT_ID) config.accountId = parseAccount(env.VPCSIM_ACCOUNT_ID);
   if (env.VPCSIM_REGION) config.defaultRegion = env.VPCSIM_REGION;
   if (env.VPCSIM_PUBLIC_IP_POOL) config.publicIpPool = env.VPCSIM_PUBLIC_IP_POOL.split(',').map((s) => s.trim());
@@ -163,6 +169,25 @@ export function applyQuota(config: Config, spec: string): void {
     throw new Error(`unknown quota '${spec}'; known: ${Object.keys(config.quotas).join(', ')}`);
   }
   config.quotas[key as keyof Quotas] = parsePositive(value, key);
+}
+
+/**
+ * `--store`: `sqlite` (the default, in the data directory), `memory`, or a PostgreSQL URL
+ * (`postgres://` or `postgresql://`).
+ */
+export function applyStore(config: Config, v: string): void {
+  if (/^postgres(ql)?:\/\//i.test(v)) {
+    config.store = v;
+    config.inMemory = false;
+  } else if (v === 'sqlite') {
+    config.store = undefined;
+    config.inMemory = false;
+  } else if (v === 'memory') {
+    config.store = undefined;
+    config.inMemory = true;
+  } else {
+    throw new Error(`invalid store '${v.replace(/\/\/[^@/]*@/, '//…@')}': sqlite, memory or postgres://user:password@host:port/database expected`);
+  }
 }
 
 export function parsePort(v: string): number {

@@ -18,14 +18,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** An app on SQLite or in memory (a PostgreSQL store needs openApp). */
 export function createApp(config: Config): App {
+  if (config.store) throw new Error('a PostgreSQL store is opened asynchronously: use openApp() or startServer()');
   const persistence: Persistence = config.inMemory ? new MemoryPersistence() : new SqlitePersistence(config.dataDir);
+  return new App(config, new Store(persistence), allProviders());
+}
+
+/** An app on any store: connects to PostgreSQL, migrates and loads, when config.store names it. */
+export async function openApp(config: Config): Promise<App> {
+  if (!config.store) return createApp(config);
+  const { PostgresPersistence } = await import('./state/postgres.js');
+  const persistence = await PostgresPersistence.open(config.store);
   return new App(config, new Store(persistence), allProviders());
 }
 
 export async function startServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
   const config: Config = { ...defaultConfig(), ...overrides };
-  const app = createApp(config);
+  const app = await openApp(config);
   const server = createHttpServer(app);
   const addr = await listen(server, config.port, config.host);
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -38,8 +48,10 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => {
-          app.store.persistence.close();
-          resolve();
+          Promise.resolve(app.store.persistence.close()).then(
+            () => resolve(),
+            () => resolve(),
+          );
         });
       }),
   };

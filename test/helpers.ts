@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, type RunningServer, startServer } from '../src/index.js';
+import { createTestDatabase, TEST_ON_POSTGRES } from './pg.js';
 
 export interface TestServer extends RunningServer {
   ec2(opts?: { region?: string; accessKeyId?: string }): EC2Client;
@@ -19,9 +20,26 @@ export function tempDir(prefix = 'vpcsim-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Starts vpcsim on 127.0.0.1 and a free port; in memory unless a dataDir is given. */
+/**
+ * Starts vpcsim on 127.0.0.1 and a free port; in memory unless a dataDir is given — or, with
+ * VPCSIM_TEST_STORE=postgres, on a fresh PostgreSQL database dropped on close.
+ */
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
-  const running = await startServer({ port: 0, host: '127.0.0.1', inMemory: !overrides.dataDir, ...overrides });
+  const db = TEST_ON_POSTGRES && !overrides.dataDir && !overrides.store && !overrides.inMemory ? await createTestDatabase() : undefined;
+  let running: RunningServer;
+  try {
+    running = await startServer({ port: 0, host: '127.0.0.1', inMemory: !overrides.dataDir && !db, ...(db ? { store: db.url } : {}), ...overrides });
+  } catch (err) {
+    await db?.drop();
+    throw err;
+  }
+  if (db) {
+    const close = running.close;
+    running.close = async () => {
+      await close();
+      await db.drop();
+    };
+  }
   const clientConfig = (opts: { region?: string; accessKeyId?: string } = {}) => ({
     endpoint: running.endpoint,
     region: opts.region ?? 'us-east-1',

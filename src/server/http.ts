@@ -171,7 +171,7 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     if (method !== 'POST') return send(res, json(405, { error: 'use POST' }));
     const { refusal } = authorizeOwnEndpoint(app, req, body, true);
     if (refusal) return send(res, refusal);
-    app.reset();
+    await app.reset();
     return send(res, json(200, { status: 'ok' }));
   }
   if (url.pathname === '/_vpcsim/health') {
@@ -183,7 +183,7 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     if (refusal) return send(res, refusal);
     const scoped = scopeTunnelStatusBody(body.toString('utf8'), signer);
     if (scoped.refusal) return send(res, scoped.refusal);
-    const r = setVpnTunnelStatus(app, scoped.body);
+    const r = await app.exclusive(() => setVpnTunnelStatus(app, scoped.body));
     return send(res, json(r.status, r.body));
   }
   if (url.pathname === '/_vpcsim/trace') {
@@ -240,7 +240,8 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     if (!jsonProvider) {
       return send(res, json(400, { __type: 'UnknownOperationException', message: `vpcsim does not serve ${target}.` }));
     }
-    const reply = handleJson(app, jsonProvider, operation, body.toString('utf8'), caller);
+    const pending = handleJson(app, jsonProvider, operation, body.toString('utf8'), caller);
+    const reply = pending instanceof Promise ? await pending : pending;
     if (app.config.logRequests) {
       console.log(`${new Date().toISOString()} ${caller.account} ${caller.region ?? '-'} ${jsonProvider.name}.${operation} ${reply.status}`);
     }
@@ -250,7 +251,8 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
   if (!provider || (provider.protocol !== 'ec2' && provider.protocol !== 'query')) {
     return send(res, xmlError(400, 'InvalidAction', `The service ${caller.service ?? '?'} is not served by vpcsim.`));
   }
-  const reply = app.handleQuery(provider, params, caller);
+  const pending = app.handleQuery(provider, params, caller);
+  const reply = pending instanceof Promise ? await pending : pending;
   if (app.config.logRequests) {
     console.log(`${new Date().toISOString()} ${caller.account} ${caller.region ?? '-'} ${provider.name}.${params.get('Action')} ${reply.status}`);
   }

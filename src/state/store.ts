@@ -33,8 +33,38 @@ export interface Persistence {
   commit(changes: Change[]): void;
   /** Removes everything. */
   clear(): void;
-  close(): void;
+  close(): void | Promise<void>;
+  /** Told which Store it serves (called by the Store's constructor). */
+  attach?(store: Store): void;
 }
+
+/**
+ * A store shared by several vpcsim servers (PostgreSQL): before reading, a server catches up
+ * with the others' commits; writing sections are serialised across all servers.
+ */
+export interface SharedStore {
+  /** Applies every change committed (by any server) before this call to the in-memory state. */
+  catchUp(): Promise<void>;
+  /**
+   * Runs `fn` on the latest state with writes serialised across servers. The transactions
+   * `fn` commits are captured (see Store.capture), persisted in one database transaction,
+   * and published in memory only once that committed; they are persisted even when `fn`
+   * throws afterwards. Resolves to what `fn` returned, or rejects with what it threw.
+   */
+  exclusive<T>(fn: () => T): Promise<T>;
+  /** Clears the state for every server. */
+  resetAll(): Promise<void>;
+}
+
+/** A Persistence that is a SharedStore (see sharedStore()). */
+export type SharedPersistence = Persistence & SharedStore;
+
+export function sharedStore(p: Persistence): SharedPersistence | undefined {
+  return typeof (p as Partial<SharedStore>).exclusive === 'function' ? (p as SharedPersistence) : undefined;
+}
+
+/** The database behind a shared store cannot be reached: the request may be retried. */
+export class StoreUnavailableError extends Error {}
 
 export class MemoryPersistence implements Persistence {
   load(): StoredRecord[] {
@@ -46,6 +76,19 @@ export class MemoryPersistence implements Persistence {
 }
 
 type KindMap = Map<string, Map<string, unknown>>;
+
+/** A transaction's writes: scope → kind → id → new value (or DELETED). */
+type WriteSet = Map<string, Map<string, Map<string, unknown>>>;
+
+function cloneWrites(w: WriteSet): WriteSet {
+  const out: WriteSet = new Map();
+  for (const [scope, kinds] of w) {
+    const k2 = new Map<string, Map<string, unknown>>();
+    for (const [kind, ids] of kinds) k2.set(kind, new Map(ids));
+    out.set(scope, k2);
+  }
+  return out;
+}
 
 /**
  * Secondary indexes: kind → fields whose values are indexed (e.g. security group rules by
@@ -94,9 +137,18 @@ export function scopeKey(account: string, region: string): string {
 export class Store {
   private readonly scopes = new Map<string, KindMap>();
   private readonly indexes: IndexMap = new Map();
+  /** Grows whenever the whole state is dropped or replaced (reset, reload): caches keyed on it go stale. */
+  generation = 0;
+  /** While capturing (see capture): the writes of the transactions committed so far. */
+  private staged: WriteSet | null = null;
 
   constructor(readonly persistence: Persistence) {
-    for (const r of persistence.load()) {
+    persistence.attach?.(this);
+    this.loadAll(persistence.load());
+  }
+
+  private loadAll(records: Iterable<StoredRecord>): void {
+    for (const r of records) {
       this.table(r.scope, r.kind, true)!.set(r.id, deepFreeze(r.value));
       this.index(r.scope, r.kind, r.id, undefined, r.value);
     }
@@ -158,13 +210,26 @@ export class Store {
   }
 
   begin(): Transaction {
-    return new Transaction(this);
+    return new Transaction(this, this.staged ? cloneWrites(this.staged) : undefined);
   }
 
   /** Called by Transaction.commit: persist first, then publish in memory. */
   apply(changes: Change[]): void {
     if (changes.length === 0) return;
     this.persistence.commit(changes);
+    this.publish(changes);
+  }
+
+  /**
+   * Publishes changes that are already durable (another server's, read back from a shared
+   * database, or this server's own once its database transaction committed): memory and
+   * indexes only, nothing is persisted again.
+   */
+  applyExternal(changes: Change[]): void {
+    this.publish(changes);
+  }
+
+  private publish(changes: Change[]): void {
     for (const c of changes) {
       const before = this.table(c.scope, c.kind)?.get(c.id);
       if (c.value === null) this.table(c.scope, c.kind)?.delete(c.id);
@@ -173,10 +238,61 @@ export class Store {
     }
   }
 
+  /**
+   * Runs `fn` with commits held back: the transactions `fn` commits are neither persisted
+   * nor published, but each later transaction begun inside `fn` sees the earlier ones'
+   * writes. Returns their combined changes (one per record, its final value) and what `fn`
+   * returned or threw. The caller persists the changes, then publishes them (applyExternal).
+   * Used where the database write is asynchronous (a shared PostgreSQL store): nothing is
+   * visible in memory before it is durable.
+   */
+  capture<T>(fn: () => T): { changes: Change[]; result?: T; error?: unknown; failed: boolean } {
+    if (this.staged) throw new Error('capture() does not nest');
+    this.staged = new Map();
+    let result: T | undefined;
+    let error: unknown;
+    let failed = false;
+    try {
+      result = fn();
+    } catch (err) {
+      error = err;
+      failed = true;
+    }
+    const staged = this.staged;
+    this.staged = null;
+    const changes: Change[] = [];
+    for (const [scope, kinds] of staged) {
+      for (const [kind, ids] of kinds) {
+        for (const [id, v] of ids) changes.push({ scope, kind, id, value: v === DELETED ? null : v });
+      }
+    }
+    return failed ? { changes, error, failed } : { changes, result, failed };
+  }
+
+  /** Called by Transaction.commit while capturing: the transaction's writes (which include
+   *  those staged before it began) become the staged set. */
+  stage(writes: WriteSet): boolean {
+    if (!this.staged) return false;
+    for (const kinds of writes.values()) {
+      for (const ids of kinds.values()) for (const v of ids.values()) if (v !== DELETED) deepFreeze(v);
+    }
+    this.staged = writes;
+    return true;
+  }
+
+  /** Replaces the whole in-memory state (a reload from a shared database); nothing is persisted. */
+  replaceAll(records: Iterable<StoredRecord>): void {
+    this.scopes.clear();
+    this.indexes.clear();
+    this.generation++;
+    this.loadAll(records);
+  }
+
   reset(): void {
     this.persistence.clear();
     this.scopes.clear();
     this.indexes.clear();
+    this.generation++;
   }
 }
 
@@ -184,10 +300,15 @@ const DELETED = Symbol('deleted');
 
 export class Transaction {
   /** scope → kind → id → new value (or DELETED) */
-  private readonly writes = new Map<string, Map<string, Map<string, unknown>>>();
+  private readonly writes: WriteSet;
   private done = false;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    staged?: WriteSet,
+  ) {
+    this.writes = staged ?? new Map();
+  }
 
   private pending(scope: string, kind: string, create: boolean): Map<string, unknown> | undefined {
     let kinds = this.writes.get(scope);
@@ -284,6 +405,7 @@ export class Transaction {
   commit(): void {
     if (this.done) throw new Error('transaction already finished');
     this.done = true;
+    if (this.store.stage(this.writes)) return;
     const changes: Change[] = [];
     for (const [scope, kinds] of this.writes) {
       for (const [kind, ids] of kinds) {
