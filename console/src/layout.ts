@@ -55,12 +55,13 @@ export const L = {
   chipH: 26,
   chipGap: 8,
   azWidth: 300,
+  compactAzWidth: 240,
   azGap: 16,
   azHeader: 34,
   subnetHeader: 62,
   memberRow: 36,
   subnetGap: 12,
-  compactSubnet: 62,
+  compactSubnet: 58,
   maxMembers: 6,
   rtWidth: 290,
   rtHeader: 46,
@@ -77,14 +78,15 @@ export const L = {
 
 /** Width of a chip for the label, about 7px per character at 12px. */
 function chipWidth(label: string): number {
-  return Math.min(240, 22 + label.length * 7);
+  return Math.min(300, 48 + label.length * 6.6);
 }
 
 export function computeLayout(view: VpcView, opts: { compact?: boolean; expanded?: ReadonlySet<string> } = {}): Layout {
   const compact = opts.compact ?? view.subnets.length > L.compactAt;
   const expanded = opts.expanded ?? new Set<string>();
   const azCount = Math.max(1, view.azs.length);
-  const vpcInnerWidth = azCount * L.azWidth + (azCount - 1) * L.azGap;
+  const azWidth = compact ? L.compactAzWidth : L.azWidth;
+  const vpcInnerWidth = azCount * azWidth + (azCount - 1) * L.azGap;
   const vpcWidth = vpcInnerWidth + 2 * L.pad;
   const x0 = 0;
   const y0 = 0;
@@ -121,7 +123,7 @@ export function computeLayout(view: VpcView, opts: { compact?: boolean; expanded
   const azColumns: Layout['azColumns'] = [];
   let tallest = 0;
   view.azs.forEach((az, i) => {
-    const ax = x0 + L.pad + i * (L.azWidth + L.azGap);
+    const ax = x0 + L.pad + i * (azWidth + L.azGap);
     let y = chipsBottom + L.azHeader;
     for (const s of view.subnetsByAz.get(az) ?? []) {
       const open = !compact || expanded.has(s.id);
@@ -129,10 +131,10 @@ export function computeLayout(view: VpcView, opts: { compact?: boolean; expanded
       const shown = open ? s.members.slice(0, limit).map((m) => m.id) : [];
       const hidden = s.members.length - shown.length;
       const h = open ? L.subnetHeader + shown.length * L.memberRow + (hidden > 0 ? 22 : 0) + 8 : L.compactSubnet;
-      const box: SubnetBox = { id: s.id, x: ax, y, w: L.azWidth, h, shown, hidden };
+      const box: SubnetBox = { id: s.id, x: ax, y, w: azWidth, h, shown, hidden };
       subnets.set(s.id, box);
       shown.forEach((mid, k) => {
-        const r = { x: ax + 10, y: y + L.subnetHeader + k * L.memberRow, w: L.azWidth - 20, h: L.memberRow - 6 };
+        const r = { x: ax + 10, y: y + L.subnetHeader + k * L.memberRow, w: azWidth - 20, h: L.memberRow - 6 };
         members.set(mid, r);
         const m = s.members[k]!;
         for (const iface of m.interfaces) if (!members.has(iface)) members.set(iface, r);
@@ -141,7 +143,7 @@ export function computeLayout(view: VpcView, opts: { compact?: boolean; expanded
     }
     const colHeight = y - chipsBottom;
     tallest = Math.max(tallest, colHeight);
-    azColumns.push({ az, x: ax, y: chipsBottom, w: L.azWidth, h: colHeight });
+    azColumns.push({ az, x: ax, y: chipsBottom, w: azWidth, h: colHeight });
   });
   for (const c of azColumns) c.h = tallest;
   const vpcHeight = Math.max(chipsBottom - y0 + tallest + L.pad, 200);

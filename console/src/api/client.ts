@@ -36,7 +36,7 @@ export class AwsError extends Error {
 export function isUnsupported(err: unknown): boolean {
   return (
     err instanceof AwsError &&
-    ['InvalidAction', 'UnknownOperationException', 'UnknownOperation', 'NotServed', 'NotFound'].includes(err.code)
+    ['InvalidAction', 'UnsupportedOperation', 'UnknownOperationException', 'UnknownOperation', 'NotServed', 'NotFound'].includes(err.code)
   );
 }
 

@@ -309,7 +309,7 @@ function AclEntries(props: { acl: Rec; title?: ReactNode }) {
       .filter((e) => bool(e.egress) === egress)
       .sort((a, b) => Number(a.ruleNumber) - Number(b.ruleNumber))
       .map((e) => [
-        e.ruleNumber === '32767' ? '*' : str(e.ruleNumber),
+        Number(e.ruleNumber) >= 32767 ? '*' : str(e.ruleNumber),
         protocolName(e.protocol),
         protocolName(e.protocol) === 'ICMP' ? portRange(e.icmpTypeCode?.type, e.icmpTypeCode?.code, 'icmp') : portRange(e.portRange?.from, e.portRange?.to, e.protocol),
         <span className="mono">{str(e.cidrBlock) || str(e.ipv6CidrBlock)}</span>,

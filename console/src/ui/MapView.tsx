@@ -44,13 +44,13 @@ function style(r: Rect, extra?: React.CSSProperties): React.CSSProperties {
   return { left: r.x, top: r.y, width: r.w, height: r.h, ...extra };
 }
 
-function Badges(props: { seqs?: number[]; codes?: string[] }) {
+function Badges(props: { seqs?: Array<{ n: number; bad: boolean }>; codes?: string[] }) {
   if (!props.seqs?.length && !props.codes?.length) return null;
   return (
     <span className="badges">
-      {props.seqs?.slice(0, 4).map((n) => (
-        <span key={n} className="hop-badge">
-          {n}
+      {props.seqs?.slice(0, 4).map((h) => (
+        <span key={h.n} className={`hop-badge ${h.bad ? 'hop-badge-bad' : ''}`}>
+          {h.n}
         </span>
       ))}
       {(props.seqs?.length ?? 0) > 4 && <span className="hop-badge">…</span>}
@@ -108,9 +108,12 @@ export const MapView = memo(function MapView(props: Props) {
   const fit = useCallback(() => {
     const el = scroller.current;
     if (!el) return;
-    const z = Math.min(1, (el.clientWidth - 16) / layout.width, (el.clientHeight - 16) / layout.height);
-    // Never shrink a large VPC below legibility: scroll instead.
-    setZoom(Math.max(0.45, Math.round(z * 100) / 100));
+    let z = Math.min(1, (el.clientWidth - 16) / layout.width, (el.clientHeight - 16) / layout.height);
+    // A large VPC: fit its width (route tables and connections are a scroll away), and never
+    // below legibility.
+    if (layout.compact && z < 0.75) z = Math.max(0.6, Math.min(1, (el.clientWidth - 16) / (layout.vpc.w + 24)));
+    else z = Math.max(0.45, z);
+    setZoom(Math.round(z * 100) / 100);
     el.scrollTo(0, 0);
   }, [layout]);
   // Fit once per VPC.
@@ -191,7 +194,9 @@ export const MapView = memo(function MapView(props: Props) {
         onClick={() => props.onSelect(id)}
         data-testid={`chip-${id}`}
       >
-        <span className="chip-kind">{isAcl ? 'ACL' : 'SG'}</span> {label}
+        <span className="chip-text">
+          <span className="chip-kind">{isAcl ? 'ACL' : 'SG'}</span> {label}
+        </span>
         <Badges seqs={overlay?.badges.get(id)} codes={overlay?.blocked.get(id)} />
       </button>,
     );
@@ -239,18 +244,13 @@ export const MapView = memo(function MapView(props: Props) {
         onMouseEnter={() => setHover(s.id)}
         onMouseLeave={() => setHover(undefined)}
       >
-        <button type="button" className="subnet-head" onClick={() => props.onSelect(s.id)}>
+        <button type="button" className="subnet-head" onClick={() => props.onSelect(s.id)} title={`${s.id} · ${s.cidr} · route table ${s.routeTableId ?? '-'}${s.routeTableExplicit ? '' : ' (main)'}`}>
           <span className={classes('pub', s.isPublic ? 'pub-yes' : 'pub-no')}>{s.isPublic ? 'Public' : 'Private'}</span>
           <span className="subnet-name">{s.name ?? s.id}</span>
           <Badges seqs={overlay?.badges.get(s.id)} codes={overlay?.blocked.get(s.id)} />
           <span className="subnet-meta">
             <span className="mono">{s.cidr}</span>
-            {s.name && <span className="mono muted"> {s.id}</span>}
-            {s.routeTableId && (
-              <span className="rt-tag" style={{ background: `hsl(${hue} 60% 92%)`, color: `hsl(${hue} 60% 28%)` }}>
-                {s.routeTableId}
-              </span>
-            )}
+            {s.name && <span className="mono muted subnet-id">{s.id}</span>}
           </span>
         </button>
         {layout.compact && !expanded.has(s.id) ? (

@@ -6,8 +6,8 @@ export interface Overlay {
   reachable: boolean;
   forward: Array<{ x: number; y: number; id: string }>;
   back: Array<{ x: number; y: number; id: string }>;
-  /** Hop numbers per box (forward path). */
-  badges: Map<string, number[]>;
+  /** Hop numbers per box (forward path), and whether the hop refused the packet. */
+  badges: Map<string, Array<{ n: number; bad: boolean }>>;
   /** Explanation codes per blocking box. */
   blocked: Map<string, string[]>;
   /** Components of the path that are not on this map (other VPCs, outside). */
@@ -36,7 +36,7 @@ function points(layout: Layout, hops: PathResult['hops'], offMap: Set<string>) {
 
 export function buildOverlay(result: PathResult, layout: Layout): Overlay {
   const offMap = new Set<string>();
-  const badges = new Map<string, number[]>();
+  const badges = new Map<string, Array<{ n: number; bad: boolean }>>();
   for (const h of result.hops) {
     if (!h.componentId) continue;
     const r = rectOf(layout, h.componentId);
@@ -44,7 +44,7 @@ export function buildOverlay(result: PathResult, layout: Layout): Overlay {
     // Keyed by the box that shows the component (an interface shows in its instance's box).
     const key = boxKey(layout, h.componentId);
     const list = badges.get(key) ?? [];
-    list.push(h.sequence);
+    list.push({ n: h.sequence, bad: ['deny', 'drop', 'no-route', 'blackhole'].includes(h.action) });
     badges.set(key, list);
   }
   const blocked = new Map<string, string[]>();
@@ -55,9 +55,20 @@ export function buildOverlay(result: PathResult, layout: Layout): Overlay {
     if (!list.includes(e.code)) list.push(e.code);
     blocked.set(key, list);
   }
+  const forward = points(layout, result.hops, offMap);
+  if (!result.reachable) {
+    // A blocked path ends at what blocked it (an interface whose groups refuse the packet).
+    const ends = points(
+      layout,
+      result.explanations.filter((e) => e.direction !== 'return').map((e, i) => ({ sequence: i, componentId: e.componentId, componentType: e.componentType, action: 'drop', detail: '', facts: [] })),
+      offMap,
+    );
+    const last = forward[forward.length - 1];
+    for (const p of ends) if (!last || last.x !== p.x || last.y !== p.y) forward.push(p);
+  }
   return {
     reachable: result.reachable,
-    forward: points(layout, result.hops, offMap),
+    forward,
     back: points(layout, result.returnHops, offMap),
     badges,
     blocked,

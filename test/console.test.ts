@@ -1,0 +1,499 @@
+/**
+ * The console at /console: its static files (content types, page fallback, no way out of
+ * the bundle) and, in Debian's Chromium driven by playwright-core, the map of a VPC built
+ * through the SDK, details of a security group, path analyses that pass and that are
+ * blocked, the flow log view, and a VPC of 200 subnets. Screenshots go to
+ * test-artifacts/console/.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  AllocateAddressCommand,
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  AttachVpnGatewayCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateCustomerGatewayCommand,
+  CreateEgressOnlyInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  CreateNatGatewayCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  CreateVpcEndpointCommand,
+  CreateVpcPeeringConnectionCommand,
+  CreateVpnConnectionCommand,
+  CreateVpnGatewayCommand,
+  AcceptVpcPeeringConnectionCommand,
+  DescribeRouteTablesCommand,
+  type EC2Client,
+  RunInstancesCommand,
+  CreateTagsCommand,
+} from '@aws-sdk/client-ec2';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { CONSOLE_DIR } from '../src/server/console-static.js';
+import { startTestServer, type TestServer } from './helpers.js';
+
+const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
+const ACCOUNT = '111122223333';
+const REGION = 'us-east-1';
+const AL2023 = 'ami-0a2023c0ffee0a864';
+
+function chromiumPath(): string {
+  const fromEnv = process.env.VPCSIM_CHROMIUM;
+  if (fromEnv) return fromEnv;
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error("Debian's Chromium is not installed: `apt-get install -y chromium` (.ci/run installs it).");
+  }
+}
+
+/** GET/HEAD/POST with a raw path (no client-side normalisation). */
+function raw(endpoint: string, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const u = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const tag = (name: string) => [{ Key: 'Name', Value: name }];
+
+interface Demo {
+  vpcId: string;
+  subnets: Record<'publicA' | 'publicB' | 'privateA' | 'privateB', string>;
+  igw: string;
+  eigw: string;
+  nat: string;
+  vgw: string;
+  vpn: string;
+  pcx: string;
+  vpce: string;
+  webSg: string;
+  appSg: string;
+  web: string;
+  app: string;
+  publicRt: string;
+  privateRt: string;
+}
+
+/** A VPC like the ones people draw: public and private subnets in two zones, and every kind of connection. */
+async function buildDemo(ec2: EC2Client): Promise<Demo> {
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16', AmazonProvidedIpv6CidrBlock: true, TagSpecifications: [{ ResourceType: 'vpc', Tags: tag('shop') }] }))).Vpc!;
+  const vpcId = vpc.VpcId!;
+  const subnet = async (cidr: string, az: string, name: string) =>
+    (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: az, TagSpecifications: [{ ResourceType: 'subnet', Tags: tag(name) }] }))).Subnet!.SubnetId!;
+  const subnets = {
+    publicA: await subnet('10.0.0.0/24', 'us-east-1a', 'public-a'),
+    publicB: await subnet('10.0.1.0/24', 'us-east-1b', 'public-b'),
+    privateA: await subnet('10.0.10.0/24', 'us-east-1a', 'private-a'),
+    privateB: await subnet('10.0.11.0/24', 'us-east-1b', 'private-b'),
+  };
+  const igw = (await ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: [{ ResourceType: 'internet-gateway', Tags: tag('shop-igw') }] }))).InternetGateway!.InternetGatewayId!;
+  await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpcId }));
+  const eigw = (await ec2.send(new CreateEgressOnlyInternetGatewayCommand({ VpcId: vpcId }))).EgressOnlyInternetGateway!.EgressOnlyInternetGatewayId!;
+  const publicRt = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId, TagSpecifications: [{ ResourceType: 'route-table', Tags: tag('public') }] }))).RouteTable!.RouteTableId!;
+  await ec2.send(new CreateRouteCommand({ RouteTableId: publicRt, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw }));
+  await ec2.send(new AssociateRouteTableCommand({ RouteTableId: publicRt, SubnetId: subnets.publicA }));
+  await ec2.send(new AssociateRouteTableCommand({ RouteTableId: publicRt, SubnetId: subnets.publicB }));
+  const eip = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
+  const nat = (await ec2.send(new CreateNatGatewayCommand({ SubnetId: subnets.publicA, AllocationId: eip, TagSpecifications: [{ ResourceType: 'natgateway', Tags: tag('shop-nat') }] }))).NatGateway!.NatGatewayId!;
+  const privateRt = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId, TagSpecifications: [{ ResourceType: 'route-table', Tags: tag('private') }] }))).RouteTable!.RouteTableId!;
+  await ec2.send(new CreateRouteCommand({ RouteTableId: privateRt, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: nat }));
+  await ec2.send(new CreateRouteCommand({ RouteTableId: privateRt, DestinationIpv6CidrBlock: '::/0', EgressOnlyInternetGatewayId: eigw }));
+  await ec2.send(new AssociateRouteTableCommand({ RouteTableId: privateRt, SubnetId: subnets.privateA }));
+  await ec2.send(new AssociateRouteTableCommand({ RouteTableId: privateRt, SubnetId: subnets.privateB }));
+  const vpce = (await ec2.send(new CreateVpcEndpointCommand({ VpcId: vpcId, ServiceName: `com.amazonaws.${REGION}.s3`, VpcEndpointType: 'Gateway', RouteTableIds: [privateRt] }))).VpcEndpoint!.VpcEndpointId!;
+
+  const webSg = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'web', Description: 'web servers' }))).GroupId!;
+  await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: webSg, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'HTTPS from anywhere' }] }] }));
+  const appSg = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'app', Description: 'application servers' }))).GroupId!;
+  await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: appSg, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, UserIdGroupPairs: [{ GroupId: webSg, Description: 'from web' }] }] }));
+  const run = async (subnetId: string, sg: string, name: string, publicIp: boolean) =>
+    (
+      await ec2.send(
+        new RunInstancesCommand({
+          ImageId: AL2023,
+          InstanceType: 't3.micro',
+          MinCount: 1,
+          MaxCount: 1,
+          NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetId, Groups: [sg], AssociatePublicIpAddress: publicIp }],
+          TagSpecifications: [{ ResourceType: 'instance', Tags: tag(name) }],
+        }),
+      )
+    ).Instances![0]!.InstanceId!;
+  const web = await run(subnets.publicA, webSg, 'web-1', true);
+  const app = await run(subnets.privateA, appSg, 'app-1', false);
+  await run(subnets.privateB, appSg, 'app-2', false);
+
+  const peer = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.50.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: tag('shared-services') }] }))).Vpc!.VpcId!;
+  const pcx = (await ec2.send(new CreateVpcPeeringConnectionCommand({ VpcId: vpcId, PeerVpcId: peer }))).VpcPeeringConnection!.VpcPeeringConnectionId!;
+  await ec2.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcx }));
+  await ec2.send(new CreateRouteCommand({ RouteTableId: privateRt, DestinationCidrBlock: '10.50.0.0/16', VpcPeeringConnectionId: pcx }));
+
+  const vgw = (await ec2.send(new CreateVpnGatewayCommand({ Type: 'ipsec.1', TagSpecifications: [{ ResourceType: 'vpn-gateway', Tags: tag('office-vgw') }] }))).VpnGateway!.VpnGatewayId!;
+  await ec2.send(new AttachVpnGatewayCommand({ VpnGatewayId: vgw, VpcId: vpcId }));
+  const cgw = (await ec2.send(new CreateCustomerGatewayCommand({ Type: 'ipsec.1', BgpAsn: 65000, IpAddress: '203.0.113.12' }))).CustomerGateway!.CustomerGatewayId!;
+  const vpn = (await ec2.send(new CreateVpnConnectionCommand({ Type: 'ipsec.1', CustomerGatewayId: cgw, VpnGatewayId: vgw, Options: { StaticRoutesOnly: true } }))).VpnConnection!.VpnConnectionId!;
+  await ec2.send(new CreateTagsCommand({ Resources: [vpn], Tags: tag('office') }));
+  return { vpcId, subnets, igw, eigw, nat, vgw, vpn, pcx, vpce, webSg, appSg, web, app, publicRt, privateRt };
+}
+
+describe('console: static files', () => {
+  let srv: TestServer;
+  before(async () => {
+    assert.ok(existsSync(join(CONSOLE_DIR, 'index.html')), `the console is not built in ${CONSOLE_DIR}: run \`npm run build\``);
+    srv = await startTestServer();
+  });
+  after(() => srv.close());
+
+  it('serves the page at /console, /console/ and any page path, with its content type and policy', async () => {
+    for (const path of ['/console', '/console/', '/console/vpc/vpc-0123456789abcdef0', '/console/?account=123456789012']) {
+      const r = await raw(srv.endpoint, 'GET', path);
+      assert.equal(r.status, 200, path);
+      assert.equal(r.headers['content-type'], 'text/html; charset=utf-8', path);
+      assert.match(r.body, /<div id="root"><\/div>/, path);
+      assert.match(String(r.headers['content-security-policy']), /default-src 'self'/);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff');
+      assert.equal(r.headers['cache-control'], 'no-cache');
+    }
+  });
+
+  it('serves the bundled assets with their types, cached for good; a missing asset is a 404', async () => {
+    const page = (await raw(srv.endpoint, 'GET', '/console/')).body;
+    const js = /src="(\/console\/assets\/[^"]+\.js)"/.exec(page)?.[1];
+    const css = /href="(\/console\/assets\/[^"]+\.css)"/.exec(page)?.[1];
+    assert.ok(js && css, 'the page links its script and style sheet');
+    const rjs = await raw(srv.endpoint, 'GET', js);
+    assert.equal(rjs.status, 200);
+    assert.equal(rjs.headers['content-type'], 'text/javascript; charset=utf-8');
+    assert.equal(rjs.headers['cache-control'], 'public, max-age=31536000, immutable');
+    assert.ok(rjs.body.length > 10_000, 'React and the console are bundled');
+    assert.doesNotMatch(rjs.body, /https?:\/\/(cdn|unpkg|fonts)\./, 'nothing is loaded from elsewhere');
+    const rcss = await raw(srv.endpoint, 'GET', css);
+    assert.equal(rcss.headers['content-type'], 'text/css; charset=utf-8');
+    const head = await raw(srv.endpoint, 'HEAD', js);
+    assert.equal(head.status, 200);
+    assert.equal(head.body, '');
+    assert.equal(Number(head.headers['content-length']), Buffer.byteLength(rjs.body));
+    assert.equal((await raw(srv.endpoint, 'GET', '/console/assets/missing-0000.js')).status, 404);
+    assert.equal((await raw(srv.endpoint, 'GET', '/console/missing.js')).status, 404);
+  });
+
+  it('never serves a file outside the bundle', async () => {
+    const secret = readFileSync(join(process.cwd(), 'package.json'), 'utf8');
+    for (const path of [
+      '/console/../package.json',
+      '/console/%2e%2e/%2e%2e/package.json',
+      '/console/..%2f..%2fpackage.json',
+      '/console/assets/..%2f..%2f..%2fpackage.json',
+      '/console/%2e%2e%2f%2e%2e%2fpackage.json',
+      '/console/..%5c..%5cpackage.json',
+      '/console/%00/../package.json',
+      '/console//etc/passwd',
+      '/console/%2fetc%2fpasswd',
+      '/console/assets/%2e%2e/%2e%2e/%2e%2e/src/index.js',
+    ]) {
+      const r = await raw(srv.endpoint, 'GET', path);
+      assert.notEqual(r.body, secret, path);
+      assert.doesNotMatch(r.body, /"name": "vpcsim"|root:x:0:0/, path);
+      assert.ok([200, 400, 404].includes(r.status), `${path}: ${r.status}`);
+      if (r.status === 200) assert.match(r.body, /<div id="root">/, `${path} can only be the page itself`);
+    }
+    assert.equal((await raw(srv.endpoint, 'GET', '/console/%E0%A4%A')).status, 400, 'broken percent-encoding');
+  });
+
+  it('refuses other methods, sends browsers from / to the console, and leaves the APIs alone', async () => {
+    const post = await raw(srv.endpoint, 'POST', '/console/');
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.allow, 'GET, HEAD');
+    const root = await raw(srv.endpoint, 'GET', '/', { Accept: 'text/html,application/xhtml+xml' });
+    assert.equal(root.status, 302);
+    assert.equal(root.headers.location, '/console/');
+    const api = await raw(srv.endpoint, 'GET', '/?Action=DescribeRegions&Version=2016-11-15', { Accept: 'text/html' });
+    assert.equal(api.status, 200);
+    assert.match(api.body, /<DescribeRegionsResponse/);
+  });
+});
+
+describe('console in Chromium', () => {
+  let srv: TestServer;
+  let browser: BrowserContext;
+  let profile: string;
+  let demo: Demo;
+  let ec2: EC2Client;
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    srv = await startTestServer({ stateTransitionMs: 50 });
+    ec2 = srv.ec2({ accessKeyId: ACCOUNT, region: REGION });
+    demo = await buildDemo(ec2);
+    profile = mkdtempSync(join(tmpdir(), 'vpcsim-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath(),
+      headless: true,
+      viewport: { width: 1600, height: 1000 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await srv?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function open(query: Record<string, string> = {}): Promise<Page> {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    (page as Page & { _errors?: string[] })._errors = errors;
+    const q = new URLSearchParams({ account: ACCOUNT, region: REGION, vpc: demo.vpcId, ...query });
+    await page.goto(`${srv.endpoint}/console/?${q}`);
+    return page;
+  }
+  const noErrors = (page: Page) => assert.deepEqual((page as Page & { _errors?: string[] })._errors, []);
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+
+  it('draws the VPC: subnets in zone columns, public and private, gateways and connections', async () => {
+    const page = await open();
+    const sub = (id: string) => page.getByTestId(`subnet-${id}`);
+    await sub(demo.subnets.privateB).waitFor();
+    // Public subnets are those whose route table reaches an internet gateway.
+    assert.equal(await sub(demo.subnets.publicA).getAttribute('data-public'), 'true');
+    assert.equal(await sub(demo.subnets.publicB).getAttribute('data-public'), 'true');
+    assert.equal(await sub(demo.subnets.privateA).getAttribute('data-public'), 'false');
+    assert.equal(await sub(demo.subnets.privateB).getAttribute('data-public'), 'false');
+    assert.match((await sub(demo.subnets.publicA).innerText()).toLowerCase(), /public/);
+    assert.match((await sub(demo.subnets.privateA).innerText()).toLowerCase(), /private/);
+    // One column per zone: same zone, same x; the zones side by side.
+    const box = async (id: string) => (await sub(id).boundingBox())!;
+    const [pa, pb, qa, qb] = [await box(demo.subnets.publicA), await box(demo.subnets.publicB), await box(demo.subnets.privateA), await box(demo.subnets.privateB)];
+    assert.equal(pa.x, qa.x, 'us-east-1a subnets share a column');
+    assert.equal(pb.x, qb.x, 'us-east-1b subnets share a column');
+    assert.ok(pb.x > pa.x + pa.width - 1, 'us-east-1b is right of us-east-1a');
+    assert.ok(qa.y > pa.y, 'public subnets first');
+    assert.equal(await sub(demo.subnets.publicA).getAttribute('data-az'), 'us-east-1a');
+    await page.getByTestId('az-us-east-1a').waitFor();
+    await page.getByTestId('az-us-east-1b').waitFor();
+    // Instances and the NAT gateway inside their subnets.
+    for (const [member, subnet] of [
+      [demo.web, demo.subnets.publicA],
+      [demo.nat, demo.subnets.publicA],
+      [demo.app, demo.subnets.privateA],
+    ] as const) {
+      const m = (await page.getByTestId(`member-${member}`).boundingBox())!;
+      const s = await box(subnet);
+      assert.ok(m.x >= s.x && m.y >= s.y && m.x + m.width <= s.x + s.width && m.y + m.height <= s.y + s.height, `${member} is drawn inside ${subnet}`);
+    }
+    assert.match(await page.getByTestId(`member-${demo.web}`).innerText(), /web-1/);
+    // Gateways and connections, and the route tables.
+    for (const id of [demo.igw, demo.eigw, demo.vgw, demo.vpn, demo.pcx, demo.vpce]) await page.getByTestId(`conn-${id}`).waitFor();
+    assert.match(await page.getByTestId(`conn-${demo.igw}`).innerText(), /shop-igw/);
+    assert.match(await page.getByTestId(`conn-${demo.pcx}`).innerText(), /10\.50\.0\.0\/16/);
+    assert.match(await page.getByTestId(`rtb-${demo.publicRt}`).innerText(), new RegExp(`0\\.0\\.0\\.0/0 → ${demo.igw}`));
+    assert.match(await page.getByTestId(`rtb-${demo.privateRt}`).innerText(), new RegExp(`0\\.0\\.0\\.0/0 → ${demo.nat}`));
+    await shot(page, 'map');
+    noErrors(page);
+    await page.close();
+  });
+
+  it('follows changes without a reload', async () => {
+    const page = await open();
+    await page.getByTestId(`subnet-${demo.subnets.publicA}`).waitFor();
+    const id = (await ec2.send(new CreateSubnetCommand({ VpcId: demo.vpcId, CidrBlock: '10.0.20.0/24', AvailabilityZone: 'us-east-1c', TagSpecifications: [{ ResourceType: 'subnet', Tags: tag('late') }] }))).Subnet!.SubnetId!;
+    await page.getByTestId(`subnet-${id}`).waitFor({ timeout: 8000 });
+    assert.equal(await page.getByTestId(`subnet-${id}`).getAttribute('data-az'), 'us-east-1c');
+    await page.getByTestId('az-us-east-1c').waitFor();
+    // The new subnet uses the main table: private.
+    assert.equal(await page.getByTestId(`subnet-${id}`).getAttribute('data-public'), 'false');
+    // Associating the public table makes it public, again without a reload.
+    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: demo.publicRt, SubnetId: id }));
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-public') === 'true', `[data-testid="subnet-${id}"]`, { timeout: 8000 });
+    noErrors(page);
+    await page.close();
+  });
+
+  it('shows a security group with its inbound and outbound rules when clicked', async () => {
+    const page = await open();
+    await page.getByTestId(`chip-${demo.webSg}`).click();
+    await page.getByTestId('details-id').filter({ hasText: demo.webSg }).waitFor();
+    const inbound = page.getByTestId('sg-inbound');
+    await inbound.getByText('HTTPS from anywhere').waitFor();
+    const rows = await inbound.locator('tbody tr').allInnerTexts();
+    assert.equal(rows.length, 1);
+    assert.match(rows[0]!, /sgr-[0-9a-f]+\s+TCP\s+443\s+0\.0\.0\.0\/0\s+HTTPS from anywhere/);
+    const outbound = await page.getByTestId('sg-outbound').locator('tbody tr').allInnerTexts();
+    assert.equal(outbound.length, 1);
+    assert.match(outbound[0]!, /All\s+All\s+0\.0\.0\.0\/0/);
+    // A rule that references another group links to it.
+    await page.getByTestId(`chip-${demo.appSg}`).click();
+    await page.getByTestId('sg-inbound').getByText('from web').waitFor();
+    assert.match((await page.getByTestId('sg-inbound').locator('tbody tr').allInnerTexts())[0]!, new RegExp(`TCP\\s+8080\\s+${demo.webSg}`));
+    await shot(page, 'security-group');
+    // A subnet shows its route table's routes and its ACL's entries.
+    await page.getByTestId(`subnet-${demo.subnets.privateA}`).locator('.subnet-head').click();
+    const routes = await page.getByTestId('routes').locator('tbody tr').allInnerTexts();
+    assert.ok(routes.some((r) => r.includes('0.0.0.0/0') && r.includes(demo.nat) && /active/.test(r)), routes.join('\n'));
+    assert.ok(routes.some((r) => r.includes('10.50.0.0/16') && r.includes(demo.pcx)), routes.join('\n'));
+    const aclIn = await page.getByTestId('acl-inbound').locator('tbody tr').allInnerTexts();
+    // The default ACL: allow all IPv4 and IPv6 (the VPC has an IPv6 block), then the two default denies.
+    assert.deepEqual(
+      aclIn.map((r) => r.split('\t')[0]),
+      ['100', '101', '*', '*'],
+    );
+    assert.match(aclIn[0]!, /All\s+All\s+0\.0\.0\.0\/0\s+Allow/);
+    assert.match(aclIn[2]!, /Deny/);
+    noErrors(page);
+    await page.close();
+  });
+
+  async function analyze(page: Page, source: string, destination: string, port: number) {
+    await page.getByTestId('panel-path').click();
+    await page.getByTestId('path-source').fill(source);
+    await page.getByTestId('path-destination').fill(destination);
+    await page.getByTestId('path-protocol').selectOption('tcp');
+    await page.getByTestId('path-port').fill(String(port));
+    await page.getByTestId('path-run').click();
+    await Promise.race([page.getByTestId('path-verdict').waitFor({ timeout: 10_000 }), page.getByTestId('path-error').waitFor({ timeout: 10_000 })]);
+    if (await page.getByTestId('path-error').isVisible()) {
+      throw new Error(`the path analysis failed (is POST /_vpcsim/trace served?): ${await page.getByTestId('path-error').innerText()}`);
+    }
+  }
+
+  it('path explorer: web → app on 8080 is reachable, hop by hop on the map', async () => {
+    const page = await open();
+    await page.getByTestId(`member-${demo.web}`).waitFor();
+    await analyze(page, demo.web, demo.app, 8080);
+    assert.match(await page.getByTestId('path-verdict').innerText(), /Reachable/);
+    const hops = await page.getByTestId('hops-forward').locator('li').allInnerTexts();
+    assert.ok(hops.length >= 4, hops.join('\n'));
+    const text = hops.join('\n');
+    assert.match(text, new RegExp(demo.webSg), 'the egress decision names the web group');
+    assert.match(text, new RegExp(demo.appSg), 'the ingress decision names the app group');
+    assert.match(text, /allowed by/);
+    assert.ok((await page.getByTestId('hops-return').locator('li').count()) > 0, 'the return path is shown');
+    // The map: numbered hops on the instances, the path drawn, nothing blocked.
+    await page.getByTestId('path-overlay').waitFor();
+    assert.ok((await page.getByTestId(`member-${demo.web}`).locator('.hop-badge').count()) > 0);
+    assert.ok((await page.getByTestId(`member-${demo.app}`).locator('.hop-badge').count()) > 0);
+    assert.equal(await page.locator('.block-badge').count(), 0);
+    await shot(page, 'path-reachable');
+    noErrors(page);
+    await page.close();
+  });
+
+  it('path explorer: the internet → web on 443 is reachable through the internet gateway', async () => {
+    const page = await open();
+    await page.getByTestId(`member-${demo.web}`).waitFor();
+    await analyze(page, demo.igw, demo.web, 443);
+    assert.match(await page.getByTestId('path-verdict').innerText(), /Reachable/);
+    const text = (await page.getByTestId('hops-forward').locator('li').allInnerTexts()).join('\n');
+    assert.match(text, new RegExp(demo.igw));
+    assert.match(text, /translate|→/i, 'the public address is translated at the gateway');
+    assert.ok((await page.getByTestId(`conn-${demo.igw}`).locator('.hop-badge').count()) > 0);
+    noErrors(page);
+    await page.close();
+  });
+
+  it('path explorer: web → app on 22 is blocked, with the explanation code on the map', async () => {
+    const page = await open();
+    await page.getByTestId(`member-${demo.web}`).waitFor();
+    await analyze(page, demo.web, demo.app, 22);
+    assert.match(await page.getByTestId('path-verdict').innerText(), /Not reachable/);
+    const ex = await page.getByTestId('explanations').innerText();
+    assert.match(ex, /ENI_SG_RULES_MISMATCH/);
+    assert.match(ex, new RegExp(demo.appSg), 'names the group that has no matching rule');
+    assert.ok((await page.locator('.block-badge', { hasText: 'ENI_SG_RULES_MISMATCH' }).count()) > 0, 'the blocking component is marked on the map');
+    await page.locator('.path-bad').first().waitFor({ state: 'attached' });
+    await shot(page, 'path-blocked');
+    noErrors(page);
+    await page.close();
+  });
+
+  it('flow logs: an empty state until there are flow logs, then their list', async () => {
+    const page = await open({ tab: 'flowlogs' });
+    await page.getByTestId('flowlogs').waitFor();
+    const empty = page.getByTestId('flowlogs-empty');
+    const list = page.getByTestId('flowlog-list');
+    await Promise.race([empty.waitFor(), list.waitFor()]);
+    assert.ok(await empty.isVisible(), 'no flow logs yet');
+    assert.match(await empty.innerText(), /No flow logs yet|not available/);
+    // NAT gateway metrics: the NAT gateway is listed, with charts or a clear empty state.
+    await page.getByTestId('nat-metrics').waitFor();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="nat-metrics"]')?.textContent?.includes('Loading'));
+    const metrics = await page.getByTestId('nat-metrics').innerText();
+    assert.match(metrics, new RegExp(demo.nat));
+    assert.ok(/BytesOutToDestination/.test(metrics) || /not available/.test(metrics), metrics);
+    await shot(page, 'flow-logs-empty');
+    noErrors(page);
+    await page.close();
+  });
+
+  it('draws 200 subnets compactly and only renders what is in view', async () => {
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.100.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: tag('large') }] }))).Vpc!.VpcId!;
+    const azs = ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1e', 'us-east-1f'];
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.100.${i}.0/24`, AvailabilityZone: azs[i % azs.length] }));
+      ids.push(s.Subnet!.SubnetId!);
+    }
+    const rt = (await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).RouteTables![0]!.RouteTableId!;
+    assert.ok(rt);
+    const page = await open({ vpc: vpcId });
+    const t0 = Date.now();
+    await page.getByTestId(`subnet-${ids[0]}`).waitFor();
+    const firstPaint = Date.now() - t0;
+    assert.ok(firstPaint < 10_000, `drawn in ${firstPaint} ms`);
+    assert.equal(await page.getByTestId('compact').isChecked(), true, 'many subnets start compact');
+    for (const az of azs) await page.getByTestId(`az-${az}`).waitFor();
+    const rendered = await page.locator('.subnet').count();
+    assert.ok(rendered > 20 && rendered < 200, `only subnets near the view are in the page (${rendered})`);
+    // Text stays legible: the map is not shrunk below 45%.
+    const zoom = Number((await page.getByTestId('zoom').innerText()).replace('%', ''));
+    assert.ok(zoom >= 45, `zoom ${zoom}%`);
+    await shot(page, 'map-200-subnets');
+    // Searching finds a subnet far down and scrolling brings it into the page.
+    const last = ids[199]!;
+    assert.equal(await page.getByTestId(`subnet-${last}`).count(), 0);
+    await page.getByTestId('map').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.getByTestId(`subnet-${last}`).waitFor({ timeout: 5000 });
+    // Scrolling stays smooth: a frame takes well under 100 ms while the map scrolls.
+    const slowest = await page.getByTestId('map').evaluate(async (el) => {
+      let worst = 0;
+      let prev = performance.now();
+      for (let i = 0; i < 30; i++) {
+        el.scrollTop = (i % 2 ? 0 : el.scrollHeight / 2) + i * 37;
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        worst = Math.max(worst, now - prev);
+        prev = now;
+      }
+      return worst;
+    });
+    assert.ok(slowest < 250, `slowest frame while scrolling: ${slowest.toFixed(0)} ms`);
+    noErrors(page);
+    await page.close();
+  });
+});
