@@ -15,6 +15,7 @@ import { authApiError, type Authenticated, AuthError, type Caller, identifyCalle
 import { VERSION } from '../version.js';
 import { setVpnTunnelStatus } from '../services/ec2/vpn-connections.js';
 import { handleTrace } from './trace-route.js';
+import { isConsolePath, serveConsole } from './console-static.js';
 
 class BodyTooLarge extends Error {}
 
@@ -150,6 +151,21 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     req.resume();
     return send(res, xmlError(400, 'InvalidURI', "Couldn't parse the specified URI."));
   }
+  // The console's static files (and a browser opening the endpoint's root is sent there).
+  if (isConsolePath(url.pathname)) {
+    const r = serveConsole(method, url.pathname);
+    res.writeHead(r.status, { ...r.headers, Server: 'vpcsim' });
+    req.resume();
+    res.end(method === 'HEAD' ? undefined : r.body);
+    return;
+  }
+  if (method === 'GET' && url.pathname === '/' && !url.search && !req.headers.authorization && /text\/html/.test(String(req.headers.accept ?? ''))) {
+    req.resume();
+    res.writeHead(302, { Location: '/console/', 'Content-Length': 0, Server: 'vpcsim' });
+    res.end();
+    return;
+  }
+
   let body: Buffer;
   try {
     body = await readBody(req, app.config.maxBodyBytes);
