@@ -1,0 +1,283 @@
+/**
+ * The PostgreSQL store: durability across restarts and SIGKILL, migrations, and two vpcsim
+ * servers on one database behind the same clients — AWS's invariants hold across them.
+ * Needs VPCSIM_TEST_POSTGRES_URL (a role that may create databases); .ci/run provides it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DeleteVpcCommand,
+  DescribeNetworkAclsCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import { startServer } from '../src/index.js';
+import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './pg.js';
+import { type ServerProcess, spawnServer } from './process.js';
+
+const skip = TEST_POSTGRES_URL
+  ? false
+  : 'VPCSIM_TEST_POSTGRES_URL is not set (e.g. postgres://vpcsim:vpcsim@127.0.0.1:5432/vpcsim_test, a role with CREATEDB): PostgreSQL store tests skipped';
+
+function client(endpoint: string, accessKeyId = 'test', region = 'us-east-1'): EC2Client {
+  return new EC2Client({ endpoint, region, credentials: { accessKeyId, secretAccessKey: 'test' }, maxAttempts: 1 });
+}
+
+function code(err: unknown): string {
+  const e = err as { Code?: string; name?: string };
+  return e.Code ?? e.name ?? String(err);
+}
+
+async function vpcIds(ec2: EC2Client): Promise<string[]> {
+  return (await ec2.send(new DescribeVpcsCommand({}))).Vpcs!.map((v) => v.VpcId!).sort();
+}
+
+/** Every VPC has exactly one main route table, default ACL and default group; nothing refers to a missing VPC. */
+async function checkIntegrity(ec2: EC2Client): Promise<Set<string>> {
+  const present = new Set(await vpcIds(ec2));
+  const rts = (await ec2.send(new DescribeRouteTablesCommand({}))).RouteTables!;
+  const acls = (await ec2.send(new DescribeNetworkAclsCommand({}))).NetworkAcls!;
+  const sgs = (await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups!;
+  for (const id of present) {
+    assert.equal(rts.filter((r) => r.VpcId === id && r.Associations?.some((a) => a.Main)).length, 1, `main table of ${id}`);
+    assert.equal(acls.filter((a) => a.VpcId === id && a.IsDefault).length, 1, `default ACL of ${id}`);
+    assert.equal(sgs.filter((g) => g.VpcId === id && g.GroupName === 'default').length, 1, `default group of ${id}`);
+  }
+  for (const r of [...rts, ...acls, ...sgs]) assert.ok(present.has(r.VpcId!), `orphan of ${r.VpcId}`);
+  return present;
+}
+
+describe('PostgreSQL store: durability and migrations', { skip }, () => {
+  it('keeps state across a clean restart, with no second default VPC', async () => {
+    const db = await createTestDatabase();
+    try {
+      let srv = await spawnServer(['--store', db.url]);
+      assert.match(srv.output(), /state in PostgreSQL postgres:\/\/vpcsim:\*\*\*@/, 'the password is not printed');
+      let ec2 = client(srv.endpoint);
+      const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.7.0.0/16' }));
+      await ec2.send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId!, CidrBlock: '10.7.1.0/24' }));
+      const before = await vpcIds(ec2);
+      assert.equal(before.length, 2);
+      await srv.stop();
+
+      srv = await spawnServer([], { VPCSIM_STORE: db.url });
+      ec2 = client(srv.endpoint);
+      try {
+        assert.deepEqual(await vpcIds(ec2), before);
+        const subnets = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [Vpc!.VpcId!] }] }));
+        assert.deepEqual(subnets.Subnets!.map((s) => s.CidrBlock), ['10.7.1.0/24']);
+        await checkIntegrity(ec2);
+      } finally {
+        await srv.stop();
+      }
+      const { rows } = await db.query<{ version: number }>('SELECT max(version) AS version FROM schema_version');
+      assert.equal(rows[0]!.version, 1, 'schema version recorded');
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('loses no acknowledged change and applies none by half when a server is killed with SIGKILL', async () => {
+    const db = await createTestDatabase();
+    const args = ['--store', db.url, '--quota', 'vpcsPerRegion=100000'];
+    let a: ServerProcess | undefined;
+    let b: ServerProcess | undefined;
+    try {
+      a = await spawnServer(args);
+      b = await spawnServer(args);
+      const acknowledged: string[] = [];
+      const deleted: string[] = [];
+      const afterKill: string[] = [];
+      let killed = false;
+      let stop = false;
+      // Writers on both servers create VPCs (each with its main route table, default ACL and
+      // default group, in one transaction) and delete every third one.
+      const writer = async (endpoint: string, w: number) => {
+        const ec2 = client(endpoint);
+        for (let i = 0; !stop; i++) {
+          try {
+            const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: `10.${(w * 50 + i) % 250}.0.0/16` }));
+            acknowledged.push(Vpc!.VpcId!);
+            if (killed) afterKill.push(Vpc!.VpcId!);
+            if (i % 3 === 0) {
+              await ec2.send(new DeleteVpcCommand({ VpcId: Vpc!.VpcId! }));
+              deleted.push(Vpc!.VpcId!);
+            }
+          } catch {
+            return; // the server went away
+          }
+        }
+      };
+      const writers = [
+        writer(a.endpoint, 0),
+        writer(a.endpoint, 1),
+        writer(a.endpoint, 2),
+        writer(b.endpoint, 3),
+        writer(b.endpoint, 4),
+      ];
+      await new Promise((r) => setTimeout(r, 1500));
+      await a.kill();
+      killed = true;
+      // The survivor goes on writing: the killed server's open transaction released the lock.
+      await new Promise((r) => setTimeout(r, 700));
+      stop = true;
+      await Promise.all(writers);
+      assert.ok(acknowledged.length > 20, `only ${acknowledged.length} VPCs were created before the kill`);
+      assert.ok(afterKill.length > 0, 'the surviving server kept writing after the other was killed');
+
+      a = await spawnServer(args);
+      for (const srv of [a, b]) {
+        const ec2 = client(srv.endpoint);
+        const present = await checkIntegrity(ec2);
+        for (const id of acknowledged) {
+          if (deleted.includes(id)) assert.ok(!present.has(id), `${id} was deleted (acknowledged) but is back`);
+          else assert.ok(present.has(id), `${id} was acknowledged but is missing`);
+        }
+      }
+      assert.deepEqual(await vpcIds(client(a.endpoint)), await vpcIds(client(b.endpoint)), 'both servers see the same state');
+    } finally {
+      await a?.stop();
+      await b?.stop();
+      await db.drop();
+    }
+  });
+
+  it('refuses a database written by a newer vpcsim', async () => {
+    const db = await createTestDatabase();
+    try {
+      const srv = await startServer({ port: 0, store: db.url });
+      await srv.close();
+      await db.query('INSERT INTO schema_version (version) VALUES (99)');
+      await assert.rejects(startServer({ port: 0, store: db.url }), /newer vpcsim \(schema 99/);
+      await assert.rejects(spawnServer(['--store', db.url]), /newer vpcsim \(schema 99/);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('reports a database it cannot reach and starts nothing', async () => {
+    const u = new URL(TEST_POSTGRES_URL!);
+    u.pathname = '/vpcsim_no_such_database';
+    await assert.rejects(spawnServer(['--store', u.toString()]), /vpcsim_no_such_database/);
+  });
+});
+
+describe('PostgreSQL store: two servers on one database', { skip }, () => {
+  let db: TestDatabase;
+  let a: ServerProcess;
+  let b: ServerProcess;
+  let ea: EC2Client;
+  let eb: EC2Client;
+
+  before(async () => {
+    db = await createTestDatabase();
+    [a, b] = await Promise.all([spawnServer(['--store', db.url]), spawnServer(['--store', db.url])]);
+    ea = client(a.endpoint);
+    eb = client(b.endpoint);
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await db?.drop();
+  });
+
+  const reset = async (endpoint: string) => {
+    const r = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+    assert.equal(r.status, 200);
+  };
+
+  it('a resource created on one server is visible on the other at once', async () => {
+    await reset(a.endpoint);
+    for (let i = 0; i < 25; i++) {
+      const [from, to] = i % 2 === 0 ? [ea, eb] : [eb, ea];
+      const { Vpc } = await from.send(new CreateVpcCommand({ CidrBlock: `10.${i}.0.0/16` }));
+      const seen = await to.send(new DescribeVpcsCommand({ VpcIds: [Vpc!.VpcId!] }));
+      assert.equal(seen.Vpcs![0]!.CidrBlock, `10.${i}.0.0/16`);
+      await to.send(new DeleteVpcCommand({ VpcId: Vpc!.VpcId! }));
+      assert.equal(code(await from.send(new DescribeVpcsCommand({ VpcIds: [Vpc!.VpcId!] })).catch((e) => e)), 'InvalidVpcID.NotFound');
+    }
+  });
+
+  it('concurrent overlapping subnets through both servers: exactly one of each pair succeeds', async () => {
+    await reset(b.endpoint);
+    const { Vpc } = await ea.send(new CreateVpcCommand({ CidrBlock: '10.50.0.0/16' }));
+    const vpcId = Vpc!.VpcId!;
+    const rounds = 30;
+    const outcomes = await Promise.all(
+      Array.from({ length: rounds }, async (_, i) => {
+        // Two overlapping blocks in the same round: a /24 and one of its /25s, one per server.
+        const results = await Promise.allSettled([
+          ea.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.50.${i}.0/24` })),
+          eb.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.50.${i}.128/25` })),
+        ]);
+        for (const r of results) if (r.status === 'rejected') assert.equal(code(r.reason), 'InvalidSubnet.Conflict');
+        return results.filter((r) => r.status === 'fulfilled').length;
+      }),
+    );
+    assert.deepEqual(outcomes, Array(rounds).fill(1), 'one success per overlapping pair');
+    for (const ec2 of [ea, eb]) {
+      const { Subnets } = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }));
+      assert.equal(Subnets!.length, rounds, 'one subnet per round, on both servers');
+    }
+  });
+
+  it('the VPC quota is never exceeded by concurrent creates on both servers', async () => {
+    await reset(a.endpoint);
+    for (const account of ['111111111111', '222222222222']) {
+      // A fresh account: its default VPC counts against the quota of 5.
+      const ca = client(a.endpoint, account);
+      const cb = client(b.endpoint, account);
+      const attempts = Array.from({ length: 24 }, (_, i) =>
+        (i % 2 === 0 ? ca : cb).send(new CreateVpcCommand({ CidrBlock: `10.${i}.0.0/16` })),
+      );
+      const results = await Promise.allSettled(attempts);
+      const ok = results.filter((r) => r.status === 'fulfilled').length;
+      for (const r of results) if (r.status === 'rejected') assert.equal(code(r.reason), 'VpcLimitExceeded');
+      assert.equal(ok, 4, 'the default VPC and four more');
+      assert.equal((await vpcIds(ca)).length, 5);
+      assert.equal((await vpcIds(cb)).length, 5);
+      const defaults = (await cb.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))).Vpcs!;
+      assert.equal(defaults.length, 1, 'one default VPC although both servers met the account at once');
+    }
+  });
+
+  it('a new region first used on both servers at once gets one default VPC', async () => {
+    const region = 'eu-west-3';
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => client(i % 2 ? a.endpoint : b.endpoint, '333333333333', region).send(new DescribeVpcsCommand({}))),
+    );
+    for (const r of results) assert.equal(r.Vpcs!.length, 1, 'each answer shows exactly the one default VPC');
+    assert.equal(new Set(results.map((r) => r.Vpcs![0]!.VpcId)).size, 1, 'the same default VPC everywhere');
+  });
+
+  it('reset through one server clears the other', async () => {
+    const { Vpc } = await ea.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }));
+    assert.ok((await vpcIds(eb)).includes(Vpc!.VpcId!));
+    const defaultBefore = (await vpcIds(eb)).filter((id) => id !== Vpc!.VpcId);
+    await reset(a.endpoint);
+    const afterReset = await vpcIds(eb);
+    assert.equal(afterReset.length, 1, 'only a (new) default VPC');
+    assert.ok(!afterReset.includes(Vpc!.VpcId!));
+    assert.notDeepEqual(afterReset, defaultBefore, 'the default VPC was made anew');
+    assert.deepEqual(await vpcIds(ea), afterReset, 'and the same one on the server that reset');
+  });
+
+  it('a server behind the compacted log reloads the whole state', async () => {
+    await reset(a.endpoint);
+    await vpcIds(eb); // b is up to date
+    const { Vpc } = await ea.send(new CreateVpcCommand({ CidrBlock: '10.11.0.0/16' }));
+    // What compaction does: drop the log up to its end and move the horizon there.
+    await db.query('DELETE FROM changes');
+    await db.query('UPDATE log_state SET horizon = last_seq');
+    assert.ok((await vpcIds(eb)).includes(Vpc!.VpcId!), 'b reloaded and sees the VPC');
+    await checkIntegrity(eb);
+    // And it goes on from there: both servers keep writing and reading the same state.
+    const { Vpc: v2 } = await eb.send(new CreateVpcCommand({ CidrBlock: '10.12.0.0/16' }));
+    assert.deepEqual(await vpcIds(ea), await vpcIds(eb));
+    assert.ok((await vpcIds(ea)).includes(v2!.VpcId!));
+  });
+});
