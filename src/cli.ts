@@ -5,11 +5,14 @@ import { parseArgs } from 'node:util';
 import { applyEnv, applyQuota, applyStore, checkAuthConfig, defaultConfig, loadCredentials, parseAccount, parseAuthMode, parsePort } from './config.js';
 import { startServer } from './index.js';
 import { VERSION } from './version.js';
+import { traceCommand } from './cli-trace.js';
 
 const USAGE = `vpcsim ${VERSION} — Amazon VPC on your own machine
 
 Usage:
   vpcsim serve [options]     start the AWS-compatible endpoint (default http://127.0.0.1:4566)
+  vpcsim trace --from SRC --to DST --protocol tcp --port N
+                             where a packet goes and why, hop by hop (vpcsim trace --help)
   vpcsim --version           print the version
   vpcsim help                print this help
 
@@ -38,6 +41,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
+    return;
+  }
+  if (command === 'trace') {
+    process.exitCode = await traceCommand(rest);
     return;
   }
   if (command !== 'serve') throw new Error(`unknown command '${command}'\n\n${USAGE}`);

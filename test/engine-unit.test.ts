@@ -255,7 +255,7 @@ describe('engine: trace inside a VPC', () => {
     assert.ok(components(t, true).includes('security-group:sg-open:return-allowed'));
     const json = traceJson(t);
     assert.equal(json.verdict, 'accepted');
-    assert.equal((json.hops as Array<{ detail: string }>)[3]!.detail, 'outbound: allowed by rule 100 (allow all traffic 0.0.0.0/0)');
+    assert.equal((json.hops as Array<{ detail: string }>)[3]!.detail, 'outbound from subnet-a: allowed by rule 100 (allow all traffic 0.0.0.0/0)');
   });
 
   it('does not check ACLs between two interfaces of the same subnet', () => {

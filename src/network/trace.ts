@@ -117,6 +117,8 @@ export class Hop {
   inbound: Headers | undefined = undefined;
   outbound: Headers | undefined = undefined;
   note: string | undefined = undefined;
+  /** The subnet a network ACL hop guards. */
+  subnet: string | undefined = undefined;
   constructor(
     readonly type: ComponentType,
     readonly id: string,
@@ -472,6 +474,7 @@ class Walk {
     const h = this.hop('network-acl', acl.id, allowed ? 'allow' : 'deny');
     h.direction = egress ? 'egress' : 'ingress';
     h.aclEntry = entry;
+    h.subnet = subnet.id;
     if (allowed) return true;
     return this.fail('SUBNET_ACL_RESTRICTION', 'network-acl', acl.id, {
       acl: acl.id,
@@ -1102,7 +1105,7 @@ function hopDetail(h: Hop): string {
   const dir = h.direction === 'egress' ? 'outbound' : 'inbound';
   switch (h.type) {
     case 'network-acl':
-      return `${dir}: ${h.action === 'allow' ? 'allowed by' : 'denied by'} ${aclText(h.aclEntry)}`;
+      return `${dir} ${h.direction === 'egress' ? 'from' : 'to'} ${h.subnet}: ${h.action === 'allow' ? 'allowed by' : 'denied by'} ${aclText(h.aclEntry)}`;
     case 'security-group':
       if (h.action === 'return-allowed') return `${dir}: reply of an allowed connection (security groups are stateful)`;
       if (h.action === 'allow') return `${dir}: allowed by ${sgText(h.sgRule!)}`;
@@ -1130,6 +1133,7 @@ function translationText(a: Headers, b: Headers): string {
 export function hopJson(h: Hop, sequence: number): Record<string, unknown> {
   const out: Record<string, unknown> = { sequence, component: { type: h.type, id: h.id }, action: h.action };
   if (h.direction) out.direction = h.direction;
+  if (h.subnet) out.subnetId = h.subnet;
   out.detail = hopDetail(h);
   if (h.aclEntry) out.aclRule = aclRuleJson(h.aclEntry, h.direction === 'egress');
   if (h.sgRule) out.securityGroupRule = sgRuleJson(h.sgRule, h.direction);

@@ -1,0 +1,157 @@
+/**
+ * `vpcsim trace`: asks a running vpcsim (POST /_vpcsim/trace) where a packet goes, and
+ * prints the path hop by hop with the verdict (or the JSON with --json).
+ *
+ * Exit status: 0 when the packet and its reply get through, 1 when they do not, 2 when the
+ * request could not be made or was refused.
+ */
+import { parseArgs } from 'node:util';
+
+export const TRACE_USAGE = `Usage: vpcsim trace --from SOURCE --to DESTINATION [options]
+
+  --from SOURCE          eni-…, i-…, igw-…, vgw-…, an IPv4 address (an interface's, an on-premises
+                         or an internet host's), internet:IP or onprem:IP
+  --to DESTINATION       eni-…, i-… or an IPv4 address
+  --protocol P           tcp (default), udp, icmp or a protocol number
+  --port N               destination port (tcp and udp)
+  --source-port N        client port (default 49152)
+  --source-ip IP         the address to send from (a secondary address, the outside host's)
+  --icmp-type N          ICMP type (default 8, echo request); --icmp-code N
+  --account ID           prefer this account when a private address exists in several places
+  --region REGION        prefer this region likewise
+  --endpoint URL         the vpcsim server [VPCSIM_ENDPOINT] (default http://127.0.0.1:4566)
+  --json                 print the trace as JSON
+`;
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Json = any;
+
+function int(v: string | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`${what} must be a number, not '${v}'.`);
+  return Number(v);
+}
+
+class UsageError extends Error {}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
+}
+
+function endpointOf(h: Json): string {
+  if (!h) return '?';
+  const ports = h.sourcePort !== undefined ? [`:${h.sourcePort}`, `:${h.destinationPort}`] : ['', ''];
+  const icmp = h.icmpType !== undefined ? ` (type ${h.icmpType} code ${h.icmpCode})` : '';
+  return `${h.protocol} ${h.sourceAddress}${ports[0]} → ${h.destinationAddress}${ports[1]}${icmp}`;
+}
+
+function hopLines(hops: Json[]): string[] {
+  return hops.map((h) => `  ${String(h.sequence).padStart(3)}  ${pad(h.component.type, 24)}${pad(h.component.id, 26)}${h.detail}`);
+}
+
+/** The trace as a reader wants it: the packet, each path, the verdict and why. */
+export function formatTrace(t: Json): string {
+  const lines: string[] = [];
+  const src = t.source ?? {};
+  const from =
+    src.kind === 'interface'
+      ? `${src.instanceId ? `${src.instanceId} (${src.networkInterfaceId})` : src.networkInterfaceId} in ${src.vpcId}`
+      : src.kind === 'internet'
+        ? `the internet${src.internetGatewayId ? ` through ${src.internetGatewayId}` : ''}`
+        : `on-premises${src.vpnGatewayId ? ` through ${src.vpnGatewayId}` : ''}`;
+  lines.push(`${endpointOf(t.packet)}   from ${from}`);
+  lines.push('');
+  lines.push(`Forward path: ${t.forwardPathAccepted ? 'reaches the destination' : 'blocked'}`);
+  lines.push(...hopLines(t.hops));
+  if (t.forwardPathAccepted) {
+    lines.push('');
+    lines.push(`Return path: ${t.returnPathAccepted ? 'reaches the source' : 'blocked'}`);
+    lines.push(...hopLines(t.returnHops));
+  }
+  lines.push('');
+  lines.push(`Verdict: ${String(t.verdict).toUpperCase()}`);
+  for (const e of t.explanations ?? []) {
+    lines.push(`  ${e.explanationCode} at ${e.component.type} ${e.component.id} (${e.direction} path): ${e.message}`);
+    if (e.aclRule) lines.push(`    ACL rule ${e.aclRule.ruleNumber === 32767 ? '*' : e.aclRule.ruleNumber} (${e.aclRule.ruleAction}, ${e.aclDirection})`);
+    if (e.securityGroups?.length) lines.push(`    security groups: ${e.securityGroups.join(', ')} (${e.securityGroupDirection})`);
+    if (e.route) lines.push(`    route: ${e.route.destinationCidr ?? e.route.destinationPrefixListId} → ${e.route.target} (${e.route.state})`);
+    if (e.note) lines.push(`    ${e.note}`);
+  }
+  return lines.join('\n');
+}
+
+/** Runs `vpcsim trace …`; resolves to the exit status. */
+export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let body: Record<string, unknown>;
+  let endpoint: string;
+  let asJson: boolean;
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        protocol: { type: 'string' },
+        port: { type: 'string' },
+        'source-port': { type: 'string' },
+        'source-ip': { type: 'string' },
+        'icmp-type': { type: 'string' },
+        'icmp-code': { type: 'string' },
+        account: { type: 'string' },
+        region: { type: 'string' },
+        endpoint: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    });
+    if (values.help) {
+      console.log(TRACE_USAGE);
+      return 0;
+    }
+    if (!values.from || !values.to) throw new UsageError('--from and --to are required.');
+    body = {
+      source: values.from,
+      destination: values.to,
+      protocol: values.protocol ?? 'tcp',
+      destinationPort: int(values.port, '--port'),
+      sourcePort: int(values['source-port'], '--source-port'),
+      sourceIp: values['source-ip'],
+      icmpType: int(values['icmp-type'], '--icmp-type'),
+      icmpCode: int(values['icmp-code'], '--icmp-code'),
+      account: values.account,
+      region: values.region,
+    };
+    endpoint = (values.endpoint ?? env.VPCSIM_ENDPOINT ?? 'http://127.0.0.1:4566').replace(/\/+$/, '');
+    asJson = !!values.json;
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : err}\n\n${TRACE_USAGE}`);
+    return 2;
+  }
+
+  let status: number;
+  let reply: Json;
+  try {
+    const r = await fetch(`${endpoint}/_vpcsim/trace`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    status = r.status;
+    const text = await r.text();
+    try {
+      reply = JSON.parse(text);
+    } catch {
+      reply = { error: `HTTP ${r.status}`, message: text.slice(0, 200) };
+    }
+  } catch (err) {
+    console.error(`vpcsim trace: cannot reach ${endpoint}: ${err instanceof Error ? (err.cause as Error | undefined)?.message ?? err.message : err}`);
+    return 2;
+  }
+  if (status !== 200) {
+    console.error(`vpcsim trace: ${reply.error ?? `HTTP ${status}`}: ${reply.message ?? ''}`);
+    return 2;
+  }
+  console.log(asJson ? JSON.stringify(reply, null, 2) : formatTrace(reply));
+  return reply.verdict === 'accepted' ? 0 : 1;
+}
