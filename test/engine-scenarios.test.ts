@@ -424,6 +424,54 @@ describe('network engine scenarios (POST /_vpcsim/trace)', () => {
     assert.equal(fromC.verdict, 'accepted', 'B–C works on its own');
   });
 
+  it('two accounts peered: a rule referencing the peer account’s group admits its members only', async () => {
+    const A1 = '111111111111';
+    const A2 = '222222222222';
+    const one = srv.ec2({ accessKeyId: A1 });
+    const two = srv.ec2({ accessKeyId: A2 });
+    const vpc = async (c: EC2Client, cidr: string) => (await c.send(new CreateVpcCommand({ CidrBlock: cidr }))).Vpc!.VpcId!;
+    const subnet = async (c: EC2Client, v: string, cidr: string) => (await c.send(new CreateSubnetCommand({ VpcId: v, CidrBlock: cidr }))).Subnet!.SubnetId!;
+    const a = await vpc(one, '10.10.0.0/16');
+    const b = await vpc(two, '10.20.0.0/16');
+    const sa = await subnet(one, a, '10.10.1.0/24');
+    const sb = await subnet(two, b, '10.20.1.0/24');
+    const pcx = (await one.send(new CreateVpcPeeringConnectionCommand({ VpcId: a, PeerVpcId: b, PeerOwnerId: A2 }))).VpcPeeringConnection!.VpcPeeringConnectionId!;
+    await two.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcx }));
+    const rtA = (await one.send(new CreateRouteTableCommand({ VpcId: a }))).RouteTable!.RouteTableId!;
+    await one.send(new AssociateRouteTableCommand({ RouteTableId: rtA, SubnetId: sa }));
+    await one.send(new CreateRouteCommand({ RouteTableId: rtA, DestinationCidrBlock: '10.20.0.0/16', VpcPeeringConnectionId: pcx }));
+    const rtB = (await two.send(new CreateRouteTableCommand({ VpcId: b }))).RouteTable!.RouteTableId!;
+    await two.send(new AssociateRouteTableCommand({ RouteTableId: rtB, SubnetId: sb }));
+    await two.send(new CreateRouteCommand({ RouteTableId: rtB, DestinationCidrBlock: '10.10.0.0/16', VpcPeeringConnectionId: pcx }));
+
+    const group = async (c: EC2Client, v: string, name: string) => (await c.send(new CreateSecurityGroupCommand({ VpcId: v, GroupName: name, Description: name }))).GroupId!;
+    const clients = await group(one, a, 'clients');
+    const others = await group(one, a, 'others');
+    const db = await group(two, b, 'db');
+    await two.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: db,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: clients, UserId: A1, VpcPeeringConnectionId: pcx }] }],
+      }),
+    );
+    const run = async (c: EC2Client, s: string, g: string) =>
+      (await c.send(new RunInstancesCommand({ ImageId: AMI, MinCount: 1, MaxCount: 1, SubnetId: s, SecurityGroupIds: [g] }))).Instances![0]!;
+    const client = await run(one, sa, clients);
+    const stranger = await run(one, sa, others);
+    const server = await run(two, sb, db);
+
+    const ok = await traced({ source: client.InstanceId!, destination: server.InstanceId!, port: 5432 });
+    assert.equal(ok.verdict, 'accepted', JSON.stringify(ok.explanations));
+    assert.equal(ok.destination.networkInterfaceId, server.NetworkInterfaces![0]!.NetworkInterfaceId);
+    const rule = ok.hops.find((h: Json) => h.component.id === db).securityGroupRule;
+    assert.equal(rule.referencedGroupId, clients);
+
+    const refused = await traced({ source: stranger.InstanceId!, destination: server.PrivateIpAddress!, port: 5432 });
+    assert.deepEqual(codes(refused), ['ENI_SG_RULES_MISMATCH']);
+    assert.equal(refused.explanations[0].component.id, server.NetworkInterfaces![0]!.NetworkInterfaceId);
+    assert.deepEqual(refused.explanations[0].securityGroups, [db]);
+  });
+
   it('gateway endpoint: the S3 prefix list is routed to the endpoint', async () => {
     const lab = await new Lab().build();
     const { PrefixLists } = await ec2.send(new DescribePrefixListsCommand({ Filters: [{ Name: 'prefix-list-name', Values: ['com.amazonaws.us-east-1.s3'] }] }));

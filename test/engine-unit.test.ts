@@ -467,6 +467,36 @@ describe('engine: internet gateway and NAT', () => {
     assert.equal(t.reverse!.end?.kind, 'interface');
   });
 
+  it('routes inbound internet traffic through the gateway’s own route table (edge association)', () => {
+    const b = internet();
+    b.eni('eni-fw', 'subnet-b', '10.0.2.99', { instance: 'i-fw' });
+    b.table('rtb-edge', 'vpc-a', route('10.0.0.0/24', 'eni', 'eni-fw'));
+    b.m.routeTables.find((t) => t.id === 'rtb-edge')!.gatewayIds.push('igw-1');
+    let net = b.build();
+    let t = trace(net, tcp('internet:198.51.100.7', 'i-web', 443));
+    assert.deepEqual(codes(t), ['ENI_SOURCE_DEST_CHECK_RESTRICTION'], 'the firewall must not check source/destination');
+    assert.ok(components(t).includes('route-table:rtb-edge:route'));
+    b.m.interfaces.find((i) => i.id === 'eni-fw')!.sourceDestCheck = false;
+    net = b.build();
+    t = trace(net, tcp('internet:198.51.100.7', 'i-web', 443));
+    assert.ok(t.forward.accepted, JSON.stringify(traceJson(t).explanations));
+    assert.deepEqual(
+      components(t).filter((c) => c.includes('forward')),
+      ['instance:i-fw:forward', 'network-interface:eni-fw:forward'],
+    );
+    assert.equal(t.forward.end?.kind, 'interface');
+  });
+
+  it('delivers to interface endpoints through their security groups', () => {
+    const b = internet().sg('sg-vpce', 'vpc-a', [{ id: 'sgr-vpce', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '10.0.0.0/16' }]);
+    b.eni('eni-vpce', 'subnet-b', '10.0.2.77', { groupIds: ['sg-vpce'], type: 'vpc_endpoint', vpcEndpointId: 'vpce-sqs' });
+    const net = b.build();
+    const t = trace(net, tcp('i-app', '10.0.2.77', 443));
+    assert.equal(t.verdict, 'accepted');
+    assert.deepEqual(components(t).slice(-2), ['network-interface:eni-vpce:receive', 'vpc-endpoint:vpce-sqs:accept']);
+    assert.deepEqual(codes(trace(net, tcp('i-app', '10.0.2.77', 80))), ['ENI_SG_RULES_MISMATCH']);
+  });
+
   it('gives up on routing loops', () => {
     const b = internet();
     b.eni('eni-fw1', 'subnet-a', '10.0.1.50', { sourceDestCheck: false });

@@ -529,6 +529,7 @@ class Walk {
     if (!this.groups(iface, false)) return false;
     this.hop('network-interface', iface.id, 'receive');
     if (iface.instance) this.hop('instance', iface.instance.id, 'receive');
+    else if (iface.model.vpcEndpointId) this.hop('vpc-endpoint', iface.model.vpcEndpointId, 'accept');
     this.end = { kind: 'interface', iface };
     return true;
   }
