@@ -75,6 +75,26 @@ describe('fuzz regressions', () => {
     }
   });
 
+  it('answers headers that are too large with 431 also on a connection that has answered before', async () => {
+    const url = new URL(srv.endpoint);
+    const sock = connect(Number(url.port), url.hostname);
+    sock.setEncoding('latin1');
+    let data = '';
+    const closed = new Promise<void>((resolve) => sock.on('close', () => resolve()));
+    sock.on('error', () => undefined);
+    sock.on('data', (c: string) => (data += c));
+    sock.write('GET /?Action=DescribeRegions&Version=2016-11-15 HTTP/1.1\r\nHost: x\r\n\r\n');
+    // Wait for the whole first answer, then reuse the connection.
+    for (let i = 0; i < 200 && !/<\/DescribeRegionsResponse>/.test(data); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(data, /^HTTP\/1\.1 200/);
+    const first = data.length;
+    sock.write(`GET /?Action=DescribeVpcs&Version=2016-11-15&x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await closed;
+    const second = data.slice(first);
+    assert.match(second, /^HTTP\/1\.1 431/);
+    assert.equal(ec2ErrorCode(second.slice(second.indexOf('\r\n\r\n') + 4)), 'RequestHeaderSectionTooLarge');
+  });
+
   it('filters with a megabyte of wildcards answer (no stack overflow), and correctly', async () => {
     const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.7.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'Name', Value: 'a'.repeat(200) }] }] }))).Vpc!;
     const find = async (pattern: string) =>

@@ -23,6 +23,8 @@ import { allKinds } from '../src/services/ec2/resources.js';
 import { allProviders } from '../src/services/registry.js';
 import type { WorkerStats } from './fuzz-worker.js';
 import { startTestServer, type TestServer } from './helpers.js';
+import { checkIntegrity } from './integrity.js';
+import { CreateSubnetCommand, CreateVpcCommand } from '@aws-sdk/client-ec2';
 
 const SEED = parseSeed(process.env.VPCSIM_FUZZ_SEED ?? '0x5eed');
 const REQUESTS = Number(process.env.VPCSIM_FUZZ_REQUESTS ?? 12_000);
@@ -387,7 +389,10 @@ function errorCodeOf(reply: Reply): string {
 const providers = allProviders();
 const ec2 = providers.find((p) => p.name === 'ec2')!;
 const sts = providers.find((p) => p.name === 'sts')!;
-const dx = providers.find((p) => p.protocol === 'json')!;
+const dx = providers.find((p) => p.model.metadata.targetPrefix === 'OvertureService')!;
+/** Every JSON-protocol service (Direct Connect first), and every AWS-query one (STS, ...). */
+const JSON_PROVIDERS = providers.filter((p) => p.protocol === 'json' && p.model.metadata.targetPrefix && Object.keys(p.handlers).length);
+const QUERY_PROVIDERS = providers.filter((p) => p.protocol === 'query' && Object.keys(p.handlers).length);
 const EC2_MODEL = ec2.model;
 const EC2_ACTIONS = Object.keys(ec2.handlers).sort();
 const EC2_UNIMPLEMENTED = Object.keys(EC2_MODEL.operations)
@@ -644,7 +649,8 @@ function ucfirst(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function wireName(memberName: string, ref: ShapeRef): string {
+function wireName(memberName: string, ref: ShapeRef, flavor: 'ec2' | 'query' = 'ec2'): string {
+  if (flavor === 'query') return ref.locationName ?? memberName;
   return ref.queryName ?? ucfirst(ref.locationName ?? memberName);
 }
 
@@ -661,12 +667,14 @@ class ParamWriter {
     private readonly model: ServiceModel,
     /** Chance that an optional member is filled. */
     private readonly density: number,
+    /** EC2 lists are `Name.N`; AWS-query lists are `Name.member.N` unless flattened. */
+    private readonly flavor: 'ec2' | 'query' = 'ec2',
   ) {}
 
   structure(shape: Shape, prefix: string, depth: number, out: Pairs, skip: ReadonlySet<string> = new Set()): void {
     const rng = this.rng;
     for (const [name, ref] of Object.entries(shape.members ?? {})) {
-      const wire = wireName(name, ref);
+      const wire = wireName(name, ref, this.flavor);
       if (skip.has(wire)) continue;
       const key = prefix ? `${prefix}.${wire}` : wire;
       if (name === 'DryRun') {
@@ -687,7 +695,7 @@ class ParamWriter {
         if (depth < 5) this.structure(shape, key, depth + 1, out);
         return;
       case 'list': {
-        if (name === 'Filters' || name === 'Filter') {
+        if (this.flavor === 'ec2' && (name === 'Filters' || name === 'Filter')) {
           filters(rng, this.pool, key, out);
           return;
         }
@@ -698,14 +706,16 @@ class ParamWriter {
         }
         const item = shape.member!;
         const itemName = name.replace(/s$/, '');
-        for (const idx of listIndexes(rng, n)) this.member(itemName, item, `${key}.${idx}`, depth + 1, out);
+        const base = this.flavor === 'query' && !shape.flattened && !rng.chance(0.05) ? `${key}.${item.locationName ?? 'member'}` : key;
+        for (const idx of listIndexes(rng, n)) this.member(itemName, item, `${base}.${idx}`, depth + 1, out);
         return;
       }
       case 'map': {
         const n = rng.between(0, 2);
+        const base = this.flavor === 'query' && !shape.flattened ? `${key}.entry` : key;
         for (let i = 1; i <= n; i++) {
-          out.push([`${key}.${i}.${shape.key?.locationName ?? 'key'}`, hostileText(rng)]);
-          this.member('Value', shape.value!, `${key}.${i}.${shape.value?.locationName ?? 'value'}`, depth + 1, out);
+          out.push([`${base}.${i}.${shape.key?.locationName ?? 'key'}`, hostileText(rng)]);
+          this.member('Value', shape.value!, `${base}.${i}.${shape.value?.locationName ?? 'value'}`, depth + 1, out);
         }
         return;
       }
@@ -790,15 +800,15 @@ function rawPost(label: string, body: Buffer | string, headers: Record<string, s
   };
 }
 
-function dxRequest(label: string, op: string, body: Buffer | string, target = `${DX_PREFIX}.${op}`): FuzzRequest {
+function dxRequest(label: string, op: string, body: Buffer | string, target = `${DX_PREFIX}.${op}`, provider = dx): FuzzRequest {
   return {
     label,
     method: 'POST',
     path: '/',
     headers: {
-      'content-type': 'application/x-amz-json-1.1',
+      'content-type': `application/x-amz-json-${provider.model.metadata.jsonVersion ?? '1.1'}`,
       'x-amz-target': target,
-      authorization: authorization('us-east-1', 'directconnect'),
+      authorization: authorization('us-east-1', provider.name),
     },
     body: Buffer.isBuffer(body) ? body : Buffer.from(body),
     expect: 'json',
@@ -1318,12 +1328,13 @@ function jsonValue(rng: Rng, pool: Pool, model: ServiceModel, ref: ShapeRef, nam
 }
 
 /** Direct Connect over the AWS JSON protocol: model-shaped bodies, malformed JSON, deep nesting. */
-function* directConnect(rng: Rng, pool: Pool): Gen {
-  const op = rng.pick(DX_OPS);
-  const input = dx.model.operations[op]!.input;
+function* jsonService(rng: Rng, pool: Pool): Gen {
+  const provider = rng.chance(0.7) ? dx : rng.pick(JSON_PROVIDERS);
+  const op = rng.pick(Object.keys(provider.handlers).sort());
+  const input = provider.model.operations[op]!.input;
   const r = rng.next();
   let body: string;
-  if (r < 0.65 && input) body = JSON.stringify(jsonValue(rng, pool, dx.model, input, 'input', 0));
+  if (r < 0.65 && input) body = JSON.stringify(jsonValue(rng, pool, provider.model, input, 'input', 0));
   else if (r < 0.85) {
     body = rng.pick([
       '{', '}', '[]', 'null', '"x"', '1', 'true', '{"a":', '{"a":1,}', "{'a':1}", '\u0000', '{"a":"\\ud800"}', '{"connectionId":"\\u0000"}',
@@ -1337,8 +1348,23 @@ function* directConnect(rng: Rng, pool: Pool): Gen {
   } else {
     body = JSON.stringify({ connectionName: 'x'.repeat(rng.pick([1000, 1 << 20])), location: 'EqDC2', bandwidth: '1Gbps' });
   }
-  const reply = yield dxRequest('directconnect', op, body);
-  void reply;
+  yield dxRequest(provider === dx ? 'directconnect' : provider.name, op, body, `${provider.model.metadata.targetPrefix}.${op}`, provider);
+}
+
+/** AWS-query services (STS, ...): any operation, model-shaped parameters, hostile values. */
+function* queryService(rng: Rng, pool: Pool): Gen {
+  const provider = rng.pick(QUERY_PROVIDERS);
+  const op = rng.pick(Object.keys(provider.handlers).sort());
+  const input = provider.model.operations[op]!.input;
+  const pairs: Pairs = [['Action', op], ['Version', rng.chance(0.95) ? provider.model.metadata.apiVersion : rng.pick(['2099-01-01', '', 'x'])]];
+  if (input) new ParamWriter(rng, pool, provider.model, rng.pick([0.2, 0.5, 0.8]), 'query').structure(provider.model.shapes[input.shape]!, '', 0, pairs);
+  const form = formBody(pairs);
+  const auth = authorization(rng.pick(REGIONS), provider.name);
+  if (rng.chance(0.2) && form.length < 6000) {
+    yield { label: provider.name, method: 'GET', path: `/?${form}`, headers: { authorization: auth }, expect: 'xml', action: op };
+  } else {
+    yield { label: provider.name, method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth }, body: Buffer.from(form), expect: 'xml', action: op };
+  }
 }
 
 /** Bodies over the limit, declared or not. */
@@ -1396,7 +1422,8 @@ function* everything(rng: Rng, pool: Pool): Gen {
     [3, () => nesting(rng, pool)],
     [3, () => wrongTypes(rng, pool)],
     [5, () => protocolNoise(rng, pool)],
-    [6, () => directConnect(rng, pool)],
+    [6, () => jsonService(rng, pool)],
+    [2, () => queryService(rng, pool)],
     [0.25, () => hugeValues(rng, pool)],
     [0.1, () => manyParams(rng, pool)],
     [0.08, () => overLimit(rng)],
@@ -1564,6 +1591,89 @@ describe('fuzz: malformed and hostile requests', () => {
     assert.deepEqual(stats.problems, [], `${header}: the state fails its integrity check`);
     assert.ok(reached > sent / 2, `${header}: only ${reached} of ${sent} requests reached an operation handler`);
     assert.ok(unreached.length <= EC2_ACTIONS.length / 20, `${header}: operations never reached: ${unreached.join(', ')}`);
+  });
+});
+
+describe('fuzz: the checks themselves', () => {
+  const xmlReq: FuzzRequest = { label: 'check', method: 'POST', path: '/', headers: {}, expect: 'xml', action: 'DescribeVpcs' };
+  const jsonReq: FuzzRequest = { ...xmlReq, expect: 'json' };
+  const reply = (status: number, body: string, contentType = 'text/xml;charset=UTF-8'): Reply => ({ status, contentType, body: Buffer.from(body), ms: 1 });
+  const ec2Error = (code: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>m &amp; &lt;x&gt;</Message></Error></Errors><RequestID>r</RequestID></Response>`;
+
+  it('refuses documents that are not well-formed XML', () => {
+    for (const bad of ['<a>&</a>', '<a>\u0000</a>', '<a><b></a>', '<a>]]></a>', '<a x="1" x="2"/>', '<a>&#0;</a>', '<a/><b/>', '<a>&bogus;</a>', '<a x=1/>', '<a>\uD800</a>', '<!DOCTYPE a><a/>', 'text', '<a>', '<a></A>']) {
+      assert.throws(() => parseXml(bad), Error, JSON.stringify(bad));
+    }
+    const root = parseXml('<?xml version="1.0" encoding="UTF-8"?>\n<a x="&quot;1&quot;"><b>&lt;&amp;&gt;&#13;&#x1F600;</b><!-- c --><c/><![CDATA[<raw>]]></a>');
+    assert.equal(root.name, 'a');
+    assert.equal(child(root, 'b')?.text, '<&>\r😀');
+    assert.equal(root.text, '<raw>');
+  });
+
+  it('accepts AWS error envelopes and correct answers, and nothing else', () => {
+    assert.equal(problemWith(xmlReq, reply(400, ec2Error('InvalidParameterValue'))), undefined);
+    assert.equal(problemWith(xmlReq, reply(400, '<ErrorResponse><Error><Type>Sender</Type><Code>X</Code><Message>m</Message></Error><RequestId>r</RequestId></ErrorResponse>')), undefined);
+    assert.equal(problemWith(xmlReq, reply(200, '<DescribeVpcsResponse xmlns="x"><requestId>r</requestId><vpcSet/></DescribeVpcsResponse>')), undefined);
+    assert.equal(problemWith(jsonReq, reply(400, '{"__type":"ValidationException","message":"m"}', 'application/x-amz-json-1.1')), undefined);
+    assert.match(problemWith(xmlReq, reply(500, ec2Error('InternalError')))!, /server error 500/);
+    assert.match(problemWith(xmlReq, reply(400, ec2Error('InternalError')))!, /InternalError/);
+    assert.match(problemWith(xmlReq, reply(400, ''))!, /not well-formed/);
+    assert.match(problemWith(xmlReq, reply(400, '<Response><Errors><Error><Code>X</Code></Error></Errors><RequestID>r</RequestID></Response>'))!, /without a Message/);
+    assert.match(problemWith(xmlReq, reply(400, '<Oops/>'))!, /root <Oops>/);
+    assert.match(problemWith(xmlReq, reply(400, '{"__type":"X","message":"m"}', 'application/json'))!, /expected an XML answer/);
+    assert.match(problemWith(xmlReq, reply(200, '<DeleteVpcResponse><requestId>r</requestId></DeleteVpcResponse>'))!, /answer <DeleteVpcResponse> to DescribeVpcs/);
+    assert.match(problemWith(jsonReq, reply(400, '{"message":"m"}', 'application/json'))!, /no __type/);
+    assert.match(problemWith(jsonReq, reply(400, ec2Error('X')))!, /expected a JSON answer/);
+    assert.match(problemWith(xmlReq, { ...reply(400, ''), body: Buffer.from([0x3c, 0x61, 0xff, 0x3e]) })!, /not valid UTF-8/);
+    assert.match(problemWith(xmlReq, reply(302, ''))!, /unexpected status/);
+  });
+
+  it('the integrity check finds broken state', async () => {
+    const srv = await startTestServer();
+    try {
+      const ec2 = srv.ec2();
+      const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }))).Vpc!;
+      const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: '10.1.0.0/24' }))).Subnet!;
+      const store = srv.app.store;
+      assert.deepEqual(checkIntegrity(store), []);
+      const scope = store.scopeNames().find((sc) => store.table(sc, 'vpc')?.has(vpc.VpcId!))!;
+      const main = [...store.table(scope, 'route-table')!.values()].find((t) => (t as { VpcId: string }).VpcId === vpc.VpcId) as { RouteTableId: string };
+      const tx = store.begin();
+      const edited = tx.edit<Record<string, unknown>>(scope, 'subnet', subnet.SubnetId!)!;
+      edited.AvailableIpAddressCount = 1;
+      tx.put(scope, 'subnet', 'subnet-0123456789abcdef0', { ...edited, SubnetId: 'subnet-0123456789abcdef0', CidrBlock: '10.1.0.128/25', AvailableIpAddressCount: 123 });
+      tx.delete(scope, 'route-table', main.RouteTableId);
+      tx.put(scope, 'security-group-rule', 'sgr-0123456789abcdef0', { SecurityGroupRuleId: 'sgr-0123456789abcdef0', GroupId: 'sg-0123456789abcdef0' });
+      tx.put(scope, 'network-interface', 'eni-0123456789abcdef0', { NetworkInterfaceId: 'eni-0123456789abcdef0', SubnetId: 'subnet-00000000000000000', PrivateIpAddresses: [] });
+      tx.commit();
+      const problems = checkIntegrity(store).join('\n');
+      assert.match(problems, new RegExp(`subnet ${subnet.SubnetId} \\(10\\.1\\.0\\.0/24\\) reports 1 free addresses, expected 251`));
+      assert.match(problems, /subnets subnet-\S+ \(10\.1\.0\.0\/24\) and subnet-0123456789abcdef0 \(10\.1\.0\.128\/25\) of vpc-\S+ overlap/);
+      assert.match(problems, new RegExp(`VPC ${vpc.VpcId} has 0 main route tables`));
+      assert.match(problems, /security group rule sgr-0123456789abcdef0 is in missing group sg-0123456789abcdef0/);
+      assert.match(problems, /network interface eni-0123456789abcdef0 is in missing subnet subnet-00000000000000000/);
+      assert.match(problems, /subnet subnet-0123456789abcdef0 has 0 network ACL associations/);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('generates the same requests from the same seed', () => {
+    const take = (seed: number) => {
+      const gen = everything(new Rng(seed), new Pool());
+      const empty: Reply = { status: 400, contentType: '', body: Buffer.alloc(0), ms: 0 };
+      const out: string[] = [];
+      let r = gen.next();
+      for (let i = 0; i < 200; i++) {
+        const req = r.value as FuzzRequest;
+        out.push(`${req.method} ${req.path} ${(req.raw ?? req.body ?? Buffer.alloc(0)).toString('latin1').slice(0, 300)}`);
+        r = gen.next(empty);
+      }
+      return out;
+    };
+    assert.deepEqual(take(42), take(42));
+    assert.notDeepEqual(take(42), take(43));
   });
 });
 

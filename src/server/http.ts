@@ -285,10 +285,11 @@ export function createHttpServer(app: App): Server {
     });
   });
   // Requests Node's HTTP parser refuses (bad request line, header or length, headers too
-  // large) still get an answer in the EC2 error envelope, as Node would answer them itself:
-  // only on a connection that has not answered anything yet.
+  // large) still get an answer in the EC2 error envelope, when Node would answer them itself:
+  // unless an answer to an earlier request on the connection is being written.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (socket.writable && (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0) {
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
       const [status, code, message] =
         err.code === 'HPE_HEADER_OVERFLOW'
           ? [431, 'RequestHeaderSectionTooLarge', 'The request headers are too large.']
