@@ -33,7 +33,7 @@ import {
   CreateVpnGatewayCommand,
   AcceptVpcPeeringConnectionCommand,
   DescribeRouteTablesCommand,
-  type EC2Client,
+  EC2Client,
   RunInstancesCommand,
   CreateTagsCommand,
 } from '@aws-sdk/client-ec2';
@@ -494,6 +494,61 @@ describe('console in Chromium', () => {
     });
     assert.ok(slowest < 250, `slowest frame while scrolling: ${slowest.toFixed(0)} ms`);
     noErrors(page);
+    await page.close();
+  });
+});
+
+describe('console in Chromium against a server that verifies signatures', () => {
+  const KEY = { accessKeyId: 'AKIACONSOLETEST00001', secretAccessKey: 'console/secret+key', accountId: '444455556666' };
+  let srv: TestServer;
+  let browser: BrowserContext;
+  let profile: string;
+
+  before(async () => {
+    srv = await startTestServer({ auth: 'sigv4', credentials: [KEY], stateTransitionMs: 50 });
+    profile = mkdtempSync(join(tmpdir(), 'vpcsim-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath(),
+      headless: true,
+      viewport: { width: 1600, height: 1000 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await srv?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('signs its requests with Signature Version 4 once given a key, and reads that key\'s account', async () => {
+    const ec2 = new EC2Client({ endpoint: srv.endpoint, region: REGION, credentials: KEY, maxAttempts: 1 });
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: tag('signed') }] }))).Vpc!.VpcId!;
+    const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.9.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    const ids = (await ec2.send(new RunInstancesCommand({ ImageId: AL2023, MinCount: 2, MaxCount: 2, SubnetId: subnetId }))).Instances!.map((i) => i.InstanceId!);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${srv.endpoint}/console/?region=${REGION}&vpc=${vpcId}`);
+    // Unsigned, the server refuses: the console says so.
+    await page.locator('.banner.error').waitFor();
+    assert.match(await page.locator('.banner.error').innerText(), /AuthFailure/);
+    await page.getByRole('button', { name: 'Credentials' }).click();
+    await page.getByLabel('Access key ID').fill(KEY.accessKeyId);
+    await page.getByLabel('Secret access key').fill(KEY.secretAccessKey);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByTestId(`subnet-${subnetId}`).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('.banner.error').count(), 0);
+    // The trace endpoint is signed too, and acts in the key's account.
+    await page.getByTestId('panel-path').click();
+    await page.getByTestId('path-source').fill(ids[0]!);
+    await page.getByTestId('path-destination').fill(ids[1]!);
+    await page.getByTestId('path-port').fill('22');
+    await page.getByTestId('path-run').click();
+    await Promise.race([page.getByTestId('path-verdict').waitFor(), page.getByTestId('path-error').waitFor()]);
+    assert.equal(await page.getByTestId('path-error').count(), 0, await page.getByTestId('path-error').innerText().catch(() => ''));
+    // The default group lets its members talk to each other.
+    assert.match(await page.getByTestId('path-verdict').innerText(), /Reachable/);
+    assert.deepEqual(errors, []);
     await page.close();
   });
 });

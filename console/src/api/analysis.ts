@@ -119,7 +119,9 @@ function traceExplanation(e: Rec): PathExplanation {
 export const traceAnalyzer: PathAnalyzer = {
   name: 'vpcsim trace',
   async analyze(session, req, signal) {
-    const body: Rec = { account: session.account, region: session.region, source: req.source, destination: req.destination, protocol: req.protocol };
+    const body: Rec = { region: session.region, source: req.source, destination: req.destination, protocol: req.protocol };
+    // Signed requests act in the signer's account; otherwise the account is named.
+    if (!session.secretAccessKey) body.account = session.account;
     if (req.protocol !== 'icmp' && req.port !== undefined) body.destinationPort = req.port;
     if (req.protocol === 'icmp') body.icmpType = 8;
     if (req.sourceIp) body.sourceIp = req.sourceIp;

@@ -86,6 +86,7 @@ export async function loadRegion(session: Session, signal?: AbortSignal): Promis
     if (signal?.aborted) throw err;
     if (!isUnsupported(err)) snap.problems.push(`${op}: ${err instanceof Error ? err.message : String(err)}`);
   };
+  let fatal: unknown;
   const jobs: Array<Promise<void>> = EC2_LISTS.map(async ([field, action, key]) => {
     try {
       const r = await describeAll(session, action, key, {}, signal);
@@ -93,7 +94,9 @@ export async function loadRegion(session: Session, signal?: AbortSignal): Promis
       texts.push(action, r.text);
     } catch (err) {
       (snap[field] as Rec[]) = [];
-      note(action, err);
+      // Without the VPCs there is no map: say why instead of showing an empty region.
+      if (action === 'DescribeVpcs') fatal = err;
+      else note(action, err);
     }
   });
   jobs.push(
@@ -129,6 +132,7 @@ export async function loadRegion(session: Session, signal?: AbortSignal): Promis
     })(),
   );
   await Promise.all(jobs);
+  if (fatal) throw fatal;
   // Direct Connect gateway associations, asked per gateway.
   snap.dxAssociations = [];
   await Promise.all(

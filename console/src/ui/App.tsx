@@ -205,6 +205,9 @@ export function App() {
             <label>
               Secret access key <input type="password" value={secret} onChange={(e) => setSecret(e.target.value)} />
             </label>
+            <button type="button" onClick={() => setShowCreds(false)}>
+              Done
+            </button>
           </div>
         )}
       </header>
