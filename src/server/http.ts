@@ -166,6 +166,13 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     return;
   }
 
+  // Services that read and answer their own requests (S3's REST API, CloudWatch's JSON).
+  if (!url.pathname.startsWith('/_vpcsim/') && !url.pathname.startsWith('/moto-api/')) {
+    const early = identifyCaller(req.headers, url.searchParams, app.config.accountId, app.config.credentials);
+    for (const p of app.providers.values()) {
+      if (p.http?.claims(req, url, early)) return p.http.serve(app, req, res, url, early);
+    }
+  }
   let body: Buffer;
   try {
     body = await readBody(req, app.config.maxBodyBytes);

@@ -6,6 +6,8 @@ import type { JsonErrors } from '../protocol/json-protocol.js';
 import type { ServiceModel } from '../protocol/model.js';
 import type { ScopedState } from '../state/store.js';
 import type { Caller } from '../server/auth.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App } from '../server/app.js';
 
 export interface RequestContext {
   account: string;
@@ -35,4 +37,12 @@ export interface ServiceProvider {
   jsonErrors?: JsonErrors;
   /** Runs once per (account, region) before its first request, in its own transaction. */
   initScope?: (ctx: RequestContext) => void;
+  /**
+   * Requests the service reads and answers itself (S3's REST API with its larger bodies,
+   * CloudWatch's JSON dialect): asked before the endpoint reads the body.
+   */
+  http?: {
+    claims(req: IncomingMessage, url: URL, caller: Caller): boolean;
+    serve(app: App, req: IncomingMessage, res: ServerResponse, url: URL, caller: Caller): Promise<void>;
+  };
 }
