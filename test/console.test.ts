@@ -413,6 +413,7 @@ describe('console in Chromium', () => {
     assert.match(text, new RegExp(demo.igw));
     assert.match(text, /translate|→/i, 'the public address is translated at the gateway');
     assert.ok((await page.getByTestId(`conn-${demo.igw}`).locator('.hop-badge').count()) > 0);
+    await shot(page, 'path-internet');
     noErrors(page);
     await page.close();
   });
