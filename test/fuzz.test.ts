@@ -108,8 +108,11 @@ interface FuzzRequest {
   body?: Buffer;
   /** Sent over a plain socket, byte for byte (what fetch would refuse to send). */
   raw?: Buffer;
-  /** The envelope an error must come in: JSON for X-Amz-Target requests, else XML. */
-  expect: 'xml' | 'json';
+  /**
+   * The envelope an error must come in: JSON for X-Amz-Target requests, else XML; vpcsim's
+   * own endpoints answer JSON objects, errors as {error, message}.
+   */
+  expect: 'xml' | 'json' | 'own';
   /** The operation a 200 must answer (EC2/STS: the root element `${action}Response`). */
   action?: string;
 }
@@ -333,6 +336,18 @@ function problemWith(req: FuzzRequest, reply: Reply): string | undefined {
     return 'the body is not valid UTF-8';
   }
   const isJson = /json/i.test(reply.contentType);
+  if (req.expect === 'own') {
+    if (!isJson) return `expected a JSON answer, got content-type ${reply.contentType}`;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      return 'the body is not valid JSON';
+    }
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'the JSON body is not an object';
+    if (status !== 200 && typeof (doc as { error?: unknown }).error !== 'string') return 'the JSON error has no error field';
+    return undefined;
+  }
   if (req.expect === 'json') {
     if (!isJson) return `expected a JSON answer, got content-type ${reply.contentType}`;
     let doc: unknown;
@@ -1367,6 +1382,47 @@ function* queryService(rng: Rng, pool: Pool): Gen {
   }
 }
 
+/** vpcsim's own endpoints (packet trace, VPN tunnel status) with hostile JSON. */
+function* ownEndpoints(rng: Rng, pool: Pool): Gen {
+  const ids = (key: string) => pool.get(rng, key) ?? fakeId(rng);
+  const anyValue = (): unknown =>
+    rng.pick<() => unknown>([
+      () => pool.anyId(rng) ?? fakeId(rng),
+      () => ipValue(rng, pool),
+      () => `internet:${ipValue(rng, pool)}`,
+      () => `onprem:${ipValue(rng, pool)}`,
+      () => hostileText(rng),
+      () => rng.pick<unknown>([null, 1, -1, true, [], {}, 1e308, '']),
+    ])();
+  let path: string;
+  let body: string;
+  if (rng.chance(0.7)) {
+    path = '/_vpcsim/trace';
+    const doc: Record<string, unknown> = {
+      source: rng.chance(0.7) ? ids(rng.pick(['NetworkInterfaceId', 'InstanceId', 'InternetGatewayId', 'VpnGatewayId'])) : anyValue(),
+      destination: rng.chance(0.7) ? ids(rng.pick(['NetworkInterfaceId', 'InstanceId'])) : anyValue(),
+    };
+    if (rng.chance(0.7)) doc.protocol = rng.pick<unknown>(['tcp', 'udp', 'icmp', '-1', 6, 17, 1, 58, 256, -1, 'all', '', null, {}]);
+    for (const k of ['port', 'destinationPort', 'sourcePort', 'icmpType', 'icmpCode']) {
+      if (rng.chance(0.3)) doc[k] = rng.pick<unknown>([0, 22, 80, 443, 65535, 65536, -1, '80', '8o', 1.5, 1e20, null, []]);
+    }
+    if (rng.chance(0.3)) doc.sourceIp = anyValue();
+    if (rng.chance(0.2)) doc.account = rng.pick<unknown>(['123456789012', '111122223333', '', 1, hostileText(rng)]);
+    if (rng.chance(0.2)) doc.region = rng.pick<unknown>(['us-east-1', 'eu-west-1', 'xx-fake-1', '', 1]);
+    body = JSON.stringify(doc);
+  } else {
+    path = '/_vpcsim/vpn-tunnel-status';
+    body = JSON.stringify({
+      vpnConnectionId: rng.chance(0.8) ? ids('VpnConnectionId') : anyValue(),
+      outsideIpAddress: rng.chance(0.8) ? ipValue(rng, pool) : anyValue(),
+      status: rng.pick<unknown>(['UP', 'DOWN', 'up', '', null]),
+      ...(rng.chance(0.2) ? { account: anyValue(), region: anyValue() } : {}),
+    });
+  }
+  if (rng.chance(0.15)) body = rng.pick(['', '{', '[]', 'null', '"x"', '{"source":', `${'['.repeat(10_000)}${']'.repeat(10_000)}`]);
+  yield { label: 'own', method: rng.chance(0.95) ? 'POST' : 'PUT', path, headers: { 'content-type': 'application/json' }, body: Buffer.from(body), expect: 'own' };
+}
+
 /** Bodies over the limit, declared or not. */
 function* overLimit(rng: Rng): Gen {
   const size = MAX_BODY + rng.pick([1, 1024, 1 << 20]);
@@ -1424,6 +1480,7 @@ function* everything(rng: Rng, pool: Pool): Gen {
     [5, () => protocolNoise(rng, pool)],
     [6, () => jsonService(rng, pool)],
     [2, () => queryService(rng, pool)],
+    [2, () => ownEndpoints(rng, pool)],
     [0.25, () => hugeValues(rng, pool)],
     [0.1, () => manyParams(rng, pool)],
     [0.08, () => overLimit(rng)],
@@ -1518,6 +1575,7 @@ describe('fuzz: malformed and hostile requests', () => {
     const statuses = new Map<number, number>();
     const codes = new Map<string, number>();
     const labels = new Map<string, number>();
+    const labelMs = new Map<string, number>();
     let sent = 0;
     let stop = false;
     let slowest = { ms: 0, what: '' };
@@ -1549,6 +1607,7 @@ describe('fuzz: malformed and hostile requests', () => {
           failures.push(`${id} ${show(req)}\n  → no answer: ${(err as Error).message}`);
           reply = { status: 0, contentType: '', body: Buffer.alloc(0), ms: 0 };
         }
+        labelMs.set(req.label, (labelMs.get(req.label) ?? 0) + reply.ms);
         if (reply.status) {
           statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
           const code = reply.status === 200 ? '' : errorCodeOf(reply);
@@ -1577,7 +1636,8 @@ describe('fuzz: malformed and hostile requests', () => {
 
     const top = [...codes].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([c, n]) => `${c}=${n}`);
     t.diagnostic(`${header}: ${sent} requests in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
-    t.diagnostic(`generators ${JSON.stringify(Object.fromEntries(labels))}`);
+    t.diagnostic(`generators (requests) ${JSON.stringify(Object.fromEntries(labels))}`);
+    t.diagnostic(`generators (ms) ${JSON.stringify(Object.fromEntries([...labelMs].map(([k, v]) => [k, Math.round(v)])))}`);
     t.diagnostic(`top error codes ${top.join(' ')}; slowest ${Math.round(slowest.ms)} ms (${slowest.what})`);
     assert.equal(failures.length, 0, `${header}: ${failures.length} bad replies (first ones below)\n\n${failures.slice(0, 10).join('\n\n')}`);
     assert.ok(sent >= Math.min(REQUESTS, 10_000), `only ${sent} requests were sent`);
