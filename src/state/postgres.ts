@@ -122,8 +122,23 @@ function unavailable(err: unknown): StoreUnavailableError {
   return new StoreUnavailableError(`PostgreSQL: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }
 
+/**
+ * Keys (scope, kind, id) as PostgreSQL text, which holds neither U+0000 (some ids use it as a
+ * separator) nor unpaired surrogates: such a key is stored as \u0001 + its JSON text. Plain
+ * keys are stored as they are.
+ */
+const NEEDS_ENCODING = /[\u0000\u0001]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function encodeKey(key: string): string {
+  return NEEDS_ENCODING.test(key) ? `\u0001${JSON.stringify(key)}` : key;
+}
+
+export function decodeKey(text: string): string {
+  return text.charCodeAt(0) === 1 ? (JSON.parse(text.slice(1)) as string) : text;
+}
+
 function toRecords(rows: RecordRow[]): StoredRecord[] {
-  return rows.map((r) => ({ scope: r.scope, kind: r.kind, id: r.id, value: JSON.parse(r.body) }));
+  return rows.map((r) => ({ scope: decodeKey(r.scope), kind: decodeKey(r.kind), id: decodeKey(r.id), value: JSON.parse(r.body) }));
 }
 
 export class PostgresPersistence implements Persistence, SharedStore {
@@ -213,7 +228,12 @@ export class PostgresPersistence implements Persistence, SharedStore {
       store,
       rows.map((r) => ({
         seq: Number(r.seq),
-        change: { scope: r.scope, kind: r.kind, id: r.id, value: r.body === null ? null : JSON.parse(r.body) },
+        change: {
+          scope: decodeKey(r.scope),
+          kind: decodeKey(r.kind),
+          id: decodeKey(r.id),
+          value: r.body === null ? null : JSON.parse(r.body),
+        },
       })),
     );
   }
@@ -349,9 +369,9 @@ export class PostgresPersistence implements Persistence, SharedStore {
     const end = lastSeq + changes.length;
     await client.query(WRITE_SQL, [
       seqs,
-      changes.map((c) => c.scope),
-      changes.map((c) => c.kind),
-      changes.map((c) => c.id),
+      changes.map((c) => encodeKey(c.scope)),
+      changes.map((c) => encodeKey(c.kind)),
+      changes.map((c) => encodeKey(c.id)),
       changes.map((c) => (c.value === null ? null : JSON.stringify(c.value))),
       end,
     ]);
