@@ -167,9 +167,14 @@ export function createNetworkInsightsPath(ctx: RequestContext, input: CreateNetw
   checkIp(input.SourceIp, 'SourceIp');
   checkIp(input.DestinationIp, 'DestinationIp');
   checkPort(input.DestinationPort, 'DestinationPort');
-  if (!input.Destination && !input.DestinationIp) {
-    throw new ApiError('InvalidParameterCombination', 'Either Destination or DestinationIp must be specified.');
+  if (!input.Destination && !input.FilterAtSource?.DestinationAddress) {
+    throw new ApiError(
+      'MissingParameter',
+      'The request must include either the Destination parameter or the FilterAtSource.DestinationAddress parameter. Add the required parameter and retry the request.',
+    );
   }
+  checkIp(input.FilterAtSource?.DestinationAddress, 'FilterAtSource.DestinationAddress');
+  checkIp(input.FilterAtSource?.SourceAddress, 'FilterAtSource.SourceAddress');
   const tags = tagsFromSpecs(ctx, input.TagSpecifications, PATH);
   const source = requireEndpoint(ctx, input.Source, 'Source');
   const destination = input.Destination ? requireEndpoint(ctx, input.Destination, 'Destination') : undefined;
@@ -220,12 +225,9 @@ export function deleteNetworkInsightsPath(ctx: RequestContext, input: DeleteNetw
   const id = input.NetworkInsightsPathId;
   if (id) checkIdShape(kindOf(PATH), id);
   const p = requireRecord<PathRecord>(ctx.state, PATH, id, 'NetworkInsightsPathId');
-  const analyses = ctx.state.list<AnalysisRecord>(ANALYSIS).filter((a) => a.NetworkInsightsPathId === p.NetworkInsightsPathId);
-  if (analyses.length > 0) {
-    throw new ApiError(
-      'DependencyViolation',
-      `The network insights path '${p.NetworkInsightsPathId}' has dependent analyses (${analyses.map((a) => a.NetworkInsightsAnalysisId).join(', ')}). Delete them first.`,
-    );
+  // Deleting a path deletes its analyses.
+  for (const a of ctx.state.list<AnalysisRecord>(ANALYSIS)) {
+    if (a.NetworkInsightsPathId === p.NetworkInsightsPathId) ctx.state.delete(ANALYSIS, a.NetworkInsightsAnalysisId);
   }
   ctx.state.delete(PATH, p.NetworkInsightsPathId);
   return { NetworkInsightsPathId: p.NetworkInsightsPathId };
