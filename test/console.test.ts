@@ -37,6 +37,8 @@ import {
   RunInstancesCommand,
   CreateTagsCommand,
 } from '@aws-sdk/client-ec2';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateFlowLogsCommand } from '@aws-sdk/client-ec2';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { CONSOLE_DIR } from '../src/server/console-static.js';
 import { startTestServer, type TestServer } from './helpers.js';
@@ -264,8 +266,9 @@ describe('console in Chromium', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  async function open(query: Record<string, string> = {}): Promise<Page> {
+  async function open(query: Record<string, string> = {}, prepare?: (page: Page) => Promise<void>): Promise<Page> {
     const page = await browser.newPage();
+    await prepare?.(page);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     (page as Page & { _errors?: string[] })._errors = errors;
@@ -448,6 +451,89 @@ describe('console in Chromium', () => {
     assert.match(metrics, new RegExp(demo.nat));
     assert.ok(/BytesOutToDestination/.test(metrics) || /not available/.test(metrics), metrics);
     await shot(page, 'flow-logs-empty');
+    noErrors(page);
+    await page.close();
+  });
+
+  it('flow logs: records from the log group, filtered, with the accepted/rejected chart', async (t) => {
+    const group = '/vpc/shop/flow-logs';
+    let flowLogId = 'fl-0c0501e0000000001';
+    // Until the server serves flow logs, the page is given AWS's DescribeFlowLogs answer for
+    // one (the records still come from the server's CloudWatch Logs).
+    let describeFlowLogs: ((page: Page) => Promise<void>) | undefined;
+    try {
+      const r = await ec2.send(
+        new CreateFlowLogsCommand({
+          ResourceType: 'VPC',
+          ResourceIds: [demo.vpcId],
+          TrafficType: 'ALL',
+          LogDestinationType: 'cloud-watch-logs',
+          LogGroupName: group,
+          DeliverLogsPermissionArn: `arn:aws:iam::${ACCOUNT}:role/flow-logs`,
+        }),
+      );
+      flowLogId = r.FlowLogIds![0]!;
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'UnsupportedOperation') throw err;
+      t.diagnostic('CreateFlowLogs is not served yet: DescribeFlowLogs is answered in the page');
+      const xml =
+        '<?xml version="1.0" encoding="UTF-8"?><DescribeFlowLogsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">' +
+        '<requestId>7b7bd7a2-0000-4000-8000-000000000001</requestId><flowLogSet><item>' +
+        `<creationTime>${new Date().toISOString()}</creationTime><deliverLogsPermissionArn>arn:aws:iam::${ACCOUNT}:role/flow-logs</deliverLogsPermissionArn>` +
+        `<deliverLogsStatus>SUCCESS</deliverLogsStatus><flowLogId>${flowLogId}</flowLogId><flowLogStatus>ACTIVE</flowLogStatus>` +
+        `<logGroupName>${group}</logGroupName><resourceId>${demo.vpcId}</resourceId><trafficType>ALL</trafficType>` +
+        '<logDestinationType>cloud-watch-logs</logDestinationType>' +
+        '<logFormat>${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}</logFormat>' +
+        '<maxAggregationInterval>600</maxAggregationInterval><tagSet/></item></flowLogSet></DescribeFlowLogsResponse>';
+      describeFlowLogs = async (page) => {
+        await page.route(`${srv.endpoint}/`, (route) =>
+          /(^|&)Action=DescribeFlowLogs(&|$)/.test(route.request().postData() ?? '') ? route.fulfill({ status: 200, contentType: 'text/xml;charset=UTF-8', body: xml }) : route.continue(),
+        );
+      };
+    }
+    // Records as the flow log service writes them (default format), in a stream of their interface.
+    const logs = new CloudWatchLogsClient({ endpoint: srv.endpoint, region: REGION, credentials: { accessKeyId: ACCOUNT, secretAccessKey: 'test' }, maxAttempts: 1 });
+    await logs.send(new CreateLogGroupCommand({ logGroupName: group })).catch((e: { name?: string }) => {
+      if (e.name !== 'ResourceAlreadyExistsException') throw e;
+    });
+    const eni = 'eni-0c0501e0000000001';
+    const stream = `${eni}-all`;
+    await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }));
+    const now = Math.floor(Date.now() / 1000);
+    const rec = (ago: number, src: string, dst: string, sport: number, dport: number, action: string) =>
+      `2 ${ACCOUNT} ${eni} ${src} ${dst} ${sport} ${dport} 6 10 840 ${now - ago - 60} ${now - ago} ${action} OK`;
+    const lines = [
+      rec(600, '10.0.0.4', '10.0.10.4', 49152, 8080, 'ACCEPT'),
+      rec(480, '10.0.0.4', '10.0.10.4', 49153, 8080, 'ACCEPT'),
+      rec(360, '198.51.100.7', '10.0.10.4', 40000, 22, 'REJECT'),
+      rec(240, '10.0.0.4', '10.0.10.4', 49154, 8080, 'ACCEPT'),
+      rec(120, '198.51.100.7', '10.0.10.4', 40001, 3389, 'REJECT'),
+      rec(60, '10.0.10.4', '10.0.0.4', 8080, 49155, 'ACCEPT'),
+    ];
+    await logs.send(
+      new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: lines.map((message, i) => ({ message, timestamp: (now - 600 + i * 100) * 1000 })) }),
+    );
+    const page = await open({ tab: 'flowlogs' }, describeFlowLogs);
+    await page.getByTestId('flowlog-list').getByText(flowLogId).waitFor();
+    await page.getByTestId('flow-records').waitFor();
+    await page.getByTestId('filter-eni').locator(`option[value="${eni}"]`).waitFor({ state: 'attached' });
+    await page.getByTestId('filter-eni').selectOption(eni);
+    const rows = () => page.getByTestId('flow-records').locator('tbody tr').allInnerTexts();
+    assert.equal((await rows()).length, 6);
+    assert.match((await rows())[0]!, new RegExp(`${eni}\\s+10\\.0\\.10\\.4:8080\\s+10\\.0\\.0\\.4:49155\\s+TCP\\s+10\\s+840\\s+ACCEPT`), 'newest first');
+    assert.match(await page.locator('.chart-legend').innerText(), /accepted 4[\s\S]*rejected 2/);
+    assert.ok((await page.getByTestId('flow-chart').locator('rect.bar-reject[height]:not([height="0"])').count()) >= 2, 'rejected records are drawn');
+    await page.getByTestId('filter-action').selectOption('REJECT');
+    assert.equal((await rows()).length, 2);
+    await page.getByTestId('filter-port').fill('3389');
+    assert.equal((await rows()).length, 1);
+    await page.getByTestId('filter-port').fill('');
+    await page.getByTestId('filter-action').selectOption('');
+    await page.getByTestId('filter-address').fill('198.51.100.7');
+    assert.equal((await rows()).length, 2);
+    await page.getByTestId('filter-address').fill('10.0.0.4');
+    assert.equal((await rows()).length, 4);
+    await shot(page, 'flow-log-records');
     noErrors(page);
     await page.close();
   });

@@ -183,7 +183,7 @@ function Records(props: { session: Session; flowLog: Rec; tick: number }) {
             </label>
             <label>
               Port
-              <input value={port} onChange={(e) => setPort(e.target.value.trim())} placeholder="source or destination" size={8} data-testid="filter-port" />
+              <input value={port} onChange={(e) => setPort(e.target.value.trim())} placeholder="source or destination" size={14} data-testid="filter-port" />
             </label>
             <label>
               Action

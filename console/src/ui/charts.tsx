@@ -20,7 +20,8 @@ export function ActionChart(props: { buckets: Bucket[]; height?: number; testId?
   const max = Math.max(1, ...props.buckets.map((b) => b.accepted + b.rejected));
   const n = Math.max(1, props.buckets.length);
   const bw = (w - padL - 4) / n;
-  const y = (v: number) => (h - padB) * (1 - v / max);
+  const padT = 8;
+  const y = (v: number) => padT + (h - padB - padT) * (1 - v / max);
   const ticks = [0, Math.round(max / 2), max].filter((v, i, a) => a.indexOf(v) === i);
   const every = Math.max(1, Math.ceil(n / 8));
   return (
