@@ -39,6 +39,14 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateFlowLogsCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateConnectionCommand,
+  CreateDirectConnectGatewayAssociationCommand,
+  CreateDirectConnectGatewayCommand,
+  CreatePrivateVirtualInterfaceCommand,
+  DescribeLocationsCommand,
+  DirectConnectClient,
+} from '@aws-sdk/client-direct-connect';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { CONSOLE_DIR } from '../src/server/console-static.js';
 import { startTestServer, type TestServer } from './helpers.js';
@@ -90,6 +98,9 @@ interface Demo {
   app: string;
   publicRt: string;
   privateRt: string;
+  dxGateway: string;
+  dxVif: string;
+  dxVgwVif: string;
 }
 
 /** A VPC like the ones people draw: public and private subnets in two zones, and every kind of connection. */
@@ -151,7 +162,20 @@ async function buildDemo(ec2: EC2Client): Promise<Demo> {
   const cgw = (await ec2.send(new CreateCustomerGatewayCommand({ Type: 'ipsec.1', BgpAsn: 65000, IpAddress: '203.0.113.12' }))).CustomerGateway!.CustomerGatewayId!;
   const vpn = (await ec2.send(new CreateVpnConnectionCommand({ Type: 'ipsec.1', CustomerGatewayId: cgw, VpnGatewayId: vgw, Options: { StaticRoutesOnly: true } }))).VpnConnection!.VpnConnectionId!;
   await ec2.send(new CreateTagsCommand({ Resources: [vpn], Tags: tag('office') }));
-  return { vpcId, subnets, igw, eigw, nat, vgw, vpn, pcx, vpce, webSg, appSg, web, app, publicRt, privateRt };
+
+  // Direct Connect: a private virtual interface to the VPN gateway, and one to a Direct Connect gateway associated with it.
+  const dx = new DirectConnectClient({ endpoint: await ec2.config.endpoint!().then((e) => `${e.protocol}//${e.hostname}:${e.port}`), region: REGION, credentials: { accessKeyId: ACCOUNT, secretAccessKey: 'test' }, maxAttempts: 1 });
+  const location = (await dx.send(new DescribeLocationsCommand({}))).locations![0]!.locationCode!;
+  const conn = (await dx.send(new CreateConnectionCommand({ location, bandwidth: '1Gbps', connectionName: 'colo' }))).connectionId!;
+  const dxGateway = (await dx.send(new CreateDirectConnectGatewayCommand({ directConnectGatewayName: 'corp-dx', amazonSideAsn: 64600 }))).directConnectGateway!.directConnectGatewayId!;
+  await dx.send(new CreateDirectConnectGatewayAssociationCommand({ directConnectGatewayId: dxGateway, virtualGatewayId: vgw }));
+  const dxVif = (
+    await dx.send(new CreatePrivateVirtualInterfaceCommand({ connectionId: conn, newPrivateVirtualInterface: { virtualInterfaceName: 'corp-vif', vlan: 101, asn: 65010, directConnectGatewayId: dxGateway } }))
+  ).virtualInterfaceId!;
+  const dxVgwVif = (
+    await dx.send(new CreatePrivateVirtualInterfaceCommand({ connectionId: conn, newPrivateVirtualInterface: { virtualInterfaceName: 'office-vif', vlan: 102, asn: 65010, virtualGatewayId: vgw } }))
+  ).virtualInterfaceId!;
+  return { vpcId, subnets, igw, eigw, nat, vgw, vpn, pcx, vpce, webSg, appSg, web, app, publicRt, privateRt, dxGateway, dxVif, dxVgwVif };
 }
 
 describe('console: static files', () => {
@@ -312,7 +336,12 @@ describe('console in Chromium', () => {
     }
     assert.match(await page.getByTestId(`member-${demo.web}`).innerText(), /web-1/);
     // Gateways and connections, and the route tables.
-    for (const id of [demo.igw, demo.eigw, demo.vgw, demo.vpn, demo.pcx, demo.vpce]) await page.getByTestId(`conn-${id}`).waitFor();
+    for (const id of [demo.igw, demo.eigw, demo.vgw, demo.vpn, demo.pcx, demo.vpce, demo.dxGateway, demo.dxVif, demo.dxVgwVif]) await page.getByTestId(`conn-${id}`).waitFor();
+    assert.match(await page.getByTestId(`conn-${demo.dxGateway}`).innerText(), /corp-dx/);
+    assert.match(await page.getByTestId(`conn-${demo.dxVif}`).innerText(), /corp-vif[\s\S]*VLAN 101/);
+    // Connections hang under what they attach to: the VPN and Direct Connect under the VPN gateway.
+    const vgwBox = (await page.getByTestId(`conn-${demo.vgw}`).boundingBox())!;
+    for (const id of [demo.vpn, demo.dxGateway, demo.dxVgwVif]) assert.ok((await page.getByTestId(`conn-${id}`).boundingBox())!.x > vgwBox.x, `${id} is indented under the VPN gateway`);
     assert.match(await page.getByTestId(`conn-${demo.igw}`).innerText(), /shop-igw/);
     assert.match(await page.getByTestId(`conn-${demo.pcx}`).innerText(), /10\.50\.0\.0\/16/);
     assert.match(await page.getByTestId(`rtb-${demo.publicRt}`).innerText(), new RegExp(`0\\.0\\.0\\.0/0 → ${demo.igw}`));
