@@ -1279,7 +1279,8 @@ function* protocolNoise(rng: Rng, pool: Pool): Gen {
     }
     case 9: {
       // Whatever the credential scope says: services vpcsim does not serve, odd regions, long keys.
-      const service = rng.pick(['ec2', 'sts', 's3', 'logs', 'directconnect', '', 'EC2']);
+      // Not S3: its REST API claims such requests and is outside the protocols fuzzed here.
+      const service = rng.pick(['ec2', 'sts', 'sqs', 'logs', 'directconnect', '', 'EC2']);
       const region = rng.pick(['us-east-1', 'eu-west-1', 'xx-fake-1', 'US-EAST-1', 'a', 'us-east-1a']);
       const key = rng.pick(['AKIDFUZZEXAMPLE', '123456789012', '000000000000', '99999999999999', 'x'.repeat(200)]);
       yield { label: 'scope', method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: authorization(region, service, key) }, body: Buffer.from(ok), expect: 'xml' };
@@ -1423,6 +1424,34 @@ function* ownEndpoints(rng: Rng, pool: Pool): Gen {
   yield { label: 'own', method: rng.chance(0.95) ? 'POST' : 'PUT', path, headers: { 'content-type': 'application/json' }, body: Buffer.from(body), expect: 'own' };
 }
 
+/**
+ * Hostile regions and services in the credential scope, from the Authorization header (no
+ * '/', ',' or spaces fit there) or from a presigned X-Amz-Credential (anything fits).
+ */
+function* hostileScope(rng: Rng, pool: Pool): Gen {
+  const region = rng.pick([
+    () => rng.pick(['', 'us-east-1 ', 'US-EAST-1', 'us-east-1a', 'aws-global', 'cn-north-1', 'us-gov-west-1', 'local', 'xx-fake-1']),
+    () => hostileText(rng),
+    () => 'r'.repeat(rng.pick([64, 1000, 5000])),
+    () => rng.pick(['<x>', '&amp;', '"\'', '..', '%00', '*', '?']),
+  ])();
+  const service = rng.pick(['ec2', 'ec2', 'sts', 'directconnect', 'logs', 'monitoring', 'sqs', '', 'EC2', hostileText(rng)].filter((x) => x !== 's3'));
+  const action = rng.pick(['DescribeVpcs', 'DescribeAvailabilityZones', 'DescribeRegions', 'CreateVpc', 'CreateDefaultVpc', 'DescribeSubnets', rng.pick(EC2_ACTIONS)]);
+  const pairs: Pairs = [['Action', action], ['Version', EC2_VERSION], ...randomParams(rng, pool, action, 0.2)];
+  if (action === 'CreateVpc' && !pairs.some(([k]) => k === 'CidrBlock')) pairs.push(['CidrBlock', '10.0.0.0/16']);
+  const key = rng.pick(['AKIDFUZZEXAMPLE', '111122223333']);
+  const headerSafe = /^[\x21-\x7e]+$/.test(region) && !/[/,]/.test(region) && /^[\x21-\x7e]+$/.test(service) && !/[/,]/.test(service);
+  if (headerSafe && rng.chance(0.5)) {
+    const body = formBody(pairs);
+    yield { label: 'region', method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: authorization(region, service, key) }, body: Buffer.from(body), expect: 'xml' };
+  } else {
+    pairs.push(['X-Amz-Credential', `${key}/20240101/${region}/${service}/aws4_request`], ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'], ['X-Amz-Signature', '00']);
+    const body = formBody(pairs);
+    if (body.length < 6000 && rng.chance(0.5)) yield { label: 'region', method: 'GET', path: `/?${body}`, headers: {}, expect: 'xml' };
+    else yield { label: 'region', method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(body), expect: 'xml' };
+  }
+}
+
 /** Bodies over the limit, declared or not. */
 function* overLimit(rng: Rng): Gen {
   const size = MAX_BODY + rng.pick([1, 1024, 1 << 20]);
@@ -1481,6 +1510,7 @@ function* everything(rng: Rng, pool: Pool): Gen {
     [6, () => jsonService(rng, pool)],
     [2, () => queryService(rng, pool)],
     [2, () => ownEndpoints(rng, pool)],
+    [1.5, () => hostileScope(rng, pool)],
     [0.25, () => hugeValues(rng, pool)],
     [0.1, () => manyParams(rng, pool)],
     [0.08, () => overLimit(rng)],
