@@ -16,7 +16,8 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { startServer } from '../src/index.js';
+import { defaultConfig, openApp, startServer } from '../src/index.js';
+import type { ServiceProvider } from '../src/services/context.js';
 import { PostgresPersistence } from '../src/state/postgres.js';
 import { scopeKey, Store } from '../src/state/store.js';
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './pg.js';
@@ -205,6 +206,59 @@ describe('PostgreSQL store: durability and migrations', { skip }, () => {
       await assert.rejects(spawnServer(['--store', db.url]), /newer vpcsim \(schema 99/);
     } finally {
       await db.drop();
+    }
+  });
+
+  it('a read whose handler writes is run again under the lock, and persisted', async () => {
+    const db = await createTestDatabase();
+    const app = await openApp({ ...defaultConfig(), store: db.url });
+    try {
+      let calls = 0;
+      const provider = {
+        name: 'fake',
+        protocol: 'json',
+        model: { metadata: {}, operations: {}, shapes: {} },
+        handlers: {
+          DescribeThings: (ctx: { state: { get<T>(k: string, id: string): T | undefined; put(k: string, id: string, v: object): void } }) => {
+            calls++;
+            const n = (ctx.state.get<{ n: number }>('thing', 'counter')?.n ?? 0) + 1;
+            ctx.state.put('thing', 'counter', { n });
+            return { n };
+          },
+        },
+      } as unknown as ServiceProvider;
+      const caller = { accessKeyId: 'test', account: '000000000000', region: 'us-east-1' };
+      const first = await app.run(provider, 'DescribeThings', {}, caller, 'r1');
+      assert.deepEqual(first, { n: 1 });
+      assert.equal(calls, 1, 'a new scope goes straight to the lock');
+      const second = await app.run(provider, 'DescribeThings', {}, caller, 'r2');
+      assert.deepEqual(second, { n: 2 }, 'the first try was discarded, not applied twice');
+      assert.equal(calls, 3, 'tried as a read, then run again under the lock');
+      const { rows } = await db.query<{ body: { n: number } }>("SELECT body FROM records WHERE kind = 'thing'");
+      assert.deepEqual(rows.map((r) => r.body), [{ n: 2 }]);
+    } finally {
+      await app.store.persistence.close();
+      await db.drop();
+    }
+  });
+
+  it('answers ServiceUnavailable (503) while the database is gone', async () => {
+    const db = await createTestDatabase();
+    const srv = await startServer({ port: 0, store: db.url });
+    try {
+      const ec2 = client(srv.endpoint);
+      assert.equal((await vpcIds(ec2)).length, 1);
+      await db.drop();
+      for (const call of [() => ec2.send(new CreateVpcCommand({ CidrBlock: '10.1.0.0/16' })), () => vpcIds(ec2)]) {
+        const err = (await call().then(
+          () => assert.fail('expected ServiceUnavailable'),
+          (e: unknown) => e,
+        )) as { $metadata?: { httpStatusCode?: number } };
+        assert.equal(code(err), 'ServiceUnavailable');
+        assert.equal(err.$metadata?.httpStatusCode, 503);
+      }
+    } finally {
+      await srv.close();
     }
   });
 

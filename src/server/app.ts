@@ -28,9 +28,11 @@ const INIT_ID = 'initialized';
 /**
  * Operations that only read (by name, as AWS names them): on a shared store they catch up and
  * answer from memory; every other operation may write and runs under the cross-server lock.
+ * A wrong guess costs time, never consistency: a read that writes after all is run again
+ * under the lock.
  */
 export function isReadOperation(operation: string): boolean {
-  return /^(Describe|Get|List)[A-Z]/.test(operation);
+  return /^(Describe|Get|List|Head|Filter|Search)[A-Z]/.test(operation);
 }
 
 export class App {
