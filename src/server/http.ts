@@ -215,6 +215,7 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     if (refusal) return send(res, refusal);
     const scoped = scopeTunnelStatusBody(body.toString('utf8'), signer);
     if (scoped.refusal) return send(res, scoped.refusal);
+    await app.sync();
     const r = handleTrace(app, scoped.body);
     return send(res, json(r.status, r.body));
   }
