@@ -26,6 +26,7 @@ import * as vpnGateways from './vpn-gateways.js';
 import * as vpcPeering from './vpc-peering.js';
 import * as vpcEndpoints from './vpc-endpoints.js';
 import * as prefixLists from './prefix-lists.js';
+import * as flowLogs from './flow-logs.js';
 import * as networkInsights from './network-insights.js';
 
 const families: Array<{ handlers: Record<string, Handler> }> = [
@@ -52,6 +53,7 @@ const families: Array<{ handlers: Record<string, Handler> }> = [
   vpnGateways,
   vpnConnections,
   networkInsights,
+  flowLogs,
 ];
 
 export function ec2Handlers(): Record<string, Handler> {

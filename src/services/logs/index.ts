@@ -449,6 +449,23 @@ export function appendLogEvents(state: ScopedState, group: string, stream: strin
   return true;
 }
 
+/**
+ * For producers: the log group, created when missing (flow logs create the group named in
+ * their configuration on first delivery, as AWS does with the delivery role's permission).
+ */
+export function ensureLogGroup(state: ScopedState, group: string, nowMs: number = Date.now()): void {
+  if (state.get(LOG_GROUP, group)) return;
+  const arn = groupArn(state, group);
+  state.put<GroupRecord>(LOG_GROUP, group, {
+    logGroupName: group,
+    creationTime: nowMs,
+    metricFilterCount: 0,
+    arn: `${arn}:*`,
+    logGroupClass: 'STANDARD',
+    logGroupArn: arn,
+  });
+}
+
 /** Whether a log group exists in this account and region. */
 export function logGroupExists(state: ScopedState, group: string): boolean {
   return state.get(LOG_GROUP, group) !== undefined;
