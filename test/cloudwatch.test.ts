@@ -207,6 +207,20 @@ describe('CloudWatch metrics', () => {
     assert.equal(((await r3.json()) as { __type: string }).__type, 'InvalidParameterValue');
   });
 
+  it('checks signatures of JSON requests in sigv4 mode', async () => {
+    const signed = await startTestServer({ auth: 'sigv4', credentials: [{ accessKeyId: 'AKIDCW', secretAccessKey: 'cw-secret', accountId: '333333333333' }] });
+    try {
+      const client = (secret: string) =>
+        new CloudWatchClient({ endpoint: signed.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDCW', secretAccessKey: secret }, maxAttempts: 1 });
+      await client('cw-secret').send(new PutMetricDataCommand({ Namespace: 'Signed', MetricData: [{ MetricName: 'ok', Value: 1 }] }));
+      assert.deepEqual((await client('cw-secret').send(new ListMetricsCommand({ Namespace: 'Signed' }))).Metrics!.map((m) => m.MetricName), ['ok']);
+      const bad = await apiError(() => client('wrong').send(new ListMetricsCommand({})));
+      assert.deepEqual([bad.code, bad.status], ['InvalidSignatureException', 400]);
+    } finally {
+      await signed.close();
+    }
+  });
+
   it('works from the AWS CLI (query protocol)', async () => {
     await cli.ok(['cloudwatch', 'put-metric-data', '--namespace', 'Cli', '--metric-name', 'Latency', '--value', '7', '--unit', 'Milliseconds', '--dimensions', 'Host=a']);
     await cli.ok(['cloudwatch', 'put-metric-data', '--namespace', 'Cli', '--metric-data', JSON.stringify([{ MetricName: 'Latency', Value: 3, Unit: 'Milliseconds', Dimensions: [{ Name: 'Host', Value: 'a' }] }])]);

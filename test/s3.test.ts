@@ -372,6 +372,40 @@ describe('S3', () => {
     }
   });
 
+  it('checks SigV4 as S3 signs it in sigv4 mode (signed and streaming payloads, wrong secrets, other accounts)', async () => {
+    const signed = await startTestServer({
+      auth: 'sigv4',
+      credentials: [
+        { accessKeyId: 'AKIDALICE', secretAccessKey: 'alice-secret', accountId: '111111111111' },
+        { accessKeyId: 'AKIDBOB', secretAccessKey: 'bob-secret', accountId: '222222222222' },
+      ],
+    });
+    try {
+      const client = (key: string, secret: string) =>
+        new S3Client({ endpoint: signed.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: key, secretAccessKey: secret }, maxAttempts: 1 });
+      const alice = client('AKIDALICE', 'alice-secret');
+      await alice.send(new CreateBucketCommand({ Bucket: 'alice-bucket' }));
+      await alice.send(new PutObjectCommand({ Bucket: 'alice-bucket', Key: 'dir/a b+c.txt', Body: 'signed' }));
+      await alice.send(new PutObjectCommand({ Bucket: 'alice-bucket', Key: 'streamed', Body: Readable.from([Buffer.from('str'), Buffer.from('eam')]), ContentLength: 6 }));
+      assert.equal(await (await alice.send(new GetObjectCommand({ Bucket: 'alice-bucket', Key: 'dir/a b+c.txt' }))).Body!.transformToString(), 'signed');
+      assert.equal(await (await alice.send(new GetObjectCommand({ Bucket: 'alice-bucket', Key: 'streamed' }))).Body!.transformToString(), 'stream');
+      assert.deepEqual((await alice.send(new ListObjectsV2Command({ Bucket: 'alice-bucket', Prefix: 'dir/' }))).Contents!.map((o) => o.Key), ['dir/a b+c.txt']);
+      assert.equal((await alice.send(new ListBucketsCommand({}))).Owner!.DisplayName, '111111111111');
+
+      const wrong = await apiError(() => client('AKIDALICE', 'not-the-secret').send(new ListBucketsCommand({})));
+      assert.deepEqual([wrong.code, wrong.status], ['SignatureDoesNotMatch', 403]);
+      const unknown = await apiError(() => client('AKIDNOBODY', 'x').send(new ListBucketsCommand({})));
+      assert.deepEqual([unknown.code, unknown.status], ['InvalidAccessKeyId', 403]);
+      const bob = await apiError(() => client('AKIDBOB', 'bob-secret').send(new GetObjectCommand({ Bucket: 'alice-bucket', Key: 'streamed' })));
+      assert.deepEqual([bob.code, bob.status], ['AccessDenied', 403]);
+      const anonymous = await rawRequest(signed, 'GET', '/alice-bucket/streamed', { Host: 'alice-bucket.s3.localhost' });
+      assert.equal(anonymous.status, 403);
+      assert.match(anonymous.body, /<Code>AccessDenied<\/Code>/);
+    } finally {
+      await signed.close();
+    }
+  });
+
   it('works from the AWS CLI: s3 mb / cp / ls / rm / rb and s3api', async () => {
     const dir = tempDir('vpcsim-s3-cli-');
     mkdirSync(join(dir, 'up', 'sub'), { recursive: true });
