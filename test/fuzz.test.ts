@@ -2,14 +2,21 @@
  * Bad input: a bounded, seeded fuzz of the endpoint. More than 10,000 malformed or hostile
  * requests (broken query strings and encodings, invalid UTF-8, huge and deeply nested
  * parameters, wrong types, invalid CIDRs and IDs, hostile text in tags and descriptions,
- * unknown actions, versions, methods and protocols, JSON for Direct Connect, bodies over
- * the limit, and create-then-mutate sequences that reach deep into the handlers) must each
- * get a well-formed AWS error (4xx, in the envelope of the protocol that was spoken) or a
- * correct answer: never a 5xx, never a hang, never a crash; afterwards the state passes the
- * integrity check.
+ * unknown actions, versions, methods and protocols, JSON for Direct Connect and the other
+ * JSON services, AWS-query services, vpcsim's own endpoints, raw HTTP, bodies over the
+ * limit, hostile credential scopes, and create-then-mutate sequences that reach deep into
+ * the handlers) must each get a well-formed AWS error (4xx, in the envelope of the protocol
+ * that was spoken) or a correct answer: never a 5xx, never a hang, never a crash; afterwards
+ * the state passes the integrity check (test/integrity.ts).
  *
- * The generator is deterministic: VPCSIM_FUZZ_SEED=<n> replays a run (the seed is printed
- * with every failure), VPCSIM_FUZZ_REQUESTS=<n> changes its length.
+ * The server runs in a worker thread (test/fuzz-worker.ts), so that a request that never
+ * finishes is caught by its timeout even if it keeps the server busy, and a crash shows.
+ * Requests go in a few lanes side by side, each with its own generator and accounts.
+ *
+ * The generator is deterministic: VPCSIM_FUZZ_SEED=<n> replays a run's requests (the seed
+ * is printed with every failure, with the failing request in full; replies can still differ
+ * a little where time passes or lanes share the default account), VPCSIM_FUZZ_REQUESTS=<n>
+ * changes its length.
  *
  * Also here: the request body and parameter count limits answer 4xx with a clear message.
  */
@@ -22,6 +29,7 @@ import { MAX_PARAMS } from '../src/protocol/query-input.js';
 import { allKinds } from '../src/services/ec2/resources.js';
 import { allProviders } from '../src/services/registry.js';
 import type { WorkerStats } from './fuzz-worker.js';
+import { defaultConfig } from '../src/config.js';
 import { startTestServer, type TestServer } from './helpers.js';
 import { checkIntegrity } from './integrity.js';
 import { CreateSubnetCommand, CreateVpcCommand } from '@aws-sdk/client-ec2';
@@ -787,6 +795,8 @@ function formBody(pairs: Pairs): string {
 
 /** Access keys of 12 digits are accounts of their own. */
 const ACCOUNT_KEYS = ['AKIDFUZZEXAMPLE', 'AKIDFUZZEXAMPLE', '111122223333', '444455556666'];
+/** The account of unsigned requests and of keys that are not 12 digits. */
+const DEFAULT_ACCOUNT = defaultConfig().accountId;
 
 function ec2Request(label: string, action: string, pairs: Pairs, opts: { region?: string; get?: boolean; version?: string; key?: string } = {}): FuzzRequest {
   const all: Pairs = [['Action', action], ['Version', opts.version ?? EC2_VERSION], ...pairs];
@@ -928,6 +938,11 @@ function* scenario(rng: Rng, pool: Pool): Gen {
   const rtAssocs: string[] = [];
   const ruleIds: string[] = [];
   const ips: string[] = [];
+  const peerings: string[] = [];
+  const prefixLists: string[] = [];
+  const cgws: string[] = [];
+  const vgws: string[] = [];
+  const vpns: string[] = [];
   for (let n = rng.between(1, 4); n > 0; n--) {
     reply = yield call('CreateSubnet', [
       ['VpcId', vpcId],
@@ -979,6 +994,49 @@ function* scenario(rng: Rng, pool: Pool): Gen {
     () => call('DeleteSecurityGroup', [['GroupId', any(groups, 'GroupId')]]),
     () => call('DeleteRouteTable', [['RouteTableId', any(tables, 'RouteTableId')]]),
     () => call('DeleteNetworkAcl', [['NetworkAclId', any(acls, 'NetworkAclId')]]),
+    // Peering, with this VPC as either side.
+    () => call('CreateVpcPeeringConnection', rng.chance(0.7) ? [['VpcId', vpcId], ['PeerVpcId', idValue(rng, pool, 'VpcId')]] : [['VpcId', idValue(rng, pool, 'VpcId')], ['PeerVpcId', vpcId], ...(rng.chance(0.3) ? ([['PeerOwnerId', rng.pick(['111122223333', '000000000000'])], ['PeerRegion', rng.pick(REGIONS)]] as Pairs) : [])]),
+    () => call(rng.pick(['AcceptVpcPeeringConnection', 'AcceptVpcPeeringConnection', 'RejectVpcPeeringConnection', 'DeleteVpcPeeringConnection']), [['VpcPeeringConnectionId', any(peerings, 'VpcPeeringConnectionId')]]),
+    () => call('ModifyVpcPeeringConnectionOptions', [['VpcPeeringConnectionId', any(peerings, 'VpcPeeringConnectionId')], [`${rng.pick(['Accepter', 'Requester'])}PeeringConnectionOptions.AllowDnsResolutionFromRemoteVpc`, rng.pick(['true', 'false'])]]),
+    () => call('CreateRoute', [['RouteTableId', any(tables, 'RouteTableId')], ['DestinationCidrBlock', cidrValue(rng, pool)], ['VpcPeeringConnectionId', any(peerings, 'VpcPeeringConnectionId')]]),
+    // Managed prefix lists: versions, entries, references from rules and routes.
+    () => call('CreateManagedPrefixList', [['PrefixListName', rng.chance(0.7) ? `pl-${rng.hex(4)}` : hostileText(rng)], ['MaxEntries', String(rng.pick([1, 2, 5, 10, 1000, 0]))], ['AddressFamily', rng.pick(['IPv4', 'IPv6', 'ipv4'])], ...Array.from({ length: rng.between(0, 3) }, (_, i): Pairs => [[`Entry.${i + 1}.Cidr`, cidrValue(rng, pool)], [`Entry.${i + 1}.Description`, hostileText(rng)]]).flat()]),
+    () => call('ModifyManagedPrefixList', [['PrefixListId', any(prefixLists, 'PrefixListId')], ...(rng.chance(0.7) ? ([['CurrentVersion', String(rng.pick([1, 2, 3, 0, 99]))]] as Pairs) : []), rng.chance(0.6) ? ['AddEntry.1.Cidr', cidrValue(rng, pool)] : ['RemoveEntry.1.Cidr', cidrValue(rng, pool)], ...(rng.chance(0.2) ? ([['MaxEntries', String(rng.pick([1, 3, 20]))]] as Pairs) : [])]),
+    () => call('RestoreManagedPrefixListVersion', [['PrefixListId', any(prefixLists, 'PrefixListId')], ['PreviousVersion', String(rng.pick([1, 2, 0]))], ['CurrentVersion', String(rng.pick([1, 2, 3]))]]),
+    () => call(rng.pick(['AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress']), [['GroupId', any(groups, 'GroupId')], ['IpPermissions.1.IpProtocol', '-1'], ['IpPermissions.1.PrefixListIds.1.PrefixListId', any(prefixLists, 'PrefixListId')]]),
+    () => call('CreateRoute', [['RouteTableId', any(tables, 'RouteTableId')], ['DestinationPrefixListId', any(prefixLists, 'PrefixListId')], ['GatewayId', any(gateways, 'InternetGatewayId')]]),
+    () => call('DeleteManagedPrefixList', [['PrefixListId', any(prefixLists, 'PrefixListId')]]),
+    // Site-to-site VPN: customer gateway, virtual private gateway, connection, routes, tunnels.
+    () => call('CreateCustomerGateway', [['Type', rng.pick(['ipsec.1', 'ipsec.2'])], ['BgpAsn', String(rng.pick([65000, 64512, 7224, 0, 4294967295]))], ['IpAddress', ipValue(rng, pool)]]),
+    () => call('CreateVpnGateway', [['Type', 'ipsec.1'], ...(rng.chance(0.3) ? ([['AmazonSideAsn', String(rng.pick([64512, 65000, 4294967294, 1]))]] as Pairs) : [])]),
+    () => call(rng.pick(['AttachVpnGateway', 'AttachVpnGateway', 'DetachVpnGateway']), [['VpcId', vpcId], ['VpnGatewayId', any(vgws, 'VpnGatewayId')]]),
+    () => call('CreateVpnConnection', [['Type', 'ipsec.1'], ['CustomerGatewayId', any(cgws, 'CustomerGatewayId')], ['VpnGatewayId', any(vgws, 'VpnGatewayId')], ...(rng.chance(0.5) ? ([['Options.StaticRoutesOnly', rng.pick(['true', 'false'])]] as Pairs) : []), ...(rng.chance(0.2) ? ([['Options.TunnelOptions.1.TunnelInsideCidr', rng.pick(['169.254.10.0/30', '169.254.169.252/30', '10.0.0.0/30', '169.254.1.0/29'])]] as Pairs) : [])]),
+    () => call(rng.pick(['CreateVpnConnectionRoute', 'DeleteVpnConnectionRoute']), [['VpnConnectionId', any(vpns, 'VpnConnectionId')], ['DestinationCidrBlock', cidrValue(rng, pool)]]),
+    () => call(rng.pick(['EnableVgwRoutePropagation', 'DisableVgwRoutePropagation']), [['GatewayId', any(vgws, 'VpnGatewayId')], ['RouteTableId', any(tables, 'RouteTableId')]]),
+    () => call('ModifyVpnTunnelOptions', [['VpnConnectionId', any(vpns, 'VpnConnectionId')], ['VpnTunnelOutsideIpAddress', ipValue(rng, pool)], [rng.pick(['TunnelOptions.TunnelInsideCidr', 'TunnelOptions.PreSharedKey', 'TunnelOptions.DPDTimeoutSeconds']), rng.pick(['169.254.20.0/30', 'abcdefgh12345678', '30', hostileText(rng)])]]),
+    () => call(rng.pick(['DeleteVpnConnection', 'DeleteVpnGateway', 'DeleteCustomerGateway']), [[rng.pick(['VpnConnectionId', 'VpnGatewayId', 'CustomerGatewayId']), rng.pick([...vpns, ...vgws, ...cgws, fakeId(rng)])]]),
+    // Egress-only internet gateways, DHCP options, the default VPC.
+    () => call('CreateEgressOnlyInternetGateway', [['VpcId', vpcId]]),
+    () => call('CreateRoute', [['RouteTableId', any(tables, 'RouteTableId')], ['DestinationIpv6CidrBlock', rng.pick(['::/0', `2600:1f18:${rng.hex(4)}::/48`])], ['EgressOnlyInternetGatewayId', idValue(rng, pool, 'EgressOnlyInternetGatewayId')]]),
+    () => call('CreateDhcpOptions', [['DhcpConfiguration.1.Key', rng.pick(['domain-name-servers', 'domain-name', 'ntp-servers', 'netbios-node-type', 'bogus'])], ['DhcpConfiguration.1.Value.1', rng.pick(['AmazonProvidedDNS', '10.0.0.2', 'example.com', '2', hostileText(rng)])]]),
+    () => call('AssociateDhcpOptions', [['VpcId', vpcId], ['DhcpOptionsId', rng.chance(0.2) ? 'default' : idValue(rng, pool, 'DhcpOptionsId')]]),
+    () => call(rng.pick(['CreateDefaultVpc', 'CreateDefaultSubnet']), [['AvailabilityZone', `${region}${rng.pick(['a', 'b', 'c'])}`]].slice(0, rng.int(2)) as Pairs),
+    // A packet through what has been built so far, by vpcsim's own trace endpoint.
+    () => ({
+      label: 'scenario',
+      method: 'POST',
+      path: '/_vpcsim/trace',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({
+        source: rng.pick([...enis, ...instances, ...gateways, ...vgws, `internet:${ip4(rng.int(2 ** 32))}`, ipValue(rng, pool)].filter(Boolean)),
+        destination: rng.pick([...enis, ...instances, ipValue(rng, pool), ip4(rng.int(2 ** 32))].filter(Boolean)),
+        protocol: rng.pick(['tcp', 'udp', 'icmp', '-1', 'all']),
+        port: rng.pick([22, 80, 443, 0, 65535]),
+        account: /^\d{12}$/.test(key) ? key : DEFAULT_ACCOUNT,
+        region,
+      })),
+      expect: 'own',
+    }),
   ];
   for (let n = rng.between(4, 24); n > 0; n--) {
     reply = yield rng.pick(steps)();
@@ -998,6 +1056,11 @@ function* scenario(rng: Rng, pool: Pool): Gen {
     collect('securityGroupRuleId', ruleIds);
     collect('privateIpAddress', ips);
     collect('subnetId', subnets);
+    collect('vpcPeeringConnectionId', peerings);
+    collect('prefixListId', prefixLists);
+    collect('customerGatewayId', cgws);
+    collect('vpnGatewayId', vgws);
+    collect('vpnConnectionId', vpns);
   }
   if (rng.chance(0.7)) {
     // Tear down, in an order that sometimes leaves dependencies in place.
@@ -1627,6 +1690,18 @@ describe('fuzz: malformed and hostile requests', () => {
         const req = gen.next(reply as Reply).value as FuzzRequest;
         if (req.headers.authorization) {
           req.headers.authorization = req.headers.authorization.replace(/Credential=([^/]*)\//, (_m, key: string) => `Credential=${accountOf(key)}/`);
+        }
+        if (lane > 0 && req.expect === 'own' && req.body) {
+          // The accounts a trace or tunnel request names move with the lane's keys.
+          try {
+            const doc = JSON.parse(req.body.toString('utf8')) as Record<string, unknown>;
+            if (typeof doc.account === 'string') {
+              doc.account = accountOf(doc.account === DEFAULT_ACCOUNT ? 'AKIDFUZZEXAMPLE' : doc.account);
+              req.body = Buffer.from(JSON.stringify(doc));
+            }
+          } catch {
+            // Malformed on purpose: sent as generated.
+          }
         }
         const id = `lane ${lane} #${n}`;
         sent++;

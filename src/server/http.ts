@@ -48,6 +48,24 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/**
+ * Waits (a little) for the rest of a refused body: answering while the client is still
+ * sending, and then closing, makes the connection reset and can lose the answer.
+ */
+function drained(req: IncomingMessage, ms: number): Promise<void> {
+  if (req.complete || req.readableEnded || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    req.once('end', done);
+    req.once('close', done);
+    req.once('error', done);
+  });
+}
+
 function send(res: ServerResponse, reply: Reply, requestId?: string): void {
   const headers: Record<string, string | number> = {
     'Content-Type': reply.contentType,
@@ -182,6 +200,7 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
       const reply: Reply = jsonRequest
         ? { status: 413, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'RequestEntityTooLarge', message }), errorType: 'RequestEntityTooLarge' }
         : xmlError(413, 'RequestEntityTooLarge', message);
+      await drained(req, 2_000);
       send(res, reply);
     } else {
       res.destroy();
