@@ -367,6 +367,11 @@ describe('S3', () => {
       const got = await s3Client(again).send(new GetObjectCommand({ Bucket: 'durable', Key: 'k' }));
       assert.equal(await got.Body!.transformToString(), 'persisted');
       assert.equal(existsSync(join(dataDir, 's3', 'objects', '00000000-0000-0000-0000-000000000000')), false);
+      // After a reset the data of the objects that went with it goes too.
+      assert.equal(readdirSync(join(dataDir, 's3', 'objects')).length, 1);
+      await again.reset();
+      assert.deepEqual((await s3Client(again).send(new ListBucketsCommand({}))).Buckets, []);
+      assert.equal(readdirSync(join(dataDir, 's3', 'objects')).length, 0);
     } finally {
       await again.close();
     }

@@ -15,7 +15,7 @@ import { ScopedState, scopeKey } from '../../state/store.js';
 import type { ServiceProvider } from '../context.js';
 import { blobStore } from './blobs.js';
 import { verifyS3Signature } from './auth.js';
-import { FREED, liveBlobs, S3Error } from './index.js';
+import { FREED, liveBlobs, OBJECT, S3Error } from './index.js';
 
 /** Largest single upload accepted (other services keep the endpoint's own limit). */
 export const S3_MAX_BODY_BYTES = 100 * 1024 * 1024;
@@ -105,14 +105,21 @@ function runner(app: App): Runner {
   return typeof withRun.run === 'function' ? withRun.run.bind(app) : app.invoke.bind(app);
 }
 
-/** Removes blobs left by a crash between writing data and committing its record, once per server. */
-const swept = new WeakSet<App>();
-function sweepOnce(app: App): void {
-  if (swept.has(app)) return;
-  swept.add(app);
+/**
+ * Removes blobs no record names: those left by a crash between writing data and committing its
+ * record (once per server), and those of a state that was reset (noticed when the store's
+ * object table is a new one).
+ */
+const lastTable = new WeakMap<App, { table: unknown }>();
+function sweepIfNeeded(app: App): void {
+  const scope = scopeKey('global', 's3');
+  const table = app.store.table(scope, OBJECT);
+  const last = lastTable.get(app);
+  lastTable.set(app, { table });
+  if (last && (last.table === undefined || last.table === table)) return;
   const tx = app.store.begin();
   try {
-    const live = liveBlobs(new ScopedState(tx, scopeKey('global', 's3')));
+    const live = liveBlobs(new ScopedState(tx, scope));
     blobStore(app.config).sweep((id) => live.has(id));
   } finally {
     tx.rollback();
@@ -127,7 +134,7 @@ export function s3Http(provider: ServiceProvider): NonNullable<ServiceProvider['
     },
 
     async serve(app: App, req: IncomingMessage, res: ServerResponse, url: URL, claimed: Caller): Promise<void> {
-      sweepOnce(app);
+      sweepIfNeeded(app);
       const id = requestId();
       const method = (req.method ?? 'GET').toUpperCase();
       const head = method === 'HEAD';
