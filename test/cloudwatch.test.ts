@@ -12,6 +12,7 @@ import {
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { decodeCbor, encodeCborPlain } from '../src/protocol/cbor.js';
 import { putMetricData } from '../src/services/monitoring/index.js';
 import { ScopedState, scopeKey } from '../src/state/store.js';
 import { awsCli } from './cli.js';
@@ -205,6 +206,48 @@ describe('CloudWatch metrics', () => {
     assert.equal(r3.status, 400);
     assert.equal(r3.headers.get('x-amzn-query-error'), 'InvalidParameterValue;Sender');
     assert.equal(((await r3.json()) as { __type: string }).__type, 'InvalidParameterValue');
+  });
+
+  it('speaks Smithy RPC v2 CBOR (what botocore may send): requests, timestamps as tag 1, errors', async () => {
+    const auth = { Authorization: 'AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0' };
+    const call = async (op: string, input: object) => {
+      const r = await fetch(`${srv.endpoint}/service/GraniteServiceVersion20100801/operation/${op}`, {
+        method: 'POST',
+        headers: { ...auth, 'smithy-protocol': 'rpc-v2-cbor', 'Content-Type': 'application/cbor', Accept: 'application/cbor' },
+        body: new Uint8Array(encodeCborPlain(input)),
+      });
+      return { status: r.status, headers: r.headers, body: decodeCbor(Buffer.from(await r.arrayBuffer())) as Record<string, any> };
+    };
+    // A timestamp goes in as tag 1 (epoch seconds).
+    const at = Buffer.concat([Buffer.from([0xc1]), encodeCborPlain((t0 + 2 * MIN) / 1000)]);
+    const put = await fetch(`${srv.endpoint}/service/GraniteServiceVersion20100801/operation/PutMetricData`, {
+      method: 'POST',
+      headers: { ...auth, 'smithy-protocol': 'rpc-v2-cbor', 'Content-Type': 'application/cbor' },
+      body: Buffer.concat([
+        Buffer.from([0xa2]), encodeCborPlain('Namespace'), encodeCborPlain('Cbor'),
+        encodeCborPlain('MetricData'), Buffer.from([0x81, 0xa3]),
+        encodeCborPlain('MetricName'), encodeCborPlain('Hits'), encodeCborPlain('Value'), encodeCborPlain(2.5), encodeCborPlain('Timestamp'), at,
+      ]),
+    });
+    assert.equal(put.status, 200);
+    assert.equal(put.headers.get('smithy-protocol'), 'rpc-v2-cbor');
+    const stats = await fetch(`${srv.endpoint}/service/GraniteServiceVersion20100801/operation/GetMetricStatistics`, {
+      method: 'POST',
+      headers: { ...auth, 'smithy-protocol': 'rpc-v2-cbor', 'Content-Type': 'application/cbor' },
+      body: new Uint8Array(encodeCborPlain({ Namespace: 'Cbor', MetricName: 'Hits', StartTime: t0 / 1000, EndTime: (t0 + 10 * MIN) / 1000, Period: 60, Statistics: ['Sum'] })),
+    });
+    const raw = Buffer.from(await stats.arrayBuffer());
+    assert.ok(raw.includes(Buffer.from([0xc1])), 'the datapoint timestamp is tagged');
+    const decoded = decodeCbor(raw) as { Label: string; Datapoints: Array<{ Timestamp: number; Sum: number }> };
+    assert.deepEqual(decoded, { Label: 'Hits', Datapoints: [{ Timestamp: (t0 + 2 * MIN) / 1000, Sum: 2.5, Unit: 'None' }] });
+    const listed = await call('ListMetrics', { Namespace: 'Cbor' });
+    assert.deepEqual(listed.body.Metrics, [{ Namespace: 'Cbor', MetricName: 'Hits', Dimensions: [] }]);
+    const err = await call('PutMetricData', { Namespace: 'AWS/X', MetricData: [{ MetricName: 'a', Value: 1 }] });
+    assert.equal(err.status, 400);
+    assert.equal(err.headers.get('x-amzn-query-error'), 'InvalidParameterValue;Sender');
+    assert.deepEqual(err.body, { __type: 'InvalidParameterValue', message: 'The value AWS/ for parameter Namespace is invalid.' });
+    const garbage = await fetch(`${srv.endpoint}/service/GraniteServiceVersion20100801/operation/ListMetrics`, { method: 'POST', headers: { ...auth, 'smithy-protocol': 'rpc-v2-cbor' }, body: Buffer.from([0xa1, 0x61]) });
+    assert.equal(garbage.status, 400);
   });
 
   it('checks signatures of JSON requests in sigv4 mode', async () => {
