@@ -539,7 +539,7 @@ function fakeId(rng: Rng, prefix = rng.pick(ID_PREFIXES)): string {
     case 8:
       return `${prefix}-${rng.hex(18)}`;
     case 9:
-      return `${prefix}_${rng.hex(17)}`;
+      return rng.chance(0.5) ? `${prefix}_${rng.hex(17)}` : `${prefix.toUpperCase()}-${rng.hex(17)}`;
     case 10:
       return `${prefix}-zzzzzzzzzzzzzzzzz`;
     default:
@@ -1038,6 +1038,8 @@ function* scenario(rng: Rng, pool: Pool): Gen {
       expect: 'own',
     }),
   ];
+  // Traces read everything built so far: worth more than one draw.
+  steps.push(steps[steps.length - 1]!, steps[steps.length - 1]!);
   for (let n = rng.between(4, 24); n > 0; n--) {
     reply = yield rng.pick(steps)();
     const text = reply.status === 200 ? reply.body.toString('utf8') : '';
@@ -1397,7 +1399,10 @@ function jsonValue(rng: Rng, pool: Pool, model: ServiceModel, ref: ShapeRef, nam
       return rng.pick<unknown>([1700000000, '2024-01-01T00:00:00Z', 'notadate', -1e20]);
     default: {
       if (shape.enum && rng.chance(0.8)) return rng.pick(shape.enum);
-      if (/[iI]d$/.test(name)) return pool.get(rng, name) ?? rng.pick(['dxcon-fgxyz123', 'dxvif-abc', 'vgw-12345678', fakeId(rng), '']);
+      if (/[iI]d$/.test(name)) {
+        const known = name === 'virtualGatewayId' ? pool.get(rng, 'VpnGatewayId') : pool.get(rng, name);
+        return rng.chance(0.8) && known ? known : rng.pick(['dxcon-fgxyz123', 'dxvif-abc', 'vgw-12345678', fakeId(rng), '']);
+      }
       if (/location/i.test(name)) return rng.pick(['EqDC2', 'EqSe2', 'bogus', '']);
       if (/bandwidth/i.test(name)) return rng.pick(['1Gbps', '10Gbps', '50Mbps', '3Tbps', '']);
       if (/Asn/i.test(name)) return rng.pick(['65000', 'x']);
@@ -1669,6 +1674,7 @@ describe('fuzz: malformed and hostile requests', () => {
     const codes = new Map<string, number>();
     const labels = new Map<string, number>();
     const labelMs = new Map<string, number>();
+    const labelOk = new Map<string, number>();
     let sent = 0;
     let stop = false;
     let slowest = { ms: 0, what: '' };
@@ -1721,7 +1727,10 @@ describe('fuzz: malformed and hostile requests', () => {
           const problem = problemWith(req, reply);
           if (problem) {
             failures.push(`${id} ${show(req)}\n  → ${reply.status} ${problem}\n  ${JSON.stringify(reply.body.toString('utf8').slice(0, 800))}`);
-          } else if (reply.status === 200) pool.learn(reply.body.toString('utf8'));
+          } else if (reply.status === 200) {
+            pool.learn(reply.body.toString('utf8'));
+            labelOk.set(req.label, (labelOk.get(req.label) ?? 0) + 1);
+          }
         }
         if (server.exited) {
           failures.push(`${id} ${show(req)}\n  → ${server.exited}`);
@@ -1731,6 +1740,13 @@ describe('fuzz: malformed and hostile requests', () => {
           if (sick) {
             failures.push(`after ${id}: ${sick}`);
             stop = true;
+          } else if (lane === 0 && n % (HEALTH_EVERY * 4) === 0) {
+            // The integrity check along the way too, to narrow down where state went wrong.
+            const { problems } = await server.stats();
+            if (problems.length) {
+              failures.push(`after ${id} (and the other lanes' requests so far): the state fails its integrity check\n  ${problems.slice(0, 10).join('\n  ')}`);
+              stop = true;
+            }
           }
         }
         if (failures.length >= 25) stop = true;
@@ -1742,6 +1758,7 @@ describe('fuzz: malformed and hostile requests', () => {
     const top = [...codes].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([c, n]) => `${c}=${n}`);
     t.diagnostic(`${header}: ${sent} requests in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
     t.diagnostic(`generators (requests) ${JSON.stringify(Object.fromEntries(labels))}`);
+    t.diagnostic(`generators (200 answers) ${JSON.stringify(Object.fromEntries(labelOk))}`);
     t.diagnostic(`generators (ms) ${JSON.stringify(Object.fromEntries([...labelMs].map(([k, v]) => [k, Math.round(v)])))}`);
     t.diagnostic(`top error codes ${top.join(' ')}; slowest ${Math.round(slowest.ms)} ms (${slowest.what})`);
     assert.equal(failures.length, 0, `${header}: ${failures.length} bad replies (first ones below)\n\n${failures.slice(0, 10).join('\n\n')}`);
