@@ -328,6 +328,8 @@ export function createHttpServer(app: App): Server {
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/xml;charset=UTF-8\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\nServer: vpcsim\r\nConnection: close\r\n\r\n${body}`,
       );
+      // The client has a moment to read the answer; then the connection goes, whatever it does.
+      socket.once('finish', () => setTimeout(() => socket.destroy(), 1_000).unref());
     } else {
       socket.destroy();
     }
