@@ -163,7 +163,18 @@ export class PostgresPersistence implements Persistence, SharedStore {
 
   /** Connects, migrates the schema (refusing a newer one) and loads the state. */
   static async open(url: string, opts: { poolSize?: number } = {}): Promise<PostgresPersistence> {
-    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 4, idleTimeoutMillis: 30_000 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.poolSize ?? 4,
+      idleTimeoutMillis: 30_000,
+      // A database that does not answer fails requests (503) instead of hanging them.
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      // A server that stops (SIGSTOP, a partition) while holding the write lock loses it after
+      // this long, and the other servers go on; waiting for the lock longer than lock_timeout fails.
+      idle_in_transaction_session_timeout: 30_000,
+      lock_timeout: 60_000,
+    });
     // An idle connection that breaks (the database restarted) must not take the process down;
     // the pool opens a new one for the next query.
     pool.on('error', (err) => console.error(`vpcsim: PostgreSQL connection lost: ${err.message}`));
