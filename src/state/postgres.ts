@@ -192,7 +192,7 @@ export class PostgresPersistence implements Persistence, SharedStore {
       }
     } catch (err) {
       await pool.end().catch(() => {});
-      throw err;
+      throw new Error(`PostgreSQL store ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
     }
   }
 
