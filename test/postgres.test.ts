@@ -16,9 +16,10 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { defaultConfig, openApp, startServer } from '../src/index.js';
+import { applyEnv, applyStore } from '../src/config.js';
+import { createApp, defaultConfig, openApp, startServer } from '../src/index.js';
 import type { ServiceProvider } from '../src/services/context.js';
-import { PostgresPersistence } from '../src/state/postgres.js';
+import { PostgresPersistence, redactUrl } from '../src/state/postgres.js';
 import { scopeKey, Store } from '../src/state/store.js';
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './pg.js';
 import { type ServerProcess, spawnServer } from './process.js';
@@ -381,5 +382,23 @@ describe('PostgreSQL store: two servers on one database', { skip }, () => {
     const { Vpc: v2 } = await eb.send(new CreateVpcCommand({ CidrBlock: '10.12.0.0/16' }));
     assert.deepEqual(await vpcIds(ea), await vpcIds(eb));
     assert.ok((await vpcIds(ea)).includes(v2!.VpcId!));
+  });
+});
+
+describe('--store and VPCSIM_STORE', () => {
+  it('choose SQLite, memory or a PostgreSQL URL, and refuse anything else without printing a password', () => {
+    const config = defaultConfig();
+    applyStore(config, 'postgres://u:secret@db.internal:5433/vpcsim');
+    assert.equal(config.store, 'postgres://u:secret@db.internal:5433/vpcsim');
+    applyStore(config, 'memory');
+    assert.deepEqual([config.store, config.inMemory], [undefined, true]);
+    applyStore(config, 'postgresql://u@127.0.0.1/x');
+    assert.deepEqual([config.store, config.inMemory], ['postgresql://u@127.0.0.1/x', false]);
+    applyStore(config, 'sqlite');
+    assert.deepEqual([config.store, config.inMemory], [undefined, false]);
+    assert.equal(applyEnv(defaultConfig(), { VPCSIM_STORE: 'postgres://h/db' }).store, 'postgres://h/db');
+    assert.throws(() => applyStore(config, 'mysql://u:secret@h/db'), (err: Error) => /invalid store/.test(err.message) && !err.message.includes('secret'));
+    assert.equal(redactUrl('postgres://u:secret@h:1/db'), 'postgres://u:***@h:1/db');
+    assert.throws(() => createApp({ ...defaultConfig(), store: 'postgres://h/db' }), /openApp/);
   });
 });
