@@ -398,7 +398,7 @@ describe('Elastic IP addresses: association with network interfaces', () => {
       await errorCode(() => ec2.send(new DisassociateAddressCommand({ AssociationId: 'eipassoc-0123456789abcdef0' }))),
       'InvalidAssociationID.NotFound',
     );
-    assert.equal(await errorCode(() => ec2.send(new DisassociateAddressCommand({ PublicIp: '192.0.2.252' }))), 'AuthFailure');
+    assert.equal(await errorCode(() => ec2.send(new DisassociateAddressCommand({ PublicIp: '198.18.0.1' }))), 'AuthFailure'); // never in the pool
     assert.deepEqual((await eni(ec2, net.eniId)).Association, undefined);
     await ec2.send(new ReleaseAddressCommand({ AllocationId: a.AllocationId }));
   });
