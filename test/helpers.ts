@@ -7,6 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, type RunningServer, startServer } from '../src/index.js';
+import type { RequestContext } from '../src/services/context.js';
+import { ScopedState, scopeKey } from '../src/state/store.js';
 import { createTestDatabase, TEST_ON_POSTGRES } from './pg.js';
 
 export interface TestServer extends RunningServer {
@@ -77,4 +79,24 @@ export async function apiError(fn: () => Promise<unknown>): Promise<{ code: stri
     return { code: e.Code ?? e.name ?? 'unknown', message: e.message ?? '', status: e.$metadata?.httpStatusCode };
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/**
+ * Runs `fn` inside a committed transaction of the test server, as another family of vpcsim
+ * would (for exported functions that no API operation reaches directly).
+ */
+export function inside<T>(srv: RunningServer, fn: (ctx: RequestContext) => T, region = 'us-east-1', account = '000000000000'): T {
+  const tx = srv.app.store.begin();
+  const ctx: RequestContext = {
+    account,
+    region,
+    requestId: 'test',
+    state: new ScopedState(tx, scopeKey(account, region)),
+    config: srv.config,
+    now: new Date(),
+    caller: { accessKeyId: 'test', account, region },
+  };
+  const out = fn(ctx);
+  tx.commit();
+  return out;
 }

@@ -33,9 +33,7 @@ import {
   TerminateInstancesCommand,
   waitUntilInstanceRunning,
 } from '@aws-sdk/client-ec2';
-import { apiError, errorCode, startTestServer, type TestServer } from './helpers.js';
-import { ScopedState, scopeKey } from '../src/state/store.js';
-import type { RequestContext } from '../src/services/context.js';
+import { apiError, errorCode, startTestServer, type TestServer, inside } from './helpers.js';
 import { setAddressAssociation } from '../src/services/ec2/network-interfaces.js';
 
 const AL2023 = 'ami-0a2023c0ffee0a864';
@@ -45,21 +43,6 @@ const UBUNTU = 'ami-0c22040ffee2404a8';
 const NAT = 'ami-0a7a7c0ffee2018a3';
 const ACCOUNT = '000000000000';
 
-function inside<T>(srv: TestServer, fn: (ctx: RequestContext) => T, region = 'us-east-1'): T {
-  const tx = srv.app.store.begin();
-  const ctx: RequestContext = {
-    account: ACCOUNT,
-    region,
-    requestId: 'test',
-    state: new ScopedState(tx, scopeKey(ACCOUNT, region)),
-    config: srv.config,
-    now: new Date(),
-    caller: { accessKeyId: 'test', account: ACCOUNT, region },
-  };
-  const out = fn(ctx);
-  tx.commit();
-  return out;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

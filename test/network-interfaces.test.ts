@@ -20,9 +20,7 @@ import {
   TerminateInstancesCommand,
   UnassignPrivateIpAddressesCommand,
 } from '@aws-sdk/client-ec2';
-import { apiError, errorCode, startTestServer, type TestServer } from './helpers.js';
-import { ScopedState, scopeKey } from '../src/state/store.js';
-import type { RequestContext } from '../src/services/context.js';
+import { apiError, errorCode, startTestServer, type TestServer, inside } from './helpers.js';
 import {
   createRequesterManagedInterface,
   deleteRequesterManagedInterface,
@@ -31,22 +29,6 @@ import {
 const AL2023 = 'ami-0a2023c0ffee0a864';
 const ACCOUNT = '000000000000';
 
-/** Runs `fn` inside a committed transaction, as a service inside vpcsim would. */
-function inside<T>(srv: TestServer, fn: (ctx: RequestContext) => T, region = 'us-east-1'): T {
-  const tx = srv.app.store.begin();
-  const ctx: RequestContext = {
-    account: ACCOUNT,
-    region,
-    requestId: 'test',
-    state: new ScopedState(tx, scopeKey(ACCOUNT, region)),
-    config: srv.config,
-    now: new Date(),
-    caller: { accessKeyId: 'test', account: ACCOUNT, region },
-  };
-  const out = fn(ctx);
-  tx.commit();
-  return out;
-}
 
 describe('network interfaces', () => {
   let srv: TestServer;

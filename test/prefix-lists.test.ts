@@ -22,30 +22,12 @@ import {
   RestoreManagedPrefixListVersionCommand,
   RevokeSecurityGroupEgressCommand,
 } from '@aws-sdk/client-ec2';
-import { apiError, errorCode, startTestServer, type TestServer } from './helpers.js';
-import { ScopedState, scopeKey } from '../src/state/store.js';
-import type { RequestContext } from '../src/services/context.js';
+import { apiError, errorCode, startTestServer, type TestServer, inside } from './helpers.js';
 import { DEFAULT_QUOTAS } from '../src/config.js';
 import { prefixListCidrs } from '../src/services/ec2/prefix-lists.js';
 
 const ACCOUNT = '000000000000';
 
-/** Runs `fn` inside a transaction, as another family of vpcsim would. */
-function inside<T>(srv: TestServer, fn: (ctx: RequestContext) => T, region = 'us-east-1'): T {
-  const tx = srv.app.store.begin();
-  const ctx: RequestContext = {
-    account: ACCOUNT,
-    region,
-    requestId: 'test',
-    state: new ScopedState(tx, scopeKey(ACCOUNT, region)),
-    config: srv.config,
-    now: new Date(),
-    caller: { accessKeyId: 'test', account: ACCOUNT, region },
-  };
-  const out = fn(ctx);
-  tx.commit();
-  return out;
-}
 
 describe('AWS-managed prefix lists', () => {
   let srv: TestServer;
