@@ -1,0 +1,340 @@
+/**
+ * Simulated traffic, decided by the network engine: each flow a user describes becomes one
+ * connection per source port, traced forward and back (network/trace.ts), and then what
+ * every network interface on the way saw of it, as VPC Flow Logs record it:
+ *
+ * - the sender's interface records the packets it sends (egress), the receiver's the packets
+ *   it receives (ingress); the reply is recorded the other way round;
+ * - `srcaddr` of an egress record and `dstaddr` of an ingress record are the interface's
+ *   primary private address; `pkt-srcaddr`/`pkt-dstaddr` are the packet's own addresses
+ *   (they differ at intermediate interfaces: NAT gateways, NAT instances, appliances);
+ * - a NAT gateway's interface records the packet from the instance (ingress), the
+ *   translated packet to the destination (egress), the reply (ingress) and the reply
+ *   passed back to the instance (egress);
+ * - a packet a security group or network ACL drops is a REJECT record where it was dropped:
+ *   at the sender's egress (outbound rules), at the receiver's ingress (inbound rules);
+ *   a reply the ACL drops (ACLs are stateless) is a REJECT record too, after ACCEPT records
+ *   of the request; drops for other reasons (routes, gateways) leave what was recorded before;
+ * - tcp-flags: SYN then FIN from the client (3), SYN-ACK then FIN from the server (19); a
+ *   connection that is never answered only shows its SYN (2) and, if the server's SYN-ACK
+ *   was dropped, 18;
+ * - traffic-path (egress records): 1 within the VPC, 2 internet gateway or gateway
+ *   endpoint, 3 virtual private gateway, 4 intra-region peering, 5 inter-region peering;
+ * - pkt-src-aws-service / pkt-dst-aws-service: the AWS service whose published ranges hold
+ *   the packet's address (e.g. S3);
+ * - traffic with the instance metadata service, Amazon Time Sync, Amazon DNS or the VPC
+ *   router is not logged.
+ *
+ * Pure: no I/O; time comes from the caller.
+ */
+import { formatIpv4 } from '../network/cidr.js';
+import { type CInterface, type CompiledNetwork, PROTO_TCP } from '../network/compile.js';
+import { type Headers, type PathResult, resolveRequest, TraceInputError, traceResolved } from '../network/trace.js';
+import { zonesOf } from '../services/ec2/regions.js';
+import type { DecidedFlow, FlowSpec, InterfaceObservation } from './types.js';
+
+/** Packets and bytes of one direction of a flow when the spec does not say. */
+export const DEFAULT_PACKETS = 10;
+export const DEFAULT_BYTES = 840;
+/** How long a flow lasts when the spec does not say. */
+export const DEFAULT_DURATION_MS = 1_000;
+
+const TCP_FIN = 1;
+const TCP_SYN = 2;
+const TCP_SYN_ACK = 18;
+
+/** Something that tells the time (epoch ms). */
+export interface TimeSource {
+  now(): number;
+}
+
+const LINK_LOCAL_METADATA = 0xa9fea9fe; // 169.254.169.254
+const LINK_LOCAL_TIME = 0xa9fea97b; // 169.254.169.123
+const LINK_LOCAL_DNS = 0xa9fea9fd; // 169.254.169.253
+
+function checkCount(n: unknown, what: string): number | undefined {
+  if (n === undefined) return undefined;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new TraceInputError(`${what} must be a non-negative integer.`);
+  return n;
+}
+
+/** How many connections a spec stands for (its `count`, default 1). */
+export function connectionsOf(spec: FlowSpec): number {
+  const c = spec.count ?? 1;
+  if (!Number.isInteger(c) || c < 1) throw new TraceInputError('count must be a positive integer.');
+  return c;
+}
+
+/** Decides every flow: one trace (request and reply) per connection, and what each interface saw. */
+export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], clock: TimeSource | number): DecidedFlow[] {
+  const now = typeof clock === 'number' ? clock : clock.now();
+  const out: DecidedFlow[] = [];
+  const services = new ServiceNames(net);
+  for (const spec of specs) {
+    const count = connectionsOf(spec);
+    const packets = checkCount(spec.packets, 'packets') ?? DEFAULT_PACKETS;
+    const bytes = checkCount(spec.bytes, 'bytes') ?? DEFAULT_BYTES;
+    const replyPackets = checkCount(spec.replyPackets, 'replyPackets') ?? DEFAULT_PACKETS;
+    const replyBytes = checkCount(spec.replyBytes, 'replyBytes') ?? DEFAULT_BYTES;
+    const duration = checkCount(spec.durationMs, 'durationMs') ?? DEFAULT_DURATION_MS;
+    const start = checkCount(spec.startMs, 'startMs') ?? now;
+    const resolved = resolveRequest(net, spec);
+    const firstPort = resolved.pkt.sport;
+    if (count > 1 && resolved.pkt.sport !== 0 && firstPort + count - 1 > 65535) {
+      throw new TraceInputError(`count ${count} from source port ${firstPort} goes past port 65535.`);
+    }
+    for (let i = 0; i < count; i++) {
+      const pkt: Headers = { ...resolved.pkt };
+      if (pkt.sport !== 0) pkt.sport = firstPort + i;
+      const t = traceResolved(net, resolved.source, pkt);
+      const flow: DecidedFlow = {
+        spec,
+        trace: t,
+        startMs: start,
+        endMs: start + duration,
+        packets,
+        bytes,
+        replyPackets: t.forward.accepted ? replyPackets : 0,
+        replyBytes: t.forward.accepted ? replyBytes : 0,
+        observations: [],
+      };
+      flow.observations = observationsFor(flow, net, services);
+      out.push(flow);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Observations
+// ---------------------------------------------------------------------------------------
+
+/** The AWS service name (as flow logs print it) of addresses, cached. */
+class ServiceNames {
+  private readonly cache = new Map<string, string | null>();
+  constructor(private readonly net: CompiledNetwork) {}
+  of(addr: number, region: string): string | undefined {
+    const key = `${addr}/${region}`;
+    let v = this.cache.get(key);
+    if (v === undefined) {
+      v = this.net.awsServices.length === 0 ? null : (this.net.awsServiceOf(addr, region)?.service.toUpperCase() ?? null);
+      this.cache.set(key, v);
+    }
+    return v ?? undefined;
+  }
+}
+
+/** One interface seeing one packet of a path. */
+interface Touch {
+  iface: CInterface;
+  direction: 'ingress' | 'egress';
+  pkt: Headers;
+  reject: boolean;
+}
+
+/** Addresses whose traffic flow logs leave out: metadata, time sync, Amazon DNS, the VPC router. */
+function unlogged(addr: number, iface: CInterface): boolean {
+  if (addr === LINK_LOCAL_METADATA || addr === LINK_LOCAL_TIME || addr === LINK_LOCAL_DNS) return true;
+  const primary = iface.vpc.cidrs[0];
+  if (primary && addr === ((primary.base + 2) >>> 0)) return true;
+  const sb = iface.subnet.block;
+  if (sb && addr === ((sb.base + 1) >>> 0)) return true;
+  return false;
+}
+
+/** The interface a route hop hands the packet to, when it is an interface. */
+function routeTargetInterface(net: CompiledNetwork, target: { kind: string; id: string; interfaceId?: string }): CInterface | undefined {
+  if (target.kind === 'eni') return net.interfaces.get(target.id);
+  if (target.kind === 'instance') return target.interfaceId ? net.interfaces.get(target.interfaceId) : net.instances.get(target.id)?.interfaces[0];
+  if (target.kind === 'nat') return net.natGateways.get(target.id)?.iface;
+  return undefined;
+}
+
+/** The interfaces a path's packet passed, in order, with where it was rejected. */
+function touchesOf(net: CompiledNetwork, path: PathResult, natStop: boolean): Touch[] {
+  const touches: Touch[] = [];
+  let pkt: Headers = { ...path.first };
+  let target: CInterface | undefined;
+  const hops = path.hops;
+  for (let i = 0; i < hops.length; i++) {
+    const h = hops[i]!;
+    switch (h.type) {
+      case 'network-interface': {
+        const iface = net.interfaces.get(h.id);
+        if (!iface) break;
+        if (h.action === 'send') touches.push({ iface, direction: 'egress', pkt: { ...pkt }, reject: false });
+        else if (h.action === 'receive') touches.push({ iface, direction: 'ingress', pkt: { ...pkt }, reject: false });
+        else if (h.action === 'forward') {
+          touches.push({ iface, direction: 'ingress', pkt: { ...pkt }, reject: false });
+          touches.push({ iface, direction: 'egress', pkt: { ...pkt }, reject: false });
+        } else if (h.action === 'translate' && h.outbound) {
+          const last = touches[touches.length - 1];
+          if (last && last.iface === iface && last.direction === 'egress') {
+            // A NAT instance translating what it forwards: the packet leaves translated.
+            last.pkt = { ...h.outbound };
+          } else {
+            // The reply reaching a NAT instance: it comes in, and leaves restored.
+            touches.push({ iface, direction: 'ingress', pkt: { ...(h.inbound ?? pkt) }, reject: false });
+            touches.push({ iface, direction: 'egress', pkt: { ...h.outbound }, reject: false });
+          }
+          pkt = { ...h.outbound };
+        }
+        break;
+      }
+      case 'nat-gateway': {
+        if (h.action !== 'translate' || !h.outbound) break;
+        const iface = net.natGateways.get(h.id)?.iface;
+        if (iface) {
+          touches.push({ iface, direction: 'ingress', pkt: { ...(h.inbound ?? pkt) }, reject: false });
+          if (natStop) return touches;
+          touches.push({ iface, direction: 'egress', pkt: { ...h.outbound }, reject: false });
+        }
+        pkt = { ...h.outbound };
+        break;
+      }
+      case 'internet-gateway':
+        if (h.action === 'translate' && h.outbound) pkt = { ...h.outbound };
+        break;
+      case 'route-table':
+        target = h.route ? routeTargetInterface(net, h.route.model.target) : undefined;
+        break;
+      default:
+        break;
+    }
+  }
+  // Where the packet was dropped, when a security group or network ACL dropped it.
+  const e = path.explanation;
+  if (!path.accepted && e) {
+    const last = hops[hops.length - 1];
+    const dir = e.code === 'ENI_SG_RULES_MISMATCH' ? e.sgDirection : e.code === 'SUBNET_ACL_RESTRICTION' ? e.aclDirection : undefined;
+    if (dir === 'egress') {
+      const t = touches[touches.length - 1];
+      if (t && t.direction === 'egress') t.reject = true;
+    } else if (dir === 'ingress') {
+      let receiver: CInterface | undefined;
+      if (e.code === 'ENI_SG_RULES_MISMATCH') receiver = net.interfaces.get(e.component.id);
+      else {
+        receiver = target;
+        if (!receiver || !receiver.hasIp(pkt.dst)) {
+          const subnet = last?.subnet ? net.subnets.get(last.subnet) : undefined;
+          receiver = subnet?.vpc.byPrivateIp.get(pkt.dst) ?? target;
+        }
+      }
+      if (receiver) touches.push({ iface: receiver, direction: 'ingress', pkt: { ...pkt }, reject: true });
+    }
+  }
+  return touches;
+}
+
+/** traffic-path of a packet leaving `iface` towards `dst`, from its subnet's route. */
+function trafficPath(net: CompiledNetwork, iface: CInterface, dst: number): number | undefined {
+  const route = iface.subnet.routeTable?.lookup(dst);
+  if (!route) return undefined;
+  const t = route.model.target;
+  switch (t.kind) {
+    case 'local':
+    case 'nat':
+    case 'eni':
+    case 'instance':
+      return 1;
+    case 'igw':
+    case 'vpce':
+      return 2;
+    case 'vgw':
+      return 3;
+    case 'pcx': {
+      const pcx = net.peerings.get(t.id);
+      const remote = pcx?.remoteOf(iface.vpc.id);
+      if (!remote) return undefined;
+      return remote.model.region === iface.model.region ? 4 : 5;
+    }
+    default:
+      return undefined;
+  }
+}
+
+const zoneIds = new Map<string, string | undefined>();
+function azIdOf(region: string, zone: string | undefined): string | undefined {
+  if (!zone) return undefined;
+  const key = `${region}/${zone}`;
+  if (!zoneIds.has(key)) zoneIds.set(key, zonesOf(region).find((z) => z.ZoneName === zone)?.ZoneId);
+  return zoneIds.get(key);
+}
+
+function observation(
+  net: CompiledNetwork,
+  services: ServiceNames,
+  t: Touch,
+  flow: DecidedFlow,
+  packets: number,
+  bytes: number,
+  tcpFlags: number,
+): InterfaceObservation {
+  const iface = t.iface;
+  const p = t.pkt;
+  const own = iface.primaryIp;
+  const ingress = t.direction === 'ingress';
+  const region = iface.model.region;
+  const o: InterfaceObservation = {
+    interfaceId: iface.id,
+    account: iface.model.account,
+    region,
+    vpcId: iface.vpc.id,
+    subnetId: iface.subnet.id,
+    srcaddr: formatIpv4(ingress ? p.src : own),
+    dstaddr: formatIpv4(ingress ? own : p.dst),
+    srcport: p.sport,
+    dstport: p.dport,
+    protocol: p.proto,
+    pktSrcaddr: formatIpv4(p.src),
+    pktDstaddr: formatIpv4(p.dst),
+    packets,
+    bytes,
+    tcpFlags: p.proto === PROTO_TCP ? tcpFlags : 0,
+    action: t.reject ? 'REJECT' : 'ACCEPT',
+    flowDirection: t.direction,
+    type: 'IPv4',
+    startMs: flow.startMs,
+    endMs: flow.endMs,
+  };
+  if (iface.instance) o.instanceId = iface.instance.id;
+  const az = azIdOf(region, iface.subnet.model.availabilityZone ?? iface.model.availabilityZone);
+  if (az) o.azId = az;
+  if (!ingress) {
+    const tp = trafficPath(net, iface, p.dst);
+    if (tp !== undefined) o.trafficPath = tp;
+  }
+  const srcSvc = services.of(p.src, region);
+  if (srcSvc) o.pktSrcAwsService = srcSvc;
+  const dstSvc = services.of(p.dst, region);
+  if (dstSvc) o.pktDstAwsService = dstSvc;
+  return o;
+}
+
+/**
+ * What every interface on the flow's path saw, request then reply. A flow with `natDropped`
+ * (the NAT gateway could not allocate a port) ends at the NAT gateway's interface.
+ */
+export function observationsFor(flow: DecidedFlow, net: CompiledNetwork, services: ServiceNames = new ServiceNames(net)): InterfaceObservation[] {
+  const t = flow.trace;
+  const out: InterfaceObservation[] = [];
+  const natDropped = flow.natDropped === true;
+  const forward = touchesOf(net, t.forward, natDropped);
+  const replied = !natDropped && t.forward.accepted && t.reverse !== undefined;
+  const reverse = replied ? touchesOf(net, t.reverse!, false) : [];
+  // Flows with an address flow logs do not record leave no trace at all.
+  const f = t.forward.first;
+  for (const touch of forward) if (unlogged(f.src, touch.iface) || unlogged(f.dst, touch.iface)) return out;
+
+  const tcp = f.proto === PROTO_TCP;
+  const established = t.verdict === 'accepted' && !natDropped;
+  // The client's flags: SYN, and FIN when the connection was established and closed.
+  const clientFlags = tcp ? TCP_SYN | (established ? TCP_FIN : 0) : 0;
+  // The server's: SYN-ACK, and FIN when its answers got through.
+  const serverFlags = tcp ? TCP_SYN_ACK | (established ? TCP_FIN : 0) : 0;
+  for (const touch of forward) out.push(observation(net, services, touch, flow, flow.packets, flow.bytes, clientFlags));
+  for (const touch of reverse) out.push(observation(net, services, touch, flow, flow.replyPackets, flow.replyBytes, serverFlags));
+  return out;
+}
+
+export { ServiceNames };

@@ -1,0 +1,90 @@
+/**
+ * The shapes simulated traffic passes between its stages:
+ *
+ *   flows (API, CLI, scenario files)
+ *     → simulate.ts: each flow decided by the network engine (trace, forward and reply)
+ *     → DecidedFlow: the flow, its trace, and what every interface on the path saw
+ *     → flow-log-delivery.ts: InterfaceObservation → flow log records, aggregated per interval,
+ *       delivered to CloudWatch Logs or S3
+ *     → nat-metrics.ts: DecidedFlow → AWS/NATGateway metrics
+ */
+import type { TraceResult } from '../network/trace.js';
+
+/** One flow as a user describes it. */
+export interface FlowSpec {
+  /** Like a trace source: eni-…, i-…, igw-…, vgw-…, an IPv4 address, "internet:IP", "onprem:IP". */
+  source: string;
+  /** eni-…, i-… or an IPv4 address. */
+  destination: string;
+  sourceIp?: string;
+  /** tcp | udp | icmp | a protocol number (default tcp). */
+  protocol?: string | number;
+  sourcePort?: number;
+  destinationPort?: number;
+  icmpType?: number;
+  icmpCode?: number;
+  /** Packets and bytes sent by the source (the reply carries `replyPackets`/`replyBytes`). */
+  packets?: number;
+  bytes?: number;
+  replyPackets?: number;
+  replyBytes?: number;
+  /** When the flow starts (epoch ms; default: the simulation clock) and how long it lasts. */
+  startMs?: number;
+  durationMs?: number;
+  /** How many times the same flow repeats, each with the next source port (a connection each). */
+  count?: number;
+  account?: string;
+  region?: string;
+}
+
+/**
+ * What one network interface saw of one direction of a flow: the fields a flow log record
+ * is made of, before aggregation. Addresses are dotted strings; absent fields print as `-`.
+ */
+export interface InterfaceObservation {
+  interfaceId: string;
+  /** The interface owner's account and region (the flow log's scope). */
+  account: string;
+  region: string;
+  vpcId: string;
+  subnetId: string;
+  instanceId?: string;
+  azId?: string;
+  /** The packet's addresses at the interface (after any translation before it). */
+  srcaddr: string;
+  dstaddr: string;
+  srcport: number;
+  dstport: number;
+  protocol: number;
+  /** The packet's original addresses (pkt-srcaddr/pkt-dstaddr), e.g. behind a NAT gateway. */
+  pktSrcaddr: string;
+  pktDstaddr: string;
+  packets: number;
+  bytes: number;
+  /** TCP flags seen (FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32), OR-ed. */
+  tcpFlags: number;
+  action: 'ACCEPT' | 'REJECT';
+  flowDirection: 'ingress' | 'egress';
+  /** traffic-path code, egress only (1 same VPC, 2 internet gateway or gateway endpoint, 3 virtual private gateway, 4 intra-region peering, 5 inter-region peering, ...). */
+  trafficPath?: number;
+  pktSrcAwsService?: string;
+  pktDstAwsService?: string;
+  type: 'IPv4' | 'IPv6';
+  startMs: number;
+  endMs: number;
+}
+
+/** A flow after the engine decided it. */
+export interface DecidedFlow {
+  spec: FlowSpec;
+  trace: TraceResult;
+  startMs: number;
+  endMs: number;
+  packets: number;
+  bytes: number;
+  replyPackets: number;
+  replyBytes: number;
+  observations: InterfaceObservation[];
+  /** Set when the NAT gateway had no port to allocate for the connection (it goes no further). */
+  natDropped?: boolean;
+}
