@@ -8,9 +8,8 @@
  * interface or instance ID or an IPv4 address. Answers the trace as JSON (network/trace.ts
  * traceJson), or {error, message} with status 400.
  */
-import { compile } from '../network/compile.js';
 import { trace, TraceInputError, type TraceRequest, traceJson } from '../network/trace.js';
-import { buildNetworkModel } from '../services/ec2/snapshot.js';
+import { compiledNetwork } from '../services/ec2/network-cache.js';
 import type { App } from './app.js';
 
 export interface TraceReply {
@@ -75,7 +74,7 @@ export function parseTraceRequest(body: string): TraceRequest | TraceReply {
 export function handleTrace(app: Pick<App, 'store' | 'config'>, body: string): TraceReply {
   const req = parseTraceRequest(body);
   if ('status' in req) return req;
-  const net = compile(buildNetworkModel(app));
+  const net = compiledNetwork(app);
   try {
     return { status: 200, body: traceJson(trace(net, req)) };
   } catch (err) {

@@ -139,6 +139,10 @@ export class Store {
   private readonly indexes: IndexMap = new Map();
   /** Grows whenever the whole state is dropped or replaced (reset, reload): caches keyed on it go stale. */
   generation = 0;
+  /** Grows with every change published in memory (commit, applyExternal, replaceAll, reset). */
+  changes = 0;
+  /** Per kind: grows with every published change to a record of that kind (see kindVersion). */
+  private readonly kindVersions = new Map<string, number>();
   /** While capturing (see capture): the writes of the transactions committed so far. */
   private staged: WriteSet | null = null;
 
@@ -229,8 +233,18 @@ export class Store {
     this.publish(changes);
   }
 
+  /**
+   * A number that changes whenever a record of `kind` changes in memory (in any scope), or the
+   * whole state is replaced: with `generation`, a key for caches derived from some kinds.
+   */
+  kindVersion(kind: string): number {
+    return this.kindVersions.get(kind) ?? 0;
+  }
+
   private publish(changes: Change[]): void {
+    if (changes.length > 0) this.changes++;
     for (const c of changes) {
+      this.kindVersions.set(c.kind, (this.kindVersions.get(c.kind) ?? 0) + 1);
       const before = this.table(c.scope, c.kind)?.get(c.id);
       if (c.value === null) this.table(c.scope, c.kind)?.delete(c.id);
       else this.table(c.scope, c.kind, true)!.set(c.id, deepFreeze(c.value));
@@ -285,6 +299,7 @@ export class Store {
     this.scopes.clear();
     this.indexes.clear();
     this.generation++;
+    this.changes++;
     this.loadAll(records);
   }
 
@@ -293,6 +308,7 @@ export class Store {
     this.scopes.clear();
     this.indexes.clear();
     this.generation++;
+    this.changes++;
   }
 }
 

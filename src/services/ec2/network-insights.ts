@@ -47,6 +47,7 @@ import { applyFilters } from './filters.js';
 import { paginate } from './paginate.js';
 import { checkIdShape, kindForId, kindOf, newId, registerKind, requireRecord, selectByIds } from './resources.js';
 import { buildNetworkModel } from './snapshot.js';
+import { compiledNetwork } from './network-cache.js';
 import { tagsFromSpecs } from './tags.js';
 
 registerKind({
@@ -493,8 +494,8 @@ function reachesDestination(t: TraceResult, path: PathRecord): boolean {
 }
 
 function analyse(ctx: RequestContext, path: PathRecord): Outcome {
-  const model = snapshot(ctx);
-  const original = compile(model);
+  const original = compiledNetwork({ store: (ctx.state.tx as unknown as { store: Store }).store, config: ctx.config }, { now: ctx.now });
+  let model: NetworkModel | undefined; // a private copy, made only to relax blockers (the cached network is shared)
   let net = original;
   const src = path.Source!;
   if (src.startsWith('vpce-') || src.startsWith('pcx-')) {
@@ -531,7 +532,7 @@ function analyse(ctx: RequestContext, path: PathRecord): Outcome {
   let cur = first;
   for (let i = 0; i < 8 && cur.verdict === 'dropped'; i++) {
     const e = cur.explanations[0];
-    if (!e || !relax(model, net, e)) break;
+    if (!e || !relax((model ??= structuredClone(original.model)), net, e)) break;
     net = compile(model);
     cur = traceOnce(net, path, port);
     const next = cur.explanations[0];
