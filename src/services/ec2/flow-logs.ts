@@ -18,7 +18,7 @@ import type {
   UnsuccessfulItem,
 } from '@aws-sdk/client-ec2';
 import { ApiError } from '../../protocol/errors.js';
-import { defineIndex } from '../../state/store.js';
+import { defineIndex, type ScopedState } from '../../state/store.js';
 import type { Handler, RequestContext } from '../context.js';
 import { bucketInfo } from '../s3/index.js';
 import { applyFilters } from './filters.js';
@@ -346,6 +346,8 @@ export interface ActiveFlowLog {
   fileFormat?: string;
   hiveCompatiblePartitions?: boolean;
   perHourPartition?: boolean;
+  /** When the flow log was created (epoch ms): it captures traffic from then on. */
+  creationTimeMs?: number;
 }
 
 /**
@@ -377,6 +379,37 @@ export function activeFlowLogs(ctx: RequestContext, eni: { NetworkInterfaceId?: 
     }
   }
   return out;
+}
+
+/**
+ * The same as `activeFlowLogs`, for producers that open their own transaction outside a
+ * request (a ScopedState of the interface's account and region), with each flow log's
+ * creation time.
+ */
+export function activeFlowLogsIn(state: ScopedState, eni: { NetworkInterfaceId?: string; SubnetId?: string; VpcId?: string }): ActiveFlowLog[] {
+  const out = activeFlowLogs({ state } as RequestContext, eni);
+  for (const f of out) {
+    const r = state.get<FlowLogRecord>(FLOW_LOG, f.flowLogId);
+    if (r?.CreationTime) f.creationTimeMs = Date.parse(r.CreationTime as unknown as string);
+  }
+  return out;
+}
+
+/**
+ * For producers: records the outcome of a delivery on the flow log, as DescribeFlowLogs shows
+ * it (DeliverLogsStatus SUCCESS, or FAILED with DeliverLogsErrorMessage). Returns false when
+ * the flow log is gone.
+ */
+export function setDeliverLogsStatus(state: ScopedState, flowLogId: string, error?: string): boolean {
+  const current = state.get<FlowLogRecord>(FLOW_LOG, flowLogId);
+  if (!current) return false;
+  const status = error === undefined ? 'SUCCESS' : 'FAILED';
+  if (current.DeliverLogsStatus === status && current.DeliverLogsErrorMessage === error) return true;
+  const r = state.edit<FlowLogRecord>(FLOW_LOG, flowLogId)!;
+  r.DeliverLogsStatus = status;
+  if (error === undefined) delete r.DeliverLogsErrorMessage;
+  else r.DeliverLogsErrorMessage = error;
+  return true;
 }
 
 export const handlers: Record<string, Handler> = {

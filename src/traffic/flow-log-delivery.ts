@@ -1,0 +1,469 @@
+/**
+ * From what interfaces saw to flow log records where AWS puts them.
+ *
+ *   record(observations)  each observation is matched to the flow logs that capture its interface
+ *                         (on the interface, its subnet or its VPC; TrafficType; created before the
+ *                         traffic) and added to the record of its flow in its aggregation window
+ *   deliverDue(nowMs)     every window that closed at or before nowMs is delivered, with NODATA
+ *                         records for the windows an interface that had traffic spent idle
+ *   flush()               everything pending is delivered now, windows still open too
+ *
+ * Windows are aligned to the clock: a flow log with MaxAggregationInterval I (60 or 600 s) has
+ * windows [k·I, (k+1)·I) in Unix time. An observation spanning several windows is split among
+ * them in proportion to the time it spent in each. Within a window, observations of the same
+ * interface with the same flow (5-tuple, action, direction, packet addresses, traffic path) are
+ * one record: packets and bytes summed, TCP flags OR-ed, start the first packet's second and end
+ * the last one's. Past `windowCapacity` distinct flows of one interface in one window, the other
+ * flows become a single SKIPDATA record for the window (AWS: "exceeds internal capacity").
+ *
+ * Delivery, one transaction per flow log on the store (through App.exclusive when there is one,
+ * so that several servers on one PostgreSQL database stay consistent):
+ *   CloudWatch Logs  the flow log's log group (created when missing, as the delivery role does),
+ *                    one stream per interface `<interface-id>-<all|accept|reject>`, one event per
+ *                    record (timestamp = the record's start, message = the line)
+ *   S3               one gzip text object per flow log per delivery, in AWS's key layout (plain or
+ *                    Hive-compatible prefixes, daily or hourly partitions), a header line of field
+ *                    names, then the records. A missing bucket fails the delivery: the flow log
+ *                    shows DeliverLogsStatus FAILED with DeliverLogsErrorMessage "Access error"
+ *                    until a later delivery succeeds.
+ *   Firehose         not simulated: records for such flow logs are not kept.
+ */
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { App } from '../server/app.js';
+import { activeFlowLogsIn, type ActiveFlowLog, FLOW_LOG, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
+import { appendLogEvents, ensureLogGroup, type LogEventInput } from '../services/logs/index.js';
+import { putObject } from '../services/s3/index.js';
+import { ScopedState, scopeKey } from '../state/store.js';
+import { aggregationKey, compileFormat, type FlowRecord, interfaceMeta, recordOf, statusRecord } from './flow-records.js';
+import type { InterfaceObservation } from './types.js';
+
+export interface DeliveryReport {
+  /** Records delivered (OK, NODATA and SKIPDATA), counted once per flow log. */
+  records: number;
+  /** Events appended to CloudWatch Logs streams. */
+  logEvents: number;
+  /** Objects written to S3. */
+  s3Objects: number;
+  /** Records that could not be delivered (missing bucket, flow log deleted meanwhile). */
+  failed?: number;
+  /**
+   * On a store shared by several servers the writes run under the cross-server lock and finish
+   * later: the counts above are then what was handed over, and `settled` gives the final ones.
+   */
+  settled?: Promise<DeliveryReport>;
+}
+
+export interface FlowLogPipeline {
+  /** Matches each observation to the flow logs active on its interface and buffers it in its window. */
+  record(observations: readonly InterfaceObservation[]): void;
+  /** Delivers every window that closed at or before nowMs (epoch ms). */
+  deliverDue(nowMs: number): DeliveryReport;
+  /** Delivers everything pending now, open windows too. */
+  flush(): DeliveryReport;
+}
+
+/** Distinct flows one interface may log in one window before the rest is SKIPDATA. */
+export const DEFAULT_WINDOW_CAPACITY = positiveInt(process.env.VPCSIM_FLOW_LOG_WINDOW_CAPACITY) ?? 50_000;
+
+/** The most NODATA records one deliverDue writes per interface and flow log (the latest windows). */
+export const MAX_NODATA_WINDOWS = 60;
+
+/** AWS's message for a delivery its role could not make (DescribeFlowLogs DeliverLogsErrorMessage). */
+export const ACCESS_ERROR = 'Access error';
+
+function positiveInt(v: string | undefined): number | undefined {
+  if (v === undefined || !/^\d+$/.test(v)) return undefined;
+  const n = Number(v);
+  return n > 0 ? n : undefined;
+}
+
+type AppLike = Pick<App, 'store' | 'config'> & Partial<Pick<App, 'exclusive'>>;
+
+/** One flow log's view of one interface in one window. */
+interface Bucket {
+  fl: ActiveFlowLog;
+  account: string;
+  region: string;
+  interfaceId: string;
+  window: number;
+  endMs: number;
+  records: Map<string, FlowRecord>;
+  skipped?: FlowRecord;
+}
+
+/** A flow log and an interface it has seen traffic of (for NODATA). */
+interface Pair {
+  fl: ActiveFlowLog;
+  meta: ReturnType<typeof interfaceMeta>;
+  /** Windows up to this one are settled (delivered, or found idle). */
+  covered: number;
+  /** Windows after `covered` that had traffic. */
+  busy: Set<number>;
+}
+
+/** What goes to one flow log in one delivery. */
+interface Delivery {
+  fl: ActiveFlowLog;
+  account: string;
+  region: string;
+  /** Records per interface. */
+  byInterface: Map<string, FlowRecord[]>;
+  count: number;
+}
+
+export class FlowLogPipelineImpl implements FlowLogPipeline {
+  windowCapacity = DEFAULT_WINDOW_CAPACITY;
+  private buckets = new Map<string, Bucket>();
+  private pairs = new Map<string, Pair>();
+  private generation: number;
+  private lastNowMs = 0;
+
+  constructor(private readonly app: AppLike) {
+    this.generation = app.store.generation;
+  }
+
+  /** Records waiting for delivery (OK records and SKIPDATA records). */
+  get pending(): number {
+    let n = 0;
+    for (const b of this.buckets.values()) n += b.records.size + (b.skipped ? 1 : 0);
+    return n;
+  }
+
+  /** A reset or reload of the whole state drops what was buffered for it. */
+  private checkGeneration(): void {
+    if (this.app.store.generation === this.generation) return;
+    this.generation = this.app.store.generation;
+    this.buckets.clear();
+    this.pairs.clear();
+    this.lastNowMs = 0;
+  }
+
+  record(observations: readonly InterfaceObservation[]): void {
+    this.checkGeneration();
+    if (observations.length === 0) return;
+    const tx = this.app.store.begin();
+    try {
+      const cache = new Map<string, ActiveFlowLog[]>();
+      for (const o of observations) {
+        const scope = scopeKey(o.account, o.region);
+        const ck = scope + ' ' + o.interfaceId + ' ' + o.subnetId + ' ' + o.vpcId;
+        let fls = cache.get(ck);
+        if (!fls) {
+          fls = activeFlowLogsIn(new ScopedState(tx, scope), { NetworkInterfaceId: o.interfaceId, SubnetId: o.subnetId, VpcId: o.vpcId }).filter(
+            (f) => f.destinationType === 'cloud-watch-logs' || f.destinationType === 's3',
+          );
+          cache.set(ck, fls);
+        }
+        for (const fl of fls) {
+          if (fl.trafficType !== 'ALL' && fl.trafficType !== o.action) continue;
+          if (fl.creationTimeMs !== undefined && o.startMs < fl.creationTimeMs) continue;
+          this.add(fl, o);
+        }
+      }
+    } finally {
+      tx.rollback();
+    }
+  }
+
+  private add(fl: ActiveFlowLog, o: InterfaceObservation): void {
+    const intervalMs = fl.maxAggregationInterval * 1000;
+    const startMs = o.startMs;
+    const endMs = Math.max(o.endMs, startMs);
+    const w0 = Math.floor(startMs / intervalMs);
+    const w1 = Math.floor(endMs / intervalMs);
+    const pair = this.pairOf(fl, o, w0);
+    if (w0 === w1) {
+      this.addPiece(fl, o, w0, intervalMs, startMs, endMs, o.packets, o.bytes, o.tcpFlags, pair);
+      return;
+    }
+    // Split among the windows in proportion to the time spent in each; SYN goes with the first
+    // part, FIN and RST with the last, the other flags with every part.
+    const span = endMs - startMs;
+    let packetsLeft = o.packets;
+    let bytesLeft = o.bytes;
+    const keep = o.tcpFlags & ~(1 | 2 | 4);
+    for (let w = w0; w <= w1; w++) {
+      const ps = Math.max(startMs, w * intervalMs);
+      const pe = Math.min(endMs, (w + 1) * intervalMs - 1);
+      let packets: number;
+      let bytes: number;
+      if (w === w1) {
+        packets = packetsLeft;
+        bytes = bytesLeft;
+      } else {
+        const share = (pe - ps + 1) / span;
+        packets = Math.min(packetsLeft, Math.round(o.packets * share));
+        bytes = Math.min(bytesLeft, Math.round(o.bytes * share));
+      }
+      packetsLeft -= packets;
+      bytesLeft -= bytes;
+      if (packets === 0 && bytes === 0) continue;
+      let flags = keep;
+      if (w === w0) flags |= o.tcpFlags & 2;
+      if (w === w1) flags |= o.tcpFlags & (1 | 4);
+      this.addPiece(fl, o, w, intervalMs, ps, pe, packets, bytes, flags, pair);
+    }
+  }
+
+  private pairOf(fl: ActiveFlowLog, o: InterfaceObservation, firstWindow: number): Pair {
+    const key = fl.flowLogId + ' ' + o.interfaceId;
+    let pair = this.pairs.get(key);
+    if (!pair) {
+      pair = { fl, meta: interfaceMeta(o), covered: firstWindow - 1, busy: new Set() };
+      this.pairs.set(key, pair);
+    }
+    return pair;
+  }
+
+  private addPiece(fl: ActiveFlowLog, o: InterfaceObservation, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number, pair: Pair): void {
+    const bkey = fl.flowLogId + ' ' + o.interfaceId + ' ' + w;
+    let b = this.buckets.get(bkey);
+    if (!b) {
+      b = { fl, account: o.account, region: o.region, interfaceId: o.interfaceId, window: w, endMs: (w + 1) * intervalMs, records: new Map() };
+      this.buckets.set(bkey, b);
+    }
+    if (w > pair.covered) pair.busy.add(w);
+    const key = aggregationKey(o);
+    const r = b.records.get(key);
+    const startSec = Math.floor(startMs / 1000);
+    const endSec = Math.floor(endMs / 1000);
+    if (r) {
+      r.packets! += packets;
+      r.bytes! += bytes;
+      r.tcpFlags! |= flags;
+      if (startSec < r.start) r.start = startSec;
+      if (endSec > r.end) r.end = endSec;
+    } else if (b.records.size < this.windowCapacity) {
+      b.records.set(key, recordOf(o, startMs, endMs, packets, bytes, flags));
+    } else if (b.skipped) {
+      if (startSec < b.skipped.start) b.skipped.start = startSec;
+      if (endSec > b.skipped.end) b.skipped.end = endSec;
+    } else {
+      b.skipped = statusRecord('SKIPDATA', interfaceMeta(o), startSec, endSec);
+    }
+  }
+
+  deliverDue(nowMs: number): DeliveryReport {
+    this.checkGeneration();
+    if (nowMs > this.lastNowMs) this.lastNowMs = nowMs;
+    const deliveries = new Map<string, Delivery>();
+    // NODATA: windows closed since the last delivery in which an interface that had traffic
+    // before saw none (at most MAX_NODATA_WINDOWS of the latest per call).
+    for (const pair of this.pairs.values()) {
+      const intervalMs = pair.fl.maxAggregationInterval * 1000;
+      const lastClosed = Math.floor(nowMs / intervalMs) - 1;
+      if (lastClosed <= pair.covered) continue;
+      const from = Math.max(pair.covered + 1, lastClosed - MAX_NODATA_WINDOWS + 1);
+      for (let w = from; w <= lastClosed; w++) {
+        if (pair.busy.has(w)) continue;
+        const startSec = (w * intervalMs) / 1000;
+        const rec = statusRecord('NODATA', pair.meta, startSec, startSec + intervalMs / 1000 - 1);
+        push(deliveries, pair.fl, pair.meta.account, pair.meta.region, rec);
+      }
+      for (const w of pair.busy) if (w <= lastClosed) pair.busy.delete(w);
+      pair.covered = lastClosed;
+    }
+    for (const [key, b] of this.buckets) {
+      if (b.endMs > nowMs) continue;
+      this.buckets.delete(key);
+      pushBucket(deliveries, b);
+    }
+    return this.deliver(deliveries, nowMs);
+  }
+
+  flush(): DeliveryReport {
+    this.checkGeneration();
+    const deliveries = new Map<string, Delivery>();
+    let latest = this.lastNowMs;
+    for (const b of this.buckets.values()) {
+      pushBucket(deliveries, b);
+      for (const r of b.records.values()) latest = Math.max(latest, r.end * 1000);
+    }
+    this.buckets.clear();
+    return this.deliver(deliveries, latest || Date.now());
+  }
+
+  /** Writes each flow log's records, one transaction per flow log. */
+  private deliver(deliveries: Map<string, Delivery>, fileTimeMs: number): DeliveryReport {
+    const report: DeliveryReport = { records: 0, logEvents: 0, s3Objects: 0, failed: 0 };
+    const handed: DeliveryReport = { records: 0, logEvents: 0, s3Objects: 0, failed: 0 };
+    const waits: Promise<void>[] = [];
+    for (const d of deliveries.values()) {
+      const { write, planned } = prepare(this.app, d, fileTimeMs);
+      const tally = (r: Outcome) => {
+        if (r.gone) {
+          // The flow log was deleted since: its records go nowhere, and it needs no NODATA.
+          for (const iface of d.byInterface.keys()) this.pairs.delete(d.fl.flowLogId + ' ' + iface);
+        }
+        report.records += r.records;
+        report.logEvents += r.logEvents;
+        report.s3Objects += r.s3Objects;
+        report.failed! += r.failed;
+      };
+      const out = this.app.exclusive ? this.app.exclusive(write) : write();
+      if (out instanceof Promise) {
+        waits.push(out.then(tally));
+        handed.records += planned.records;
+        handed.logEvents += planned.logEvents;
+        handed.s3Objects += planned.s3Objects;
+      } else {
+        tally(out);
+        handed.records += out.records;
+        handed.logEvents += out.logEvents;
+        handed.s3Objects += out.s3Objects;
+        handed.failed! += out.failed;
+      }
+    }
+    if (waits.length) {
+      handed.settled = Promise.all(waits).then(() => ({ ...report }));
+      return handed;
+    }
+    return report;
+  }
+}
+
+function deliveryOf(deliveries: Map<string, Delivery>, fl: ActiveFlowLog, account: string, region: string): Delivery {
+  let d = deliveries.get(fl.flowLogId);
+  if (!d) {
+    d = { fl, account, region, byInterface: new Map(), count: 0 };
+    deliveries.set(fl.flowLogId, d);
+  }
+  return d;
+}
+
+function push(deliveries: Map<string, Delivery>, fl: ActiveFlowLog, account: string, region: string, rec: FlowRecord): void {
+  const d = deliveryOf(deliveries, fl, account, region);
+  let list = d.byInterface.get(rec.interfaceId);
+  if (!list) d.byInterface.set(rec.interfaceId, (list = []));
+  list.push(rec);
+  d.count++;
+}
+
+function pushBucket(deliveries: Map<string, Delivery>, b: Bucket): void {
+  const d = deliveryOf(deliveries, b.fl, b.account, b.region);
+  let list = d.byInterface.get(b.interfaceId);
+  if (!list) d.byInterface.set(b.interfaceId, (list = []));
+  for (const r of b.records.values()) list.push(r);
+  if (b.skipped) list.push(b.skipped);
+  d.count += b.records.size + (b.skipped ? 1 : 0);
+}
+
+interface Outcome {
+  records: number;
+  logEvents: number;
+  s3Objects: number;
+  failed: number;
+  gone?: boolean;
+}
+
+/** The CloudWatch Logs stream of an interface for a flow log (named after its traffic type). */
+export function logStreamName(interfaceId: string, trafficType: string): string {
+  return `${interfaceId}-${trafficType.toLowerCase()}`;
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/**
+ * The S3 key of a flow log file: `[prefix/]AWSLogs/<account>/vpcflowlogs/<region>/<yyyy>/<mm>/<dd>/[<HH>/]`
+ * (or the Hive-compatible `AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/aws-region=<region>/year=<yyyy>/month=<mm>/day=<dd>/[hour=<HH>/]`),
+ * then `<account>_vpcflowlogs_<region>_<flow-log-id>_<YYYYMMDDTHHmmZ>_<hash>.log.gz`.
+ */
+export function s3Key(
+  opts: { prefix?: string; account: string; region: string; flowLogId: string; hive?: boolean; hourly?: boolean },
+  timeMs: number,
+  hash: string,
+): string {
+  const t = new Date(timeMs);
+  const yyyy = pad(t.getUTCFullYear(), 4);
+  const mm = pad(t.getUTCMonth() + 1);
+  const dd = pad(t.getUTCDate());
+  const hh = pad(t.getUTCHours());
+  const mi = pad(t.getUTCMinutes());
+  const dir = opts.hive
+    ? `AWSLogs/aws-account-id=${opts.account}/aws-service=vpcflowlogs/aws-region=${opts.region}/year=${yyyy}/month=${mm}/day=${dd}/` + (opts.hourly ? `hour=${hh}/` : '')
+    : `AWSLogs/${opts.account}/vpcflowlogs/${opts.region}/${yyyy}/${mm}/${dd}/` + (opts.hourly ? `${hh}/` : '');
+  const name = `${opts.account}_vpcflowlogs_${opts.region}_${opts.flowLogId}_${yyyy}${mm}${dd}T${hh}${mi}Z_${hash}.log.gz`;
+  return (opts.prefix ? `${opts.prefix}/` : '') + dir + name;
+}
+
+/** Formats a delivery and returns the function that writes it in one transaction. */
+function prepare(app: AppLike, d: Delivery, fileTimeMs: number): { write: () => Outcome; planned: Outcome } {
+  const fmt = compileFormat(d.fl.fields);
+  const scope = scopeKey(d.account, d.region);
+  if (d.fl.destinationType === 'cloud-watch-logs') {
+    const streams: Array<[string, LogEventInput[]]> = [];
+    let n = 0;
+    for (const [iface, recs] of d.byInterface) {
+      const events = new Array<LogEventInput>(recs.length);
+      for (let i = 0; i < recs.length; i++) events[i] = { timestamp: recs[i]!.start * 1000, message: fmt.format(recs[i]!) };
+      streams.push([logStreamName(iface, d.fl.trafficType), events]);
+      n += events.length;
+    }
+    const planned = { records: d.count, logEvents: n, s3Objects: 0, failed: 0 };
+    const write = () =>
+      inTransaction(app, scope, (state) => {
+        if (!state.get(FLOW_LOG, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
+        const now = Date.now();
+        ensureLogGroup(state, d.fl.logGroupName!, now);
+        for (const [stream, events] of streams) appendLogEvents(state, d.fl.logGroupName!, stream, events, now);
+        return { ok: true, out: planned };
+      });
+    return { write, planned };
+  }
+  // S3: one text file for the whole delivery, records in window order per interface.
+  const parts: string[] = [fmt.header];
+  for (const recs of d.byInterface.values()) {
+    recs.sort((a, b) => a.start - b.start);
+    for (const r of recs) parts.push(fmt.format(r));
+  }
+  const text = parts.join('\n') + '\n';
+  const body = gzipSync(text);
+  const hash = createHash('sha256').update(d.fl.flowLogId).update(body).digest('hex').slice(0, 8);
+  const key = s3Key(
+    { prefix: d.fl.prefix, account: d.account, region: d.region, flowLogId: d.fl.flowLogId, hive: d.fl.hiveCompatiblePartitions, hourly: d.fl.perHourPartition },
+    fileTimeMs,
+    hash,
+  );
+  const write = () =>
+    inTransaction(app, scope, (state) => {
+      if (!state.get(FLOW_LOG, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
+      const written = putObject(state, app.config, d.fl.bucket!, key, body, {}, new Date());
+      setDeliverLogsStatus(state, d.fl.flowLogId, written ? undefined : ACCESS_ERROR);
+      return written
+        ? { ok: true, out: { records: d.count, logEvents: 0, s3Objects: 1, failed: 0 } }
+        : { ok: true, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count } };
+    });
+  return { write, planned: { records: d.count, logEvents: 0, s3Objects: 1, failed: 0 } };
+}
+
+/** Runs `fn` in a transaction of the account/region scope; commits when it says ok. */
+function inTransaction(app: AppLike, scope: string, fn: (state: ScopedState) => { ok: boolean; out: Outcome }): Outcome {
+  const tx = app.store.begin();
+  try {
+    const { ok, out } = fn(new ScopedState(tx, scope));
+    if (ok) tx.commit();
+    else tx.rollback();
+    return out;
+  } catch (err) {
+    tx.rollback();
+    throw err;
+  }
+}
+
+const pipelines = new WeakMap<object, FlowLogPipelineImpl>();
+
+/** The flow log pipeline of an app (one per app). */
+export function flowLogPipeline(app: Pick<App, 'store' | 'config'>): FlowLogPipeline {
+  return flowLogPipelineImpl(app);
+}
+
+/** The same, with its settings and counters (windowCapacity, pending). */
+export function flowLogPipelineImpl(app: Pick<App, 'store' | 'config'>): FlowLogPipelineImpl {
+  let p = pipelines.get(app);
+  if (!p) {
+    p = new FlowLogPipelineImpl(app as AppLike);
+    pipelines.set(app, p);
+  }
+  return p;
+}
