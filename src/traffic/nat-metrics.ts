@@ -1,0 +1,469 @@
+/**
+ * NAT gateway CloudWatch metrics from simulated traffic: the `AWS/NATGateway` namespace, one
+ * datapoint per metric and minute, dimension `NatGatewayId`, in the NAT gateway's account and
+ * region (see docs/nat-metrics.md for every rule and how it differs from AWS).
+ *
+ * Two steps for each batch of decided flows (each DecidedFlow is one connection):
+ *
+ *   applyNatLimits(app, flows)   ports: a NAT gateway holds at most 55,000 simultaneous
+ *                                connections per address to one destination (address, port,
+ *                                protocol); the connections beyond get `natDropped = true`
+ *   recordNatMetrics(app, flows) bytes, packets, attempts, established, active, idle,
+ *                                drops, port allocation errors → putMetricData
+ *
+ * What a NAT gateway saw of a flow is read from its trace: a `nat-gateway` hop with the
+ * `translate` action on the forward path means the gateway received the request (its
+ * outbound headers name the destination it connects to); the hops after it tell whether it
+ * sent the request on. The same hop on the reply path means it received the reply.
+ *
+ * Connections held by each NAT gateway (for the port limit and ActiveConnectionCount) are
+ * remembered per store across batches, forgotten on reset and an hour after they end.
+ * Both functions are synchronous and commit through `app.store` directly: callers run them
+ * inside `App.exclusive` so that on a shared store they see, and write, the latest state.
+ */
+import type { App } from '../server/app.js';
+import { putMetricData, type MetricInput } from '../services/monitoring/index.js';
+import { ScopedState, type Store } from '../state/store.js';
+import { PROTO_TCP } from '../network/compile.js';
+import type { Hop, PathResult } from '../network/trace.js';
+import type { DecidedFlow } from './types.js';
+
+export const NAMESPACE = 'AWS/NATGateway';
+/** Simultaneous connections per NAT gateway address to one destination address, port and protocol. */
+export const CONNECTIONS_PER_DESTINATION = 55_000;
+/** A connection with no activity for this long moves from active to idle. */
+export const IDLE_TIMEOUT_MS = 350_000;
+
+const MINUTE = 60_000;
+/** Connections are remembered until this long after they end. */
+const MEMORY_MS = 3_600_000;
+
+/** The metrics, in the order of the per-minute vectors below, with their units. */
+export const NAT_METRICS = [
+  ['ActiveConnectionCount', 'Count'],
+  ['BytesInFromDestination', 'Bytes'],
+  ['BytesInFromSource', 'Bytes'],
+  ['BytesOutToDestination', 'Bytes'],
+  ['BytesOutToSource', 'Bytes'],
+  ['ConnectionAttemptCount', 'Count'],
+  ['ConnectionEstablishedCount', 'Count'],
+  ['ErrorPortAllocation', 'Count'],
+  ['IdleTimeoutCount', 'Count'],
+  ['PacketsDropCount', 'Count'],
+  ['PacketsInFromDestination', 'Count'],
+  ['PacketsInFromSource', 'Count'],
+  ['PacketsOutToDestination', 'Count'],
+  ['PacketsOutToSource', 'Count'],
+] as const;
+
+const ACTIVE = 0;
+const BYTES_IN_FROM_DESTINATION = 1;
+const BYTES_IN_FROM_SOURCE = 2;
+const BYTES_OUT_TO_DESTINATION = 3;
+const BYTES_OUT_TO_SOURCE = 4;
+const ATTEMPTS = 5;
+const ESTABLISHED = 6;
+const ERROR_PORT_ALLOCATION = 7;
+const IDLE_TIMEOUTS = 8;
+const PACKETS_DROP = 9;
+const PACKETS_IN_FROM_DESTINATION = 10;
+const PACKETS_IN_FROM_SOURCE = 11;
+const PACKETS_OUT_TO_DESTINATION = 12;
+const PACKETS_OUT_TO_SOURCE = 13;
+
+// ---------------------------------------------------------------------------------------
+// Remembered connections
+// ---------------------------------------------------------------------------------------
+
+/** Connections sharing one time span, counted. */
+interface Span {
+  s: number;
+  e: number;
+  n: number;
+}
+
+/** Spans keyed by "start|end", so that many connections of one flow cost one entry. */
+class Spans {
+  readonly byKey = new Map<string, Span>();
+  add(s: number, e: number, n = 1): void {
+    const k = `${s}|${e}`;
+    const cur = this.byKey.get(k);
+    if (cur) cur.n += n;
+    else this.byKey.set(k, { s, e, n });
+  }
+  /** Connections whose span overlaps [s, e). */
+  overlapping(s: number, e: number): number {
+    let total = 0;
+    for (const x of this.byKey.values()) if (x.s < e && s < x.e) total += x.n;
+    return total;
+  }
+  /** The most connections open at one instant within [s, e). */
+  peak(s: number, e: number): number {
+    const events: Array<[number, number]> = [];
+    for (const x of this.byKey.values()) {
+      if (!(x.s < e && s < x.e)) continue;
+      events.push([Math.max(x.s, s), x.n], [x.e, -x.n]);
+    }
+    // Ends before starts at the same instant: a span [a, b) and one starting at b never meet.
+    events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let open = 0;
+    let max = 0;
+    for (const [, d] of events) {
+      open += d;
+      if (open > max) max = open;
+    }
+    return max;
+  }
+  prune(before: number): void {
+    for (const [k, x] of this.byKey) if (x.e < before) this.byKey.delete(k);
+  }
+}
+
+interface NatMemory {
+  /** Port allocations: "proto|dst|dport" → spans. */
+  ports: Map<string, Spans>;
+  /** Established TCP connections (ActiveConnectionCount). */
+  active: Spans;
+}
+
+interface Memory {
+  generation: number;
+  nats: Map<string, NatMemory>;
+  /** The latest flow start seen: what is older than it by MEMORY_MS is forgotten. */
+  latest: number;
+}
+
+const memories = new WeakMap<Store, Memory>();
+
+function memoryOf(store: Store): Memory {
+  let m = memories.get(store);
+  if (!m || m.generation !== store.generation) {
+    m = { generation: store.generation, nats: new Map(), latest: 0 };
+    memories.set(store, m);
+  }
+  return m;
+}
+
+function natMemory(m: Memory, natId: string): NatMemory {
+  let n = m.nats.get(natId);
+  if (!n) {
+    n = { ports: new Map(), active: new Spans() };
+    m.nats.set(natId, n);
+  }
+  return n;
+}
+
+function forgetOld(m: Memory, latestStart: number): void {
+  if (latestStart <= m.latest) return;
+  m.latest = latestStart;
+  const before = latestStart - MEMORY_MS;
+  for (const n of m.nats.values()) {
+    n.active.prune(before);
+    for (const [k, spans] of n.ports) {
+      spans.prune(before);
+      if (spans.byKey.size === 0) n.ports.delete(k);
+    }
+  }
+}
+
+/** A connection's span; one that starts and ends at once lasts a millisecond. */
+function spanOf(f: DecidedFlow): [number, number] {
+  return [f.startMs, Math.max(f.endMs, f.startMs + 1)];
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading a trace
+// ---------------------------------------------------------------------------------------
+
+/** Indexes of the NAT gateway translations on a path. */
+function translations(path: PathResult | undefined): number[] {
+  const out: number[] = [];
+  if (!path) return out;
+  for (let i = 0; i < path.hops.length; i++) {
+    const h = path.hops[i]!;
+    if (h.type === 'nat-gateway' && h.action === 'translate') out.push(i);
+  }
+  return out;
+}
+
+/**
+ * Whether the packet left the NAT gateway after the translation at `i`: yes unless the
+ * gateway's subnet had no route (or a blackhole) for it, or the walk ended right there.
+ */
+function leftGateway(path: PathResult, i: number): boolean {
+  if (path.accepted) return true;
+  const next: Hop | undefined = path.hops[i + 1];
+  if (!next) return false;
+  return !(next.type === 'route-table' && (next.action === 'no-route' || next.action === 'blackhole'));
+}
+
+/** The destination the NAT gateway connects to, as it sends the request: "proto|dst|dport". */
+function destinationKey(h: Hop): string {
+  const o = h.outbound!;
+  return `${o.proto}|${o.dst}|${o.dport}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Where NAT gateways live
+// ---------------------------------------------------------------------------------------
+
+interface StoredNatAddress {
+  PrivateIp?: string;
+  PublicIp?: string;
+  Status?: string;
+  _op?: { name: string; until: string };
+}
+
+interface StoredNat {
+  ConnectivityType?: string;
+  NatGatewayAddresses?: StoredNatAddress[];
+}
+
+/** Finds the scope ("account/region") holding each NAT gateway, asked once per ID. */
+class NatDirectory {
+  private readonly scopes = new Map<string, string | undefined>();
+  constructor(private readonly store: Store) {}
+
+  scopeOf(natId: string, hint?: { account: string; region: string }): string | undefined {
+    if (this.scopes.has(natId)) return this.scopes.get(natId);
+    let found: string | undefined;
+    const first = hint ? `${hint.account}/${hint.region}` : undefined;
+    if (first && this.store.table(first, 'nat-gateway')?.has(natId)) found = first;
+    else found = this.store.scopeNames().find((s) => this.store.table(s, 'nat-gateway')?.has(natId));
+    this.scopes.set(natId, found);
+    return found;
+  }
+
+  /** How many addresses the NAT gateway translates to (Elastic IPs if public, private IPs if private). */
+  addresses(natId: string, now: number): number {
+    const scope = this.scopeOf(natId);
+    const rec = scope ? (this.store.table(scope, 'nat-gateway')?.get(natId) as StoredNat | undefined) : undefined;
+    if (!rec) return 1;
+    const isPublic = rec.ConnectivityType !== 'private';
+    let n = 0;
+    for (const a of rec.NatGatewayAddresses ?? []) {
+      if (a.Status !== 'succeeded') continue;
+      if (isPublic ? !a.PublicIp : !a.PrivateIp) continue;
+      const op = a._op;
+      if (op && now < Date.parse(op.until) && (op.name === 'associating' || op.name === 'assigning')) continue;
+      if (op && now >= Date.parse(op.until) && (op.name === 'disassociating' || op.name === 'unassigning')) continue;
+      n++;
+    }
+    return Math.max(1, n);
+  }
+}
+
+function hintOf(f: DecidedFlow): { account: string; region: string } | undefined {
+  const src = f.trace.source;
+  return src.kind === 'interface' ? { account: src.iface.model.account, region: src.iface.model.region } : undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// Port allocation
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Marks `natDropped` on the connections a NAT gateway could not allocate a source port for:
+ * beyond 55,000 simultaneous connections per gateway address to one destination address,
+ * port and protocol, counting the connections of earlier batches still open. Connections are
+ * taken in order of start (then as given). A connection already marked is left alone.
+ */
+export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: DecidedFlow[]): void {
+  const mem = memoryOf(app.store);
+  const dir = new NatDirectory(app.store);
+  const limits = new Map<string, number>();
+  const now = Date.now();
+  const order = flows.map((_, i) => i).sort((a, b) => flows[a]!.startMs - flows[b]!.startMs || a - b);
+  let latest = 0;
+  for (const i of order) {
+    const f = flows[i]!;
+    if (f.startMs > latest) latest = f.startMs;
+    if (f.natDropped) continue;
+    const [s, e] = spanOf(f);
+    for (const at of translations(f.trace.forward)) {
+      const hop = f.trace.forward.hops[at]!;
+      if (!hop.outbound) continue;
+      let limit = limits.get(hop.id);
+      if (limit === undefined) {
+        dir.scopeOf(hop.id, hintOf(f));
+        limit = CONNECTIONS_PER_DESTINATION * dir.addresses(hop.id, now);
+        limits.set(hop.id, limit);
+      }
+      const nat = natMemory(mem, hop.id);
+      const key = destinationKey(hop);
+      let spans = nat.ports.get(key);
+      if (!spans) {
+        spans = new Spans();
+        nat.ports.set(key, spans);
+      }
+      // Cheap bound first; the exact peak only when the bound reaches the limit.
+      if (spans.overlapping(s, e) >= limit && spans.peak(s, e) >= limit) {
+        f.natDropped = true;
+        break;
+      }
+      spans.add(s, e);
+    }
+  }
+  forgetOld(mem, latest);
+}
+
+// ---------------------------------------------------------------------------------------
+// Metrics
+// ---------------------------------------------------------------------------------------
+
+/** Per NAT gateway: its scope and one vector of metric values per minute. */
+interface NatMinutes {
+  scope: string;
+  minutes: Map<number, Float64Array>;
+}
+
+function minuteOf(t: number): number {
+  return Math.floor(t / MINUTE) * MINUTE;
+}
+
+/** Every minute [s, e) touches (the minute of s when the span is empty). */
+function touch(acc: NatMinutes, s: number, e: number): void {
+  const last = e > s ? e - 1 : s;
+  for (let m = minuteOf(s); m <= last; m += MINUTE) if (!acc.minutes.has(m)) acc.minutes.set(m, new Float64Array(NAT_METRICS.length));
+}
+
+function at(acc: NatMinutes, t: number, metric: number, v: number): void {
+  let vec = acc.minutes.get(minuteOf(t));
+  if (!vec) {
+    vec = new Float64Array(NAT_METRICS.length);
+    acc.minutes.set(minuteOf(t), vec);
+  }
+  vec[metric]! += v;
+}
+
+/** Spreads `total` over [s, e) in proportion to the time in each minute, in whole units. */
+function spread(acc: NatMinutes, s: number, e: number, metric: number, total: number): void {
+  if (total === 0) return;
+  if (e <= s) return at(acc, s, metric, total);
+  const cum = (t: number) => Math.round((total * (t - s)) / (e - s));
+  for (let m = minuteOf(s); m < e; m += MINUTE) {
+    const from = Math.max(s, m);
+    const to = Math.min(e, m + MINUTE);
+    const v = cum(to) - cum(from);
+    if (v !== 0) at(acc, m, metric, v);
+  }
+}
+
+/**
+ * Whether a connection sat silent longer than the idle timeout: its packets (both ways)
+ * spread evenly over its duration leave gaps longer than 350 seconds.
+ */
+function idles(f: DecidedFlow): boolean {
+  const duration = f.endMs - f.startMs;
+  return duration > IDLE_TIMEOUT_MS && duration / Math.max(1, f.packets + f.replyPackets) > IDLE_TIMEOUT_MS;
+}
+
+/**
+ * The datapoints a batch of connections gives each NAT gateway, per scope (account/region):
+ * every metric for every minute in which the gateway handled traffic, zeros included.
+ * Remembers the batch's established TCP connections for ActiveConnectionCount.
+ */
+export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonly DecidedFlow[]): Map<string, MetricInput[]> {
+  const mem = memoryOf(app.store);
+  const dir = new NatDirectory(app.store);
+  const byNat = new Map<string, NatMinutes>();
+  const accOf = (natId: string, f: DecidedFlow): NatMinutes | undefined => {
+    let acc = byNat.get(natId);
+    if (acc) return acc;
+    const scope = dir.scopeOf(natId, hintOf(f));
+    if (!scope) return undefined;
+    acc = { scope, minutes: new Map() };
+    byNat.set(natId, acc);
+    return acc;
+  };
+
+  let latest = 0;
+  for (const f of flows) {
+    if (f.startMs > latest) latest = f.startMs;
+    const [s, e] = [f.startMs, f.endMs];
+    const t = f.trace;
+    const fwd = t.forward;
+
+    // Packets a NAT gateway refused outright (a source outside its VPC, a connection towards it).
+    for (const h of fwd.hops) {
+      if (h.type !== 'nat-gateway' || h.action !== 'drop') continue;
+      const acc = accOf(h.id, f);
+      if (!acc) continue;
+      touch(acc, s, e);
+      spread(acc, s, e, PACKETS_DROP, f.packets);
+    }
+
+    const hops = translations(fwd);
+    for (let k = 0; k < hops.length; k++) {
+      const i = hops[k]!;
+      const natId = fwd.hops[i]!.id;
+      const acc = accOf(natId, f);
+      if (!acc) continue;
+      touch(acc, s, e);
+      at(acc, s, ATTEMPTS, 1);
+      spread(acc, s, e, PACKETS_IN_FROM_SOURCE, f.packets);
+      spread(acc, s, e, BYTES_IN_FROM_SOURCE, f.bytes);
+      // A gateway after the one that dropped the connection never saw it.
+      if (f.natDropped) {
+        at(acc, s, ERROR_PORT_ALLOCATION, 1);
+        spread(acc, s, e, PACKETS_DROP, f.packets);
+        break;
+      }
+      if (leftGateway(fwd, i)) {
+        spread(acc, s, e, PACKETS_OUT_TO_DESTINATION, f.packets);
+        spread(acc, s, e, BYTES_OUT_TO_DESTINATION, f.bytes);
+      }
+      const rev = t.reverse;
+      const r = rev ? translations(rev).find((j) => rev.hops[j]!.id === natId) : undefined;
+      if (rev && r !== undefined && f.replyPackets + f.replyBytes > 0) {
+        spread(acc, s, e, PACKETS_IN_FROM_DESTINATION, f.replyPackets);
+        spread(acc, s, e, BYTES_IN_FROM_DESTINATION, f.replyBytes);
+        if (leftGateway(rev, r)) {
+          spread(acc, s, e, PACKETS_OUT_TO_SOURCE, f.replyPackets);
+          spread(acc, s, e, BYTES_OUT_TO_SOURCE, f.replyBytes);
+        }
+      }
+      const established = t.verdict === 'accepted' && f.replyPackets > 0;
+      if (established) at(acc, s, ESTABLISHED, 1);
+      if (fwd.first.proto === PROTO_TCP && established) {
+        const [as, ae] = spanOf(f);
+        natMemory(mem, natId).active.add(as, ae);
+        if (idles(f)) at(acc, s + IDLE_TIMEOUT_MS, IDLE_TIMEOUTS, 1);
+      }
+    }
+  }
+
+  const out = new Map<string, MetricInput[]>();
+  for (const [natId, acc] of byNat) {
+    const active = mem.nats.get(natId)?.active;
+    const dims = [{ Name: 'NatGatewayId', Value: natId }];
+    let list = out.get(acc.scope);
+    if (!list) out.set(acc.scope, (list = []));
+    for (const [minute, vec] of [...acc.minutes].sort((a, b) => a[0] - b[0])) {
+      vec[ACTIVE] = active ? active.peak(minute, minute + MINUTE) : 0;
+      for (let i = 0; i < NAT_METRICS.length; i++) {
+        const [MetricName, Unit] = NAT_METRICS[i]!;
+        list.push({ MetricName, Dimensions: dims, Timestamp: minute, Value: vec[i]!, Unit });
+      }
+    }
+  }
+  forgetOld(mem, latest);
+  return out;
+}
+
+/**
+ * Writes the AWS/NATGateway datapoints of a batch of connections: one transaction per
+ * account and region holding a NAT gateway the batch went through.
+ */
+export function recordNatMetrics(app: Pick<App, 'store' | 'config'>, flows: readonly DecidedFlow[]): void {
+  for (const [scope, data] of natMetricData(app, flows)) {
+    const tx = app.store.begin();
+    try {
+      putMetricData(new ScopedState(tx, scope), NAMESPACE, data);
+      tx.commit();
+    } catch (err) {
+      tx.rollback();
+      throw err;
+    }
+  }
+}
