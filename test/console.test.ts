@@ -1,8 +1,9 @@
 /**
  * The console at /console: its static files (content types, page fallback, no way out of
  * the bundle) and, in Debian's Chromium driven by playwright-core, the map of a VPC built
- * through the SDK, details of a security group, path analyses that pass and that are
- * blocked, the flow log view, and a VPC of 200 subnets. Screenshots go to
+ * through the SDK, details of a security group, Reachability Analyzer path analyses that
+ * pass and that are blocked (and the trace endpoint for ICMP), the flow log view, and a VPC
+ * of 200 subnets. Screenshots go to
  * test-artifacts/console/.
  */
 import assert from 'node:assert/strict';
@@ -36,6 +37,7 @@ import {
   EC2Client,
   RunInstancesCommand,
   CreateTagsCommand,
+  DescribeNetworkInsightsAnalysesCommand,
 } from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateFlowLogsCommand } from '@aws-sdk/client-ec2';
@@ -401,49 +403,104 @@ describe('console in Chromium', () => {
     await page.close();
   });
 
-  async function analyze(page: Page, source: string, destination: string, port: number) {
+  async function analyze(page: Page, source: string, destination: string, port: number | undefined, protocol: 'tcp' | 'udp' | 'icmp' = 'tcp') {
     await page.getByTestId('panel-path').click();
     await page.getByTestId('path-source').fill(source);
     await page.getByTestId('path-destination').fill(destination);
-    await page.getByTestId('path-protocol').selectOption('tcp');
-    await page.getByTestId('path-port').fill(String(port));
+    await page.getByTestId('path-protocol').selectOption(protocol);
+    if (port !== undefined) await page.getByTestId('path-port').fill(String(port));
     await page.getByTestId('path-run').click();
     await Promise.race([page.getByTestId('path-verdict').waitFor({ timeout: 10_000 }), page.getByTestId('path-error').waitFor({ timeout: 10_000 })]);
     if (await page.getByTestId('path-error').isVisible()) {
-      throw new Error(`the path analysis failed (is POST /_vpcsim/trace served?): ${await page.getByTestId('path-error').innerText()}`);
+      throw new Error(`the path analysis failed: ${await page.getByTestId('path-error').innerText()}`);
     }
   }
 
-  it('path explorer: web → app on 8080 is reachable, hop by hop on the map', async () => {
+  /** The components a hop list names, in order, with each hop's decision. */
+  async function hopList(page: Page, testId: string): Promise<Array<{ id: string; action: string; text: string }>> {
+    return page
+      .getByTestId(testId)
+      .locator('li')
+      .evaluateAll((els) => els.map((el) => ({ id: el.getAttribute('data-component') ?? '', action: el.getAttribute('data-action') ?? '', text: (el as HTMLElement).innerText })));
+  }
+
+  it('path explorer: web → app on 8080 is reachable, hop by hop on the map (Reachability Analyzer)', async () => {
     const page = await open();
     await page.getByTestId(`member-${demo.web}`).waitFor();
     await analyze(page, demo.web, demo.app, 8080);
-    assert.match(await page.getByTestId('path-verdict').innerText(), /Reachable/);
-    const hops = await page.getByTestId('hops-forward').locator('li').allInnerTexts();
-    assert.ok(hops.length >= 4, hops.join('\n'));
-    const text = hops.join('\n');
-    assert.match(text, new RegExp(demo.webSg), 'the egress decision names the web group');
-    assert.match(text, new RegExp(demo.appSg), 'the ingress decision names the app group');
-    assert.match(text, /allowed by/);
-    assert.ok((await page.getByTestId('hops-return').locator('li').count()) > 0, 'the return path is shown');
+    const verdict = await page.getByTestId('path-verdict').innerText();
+    assert.match(verdict, /Reachable/);
+    assert.match(verdict, /Reachability Analyzer/, 'analysed through the EC2 API');
+    const analysisId = await page.getByTestId('analysis-id').innerText();
+    assert.match(analysisId, /^nia-[0-9a-f]{17}$/);
+    // The analysis is AWS's: the same one is read back through the SDK.
+    const described = await ec2.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [analysisId] }));
+    const a = described.NetworkInsightsAnalyses![0]!;
+    assert.equal(a.NetworkPathFound, true);
+    const forward = await hopList(page, 'hops-forward');
+    assert.deepEqual(
+      forward.map((h) => h.id),
+      a.ForwardPathComponents!.map((c) => c.Component!.Id!),
+      'every forward component, in order',
+    );
+    const ids = forward.map((h) => h.id);
+    assert.ok(ids.includes(demo.webSg) && ids.includes(demo.appSg), ids.join(' '));
+    assert.ok(ids.indexOf(demo.webSg) < ids.indexOf(demo.appSg), 'egress from web before ingress to app');
+    const sgHop = forward.find((h) => h.id === demo.appSg)!;
+    assert.equal(sgHop.action, 'allow');
+    assert.match(sgHop.text, new RegExp(`ingress allowed by rule tcp 8080 from ${demo.webSg}\\s+Security group rule\\s+ingress tcp 8080 from ${demo.webSg}`), 'the rule that matched');
+    assert.match(forward.find((h) => h.id === demo.webSg)!.text, /egress allowed by/);
+    const acl = forward.find((h) => h.id.startsWith('acl-'));
+    assert.ok(acl, 'the network ACL is a hop');
+    assert.match(acl.text, /ACL rule\s+#100 allow all 0\.0\.0\.0\/0/);
+    assert.match(forward[0]!.text, /Outbound header\s+tcp 10\.0\.0\.\d+:\d+ → 10\.0\.10\.\d+:8080/, 'the packet as it leaves');
+    const back = await hopList(page, 'hops-return');
+    assert.deepEqual(
+      back.map((h) => h.id),
+      a.ReturnPathComponents!.map((c) => c.Component!.Id!),
+    );
+    assert.ok(back.length > 0 && back.some((h) => h.id === demo.appSg), 'the return path passes the app group');
     // The map: numbered hops on the instances, the path drawn, nothing blocked.
     await page.getByTestId('path-overlay').waitFor();
     assert.ok((await page.getByTestId(`member-${demo.web}`).locator('.hop-badge').count()) > 0);
     assert.ok((await page.getByTestId(`member-${demo.app}`).locator('.hop-badge').count()) > 0);
+    assert.ok((await page.getByTestId(`chip-${demo.appSg}`).locator('.hop-badge').count()) > 0, 'the app group is marked on the map');
+    assert.equal(await page.locator('.path-ok').count(), 1);
     assert.equal(await page.locator('.block-badge').count(), 0);
+    // The path is kept: a second run adds an analysis to it, and the first can be opened again.
+    await page.getByTestId('analysis-history').locator(`[data-analysis="${analysisId}"]`).waitFor();
+    await page.getByTestId('path-run').click();
+    await page.waitForFunction((id) => {
+      const el = document.querySelector('[data-testid="analysis-id"]');
+      return !!el && el.textContent !== id && /^nia-/.test(el.textContent ?? '');
+    }, analysisId);
+    const second = await page.getByTestId('analysis-id').innerText();
+    await page.getByTestId('analysis-history').locator(`[data-analysis="${second}"]`).waitFor();
+    assert.equal(await page.getByTestId('analysis-history').locator('li').count(), 2);
+    assert.equal(a.NetworkInsightsPathId, (await ec2.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [second] }))).NetworkInsightsAnalyses![0]!.NetworkInsightsPathId);
     await shot(page, 'path-reachable');
+    await page.getByTestId('analysis-history').locator(`[data-analysis="${analysisId}"] button`).click();
+    await page.waitForFunction((id) => document.querySelector('[data-testid="analysis-id"]')?.textContent === id, analysisId);
+    assert.equal((await hopList(page, 'hops-forward')).length, forward.length);
     noErrors(page);
     await page.close();
   });
 
-  it('path explorer: the internet → web on 443 is reachable through the internet gateway', async () => {
+  it('path explorer: the internet → web on 443 is reachable through the internet gateway, with its translation', async () => {
     const page = await open();
     await page.getByTestId(`member-${demo.web}`).waitFor();
     await analyze(page, demo.igw, demo.web, 443);
-    assert.match(await page.getByTestId('path-verdict').innerText(), /Reachable/);
-    const text = (await page.getByTestId('hops-forward').locator('li').allInnerTexts()).join('\n');
-    assert.match(text, new RegExp(demo.igw));
-    assert.match(text, /translate|→/i, 'the public address is translated at the gateway');
+    assert.match(await page.getByTestId('path-verdict').innerText(), /Reachable[\s\S]*Reachability Analyzer/);
+    const forward = await hopList(page, 'hops-forward');
+    const igw = forward.find((h) => h.id === demo.igw);
+    assert.ok(igw, forward.map((h) => h.id).join(' '));
+    assert.equal(igw.action, 'translate');
+    assert.match(igw.text, /Inbound header\s+tcp \S+ → \d+\.\d+\.\d+\.\d+:443/);
+    assert.match(igw.text, /Translation\s+tcp \S+ → \S+:443\s+⇒\s+tcp \S+ → 10\.0\.0\.\d+:443/, 'public address → private address');
+    const sg = forward.find((h) => h.id === demo.webSg);
+    assert.ok(sg);
+    assert.match(sg.text, /ingress tcp 443 from 0\.0\.0\.0\/0/);
+    assert.ok((await hopList(page, 'hops-return')).some((h) => h.id === demo.igw), 'the reply goes back out through the gateway');
     assert.ok((await page.getByTestId(`conn-${demo.igw}`).locator('.hop-badge').count()) > 0);
     await shot(page, 'path-internet');
     noErrors(page);
@@ -454,13 +511,35 @@ describe('console in Chromium', () => {
     const page = await open();
     await page.getByTestId(`member-${demo.web}`).waitFor();
     await analyze(page, demo.web, demo.app, 22);
-    assert.match(await page.getByTestId('path-verdict').innerText(), /Not reachable/);
+    assert.match(await page.getByTestId('path-verdict').innerText(), /Not reachable[\s\S]*Reachability Analyzer/);
+    const analysisId = await page.getByTestId('analysis-id').innerText();
+    const a = (await ec2.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [analysisId] }))).NetworkInsightsAnalyses![0]!;
+    assert.equal(a.NetworkPathFound, false);
+    const shown = await page.getByTestId('explanations').locator('li').evaluateAll((els) => els.map((el) => `${el.getAttribute('data-code')} ${el.getAttribute('data-component')}`));
+    assert.deepEqual(
+      shown,
+      a.Explanations!.map((e) => `${e.ExplanationCode} ${e.Component!.Id}`),
+    );
     const ex = await page.getByTestId('explanations').innerText();
     assert.match(ex, /ENI_SG_RULES_MISMATCH/);
-    assert.match(ex, new RegExp(demo.appSg), 'names the group that has no matching rule');
+    assert.match(ex, /no rule that allows this traffic/);
+    assert.match(ex, new RegExp(`Security groups\\s+${demo.appSg}`), 'names the group that has no matching rule');
     assert.ok((await page.locator('.block-badge', { hasText: 'ENI_SG_RULES_MISMATCH' }).count()) > 0, 'the blocking component is marked on the map');
     await page.locator('.path-bad').first().waitFor({ state: 'attached' });
     await shot(page, 'path-blocked');
+    noErrors(page);
+    await page.close();
+  });
+
+  it('path explorer: ICMP, which Reachability Analyzer does not analyse, is traced by vpcsim', async () => {
+    const page = await open();
+    await page.getByTestId(`member-${demo.web}`).waitFor();
+    await analyze(page, demo.web, demo.app, undefined, 'icmp');
+    // The app group allows only 8080 from web: no echo request gets in.
+    const verdict = await page.getByTestId('path-verdict').innerText();
+    assert.match(verdict, /Not reachable[\s\S]*vpcsim trace/);
+    assert.equal(await page.getByTestId('analysis-id').count(), 0);
+    assert.match(await page.getByTestId('explanations').innerText(), /ENI_SG_RULES_MISMATCH/);
     noErrors(page);
     await page.close();
   });
@@ -654,7 +733,7 @@ describe('console in Chromium against a server that verifies signatures', () => 
     await page.getByRole('button', { name: 'Done' }).click();
     await page.getByTestId(`subnet-${subnetId}`).waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('.banner.error').count(), 0);
-    // The trace endpoint is signed too, and acts in the key's account.
+    // The path analysis (Reachability Analyzer through the EC2 API) is signed too, and acts in the key's account.
     await page.getByTestId('panel-path').click();
     await page.getByTestId('path-source').fill(ids[0]!);
     await page.getByTestId('path-destination').fill(ids[1]!);

@@ -1,10 +1,21 @@
 /**
  * Path explorer: a source and a destination (instances, interfaces, gateways or addresses),
- * a protocol and port; the analysis answers whether traffic gets there and back, hop by hop,
- * with the rule, route or translation deciding at each hop — or what blocks it and why.
+ * a protocol and port; a Reachability Analyzer analysis answers whether traffic gets there
+ * and back, hop by hop, with the rule, route or translation deciding at each hop — or what
+ * blocks it and why. Earlier analyses of the same path can be opened again.
  */
-import { useMemo, useRef, useState } from 'react';
-import { analyzePath, type PathExplanation, type PathHop, type PathRequest, type PathResult } from '../api/analysis.js';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import {
+  analysisResult,
+  type AnalysisSummary,
+  analyzePath,
+  describeAnalysis,
+  listAnalyses,
+  type PathExplanation,
+  type PathHop,
+  type PathRequest,
+  type PathResult,
+} from '../api/analysis.js';
 import type { RegionSnapshot } from '../api/aws.js';
 import type { Session } from '../api/client.js';
 import { arr, nameTag, str } from '../api/values.js';
@@ -53,6 +64,8 @@ function HopTable(props: { hops: PathHop[]; title: string; onFocus: Props['onFoc
         {props.hops.map((h) => (
           <li
             key={h.sequence}
+            data-component={h.componentId}
+            data-action={h.action}
             className={`hop hop-${h.action}`}
             onMouseEnter={() => props.onFocus(h.componentId)}
             onMouseLeave={() => props.onFocus(undefined)}
@@ -96,7 +109,7 @@ function Explanations(props: { items: PathExplanation[]; onFocus: Props['onFocus
       <h3>Explanations</h3>
       <ul className="explanations" data-testid="explanations">
         {props.items.map((e, i) => (
-          <li key={i} className="explanation" onMouseEnter={() => props.onFocus(e.componentId)} onMouseLeave={() => props.onFocus(undefined)}>
+          <li key={i} className="explanation" data-code={e.code} data-component={e.componentId} onMouseEnter={() => props.onFocus(e.componentId)} onMouseLeave={() => props.onFocus(undefined)}>
             <div>
               <span className="code">{e.code}</span> <span className="muted">{e.direction} path</span>
             </div>
@@ -117,6 +130,52 @@ function Explanations(props: { items: PathExplanation[]; onFocus: Props['onFocus
           </li>
         ))}
       </ul>
+    </section>
+  );
+}
+
+function History(props: { session: Session; result: PathResult; onOpen: (r: PathResult) => void }) {
+  const a = props.result.analysis!;
+  const [items, setItems] = useState<AnalysisSummary[] | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    let live = true;
+    listAnalyses(props.session, a.pathId)
+      .then((x) => live && setItems(x))
+      .catch((err) => live && setError(err instanceof Error ? err.message : String(err)));
+    return () => {
+      live = false;
+    };
+  }, [props.session, a.pathId, a.analysisId]);
+  const open = async (id: string) => {
+    try {
+      const rec = await describeAnalysis(props.session, id);
+      if (rec) props.onOpen({ ...analysisResult(rec), source: props.result.source });
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  return (
+    <section className="section">
+      <h3>
+        Analyses of path <span className="mono">{a.pathId}</span>
+      </h3>
+      {error && <div className="error">{error}</div>}
+      {!items ? (
+        <div className="muted">Loading…</div>
+      ) : (
+        <ul className="analyses" data-testid="analysis-history">
+          {items.map((x) => (
+            <li key={x.analysisId} className={x.analysisId === a.analysisId ? 'current' : ''} data-analysis={x.analysisId}>
+              <button type="button" className="link mono" onClick={() => void open(x.analysisId)} disabled={x.analysisId === a.analysisId}>
+                {x.analysisId}
+              </button>{' '}
+              <span className="muted">{x.startDate ? new Date(x.startDate).toLocaleString() : ''}</span>{' '}
+              <span className={x.found ? 'allow' : x.found === false ? 'deny' : 'muted'}>{x.status === 'succeeded' ? (x.found ? 'reachable' : 'not reachable') : x.status}</span>
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }
@@ -218,11 +277,22 @@ export function PathExplorer(props: Props) {
               <span>
                 forward {r.forwardAccepted ? 'accepted' : 'dropped'} · return {r.returnAccepted ? 'accepted' : r.forwardAccepted ? 'dropped' : 'not sent'} · {r.engine}
               </span>
+              {r.analysis && (
+                <span>
+                  analysis{' '}
+                  <span className="mono" data-testid="analysis-id">
+                    {r.analysis.analysisId}
+                  </span>{' '}
+                  · {r.analysis.status}
+                  {r.analysis.startDate ? ` · ${new Date(r.analysis.startDate).toLocaleTimeString()}` : ''}
+                </span>
+              )}
             </span>
           </div>
           <Explanations items={r.explanations} onFocus={props.onFocus} />
           <HopTable hops={r.hops} title={`Forward path (${r.hops.length} hops)`} onFocus={props.onFocus} onSelect={props.onSelect} known={props.known} testId="hops-forward" />
           <HopTable hops={r.returnHops} title={`Return path (${r.returnHops.length} hops)`} onFocus={props.onFocus} onSelect={props.onSelect} known={props.known} testId="hops-return" />
+          {r.analysis && <History session={props.session} result={r} onOpen={props.onResult} />}
         </div>
       )}
     </div>

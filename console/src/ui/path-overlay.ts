@@ -56,6 +56,11 @@ export function buildOverlay(result: PathResult, layout: Layout): Overlay {
     blocked.set(key, list);
   }
   const forward = points(layout, result.hops, offMap);
+  if (forward.length === 0 && result.source) {
+    // No hop listed (Reachability Analyzer lists none for a blocked path): start at the source.
+    const r = rectOf(layout, result.source);
+    if (r) forward.push({ x: r.x + r.w / 2, y: r.y + r.h / 2, id: result.source });
+  }
   if (!result.reachable) {
     // A blocked path ends at what blocked it (an interface whose groups refuse the packet).
     const ends = points(
