@@ -1,0 +1,211 @@
+/**
+ * Flow log records: every field of every version printed as AWS prints it, the AWS User Guide's
+ * example records reproduced exactly, versions of custom formats, header lines.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_FIELDS, FLOW_LOG_FIELDS, parseLogFormat } from '../src/services/ec2/flow-logs.js';
+import { aggregationKey, compileFormat, fieldValue, type FlowRecord, formatRecord, knownFields, recordOf, statusRecord } from '../src/traffic/flow-records.js';
+import type { InterfaceObservation } from '../src/traffic/types.js';
+
+const meta = {
+  account: '123456789010',
+  region: 'us-east-1',
+  interfaceId: 'eni-1235b8ca123456789',
+  vpcId: 'vpc-abcdefab012345678',
+  subnetId: 'subnet-22222222bbbbbbbbb',
+};
+
+function ok(over: Partial<FlowRecord> = {}): FlowRecord {
+  return {
+    logStatus: 'OK',
+    ...meta,
+    start: 1418530010,
+    end: 1418530070,
+    srcaddr: '172.31.16.139',
+    dstaddr: '172.31.16.21',
+    srcport: 20641,
+    dstport: 22,
+    protocol: 6,
+    packets: 20,
+    bytes: 4249,
+    tcpFlags: 19,
+    action: 'ACCEPT',
+    flowDirection: 'ingress',
+    type: 'IPv4',
+    pktSrcaddr: '172.31.16.139',
+    pktDstaddr: '172.31.16.21',
+    ...over,
+  };
+}
+
+describe('flow log record formatting', () => {
+  it('reproduces the User Guide examples of the default format exactly', () => {
+    assert.equal(
+      formatRecord(ok(), DEFAULT_FIELDS),
+      '2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK',
+    );
+    assert.equal(
+      formatRecord(ok({ srcaddr: '172.31.9.69', dstaddr: '172.31.9.12', srcport: 49761, dstport: 3389, action: 'REJECT' }), DEFAULT_FIELDS),
+      '2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK',
+    );
+    assert.equal(
+      formatRecord(statusRecord('NODATA', meta, 1431280876, 1431280934), DEFAULT_FIELDS),
+      '2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA',
+    );
+    assert.equal(
+      formatRecord(statusRecord('SKIPDATA', { ...meta, interfaceId: 'eni-11111111aaaaaaaaa' }, 1431280876, 1431280934), DEFAULT_FIELDS),
+      '2 123456789010 eni-11111111aaaaaaaaa - - - - - - - 1431280876 1431280934 - SKIPDATA',
+    );
+  });
+
+  it('reproduces a version 3 custom-format example (tcp-flags, type, packet addresses behind a NAT gateway)', () => {
+    const fields = parseLogFormat(
+      '${version} ${interface-id} ${account-id} ${vpc-id} ${subnet-id} ${instance-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${tcp-flags} ${type} ${pkt-srcaddr} ${pkt-dstaddr} ${action} ${log-status}',
+    );
+    const r = ok({
+      interfaceId: 'eni-33333333333333333',
+      instanceId: 'i-01234567890123456',
+      srcaddr: '10.20.33.164',
+      dstaddr: '10.40.2.236',
+      srcport: 39812,
+      dstport: 80,
+      tcpFlags: 3,
+      pktSrcaddr: '10.20.33.164',
+      pktDstaddr: '10.40.2.236',
+    });
+    assert.equal(
+      formatRecord(r, fields),
+      '3 eni-33333333333333333 123456789010 vpc-abcdefab012345678 subnet-22222222bbbbbbbbb i-01234567890123456 10.20.33.164 10.40.2.236 39812 80 6 3 IPv4 10.20.33.164 10.40.2.236 ACCEPT OK',
+    );
+    // Through a NAT gateway: the packet's own addresses differ from the interface's view.
+    const nat = ok({ interfaceId: 'eni-44444444444444444', srcaddr: '10.40.1.175', dstaddr: '10.40.2.236', pktSrcaddr: '10.20.33.164', pktDstaddr: '10.40.2.236', instanceId: undefined });
+    assert.equal(
+      formatRecord(nat, parseLogFormat('${instance-id} ${interface-id} ${srcaddr} ${dstaddr} ${pkt-srcaddr} ${pkt-dstaddr}')),
+      '- eni-44444444444444444 10.40.1.175 10.40.2.236 10.20.33.164 10.40.2.236',
+    );
+  });
+
+  it('prints the value of every field of versions 2 to 5 for an OK record, and `-` for what does not apply', () => {
+    const r = ok({
+      instanceId: 'i-0123456789abcdef0',
+      azId: 'use1-az1',
+      flowDirection: 'egress',
+      trafficPath: 2,
+      pktSrcAwsService: undefined,
+      pktDstAwsService: 'S3',
+    });
+    const expected: Record<string, string> = {
+      version: '5',
+      'account-id': '123456789010',
+      'interface-id': 'eni-1235b8ca123456789',
+      srcaddr: '172.31.16.139',
+      dstaddr: '172.31.16.21',
+      srcport: '20641',
+      dstport: '22',
+      protocol: '6',
+      packets: '20',
+      bytes: '4249',
+      start: '1418530010',
+      end: '1418530070',
+      action: 'ACCEPT',
+      'log-status': 'OK',
+      'vpc-id': 'vpc-abcdefab012345678',
+      'subnet-id': 'subnet-22222222bbbbbbbbb',
+      'instance-id': 'i-0123456789abcdef0',
+      'tcp-flags': '19',
+      type: 'IPv4',
+      'pkt-srcaddr': '172.31.16.139',
+      'pkt-dstaddr': '172.31.16.21',
+      region: 'us-east-1',
+      'az-id': 'use1-az1',
+      'sublocation-type': '-',
+      'sublocation-id': '-',
+      'pkt-src-aws-service': '-',
+      'pkt-dst-aws-service': 'S3',
+      'flow-direction': 'egress',
+      'traffic-path': '2',
+    };
+    for (const [field, value] of Object.entries(expected)) assert.equal(fieldValue(r, field, 5), value, field);
+    const fields = Object.keys(expected);
+    const c = compileFormat(fields);
+    assert.equal(c.version, 5);
+    assert.equal(c.format(r), Object.values(expected).join(' '));
+    assert.equal(c.header, fields.join(' '));
+  });
+
+  it('prints `-` for the fields of later versions that vpcsim has no value for (ECS, reject-reason, resource-id, encryption-status)', () => {
+    const later = Object.keys(FLOW_LOG_FIELDS).filter((f) => FLOW_LOG_FIELDS[f]! >= 6);
+    assert.ok(later.includes('ecs-cluster-arn') && later.includes('reject-reason') && later.includes('encryption-status'), later.join(','));
+    const rejected = ok({ action: 'REJECT' });
+    for (const f of later) assert.equal(fieldValue(rejected, f, 10), '-', f);
+    const line = formatRecord(rejected, ['version', ...later, 'action']);
+    assert.equal(line, ['10', ...later.map(() => '-'), 'REJECT'].join(' '));
+  });
+
+  it('every field a LogFormat may name can be printed', () => {
+    assert.deepEqual(knownFields().sort(), Object.keys(FLOW_LOG_FIELDS).sort());
+    const all = Object.keys(FLOW_LOG_FIELDS);
+    const line = formatRecord(ok(), all).split(' ');
+    assert.equal(line.length, all.length);
+    assert.ok(line.every((v) => v.length > 0 && !v.includes(' ')));
+    assert.throws(() => formatRecord(ok(), ['no-such-field']), /unknown flow log field/);
+    assert.throws(() => fieldValue(ok(), 'no-such-field', 2), /unknown flow log field/);
+  });
+
+  it('traffic-path is printed for egress records only', () => {
+    assert.equal(fieldValue(ok({ flowDirection: 'egress', trafficPath: 1 }), 'traffic-path', 5), '1');
+    assert.equal(fieldValue(ok({ flowDirection: 'ingress', trafficPath: 1 }), 'traffic-path', 5), '-');
+    assert.equal(fieldValue(ok({ flowDirection: 'egress', trafficPath: undefined }), 'traffic-path', 5), '-');
+  });
+
+  it('NODATA and SKIPDATA records keep the interface metadata and print `-` for the flow', () => {
+    const fields = parseLogFormat('${version} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} ${region} ${az-id} ${srcaddr} ${tcp-flags} ${type} ${pkt-srcaddr} ${flow-direction} ${traffic-path} ${action} ${log-status}');
+    const nodata = statusRecord('NODATA', { ...meta, instanceId: 'i-0123456789abcdef0', azId: 'use1-az2' }, 1700000000, 1700000059);
+    assert.equal(formatRecord(nodata, fields), '5 vpc-abcdefab012345678 subnet-22222222bbbbbbbbb i-0123456789abcdef0 eni-1235b8ca123456789 us-east-1 use1-az2 - - - - - - - NODATA');
+  });
+
+  it('the version of a custom format is the highest version among its fields', () => {
+    assert.equal(compileFormat(['srcaddr', 'dstaddr']).version, 2);
+    assert.equal(compileFormat(['version', 'srcaddr', 'tcp-flags']).version, 3);
+    assert.equal(compileFormat(['version', 'az-id', 'srcaddr']).version, 4);
+    assert.equal(compileFormat(['version', 'flow-direction']).version, 5);
+    assert.equal(compileFormat(['version', 'ecs-task-id']).version, 7);
+    assert.equal(formatRecord(ok(), ['version', 'region', 'action']), '4 us-east-1 ACCEPT');
+    assert.equal(formatRecord(ok(), ['action', 'version']), 'ACCEPT 2');
+  });
+
+  it('builds records from observations, and aggregation keys that tell flows apart', () => {
+    const o: InterfaceObservation = {
+      interfaceId: 'eni-1',
+      account: '000000000000',
+      region: 'eu-west-1',
+      vpcId: 'vpc-1',
+      subnetId: 'subnet-1',
+      srcaddr: '10.0.0.1',
+      dstaddr: '10.0.0.2',
+      srcport: 40000,
+      dstport: 443,
+      protocol: 6,
+      pktSrcaddr: '10.0.0.1',
+      pktDstaddr: '10.0.0.2',
+      packets: 5,
+      bytes: 500,
+      tcpFlags: 2,
+      action: 'ACCEPT',
+      flowDirection: 'egress',
+      trafficPath: 1,
+      type: 'IPv4',
+      startMs: 1_700_000_000_999,
+      endMs: 1_700_000_004_500,
+    };
+    const r = recordOf(o, o.startMs, o.endMs, 5, 500, 2);
+    assert.equal(r.start, 1_700_000_000);
+    assert.equal(r.end, 1_700_000_004);
+    assert.equal(formatRecord(r, [...DEFAULT_FIELDS, 'traffic-path']), '5 000000000000 eni-1 10.0.0.1 10.0.0.2 40000 443 6 5 500 1700000000 1700000004 ACCEPT OK 1');
+    assert.equal(aggregationKey(o), aggregationKey({ ...o, packets: 9, bytes: 1, startMs: 0, endMs: 1, tcpFlags: 16 }));
+    for (const change of [{ srcport: 40001 }, { action: 'REJECT' as const }, { flowDirection: 'ingress' as const }, { pktSrcaddr: '1.2.3.4' }, { protocol: 17 }, { trafficPath: 2 }]) {
+      assert.notEqual(aggregationKey(o), aggregationKey({ ...o, ...change }), JSON.stringify(change));
+    }
+  });
+});
