@@ -1,0 +1,399 @@
+/**
+ * NAT gateway metrics from simulated traffic: a VPC built through @aws-sdk/client-ec2 (public
+ * and private subnets, internet gateway, NAT gateway, an instance behind it), connections
+ * traced by the engine, limits and metrics applied, and the AWS/NATGateway datapoints read back
+ * through @aws-sdk/client-cloudwatch and the AWS CLI.
+ */
+import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  AllocateAddressCommand,
+  AssociateNatGatewayAddressCommand,
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  CreateNatGatewayCommand,
+  CreateNetworkAclCommand,
+  CreateNetworkAclEntryCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DeleteRouteCommand,
+  DescribeNatGatewaysCommand,
+  DescribeNetworkAclsCommand,
+  EC2Client,
+  ReplaceNetworkAclAssociationCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { compile } from '../src/network/compile.js';
+import { trace, type TraceResult } from '../src/network/trace.js';
+import { buildNetworkModel } from '../src/services/ec2/snapshot.js';
+import { applyNatLimits, NAT_METRICS, recordNatMetrics } from '../src/traffic/nat-metrics.js';
+import type { DecidedFlow, FlowSpec } from '../src/traffic/types.js';
+import { awsCli } from './cli.js';
+import { startTestServer, type TestServer } from './helpers.js';
+
+const AMI = 'ami-0a2023c0ffee0a864';
+const WEBSITE = '93.184.216.34';
+const DNS = '8.8.8.8';
+const MIN = 60_000;
+
+let srv: TestServer;
+let ec2: EC2Client;
+let cw: CloudWatchClient;
+const cli = awsCli(() => srv.endpoint);
+
+interface Lab {
+  vpcId: string;
+  publicSubnet: string;
+  privateSubnet: string;
+  publicRt: string;
+  privateRt: string;
+  natId: string;
+  eni: string;
+}
+
+async function build(): Promise<Lab> {
+  const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  const vpcId = Vpc!.VpcId!;
+  const { InternetGateway } = await ec2.send(new CreateInternetGatewayCommand({}));
+  await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: InternetGateway!.InternetGatewayId!, VpcId: vpcId }));
+  const subnet = async (cidr: string) =>
+    (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+  const publicSubnet = await subnet('10.0.1.0/24');
+  const privateSubnet = await subnet('10.0.2.0/24');
+  const table = async (subnetId: string) => {
+    const { RouteTable } = await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }));
+    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: RouteTable!.RouteTableId!, SubnetId: subnetId }));
+    return RouteTable!.RouteTableId!;
+  };
+  const publicRt = await table(publicSubnet);
+  const privateRt = await table(privateSubnet);
+  await ec2.send(new CreateRouteCommand({ RouteTableId: publicRt, DestinationCidrBlock: '0.0.0.0/0', GatewayId: InternetGateway!.InternetGatewayId! }));
+  const { AllocationId } = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+  const { NatGateway } = await ec2.send(new CreateNatGatewayCommand({ SubnetId: publicSubnet, AllocationId }));
+  const natId = NatGateway!.NatGatewayId!;
+  // The test server settles state transitions at once (stateTransitionMs: 0).
+  const { NatGateways } = await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [natId] }));
+  assert.equal(NatGateways![0]!.State, 'available');
+  await ec2.send(new CreateRouteCommand({ RouteTableId: privateRt, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: natId }));
+  const { Instances } = await ec2.send(
+    new RunInstancesCommand({ ImageId: AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SubnetId: privateSubnet }),
+  );
+  return { vpcId, publicSubnet, privateSubnet, publicRt, privateRt, natId, eni: Instances![0]!.NetworkInterfaces![0]!.NetworkInterfaceId! };
+}
+
+/** Traces one connection from the private instance through the current state. */
+function traced(lab: Lab, destination: string, protocol: 'tcp' | 'udp', port: number, sourcePort = 40000): TraceResult {
+  const net = compile(buildNetworkModel(srv.app));
+  return trace(net, { source: lab.eni, destination, protocol, destinationPort: port, sourcePort });
+}
+
+function flow(t: TraceResult, spec: FlowSpec, f: { start: number; end: number; packets: number; bytes: number; replyPackets: number; replyBytes: number }): DecidedFlow {
+  return {
+    spec,
+    trace: t,
+    startMs: f.start,
+    endMs: f.end,
+    packets: f.packets,
+    bytes: f.bytes,
+    replyPackets: t.forward.accepted ? f.replyPackets : 0,
+    replyBytes: t.forward.accepted ? f.replyBytes : 0,
+    observations: [],
+  };
+}
+
+/** applyNatLimits then recordNatMetrics, as the traffic endpoint runs them. */
+async function send(flows: DecidedFlow[]): Promise<void> {
+  await srv.app.exclusive(() => {
+    applyNatLimits(srv.app, flows);
+    recordNatMetrics(srv.app, flows);
+  });
+}
+
+/** Sum (or another statistic) of one metric per minute in [start, end), via GetMetricStatistics. */
+async function perMinute(natId: string, metric: string, start: number, end: number, stat: 'Sum' | 'Maximum' = 'Sum', client = cw): Promise<Map<number, number>> {
+  const r = await client.send(
+    new GetMetricStatisticsCommand({
+      Namespace: 'AWS/NATGateway',
+      MetricName: metric,
+      Dimensions: [{ Name: 'NatGatewayId', Value: natId }],
+      StartTime: new Date(start),
+      EndTime: new Date(end),
+      Period: 60,
+      Statistics: [stat],
+    }),
+  );
+  return new Map((r.Datapoints ?? []).map((d) => [d.Timestamp!.getTime(), d[stat]!]));
+}
+
+/** The totals of every metric over [start, end) in one GetMetricData request (Sum, one period). */
+async function totals(natId: string, start: number, end: number): Promise<Record<string, number>> {
+  const period = Math.ceil((end - start) / MIN) * 60;
+  const r = await cw.send(
+    new GetMetricDataCommand({
+      StartTime: new Date(start),
+      EndTime: new Date(end),
+      MetricDataQueries: NAT_METRICS.map(([name], i) => ({
+        Id: `m${i}`,
+        Label: name,
+        MetricStat: {
+          Metric: { Namespace: 'AWS/NATGateway', MetricName: name, Dimensions: [{ Name: 'NatGatewayId', Value: natId }] },
+          Period: period,
+          Stat: name === 'ActiveConnectionCount' ? 'Maximum' : 'Sum',
+        },
+      })),
+    }),
+  );
+  const out: Record<string, number> = {};
+  for (const res of r.MetricDataResults ?? []) out[res.Label!] = (res.Values ?? []).reduce((a, b) => a + b, 0);
+  return out;
+}
+
+describe('NAT gateway metrics (AWS/NATGateway) from simulated traffic', () => {
+  // Whole minutes, a little in the past.
+  const t0 = Math.floor(Date.now() / MIN) * MIN - 40 * MIN;
+  let lab: Lab;
+
+  before(async () => {
+    srv = await startTestServer({ stateTransitionMs: 0 });
+    ec2 = srv.ec2();
+    cw = new CloudWatchClient({ endpoint: srv.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  });
+  after(() => srv.close());
+  beforeEach(async () => {
+    await srv.reset();
+    lab = await build();
+  });
+
+  it('counts bytes and packets each way, attempts and established connections, per minute', async () => {
+    const web = traced(lab, WEBSITE, 'tcp', 443);
+    assert.equal(web.verdict, 'accepted');
+    assert.ok(web.forward.hops.some((h) => h.type === 'nat-gateway' && h.id === lab.natId && h.action === 'translate'));
+    const dns = traced(lab, DNS, 'udp', 53);
+    assert.equal(dns.verdict, 'accepted');
+    // RFC 1918 addresses are not on the internet: the NAT gateway sends, the internet gateway drops.
+    const lost = traced(lab, '192.168.5.5', 'tcp', 443);
+    assert.equal(lost.verdict, 'dropped');
+    assert.equal(lost.explanations[0]!.code, 'IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS');
+
+    const flows = [
+      // 50 s in the first minute, 10 s in the second.
+      flow(web, { source: lab.eni, destination: WEBSITE }, { start: t0 + 10_000, end: t0 + 70_000, packets: 12, bytes: 1200, replyPackets: 6, replyBytes: 6000 }),
+      flow(dns, { source: lab.eni, destination: DNS, protocol: 'udp' }, { start: t0 + 5_000, end: t0 + 5_000, packets: 1, bytes: 80, replyPackets: 1, replyBytes: 200 }),
+      flow(lost, { source: lab.eni, destination: '192.168.5.5' }, { start: t0 + 20_000, end: t0 + 30_000, packets: 3, bytes: 180, replyPackets: 3, replyBytes: 999 }),
+    ];
+    await send(flows);
+    assert.ok(flows.every((f) => !f.natDropped));
+
+    const range: [number, number] = [t0, t0 + 5 * MIN];
+    assert.deepEqual([...(await perMinute(lab.natId, 'BytesInFromSource', ...range))], [
+      [t0, 1000 + 80 + 180],
+      [t0 + MIN, 200],
+    ]);
+    assert.deepEqual([...(await perMinute(lab.natId, 'PacketsInFromSource', ...range))], [
+      [t0, 10 + 1 + 3],
+      [t0 + MIN, 2],
+    ]);
+    assert.deepEqual([...(await perMinute(lab.natId, 'BytesOutToDestination', ...range))], [
+      [t0, 1000 + 80 + 180],
+      [t0 + MIN, 200],
+    ]);
+    // Only the answered connections bring bytes back.
+    assert.deepEqual([...(await perMinute(lab.natId, 'BytesInFromDestination', ...range))], [
+      [t0, 5000 + 200],
+      [t0 + MIN, 1000],
+    ]);
+    assert.deepEqual([...(await perMinute(lab.natId, 'PacketsOutToSource', ...range))], [
+      [t0, 5 + 1],
+      [t0 + MIN, 1],
+    ]);
+    assert.deepEqual([...(await perMinute(lab.natId, 'ConnectionAttemptCount', ...range))], [
+      [t0, 3],
+      [t0 + MIN, 0],
+    ]);
+    assert.deepEqual([...(await perMinute(lab.natId, 'ConnectionEstablishedCount', ...range))], [
+      [t0, 2],
+      [t0 + MIN, 0],
+    ]);
+    // One TCP connection established (the DNS query is UDP, the lost one never answered).
+    assert.deepEqual([...(await perMinute(lab.natId, 'ActiveConnectionCount', ...range, 'Maximum'))], [
+      [t0, 1],
+      [t0 + MIN, 1],
+    ]);
+
+    const all = await totals(lab.natId, ...range);
+    assert.deepEqual(all, {
+      ActiveConnectionCount: 1,
+      BytesInFromDestination: 6200,
+      BytesInFromSource: 1460,
+      BytesOutToDestination: 1460,
+      BytesOutToSource: 6200,
+      ConnectionAttemptCount: 3,
+      ConnectionEstablishedCount: 2,
+      ErrorPortAllocation: 0,
+      IdleTimeoutCount: 0,
+      PacketsDropCount: 0,
+      PacketsInFromDestination: 7,
+      PacketsInFromSource: 16,
+      PacketsOutToDestination: 16,
+      PacketsOutToSource: 7,
+    });
+
+    // Every metric is listed for the NAT gateway, in its own account and region only.
+    const listed = await cw.send(new ListMetricsCommand({ Namespace: 'AWS/NATGateway' }));
+    assert.deepEqual(
+      listed.Metrics!.map((m) => m.MetricName).sort(),
+      NAT_METRICS.map(([n]) => n),
+    );
+    assert.ok(listed.Metrics!.every((m) => m.Dimensions!.length === 1 && m.Dimensions![0]!.Name === 'NatGatewayId' && m.Dimensions![0]!.Value === lab.natId));
+    const west = new CloudWatchClient({ endpoint: srv.endpoint, region: 'us-west-2', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    assert.deepEqual((await west.send(new ListMetricsCommand({ Namespace: 'AWS/NATGateway' }))).Metrics, []);
+    assert.equal((await perMinute(lab.natId, 'BytesInFromSource', ...range, 'Sum', west)).size, 0);
+  });
+
+  it('a reply dropped after the NAT gateway: in from the destination and out to the source, not established', async () => {
+    // The private subnet lets in only traffic from the VPC: the website's reply dies at its ACL.
+    const { NetworkAcl } = await ec2.send(new CreateNetworkAclCommand({ VpcId: lab.vpcId }));
+    const aclId = NetworkAcl!.NetworkAclId!;
+    await ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: 100, Egress: true, RuleAction: 'allow', Protocol: '-1', CidrBlock: '0.0.0.0/0' }));
+    await ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: 100, Egress: false, RuleAction: 'allow', Protocol: '-1', CidrBlock: '10.0.0.0/16' }));
+    const { NetworkAcls } = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [lab.privateSubnet] }] }));
+    const assoc = NetworkAcls![0]!.Associations!.find((a) => a.SubnetId === lab.privateSubnet)!;
+    await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: assoc.NetworkAclAssociationId, NetworkAclId: aclId }));
+
+    const t = traced(lab, WEBSITE, 'tcp', 443);
+    assert.equal(t.verdict, 'dropped');
+    assert.equal(t.explanations[0]!.direction, 'return');
+    assert.equal(t.explanations[0]!.code, 'SUBNET_ACL_RESTRICTION');
+    await send([flow(t, { source: lab.eni, destination: WEBSITE }, { start: t0, end: t0 + 30_000, packets: 4, bytes: 400, replyPackets: 2, replyBytes: 3000 })]);
+
+    const all = await totals(lab.natId, t0, t0 + 2 * MIN);
+    assert.equal(all.BytesInFromSource, 400);
+    assert.equal(all.BytesOutToDestination, 400);
+    assert.equal(all.BytesInFromDestination, 3000);
+    assert.equal(all.BytesOutToSource, 3000);
+    assert.equal(all.PacketsOutToSource, 2);
+    assert.equal(all.ConnectionAttemptCount, 1);
+    assert.equal(all.ConnectionEstablishedCount, 0);
+    assert.equal(all.ActiveConnectionCount, 0);
+  });
+
+  it('no route from the NAT gateway: received from the source, nothing sent on', async () => {
+    const t = traced(lab, WEBSITE, 'tcp', 443);
+    // The NAT gateway's subnet loses its way to the internet.
+    await ec2.send(new DeleteRouteCommand({ RouteTableId: lab.publicRt, DestinationCidrBlock: '0.0.0.0/0' }));
+    const cut = traced(lab, WEBSITE, 'tcp', 443);
+    assert.equal(t.verdict, 'accepted');
+    assert.equal(cut.verdict, 'dropped');
+    assert.equal(cut.explanations[0]!.code, 'NO_ROUTE_TO_DESTINATION');
+    await send([flow(cut, { source: lab.eni, destination: WEBSITE }, { start: t0, end: t0 + 1_000, packets: 5, bytes: 500, replyPackets: 5, replyBytes: 500 })]);
+    const all = await totals(lab.natId, t0, t0 + MIN);
+    assert.equal(all.BytesInFromSource, 500);
+    assert.equal(all.PacketsInFromSource, 5);
+    assert.equal(all.BytesOutToDestination, 0);
+    assert.equal(all.PacketsOutToDestination, 0);
+    assert.equal(all.BytesInFromDestination, 0);
+    assert.equal(all.ConnectionAttemptCount, 1);
+    assert.equal(all.ConnectionEstablishedCount, 0);
+  });
+
+  it('ActiveConnectionCount counts concurrent TCP connections across batches; IdleTimeoutCount the ones silent for 350 s', async () => {
+    const t = traced(lab, WEBSITE, 'tcp', 443);
+    const spec: FlowSpec = { source: lab.eni, destination: WEBSITE };
+    const traffic = { packets: 10, bytes: 1000, replyPackets: 10, replyBytes: 1000 };
+    await send([flow(t, spec, { start: t0, end: t0 + 3 * MIN, ...traffic })]);
+    await send([
+      flow(t, spec, { start: t0 + MIN, end: t0 + MIN + 30_000, ...traffic }),
+      flow(t, spec, { start: t0 + MIN + 10_000, end: t0 + 2 * MIN, ...traffic }),
+    ]);
+    // Two packets in 20 minutes: silent longer than 350 s between them.
+    await send([flow(t, spec, { start: t0 + 10 * MIN, end: t0 + 30 * MIN, packets: 1, bytes: 60, replyPackets: 1, replyBytes: 60 })]);
+    // Busy for 20 minutes: never idle.
+    await send([flow(t, spec, { start: t0 + 10 * MIN, end: t0 + 30 * MIN, packets: 100, bytes: 6000, replyPackets: 100, replyBytes: 6000 })]);
+
+    const active = await perMinute(lab.natId, 'ActiveConnectionCount', t0, t0 + 4 * MIN, 'Maximum');
+    assert.deepEqual([...active], [
+      [t0, 1],
+      [t0 + MIN, 3],
+      [t0 + 2 * MIN, 1],
+    ]);
+    const idle = await perMinute(lab.natId, 'IdleTimeoutCount', t0 + 10 * MIN, t0 + 30 * MIN);
+    assert.equal([...idle.values()].reduce((a, b) => a + b, 0), 1);
+    // 350 s after the connection's first packet.
+    assert.equal(idle.get(t0 + 15 * MIN), 1);
+    assert.equal((await perMinute(lab.natId, 'ActiveConnectionCount', t0 + 20 * MIN, t0 + 21 * MIN, 'Maximum')).get(t0 + 20 * MIN), 2);
+  });
+
+  it('port allocation: beyond 55,000 simultaneous connections to one destination, ErrorPortAllocation and natDropped', async () => {
+    const t = traced(lab, WEBSITE, 'tcp', 443);
+    const spec: FlowSpec = { source: lab.eni, destination: WEBSITE, count: 55_001 };
+    const many = (start: number, n: number, s = spec, tr = t) =>
+      Array.from({ length: n }, () => flow(tr, s, { start, end: start + 2 * MIN, packets: 3, bytes: 180, replyPackets: 2, replyBytes: 120 }));
+    const first = many(t0, 55_001);
+    await send(first);
+    assert.deepEqual(
+      first.map((f, i) => [i, f.natDropped]).filter(([, d]) => d),
+      [[55_000, true]],
+    );
+
+    let all = await totals(lab.natId, t0, t0 + 2 * MIN);
+    assert.equal(all.ErrorPortAllocation, 1);
+    assert.equal(all.ConnectionAttemptCount, 55_001);
+    assert.equal(all.ConnectionEstablishedCount, 55_000);
+    assert.equal(all.ActiveConnectionCount, 55_000);
+    assert.equal(all.PacketsDropCount, 3);
+    assert.equal(all.PacketsInFromSource, 3 * 55_001);
+    assert.equal(all.PacketsOutToDestination, 3 * 55_000);
+    assert.equal(all.PacketsInFromDestination, 2 * 55_000);
+
+    // Still open a minute later (an earlier batch): a new connection to the same destination fails,
+    const later = many(t0 + MIN, 1);
+    // one to another port of the same address does not,
+    const otherPort = many(t0 + MIN, 1, { ...spec, destinationPort: 8443 }, traced(lab, WEBSITE, 'tcp', 8443));
+    // and one after the 55,000 have ended does not either.
+    const afterwards = many(t0 + 2 * MIN, 1);
+    await send([...later, ...otherPort, ...afterwards]);
+    assert.equal(later[0]!.natDropped, true);
+    assert.equal(otherPort[0]!.natDropped, undefined);
+    assert.equal(afterwards[0]!.natDropped, undefined);
+    all = await totals(lab.natId, t0, t0 + 3 * MIN);
+    assert.equal(all.ErrorPortAllocation, 2);
+    assert.equal(all.PacketsDropCount, 6);
+
+    // A second Elastic IP doubles what the gateway holds per destination.
+    const { AllocationId } = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+    await ec2.send(new AssociateNatGatewayAddressCommand({ NatGatewayId: lab.natId, AllocationIds: [AllocationId!] }));
+    const second = many(t0 + MIN + 30_000, 2);
+    await send(second);
+    assert.deepEqual(second.map((f) => f.natDropped), [undefined, undefined]);
+  });
+
+  it('AWS CLI: get-metric-statistics and list-metrics in AWS/NATGateway', async () => {
+    const t = traced(lab, WEBSITE, 'tcp', 443);
+    await send([
+      flow(t, { source: lab.eni, destination: WEBSITE }, { start: t0 + 2 * MIN, end: t0 + 2 * MIN + 30_000, packets: 7, bytes: 7000, replyPackets: 3, replyBytes: 300 }),
+    ]);
+    const stats = await cli.ok([
+      'cloudwatch', 'get-metric-statistics',
+      '--namespace', 'AWS/NATGateway',
+      '--metric-name', 'BytesOutToDestination',
+      '--dimensions', `Name=NatGatewayId,Value=${lab.natId}`,
+      '--start-time', new Date(t0).toISOString(),
+      '--end-time', new Date(t0 + 5 * MIN).toISOString(),
+      '--period', '60',
+      '--statistics', 'Sum',
+    ]);
+    assert.equal(stats.Label, 'BytesOutToDestination');
+    assert.deepEqual(
+      stats.Datapoints.map((d: { Timestamp: string; Sum: number; Unit: string }) => [Date.parse(d.Timestamp), d.Sum, d.Unit]),
+      [[t0 + 2 * MIN, 7000, 'Bytes']],
+    );
+    const listed = await cli.ok(['cloudwatch', 'list-metrics', '--namespace', 'AWS/NATGateway', '--metric-name', 'ConnectionEstablishedCount']);
+    assert.deepEqual(listed.Metrics, [
+      { Namespace: 'AWS/NATGateway', MetricName: 'ConnectionEstablishedCount', Dimensions: [{ Name: 'NatGatewayId', Value: lab.natId }] },
+    ]);
+  });
+});
