@@ -6,6 +6,7 @@ import { applyEnv, applyQuota, applyStore, checkAuthConfig, defaultConfig, loadC
 import { startServer } from './index.js';
 import { VERSION } from './version.js';
 import { traceCommand } from './cli-trace.js';
+import { importCommand } from './cli-import.js';
 
 const USAGE = `vpcsim ${VERSION} — Amazon VPC on your own machine
 
@@ -13,6 +14,8 @@ Usage:
   vpcsim serve [options]     start the AWS-compatible endpoint (default http://127.0.0.1:4566)
   vpcsim trace --from SRC --to DST --protocol tcp --port N
                              where a packet goes and why, hop by hop (vpcsim trace --help)
+  vpcsim import DIR [--data-dir D | --store URL] [--replace]
+                             load a real account's describe-* JSON export (vpcsim import --help)
   vpcsim --version           print the version
   vpcsim help                print this help
 
@@ -45,6 +48,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (command === 'trace') {
     process.exitCode = await traceCommand(rest);
+    return;
+  }
+  if (command === 'import') {
+    process.exitCode = await importCommand(rest);
     return;
   }
   if (command !== 'serve') throw new Error(`unknown command '${command}'\n\n${USAGE}`);
