@@ -28,6 +28,7 @@ import * as vpcEndpoints from './vpc-endpoints.js';
 import * as prefixLists from './prefix-lists.js';
 import * as flowLogs from './flow-logs.js';
 import * as networkInsights from './network-insights.js';
+import * as networkAccessScopes from './network-access-scopes.js';
 
 const families: Array<{ handlers: Record<string, Handler> }> = [
   vpcs,
@@ -53,6 +54,7 @@ const families: Array<{ handlers: Record<string, Handler> }> = [
   vpnGateways,
   vpnConnections,
   networkInsights,
+  networkAccessScopes,
   flowLogs,
 ];
 

@@ -109,7 +109,7 @@ function arnOf(ctx: RequestContext, id: string): string {
   return `arn:aws:ec2:${ctx.region}:${ctx.account}:${ARN_TYPES[prefix] ?? prefix}/${id}`;
 }
 
-function idOfArnOrId(value: string): string {
+export function idOfArnOrId(value: string): string {
   if (!value.startsWith('arn:')) return value;
   const slash = value.lastIndexOf('/');
   return slash >= 0 ? value.slice(slash + 1) : value;
@@ -254,7 +254,7 @@ const HOP_ARN_TYPES: Record<string, string> = {
   'vpc-endpoint': 'vpc-endpoint',
 };
 
-class Mapper {
+export class Mapper {
   constructor(
     readonly ctx: RequestContext,
     readonly net: CompiledNetwork,
@@ -421,7 +421,7 @@ class Mapper {
 // ---------------------------------------------------------------------------------------
 
 /** The current network, read in the request's own transaction's store. */
-function snapshot(ctx: RequestContext): NetworkModel {
+export function snapshot(ctx: RequestContext): NetworkModel {
   const store = (ctx.state.tx as unknown as { store: Store }).store;
   return buildNetworkModel({ store, config: ctx.config }, { now: ctx.now });
 }

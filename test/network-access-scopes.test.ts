@@ -1,0 +1,515 @@
+/**
+ * Network Access Analyzer through the EC2 API: access scopes and their analyses, findings
+ * for "what the internet reaches" and "what one subnet reaches in another", exclude paths,
+ * paging of findings, and the errors AWS answers.
+ */
+import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateInternetGatewayCommand,
+  CreateNetworkInsightsAccessScopeCommand,
+  type CreateNetworkInsightsAccessScopeCommandInput,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DeleteNetworkInsightsAccessScopeAnalysisCommand,
+  DeleteNetworkInsightsAccessScopeCommand,
+  DescribeNetworkInsightsAccessScopeAnalysesCommand,
+  DescribeNetworkInsightsAccessScopesCommand,
+  EC2Client,
+  GetNetworkInsightsAccessScopeAnalysisFindingsCommand,
+  GetNetworkInsightsAccessScopeContentCommand,
+  type AccessScopeAnalysisFinding,
+  type NetworkInsightsAccessScopeAnalysis,
+  type Protocol,
+  RevokeSecurityGroupIngressCommand,
+  RunInstancesCommand,
+  StartNetworkInsightsAccessScopeAnalysisCommand,
+} from '@aws-sdk/client-ec2';
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { awsCli } from './cli.js';
+import { startTestServer, type TestServer } from './helpers.js';
+
+const AMI = 'ami-0a2023c0ffee0a864';
+
+let srv: TestServer;
+let ec2: EC2Client;
+
+async function rejects(p: Promise<unknown>, code: string): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    assert.equal((err as Error).name, code, (err as Error).message);
+    return err as Error;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+interface Host {
+  instance: string;
+  eni: string;
+  privateIp: string;
+  publicIp?: string;
+  sg: string;
+}
+
+/**
+ * One VPC: a public subnet (route to the internet gateway) with a web server (tcp 80 and 443
+ * from anywhere, Elastic IP) and an admin host (tcp 22 from 10.0.0.0/8 only, Elastic IP), and
+ * a private subnet with a database (tcp 5432 from the VPC, tcp 22 from the public subnet).
+ */
+class Lab {
+  vpcId = '';
+  igwId = '';
+  publicSubnet = '';
+  privateSubnet = '';
+  web!: Host;
+  admin!: Host;
+  db!: Host;
+
+  async group(name: string, rules: Array<[number, number, string]>): Promise<string> {
+    const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ VpcId: this.vpcId, GroupName: name, Description: name }));
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId,
+        IpPermissions: rules.map(([FromPort, ToPort, CidrIp]) => ({ IpProtocol: 'tcp', FromPort, ToPort, IpRanges: [{ CidrIp }] })),
+      }),
+    );
+    return GroupId!;
+  }
+
+  async host(subnet: string, sg: string, publicIp: boolean): Promise<Host> {
+    const { Instances } = await ec2.send(
+      new RunInstancesCommand({ ImageId: AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SubnetId: subnet, SecurityGroupIds: [sg] }),
+    );
+    const i = Instances![0]!;
+    const h: Host = { instance: i.InstanceId!, eni: i.NetworkInterfaces![0]!.NetworkInterfaceId!, privateIp: i.PrivateIpAddress!, sg };
+    if (publicIp) {
+      const { AllocationId, PublicIp } = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+      await ec2.send(new AssociateAddressCommand({ AllocationId, InstanceId: h.instance }));
+      h.publicIp = PublicIp!;
+    }
+    return h;
+  }
+
+  async build(): Promise<this> {
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+    this.vpcId = Vpc!.VpcId!;
+    const { InternetGateway } = await ec2.send(new CreateInternetGatewayCommand({}));
+    this.igwId = InternetGateway!.InternetGatewayId!;
+    await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: this.igwId, VpcId: this.vpcId }));
+    const pub = await ec2.send(new CreateSubnetCommand({ VpcId: this.vpcId, CidrBlock: '10.0.1.0/24', AvailabilityZone: 'us-east-1a' }));
+    this.publicSubnet = pub.Subnet!.SubnetId!;
+    const priv = await ec2.send(new CreateSubnetCommand({ VpcId: this.vpcId, CidrBlock: '10.0.2.0/24', AvailabilityZone: 'us-east-1a' }));
+    this.privateSubnet = priv.Subnet!.SubnetId!;
+    const { RouteTable } = await ec2.send(new CreateRouteTableCommand({ VpcId: this.vpcId }));
+    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: RouteTable!.RouteTableId, SubnetId: this.publicSubnet }));
+    await ec2.send(new CreateRouteCommand({ RouteTableId: RouteTable!.RouteTableId, DestinationCidrBlock: '0.0.0.0/0', GatewayId: this.igwId }));
+    const webSg = await this.group('web', [
+      [80, 80, '0.0.0.0/0'],
+      [443, 443, '0.0.0.0/0'],
+    ]);
+    const adminSg = await this.group('admin', [[22, 22, '10.0.0.0/8']]);
+    const dbSg = await this.group('db', [
+      [5432, 5432, '10.0.0.0/16'],
+      [22, 22, '10.0.1.0/24'],
+    ]);
+    this.web = await this.host(this.publicSubnet, webSg, true);
+    this.admin = await this.host(this.publicSubnet, adminSg, true);
+    this.db = await this.host(this.privateSubnet, dbSg, false);
+    return this;
+  }
+}
+
+const INTERNET_TO_INTERFACES: CreateNetworkInsightsAccessScopeCommandInput = {
+  MatchPaths: [
+    {
+      Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::InternetGateway'] } },
+      Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] } },
+    },
+  ],
+};
+
+async function createScope(input: CreateNetworkInsightsAccessScopeCommandInput): Promise<string> {
+  const { NetworkInsightsAccessScope } = await ec2.send(new CreateNetworkInsightsAccessScopeCommand(input));
+  return NetworkInsightsAccessScope!.NetworkInsightsAccessScopeId!;
+}
+
+async function analyse(scopeId: string): Promise<{ analysis: NetworkInsightsAccessScopeAnalysis; findings: AccessScopeAnalysisFinding[] }> {
+  const { NetworkInsightsAccessScopeAnalysis: started } = await ec2.send(new StartNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeId: scopeId }));
+  assert.equal(started!.Status, 'running');
+  assert.match(started!.NetworkInsightsAccessScopeAnalysisId!, /^nisa-[0-9a-f]{17}$/);
+  const id = started!.NetworkInsightsAccessScopeAnalysisId!;
+  const { NetworkInsightsAccessScopeAnalyses } = await ec2.send(new DescribeNetworkInsightsAccessScopeAnalysesCommand({ NetworkInsightsAccessScopeAnalysisIds: [id] }));
+  const analysis = NetworkInsightsAccessScopeAnalyses![0]!;
+  const got = await ec2.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: id }));
+  assert.equal(got.NetworkInsightsAccessScopeAnalysisId, id);
+  assert.equal(got.AnalysisStatus, analysis.Status);
+  return { analysis, findings: got.AnalysisFindings ?? [] };
+}
+
+/** Each finding as "first component → last component: protocol ports". */
+function summary(findings: AccessScopeAnalysisFinding[]): string[] {
+  return findings
+    .map((f) => {
+      const cs = f.FindingComponents!;
+      const header = cs.find((c) => c.OutboundHeader)?.OutboundHeader ?? cs.find((c) => c.InboundHeader)!.InboundHeader!;
+      const ports = header.DestinationPortRanges!.map((r) => (r.From === r.To ? `${r.From}` : `${r.From}-${r.To}`)).join(',');
+      return `${cs[0]!.Component!.Id} -> ${cs[cs.length - 1]!.Component!.Id}: ${header.Protocol} ${ports}`;
+    })
+    .sort();
+}
+
+describe('Network Access Analyzer (network insights access scopes and analyses)', () => {
+  before(async () => {
+    srv = await startTestServer({ stateTransitionMs: 0 });
+    ec2 = srv.ec2();
+  });
+  after(() => srv.close());
+  beforeEach(() => srv.reset());
+
+  it('finds every interface reachable from the internet gateway, with its open ports', async () => {
+    const lab = await new Lab().build();
+    const scopeId = await createScope(INTERNET_TO_INTERFACES);
+    const { analysis, findings } = await analyse(scopeId);
+    assert.equal(analysis.Status, 'succeeded');
+    assert.equal(analysis.FindingsFound, 'true');
+    assert.equal(analysis.AnalyzedEniCount, 3);
+    assert.equal(analysis.NetworkInsightsAccessScopeId, scopeId);
+    assert.ok(analysis.StartDate instanceof Date);
+    assert.ok(analysis.EndDate instanceof Date);
+    // Only the web server: the admin host allows 22 from 10.0.0.0/8 only, the database has no public address.
+    assert.deepEqual(summary(findings), [`${lab.igwId} -> ${lab.web.instance}: 6 80,443`]);
+    const f = findings[0]!;
+    assert.equal(f.NetworkInsightsAccessScopeId, scopeId);
+    assert.equal(f.NetworkInsightsAccessScopeAnalysisId, analysis.NetworkInsightsAccessScopeAnalysisId);
+    assert.ok(f.FindingId);
+    const cs = f.FindingComponents!;
+    assert.deepEqual(
+      cs.map((c) => c.SequenceNumber),
+      cs.map((_, i) => i + 1),
+    );
+    const ids = cs.map((c) => c.Component!.Id);
+    assert.match(ids[1]!, /^acl-/);
+    assert.deepEqual(ids, [lab.igwId, ids[1], lab.web.sg, lab.web.eni, lab.web.instance]);
+    // The internet gateway translates the Elastic IP to the private address.
+    assert.deepEqual(cs[0]!.InboundHeader!.DestinationAddresses, [lab.web.publicIp]);
+    assert.deepEqual(cs[0]!.OutboundHeader!.DestinationAddresses, [lab.web.privateIp]);
+    assert.deepEqual(cs[0]!.OutboundHeader!.DestinationPortRanges, [
+      { From: 80, To: 80 },
+      { From: 443, To: 443 },
+    ]);
+    assert.equal(cs[2]!.SecurityGroupRule!.SecurityGroupId, lab.web.sg);
+    assert.equal(cs[3]!.AttachedTo!.Id, lab.web.instance);
+  });
+
+  it('follows rule changes: a wider port range shows as one range, a closed group disappears', async () => {
+    const lab = await new Lab().build();
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId: lab.admin.sg, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 8000, ToPort: 8099, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }),
+    );
+    await ec2.send(
+      new RevokeSecurityGroupIngressCommand({ GroupId: lab.web.sg, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }),
+    );
+    const scopeId = await createScope(INTERNET_TO_INTERFACES);
+    const { findings } = await analyse(scopeId);
+    assert.deepEqual(summary(findings), [`${lab.igwId} -> ${lab.admin.instance}: 6 8000-8099`, `${lab.igwId} -> ${lab.web.instance}: 6 443`].sort());
+    // A rule for one internet block is a finding for that block only.
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId: lab.admin.sg, IpPermissions: [{ IpProtocol: 'udp', FromPort: 53, ToPort: 53, IpRanges: [{ CidrIp: '203.0.113.0/24' }] }] }),
+    );
+    const again = await analyse(scopeId);
+    assert.deepEqual(
+      summary(again.findings),
+      [`${lab.igwId} -> ${lab.admin.instance}: 6 8000-8099`, `${lab.igwId} -> ${lab.admin.instance}: 17 53`, `${lab.igwId} -> ${lab.web.instance}: 6 443`].sort(),
+    );
+    const udp = again.findings.find((f) => f.FindingComponents![0]!.OutboundHeader!.Protocol === '17')!;
+    assert.deepEqual(udp.FindingComponents![0]!.InboundHeader!.SourceAddresses, ['203.0.113.0']);
+  });
+
+  it('a scope with no reachable path: FindingsFound false, no findings', async () => {
+    const lab = await new Lab().build();
+    const scopeId = await createScope({
+      MatchPaths: [
+        {
+          Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::InternetGateway'] } },
+          Destination: { ResourceStatement: { Resources: [lab.db.instance, lab.admin.eni] } },
+        },
+      ],
+    });
+    const { analysis, findings } = await analyse(scopeId);
+    assert.equal(analysis.Status, 'succeeded');
+    assert.equal(analysis.FindingsFound, 'false');
+    assert.deepEqual(findings, []);
+  });
+
+  it('traffic from one subnet to another on tcp 22, and exclude paths', async () => {
+    const lab = await new Lab().build();
+    const match = {
+      Source: { ResourceStatement: { Resources: [lab.publicSubnet] } },
+      Destination: { ResourceStatement: { Resources: [lab.privateSubnet] }, PacketHeaderStatement: { Protocols: ['tcp' as Protocol], DestinationPorts: ['22'] } },
+    };
+    const all = await analyse(await createScope({ MatchPaths: [match] }));
+    assert.deepEqual(summary(all.findings), [`${lab.admin.instance} -> ${lab.db.instance}: 6 22`, `${lab.web.instance} -> ${lab.db.instance}: 6 22`].sort());
+    const first = all.findings.find((f) => f.FindingComponents![0]!.Component!.Id === lab.web.instance)!;
+    assert.deepEqual(first.FindingComponents![0]!.OutboundHeader!.SourceAddresses, [lab.web.privateIp]);
+    assert.deepEqual(first.FindingComponents![0]!.OutboundHeader!.DestinationAddresses, [lab.db.privateIp]);
+
+    // Excluding the admin host by ID.
+    const byId = await analyse(await createScope({ MatchPaths: [match], ExcludePaths: [{ Source: { ResourceStatement: { Resources: [lab.admin.instance] } } }] }));
+    assert.deepEqual(summary(byId.findings), [`${lab.web.instance} -> ${lab.db.instance}: 6 22`]);
+    // Excluding by source address (the web server's /32).
+    const byAddress = await analyse(
+      await createScope({ MatchPaths: [match], ExcludePaths: [{ Source: { PacketHeaderStatement: { SourceAddresses: [`${lab.web.privateIp}/32`] } } }] }),
+    );
+    assert.deepEqual(summary(byAddress.findings), [`${lab.admin.instance} -> ${lab.db.instance}: 6 22`]);
+    // Excluding the whole destination subnet leaves nothing.
+    const none = await analyse(await createScope({ MatchPaths: [match], ExcludePaths: [{ Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] } } }] }));
+    assert.equal(none.analysis.FindingsFound, 'false');
+    assert.deepEqual(none.findings, []);
+  });
+
+  it('an exclude path on some ports removes only those ports', async () => {
+    const lab = await new Lab().build();
+    const { findings } = await analyse(
+      await createScope({
+        ...INTERNET_TO_INTERFACES,
+        ExcludePaths: [{ Destination: { PacketHeaderStatement: { DestinationPorts: ['443'] } } }],
+      }),
+    );
+    assert.deepEqual(summary(findings), [`${lab.igwId} -> ${lab.web.instance}: 6 80`]);
+  });
+
+  it('match paths with ports and protocols narrow the findings', async () => {
+    const lab = await new Lab().build();
+    const only443 = await analyse(
+      await createScope({
+        MatchPaths: [
+          {
+            Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::InternetGateway'] } },
+            Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::Instance'] }, PacketHeaderStatement: { DestinationPorts: ['400-500'] } },
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(summary(only443.findings), [`${lab.igwId} -> ${lab.web.instance}: 6 443`]);
+    const udp = await analyse(
+      await createScope({
+        MatchPaths: [{ Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::InternetGateway'] } }, Destination: { PacketHeaderStatement: { Protocols: ['udp'] } } }],
+      }),
+    );
+    assert.deepEqual(udp.findings, []);
+  });
+
+  it('pages findings with MaxResults and NextToken', async () => {
+    const lab = await new Lab().build();
+    const scopeId = await createScope({
+      MatchPaths: [
+        {
+          Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] } },
+          Destination: { ResourceStatement: { Resources: [lab.db.eni] }, PacketHeaderStatement: { Protocols: ['tcp'] } },
+        },
+      ],
+    });
+    const { analysis, findings } = await analyse(scopeId);
+    // web and admin reach the database on 22 and 5432; nothing else does.
+    assert.deepEqual(summary(findings), [`${lab.admin.instance} -> ${lab.db.instance}: 6 22,5432`, `${lab.web.instance} -> ${lab.db.instance}: 6 22,5432`].sort());
+    const id = analysis.NetworkInsightsAccessScopeAnalysisId!;
+    const p1 = await ec2.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: id, MaxResults: 1 }));
+    assert.equal(p1.AnalysisFindings!.length, 1);
+    assert.ok(p1.NextToken);
+    const p2 = await ec2.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: id, MaxResults: 1, NextToken: p1.NextToken }));
+    assert.equal(p2.AnalysisFindings!.length, 1);
+    assert.equal(p2.NextToken, undefined);
+    assert.deepEqual(
+      [p1.AnalysisFindings![0]!.FindingId, p2.AnalysisFindings![0]!.FindingId].sort(),
+      findings.map((f) => f.FindingId).sort(),
+    );
+    await rejects(ec2.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: id, MaxResults: 0 })), 'InvalidParameterValue');
+    await rejects(ec2.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: id, MaxResults: 1001 })), 'InvalidParameterValue');
+    await rejects(ec2.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: id, NextToken: 'garbage' })), 'InvalidPaginationToken');
+  });
+
+  it('creates, describes, reads the content of and deletes scopes and analyses', async () => {
+    await new Lab().build();
+    const input: CreateNetworkInsightsAccessScopeCommandInput = {
+      MatchPaths: [
+        {
+          Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::InternetGateway'] } },
+          Destination: { PacketHeaderStatement: { DestinationPorts: ['22', '3389'], Protocols: ['tcp'] }, ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] } },
+        },
+      ],
+      ExcludePaths: [{ Source: { PacketHeaderStatement: { SourceAddresses: ['198.51.100.0/24'] } }, ThroughResources: [{ ResourceStatement: { ResourceTypes: ['AWS::EC2::NatGateway'] } }] }],
+      TagSpecifications: [{ ResourceType: 'network-insights-access-scope', Tags: [{ Key: 'team', Value: 'net' }] }],
+    };
+    const created = await ec2.send(new CreateNetworkInsightsAccessScopeCommand(input));
+    const s = created.NetworkInsightsAccessScope!;
+    assert.match(s.NetworkInsightsAccessScopeId!, /^nis-[0-9a-f]{17}$/);
+    assert.match(s.NetworkInsightsAccessScopeArn!, new RegExp(`^arn:aws:ec2:us-east-1:\\d{12}:network-insights-access-scope/${s.NetworkInsightsAccessScopeId}$`));
+    assert.ok(s.CreatedDate instanceof Date);
+    assert.ok(s.UpdatedDate instanceof Date);
+    assert.deepEqual(s.Tags, [{ Key: 'team', Value: 'net' }]);
+    const expectedContent = {
+      NetworkInsightsAccessScopeId: s.NetworkInsightsAccessScopeId,
+      MatchPaths: input.MatchPaths,
+      ExcludePaths: input.ExcludePaths,
+    };
+    assert.deepEqual(JSON.parse(JSON.stringify(created.NetworkInsightsAccessScopeContent)), expectedContent);
+    const content = await ec2.send(new GetNetworkInsightsAccessScopeContentCommand({ NetworkInsightsAccessScopeId: s.NetworkInsightsAccessScopeId }));
+    assert.deepEqual(JSON.parse(JSON.stringify(content.NetworkInsightsAccessScopeContent)), expectedContent);
+
+    const other = await createScope(INTERNET_TO_INTERFACES);
+    const scopes = async (i: object) => (await ec2.send(new DescribeNetworkInsightsAccessScopesCommand(i))).NetworkInsightsAccessScopes!.map((x) => x.NetworkInsightsAccessScopeId);
+    assert.deepEqual((await scopes({})).sort(), [s.NetworkInsightsAccessScopeId, other].sort());
+    assert.deepEqual(await scopes({ NetworkInsightsAccessScopeIds: [other] }), [other]);
+    assert.deepEqual(await scopes({ Filters: [{ Name: 'tag:team', Values: ['net'] }] }), [s.NetworkInsightsAccessScopeId]);
+    const page = await ec2.send(new DescribeNetworkInsightsAccessScopesCommand({ MaxResults: 1 }));
+    assert.equal(page.NetworkInsightsAccessScopes!.length, 1);
+    assert.ok(page.NextToken);
+
+    const a1 = (
+      await ec2.send(
+        new StartNetworkInsightsAccessScopeAnalysisCommand({
+          NetworkInsightsAccessScopeId: s.NetworkInsightsAccessScopeId,
+          TagSpecifications: [{ ResourceType: 'network-insights-access-scope-analysis', Tags: [{ Key: 'run', Value: '1' }] }],
+        }),
+      )
+    ).NetworkInsightsAccessScopeAnalysis!;
+    assert.equal(a1.Status, 'running');
+    assert.equal(a1.FindingsFound, 'unknown');
+    assert.match(a1.NetworkInsightsAccessScopeAnalysisArn!, new RegExp(`:network-insights-access-scope-analysis/${a1.NetworkInsightsAccessScopeAnalysisId}$`));
+    assert.deepEqual(a1.Tags, [{ Key: 'run', Value: '1' }]);
+    const a2 = (await ec2.send(new StartNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeId: other }))).NetworkInsightsAccessScopeAnalysis!;
+
+    const analyses = async (i: object) =>
+      (await ec2.send(new DescribeNetworkInsightsAccessScopeAnalysesCommand(i))).NetworkInsightsAccessScopeAnalyses!.map((x) => x.NetworkInsightsAccessScopeAnalysisId);
+    assert.equal((await analyses({})).length, 2);
+    assert.deepEqual(await analyses({ NetworkInsightsAccessScopeId: other }), [a2.NetworkInsightsAccessScopeAnalysisId]);
+    assert.deepEqual(await analyses({ Filters: [{ Name: 'tag:run', Values: ['1'] }] }), [a1.NetworkInsightsAccessScopeAnalysisId]);
+    assert.deepEqual(await analyses({ AnalysisStartTimeEnd: new Date(Date.now() - 3_600_000) }), []);
+    assert.equal((await analyses({ AnalysisStartTimeBegin: new Date(Date.now() - 3_600_000) })).length, 2);
+    assert.deepEqual(await analyses({ AnalysisStartTimeBegin: new Date(Date.now() + 3_600_000) }), []);
+    const done = (await ec2.send(new DescribeNetworkInsightsAccessScopeAnalysesCommand({ NetworkInsightsAccessScopeAnalysisIds: [a1.NetworkInsightsAccessScopeAnalysisId!] })))
+      .NetworkInsightsAccessScopeAnalyses![0]!;
+    assert.equal(done.Status, 'succeeded');
+    assert.equal(done.FindingsFound, 'false');
+
+    const del = await ec2.send(new DeleteNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeAnalysisId: a2.NetworkInsightsAccessScopeAnalysisId }));
+    assert.equal(del.NetworkInsightsAccessScopeAnalysisId, a2.NetworkInsightsAccessScopeAnalysisId);
+    await rejects(
+      ec2.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: a2.NetworkInsightsAccessScopeAnalysisId })),
+      'InvalidNetworkInsightsAccessScopeAnalysisId.NotFound',
+    );
+    // Deleting a scope deletes its analyses.
+    const delScope = await ec2.send(new DeleteNetworkInsightsAccessScopeCommand({ NetworkInsightsAccessScopeId: s.NetworkInsightsAccessScopeId }));
+    assert.equal(delScope.NetworkInsightsAccessScopeId, s.NetworkInsightsAccessScopeId);
+    assert.deepEqual(await analyses({}), []);
+    assert.deepEqual(await scopes({}), [other]);
+    await rejects(
+      ec2.send(new GetNetworkInsightsAccessScopeContentCommand({ NetworkInsightsAccessScopeId: s.NetworkInsightsAccessScopeId })),
+      'InvalidNetworkInsightsAccessScopeId.NotFound',
+    );
+  });
+
+  it('an analysis naming a resource that no longer exists fails, saying which', async () => {
+    await new Lab().build();
+    const scopeId = await createScope({
+      MatchPaths: [{ Source: { ResourceStatement: { Resources: ['i-0123456789abcdef0'] } }, Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::InternetGateway'] } } }],
+    });
+    const { analysis, findings } = await analyse(scopeId);
+    assert.equal(analysis.Status, 'failed');
+    assert.equal(analysis.FindingsFound, 'unknown');
+    assert.match(analysis.StatusMessage!, /missing component i-0123456789abcdef0/);
+    assert.deepEqual(findings, []);
+  });
+
+  it('answers errors as AWS does', async () => {
+    const lab = await new Lab().build();
+    const scope = (MatchPaths: CreateNetworkInsightsAccessScopeCommandInput['MatchPaths'], ExcludePaths?: CreateNetworkInsightsAccessScopeCommandInput['ExcludePaths']) =>
+      ec2.send(new CreateNetworkInsightsAccessScopeCommand({ MatchPaths, ExcludePaths }));
+    const missing = await rejects(ec2.send(new CreateNetworkInsightsAccessScopeCommand({})), 'MissingParameter');
+    assert.match(missing.message, /MatchPath/);
+    await rejects(scope([{ Source: { ResourceStatement: { Resources: [lab.web.instance], ResourceTypes: ['AWS::EC2::Instance'] } } }]), 'InvalidParameterCombination');
+    await rejects(scope([{ Destination: { ResourceStatement: { ResourceTypes: ['AWS::S3::Bucket'] } } }]), 'InvalidParameterValue');
+    await rejects(scope([{ Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NatGateway'] } } }]), 'InvalidParameterValue');
+    await rejects(scope([{ ThroughResources: [{ ResourceStatement: { ResourceTypes: ['AWS::EC2::InternetGateway'] } }] }]), 'InvalidParameterValue');
+    await rejects(scope([{ Source: { ResourceStatement: { Resources: ['rtb-0123456789abcdef0'] } } }]), 'InvalidParameterValue');
+    await rejects(scope([{ Source: { PacketHeaderStatement: { Protocols: ['icmp' as Protocol] } } }]), 'InvalidParameterValue');
+    await rejects(scope([{ Destination: { PacketHeaderStatement: { DestinationPorts: ['70000'] } } }]), 'InvalidParameterValue');
+    await rejects(scope([{ Destination: { PacketHeaderStatement: { DestinationPorts: ['90-80'] } } }]), 'InvalidParameterValue');
+    await rejects(scope([{ Source: { PacketHeaderStatement: { SourceAddresses: ['10.0.0.300/8'] } } }]), 'InvalidParameterValue');
+    await rejects(scope([{ Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::InternetGateway'] } } }], [{ Source: { PacketHeaderStatement: { SourcePorts: ['x'] } } }]), 'InvalidParameterValue');
+    await rejects(
+      scope([{ Source: { PacketHeaderStatement: { SourceAddresses: ['10.0.0.0/8'], SourcePrefixLists: ['pl-0123456789abcdef0'] } } }]),
+      'InvalidParameterCombination',
+    );
+    await rejects(scope([{ Destination: { PacketHeaderStatement: { DestinationPrefixLists: ['pl-0123456789abcdef0'] } } }]), 'InvalidPrefixListID.NotFound');
+    await rejects(
+      ec2.send(
+        new CreateNetworkInsightsAccessScopeCommand({ ...INTERNET_TO_INTERFACES, TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'a', Value: 'b' }] }] }),
+      ),
+      'InvalidParameterValue',
+    );
+
+    const nis = 'nis-0123456789abcdef0';
+    const nisa = 'nisa-0123456789abcdef0';
+    const notFound = await rejects(ec2.send(new GetNetworkInsightsAccessScopeContentCommand({ NetworkInsightsAccessScopeId: nis })), 'InvalidNetworkInsightsAccessScopeId.NotFound');
+    assert.match(notFound.message, new RegExp(nis));
+    await rejects(ec2.send(new GetNetworkInsightsAccessScopeContentCommand({ NetworkInsightsAccessScopeId: 'nope-1' })), 'InvalidNetworkInsightsAccessScopeId.Malformed');
+    await rejects(ec2.send(new DescribeNetworkInsightsAccessScopesCommand({ NetworkInsightsAccessScopeIds: [nis] })), 'InvalidNetworkInsightsAccessScopeId.NotFound');
+    await rejects(ec2.send(new DescribeNetworkInsightsAccessScopesCommand({ MaxResults: 101 })), 'InvalidParameterValue');
+    await rejects(ec2.send(new DeleteNetworkInsightsAccessScopeCommand({ NetworkInsightsAccessScopeId: nis })), 'InvalidNetworkInsightsAccessScopeId.NotFound');
+    await rejects(ec2.send(new StartNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeId: nis })), 'InvalidNetworkInsightsAccessScopeId.NotFound');
+    await rejects(ec2.send(new StartNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeId: 'x' })), 'InvalidNetworkInsightsAccessScopeId.Malformed');
+    await rejects(
+      ec2.send(new DescribeNetworkInsightsAccessScopeAnalysesCommand({ NetworkInsightsAccessScopeAnalysisIds: [nisa] })),
+      'InvalidNetworkInsightsAccessScopeAnalysisId.NotFound',
+    );
+    await rejects(ec2.send(new DescribeNetworkInsightsAccessScopeAnalysesCommand({ NetworkInsightsAccessScopeId: 'bad' })), 'InvalidNetworkInsightsAccessScopeId.Malformed');
+    await rejects(ec2.send(new DescribeNetworkInsightsAccessScopeAnalysesCommand({ MaxResults: 101 })), 'InvalidParameterValue');
+    await rejects(
+      ec2.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: nisa })),
+      'InvalidNetworkInsightsAccessScopeAnalysisId.NotFound',
+    );
+    await rejects(
+      ec2.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: 'nisa-zz' })),
+      'InvalidNetworkInsightsAccessScopeAnalysisId.Malformed',
+    );
+    await rejects(
+      ec2.send(new DeleteNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeAnalysisId: nisa })),
+      'InvalidNetworkInsightsAccessScopeAnalysisId.NotFound',
+    );
+  });
+
+  it('works from the AWS CLI', async () => {
+    const cli = awsCli(() => srv.endpoint);
+    const lab = await new Lab().build();
+    const created = await cli.ok([
+      'ec2',
+      'create-network-insights-access-scope',
+      '--match-paths',
+      JSON.stringify(INTERNET_TO_INTERFACES.MatchPaths),
+      '--tag-specifications',
+      'ResourceType=network-insights-access-scope,Tags=[{Key=Name,Value=internet}]',
+    ]);
+    const nis = created.NetworkInsightsAccessScope.NetworkInsightsAccessScopeId as string;
+    assert.match(nis, /^nis-/);
+    assert.deepEqual(created.NetworkInsightsAccessScopeContent.MatchPaths, INTERNET_TO_INTERFACES.MatchPaths);
+    const started = await cli.ok(['ec2', 'start-network-insights-access-scope-analysis', '--network-insights-access-scope-id', nis]);
+    const nisa = started.NetworkInsightsAccessScopeAnalysis.NetworkInsightsAccessScopeAnalysisId as string;
+    assert.equal(started.NetworkInsightsAccessScopeAnalysis.Status, 'running');
+    const found = await cli.ok(['ec2', 'get-network-insights-access-scope-analysis-findings', '--network-insights-access-scope-analysis-id', nisa]);
+    assert.equal(found.AnalysisStatus, 'succeeded');
+    assert.equal(found.AnalysisFindings.length, 1);
+    const cs = found.AnalysisFindings[0].FindingComponents;
+    assert.equal(cs[0].Component.Id, lab.igwId);
+    assert.equal(cs[cs.length - 1].Component.Id, lab.web.instance);
+    await cli.fails(['ec2', 'get-network-insights-access-scope-content', '--network-insights-access-scope-id', 'nis-0123456789abcdef0'], 'InvalidNetworkInsightsAccessScopeId.NotFound');
+  });
+});
