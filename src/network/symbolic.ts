@@ -266,17 +266,15 @@ export function reachableSetFor(net: CompiledNetwork, req: TraceRequest, ports?:
 
 const V4_END = 0x100000000;
 
-/** Every address bound the network names, as cut points (a block's base and its end + 1). */
-export function addressCuts(net: CompiledNetwork): Set<number> {
-  const cuts = new Set<number>([0]);
+/**
+ * Calls `visit(lo, hi)` for every address block the network names (routes, ACL entries,
+ * security group blocks, VPC, subnet, peered, VPN, AWS service and endpoint blocks, the
+ * private ranges) and, with lo = hi, every address an interface or NAT gateway holds.
+ */
+export function forEachNamedBlock(net: CompiledNetwork, visit: (lo: number, hi: number) => void): void {
   const block = (base: number, mask: number) => {
-    cuts.add(base >>> 0);
-    const end = (base >>> 0) + ((~mask >>> 0) + 1);
-    if (end < V4_END) cuts.add(end);
-  };
-  const one = (ip: number) => {
-    cuts.add(ip >>> 0);
-    if (ip + 1 < V4_END) cuts.add(ip + 1);
+    const lo = base >>> 0;
+    visit(lo, lo + (~mask >>> 0));
   };
   const blocks = (bs: readonly { base: number; mask: number }[]) => {
     for (const b of bs) block(b.base, b.mask);
@@ -303,13 +301,22 @@ export function addressCuts(net: CompiledNetwork): Set<number> {
   block(0xac100000, 0xfff00000);
   block(0xc0a80000, 0xffff0000);
   for (const i of net.interfaces.values()) {
-    for (const ip of i.ips) one(ip);
-    for (const ip of i.publicIps) if (ip) one(ip);
+    for (const ip of i.ips) visit(ip, ip);
+    for (const ip of i.publicIps) if (ip) visit(ip, ip);
   }
   for (const n of net.natGateways.values()) {
-    if (n.privateIp) one(n.privateIp);
-    if (n.publicIp) one(n.publicIp);
+    if (n.privateIp) visit(n.privateIp, n.privateIp);
+    if (n.publicIp) visit(n.publicIp, n.publicIp);
   }
+}
+
+/** Every address bound the network names, as cut points (a block's first address and its last + 1). */
+export function addressCuts(net: CompiledNetwork): Set<number> {
+  const cuts = new Set<number>([0]);
+  forEachNamedBlock(net, (lo, hi) => {
+    cuts.add(lo);
+    if (hi + 1 < V4_END) cuts.add(hi + 1);
+  });
   return cuts;
 }
 
