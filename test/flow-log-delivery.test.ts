@@ -1,0 +1,373 @@
+/**
+ * Flow log delivery against a running server: observations fed to the app's pipeline, records
+ * aggregated per window (NODATA, SKIPDATA), then read back as a user would with
+ * @aws-sdk/client-cloudwatch-logs (streams, events, space-delimited filter patterns) and
+ * @aws-sdk/client-s3 (keys in AWS's layout, gzip text with a header line), and the flow log's
+ * delivery status through @aws-sdk/client-ec2.
+ */
+import {
+  CloudWatchLogsClient,
+  DeleteLogGroupCommand,
+  DescribeLogGroupsCommand,
+  DescribeLogStreamsCommand,
+  FilterLogEventsCommand,
+  GetLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateFlowLogsCommand,
+  CreateNetworkInterfaceCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DeleteFlowLogsCommand,
+  DescribeFlowLogsCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { flowLogPipeline, flowLogPipelineImpl, s3Key } from '../src/traffic/flow-log-delivery.js';
+import type { InterfaceObservation } from '../src/traffic/types.js';
+import { startTestServer, type TestServer } from './helpers.js';
+
+const ROLE = 'arn:aws:iam::000000000000:role/flow-logs';
+const ACCOUNT = '000000000000';
+const MIN = 60_000;
+
+describe('flow log delivery', () => {
+  let srv: TestServer;
+  let ec2: EC2Client;
+  let logs: CloudWatchLogsClient;
+  let s3: S3Client;
+  let vpcId: string;
+  let subnetId: string;
+  let eniId: string;
+  let eniIp: string;
+  /** A time after the flow logs' creation, on a 10-minute boundary (so on a 1-minute one too). */
+  let base: number;
+
+  before(async () => {
+    srv = await startTestServer();
+    ec2 = srv.ec2();
+    const cfg = { endpoint: srv.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
+    logs = new CloudWatchLogsClient(cfg);
+    s3 = new S3Client({ ...cfg, forcePathStyle: true });
+  });
+  after(() => srv.close());
+  beforeEach(async () => {
+    await srv.reset();
+    vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.60.0.0/16' }))).Vpc!.VpcId!;
+    subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.60.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    const eni = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId, PrivateIpAddress: '10.60.1.10' }))).NetworkInterface!;
+    eniId = eni.NetworkInterfaceId!;
+    eniIp = eni.PrivateIpAddress!;
+    base = Math.ceil((Date.now() + 1000) / (10 * MIN)) * 10 * MIN;
+  });
+
+  const cwFlowLog = async (input: object = {}) =>
+    (
+      await ec2.send(
+        new CreateFlowLogsCommand({ ResourceType: 'VPC', ResourceIds: [vpcId], TrafficType: 'ALL', LogGroupName: '/vpc/flow', DeliverLogsPermissionArn: ROLE, MaxAggregationInterval: 60, ...input } as never),
+      )
+    ).FlowLogIds![0]!;
+
+  const obs = (over: Partial<InterfaceObservation> = {}): InterfaceObservation => ({
+    interfaceId: eniId,
+    account: ACCOUNT,
+    region: 'us-east-1',
+    vpcId,
+    subnetId,
+    srcaddr: '203.0.113.5',
+    dstaddr: eniIp,
+    srcport: 20641,
+    dstport: 22,
+    protocol: 6,
+    pktSrcaddr: '203.0.113.5',
+    pktDstaddr: eniIp,
+    packets: 10,
+    bytes: 1000,
+    tcpFlags: 2,
+    action: 'ACCEPT',
+    flowDirection: 'ingress',
+    type: 'IPv4',
+    startMs: base + 10_000,
+    endMs: base + 20_000,
+    ...over,
+  });
+
+  const sec = (ms: number) => Math.floor(ms / 1000);
+  const events = async (stream: string, group = '/vpc/flow') =>
+    (await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }))).events!;
+
+  it('delivers to CloudWatch Logs: one stream per interface, one event per record, readable with a space-delimited filter pattern', async () => {
+    await cwFlowLog();
+    const p = flowLogPipeline(srv.app);
+    p.record([
+      obs(),
+      obs({ srcaddr: '198.51.100.7', pktSrcaddr: '198.51.100.7', srcport: 49761, dstport: 3389, packets: 3, bytes: 180, action: 'REJECT', startMs: base + 30_000, endMs: base + 31_000 }),
+    ]);
+    const report = p.flush();
+    assert.deepEqual({ records: report.records, logEvents: report.logEvents, s3Objects: report.s3Objects }, { records: 2, logEvents: 2, s3Objects: 0 });
+
+    const streams = (await logs.send(new DescribeLogStreamsCommand({ logGroupName: '/vpc/flow' }))).logStreams!;
+    assert.deepEqual(streams.map((s) => s.logStreamName), [`${eniId}-all`]);
+    assert.equal(streams[0]!.firstEventTimestamp, (sec(base) + 10) * 1000);
+    const evs = await events(`${eniId}-all`);
+    assert.deepEqual(
+      evs.map((e) => [e.timestamp, e.message]),
+      [
+        [(sec(base) + 10) * 1000, `2 ${ACCOUNT} ${eniId} 203.0.113.5 ${eniIp} 20641 22 6 10 1000 ${sec(base) + 10} ${sec(base) + 20} ACCEPT OK`],
+        [(sec(base) + 30) * 1000, `2 ${ACCOUNT} ${eniId} 198.51.100.7 ${eniIp} 49761 3389 6 3 180 ${sec(base) + 30} ${sec(base) + 31} REJECT OK`],
+      ],
+    );
+    const ssh = await logs.send(
+      new FilterLogEventsCommand({ logGroupName: '/vpc/flow', filterPattern: '[version, account, eni, source, destination, srcport, destport="22", ...]' }),
+    );
+    assert.deepEqual(ssh.events!.map((e) => e.message!.split(' ')[3]), ['203.0.113.5']);
+    const rejects = await logs.send(new FilterLogEventsCommand({ logGroupName: '/vpc/flow', filterPattern: '[..., action="REJECT", status]' }));
+    assert.deepEqual(rejects.events!.map((e) => e.message!.split(' ')[6]), ['3389']);
+    // The log group was created by the delivery.
+    const groups = (await logs.send(new DescribeLogGroupsCommand({}))).logGroups!;
+    assert.deepEqual(groups.map((g) => g.logGroupName), ['/vpc/flow']);
+  });
+
+  it('aggregates one flow per window: sums packets and bytes, ORs TCP flags, spans first to last packet; another window is another record', async () => {
+    await cwFlowLog({ LogFormat: '${srcport} ${packets} ${bytes} ${tcp-flags} ${start} ${end} ${log-status}' });
+    const p = flowLogPipeline(srv.app);
+    p.record([obs({ tcpFlags: 2, startMs: base + 5_000, endMs: base + 6_000 }), obs({ tcpFlags: 16, packets: 5, bytes: 300, startMs: base + 40_500, endMs: base + 50_900 })]);
+    p.record([obs({ tcpFlags: 1, packets: 1, bytes: 40, startMs: base + MIN + 1_000, endMs: base + MIN + 1_000 })]);
+    // Only the first window has closed.
+    const first = p.deliverDue(base + MIN);
+    assert.equal(first.records, 1);
+    assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), [`20641 15 1300 18 ${sec(base) + 5} ${sec(base) + 50} OK`]);
+    const second = p.deliverDue(base + 2 * MIN);
+    assert.equal(second.records, 1);
+    assert.deepEqual(
+      (await events(`${eniId}-all`)).map((e) => e.message),
+      [`20641 15 1300 18 ${sec(base) + 5} ${sec(base) + 50} OK`, `20641 1 40 1 ${sec(base) + 61} ${sec(base) + 61} OK`],
+    );
+    // Nothing left.
+    assert.equal(p.flush().records, 0);
+  });
+
+  it('keeps different flows apart and honours TrafficType (ACCEPT-only and REJECT-only flow logs)', async () => {
+    await cwFlowLog({ TrafficType: 'ACCEPT', LogGroupName: '/vpc/accept', LogFormat: '${srcport} ${action}' });
+    await cwFlowLog({ TrafficType: 'REJECT', LogGroupName: '/vpc/reject', LogFormat: '${srcport} ${action}' });
+    const p = flowLogPipeline(srv.app);
+    p.record([obs({ srcport: 1000 }), obs({ srcport: 1001 }), obs({ srcport: 1002, action: 'REJECT' })]);
+    const r = p.flush();
+    assert.equal(r.records, 3);
+    assert.deepEqual((await events(`${eniId}-accept`, '/vpc/accept')).map((e) => e.message), ['1000 ACCEPT', '1001 ACCEPT']);
+    assert.deepEqual((await events(`${eniId}-reject`, '/vpc/reject')).map((e) => e.message), ['1002 REJECT']);
+  });
+
+  it('captures only traffic after the flow log was created, only on the interfaces it covers, and not for Firehose destinations', async () => {
+    await cwFlowLog({ ResourceType: 'Subnet', ResourceIds: [subnetId], LogFormat: '${interface-id} ${srcport}' });
+    await ec2.send(
+      new CreateFlowLogsCommand({
+        ResourceType: 'VPC',
+        ResourceIds: [vpcId],
+        TrafficType: 'ALL',
+        LogDestinationType: 'kinesis-data-firehose',
+        LogDestination: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/flows',
+        DeliverLogsPermissionArn: ROLE,
+      }),
+    );
+    const other = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.60.2.0/24' }))).Subnet!.SubnetId!;
+    const p = flowLogPipeline(srv.app);
+    p.record([
+      obs({ srcport: 1, startMs: Date.now() - 3_600_000, endMs: Date.now() - 3_599_000 }),
+      obs({ srcport: 2, subnetId: other, interfaceId: 'eni-0000000000000000f' }),
+      obs({ srcport: 3 }),
+    ]);
+    const r = p.flush();
+    assert.equal(r.records, 1);
+    assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), [`${eniId} 3`]);
+  });
+
+  it('writes NODATA for windows the interface spent idle after it had traffic, up to the time the simulation reached', async () => {
+    await cwFlowLog({ LogFormat: '${version} ${interface-id} ${srcaddr} ${packets} ${start} ${end} ${action} ${log-status}' });
+    const p = flowLogPipeline(srv.app);
+    // Before any traffic: no NODATA.
+    assert.equal(p.deliverDue(base + 2 * MIN).records, 0);
+    p.record([obs({ startMs: base + 2 * MIN + 1_000, endMs: base + 2 * MIN + 2_000 })]);
+    const r = p.deliverDue(base + 5 * MIN);
+    assert.equal(r.records, 3);
+    const w = (k: number) => sec(base) + k * 60;
+    assert.deepEqual(
+      (await events(`${eniId}-all`)).map((e) => e.message),
+      [`2 ${eniId} 203.0.113.5 10 ${w(2) + 1} ${w(2) + 2} ACCEPT OK`, `2 ${eniId} - - ${w(3)} ${w(3) + 59} - NODATA`, `2 ${eniId} - - ${w(4)} ${w(4) + 59} - NODATA`],
+    );
+    // The same time again adds nothing; a later time adds the windows passed since.
+    assert.equal(p.deliverDue(base + 5 * MIN).records, 0);
+    assert.equal(p.deliverDue(base + 7 * MIN + 30_000).records, 2);
+    // A jump far ahead writes at most the latest 60 windows.
+    assert.equal(p.deliverDue(base + 24 * 60 * MIN).records, 60);
+  });
+
+  it('turns the flows past the window capacity into one SKIPDATA record', async () => {
+    await cwFlowLog({ LogFormat: '${srcport} ${packets} ${start} ${end} ${log-status}' });
+    const impl = flowLogPipelineImpl(srv.app);
+    const saved = impl.windowCapacity;
+    impl.windowCapacity = 2;
+    try {
+      impl.record([
+        obs({ srcport: 1, startMs: base + 1_000, endMs: base + 1_000 }),
+        obs({ srcport: 2, startMs: base + 2_000, endMs: base + 2_000 }),
+        obs({ srcport: 1, startMs: base + 3_000, endMs: base + 3_000 }),
+        obs({ srcport: 3, startMs: base + 7_000, endMs: base + 8_000 }),
+        obs({ srcport: 4, startMs: base + 4_000, endMs: base + 5_000 }),
+      ]);
+      assert.equal(impl.pending, 3);
+      assert.equal(impl.flush().records, 3);
+    } finally {
+      impl.windowCapacity = saved;
+    }
+    assert.deepEqual(
+      (await events(`${eniId}-all`)).map((e) => e.message),
+      [`1 20 ${sec(base) + 1} ${sec(base) + 3} OK`, `2 10 ${sec(base) + 2} ${sec(base) + 2} OK`, `- - ${sec(base) + 4} ${sec(base) + 8} SKIPDATA`],
+    );
+  });
+
+  it('splits a flow that spans several windows among them', async () => {
+    await cwFlowLog({ LogFormat: '${packets} ${bytes} ${tcp-flags} ${start} ${end}' });
+    const p = flowLogPipeline(srv.app);
+    // 150 s from base+30s: 30 s, 60 s and 60 s in three windows.
+    p.record([obs({ packets: 150, bytes: 15_000, tcpFlags: 2 | 16 | 1, startMs: base + 30_000, endMs: base + 180_000 - 1 })]);
+    assert.equal(p.deliverDue(base + 3 * MIN).records, 3);
+    const s = sec(base);
+    assert.deepEqual(
+      (await events(`${eniId}-all`)).map((e) => e.message),
+      [`30 3000 18 ${s + 30} ${s + 59}`, `60 6000 16 ${s + 60} ${s + 119}`, `60 6000 17 ${s + 120} ${s + 179}`],
+    );
+  });
+
+  it('delivers to S3 as gzip text in AWS key layouts (Hive-compatible hourly, and plain with a prefix), header line first', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'flow-bucket' }));
+    const hive = (
+      await ec2.send(
+        new CreateFlowLogsCommand({
+          ResourceType: 'Subnet',
+          ResourceIds: [subnetId],
+          TrafficType: 'ALL',
+          LogDestinationType: 's3',
+          LogDestination: 'arn:aws:s3:::flow-bucket',
+          MaxAggregationInterval: 60,
+          LogFormat: '${version} ${vpc-id} ${subnet-id} ${interface-id} ${srcaddr} ${dstaddr} ${dstport} ${packets} ${flow-direction} ${traffic-path} ${action} ${log-status}',
+          DestinationOptions: { FileFormat: 'plain-text', HiveCompatiblePartitions: true, PerHourPartition: true },
+        }),
+      )
+    ).FlowLogIds![0]!;
+    const plain = (
+      await ec2.send(
+        new CreateFlowLogsCommand({ ResourceType: 'NetworkInterface', ResourceIds: [eniId], TrafficType: 'REJECT', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::flow-bucket/team/net/' }),
+      )
+    ).FlowLogIds![0]!;
+    const p = flowLogPipeline(srv.app);
+    p.record([
+      obs(),
+      obs({ flowDirection: 'egress', srcaddr: eniIp, dstaddr: '203.0.113.5', srcport: 22, dstport: 20641, pktSrcaddr: eniIp, pktDstaddr: '203.0.113.5', trafficPath: 2 }),
+      obs({ srcport: 5555, dstport: 3389, action: 'REJECT', packets: 1, bytes: 60 }),
+    ]);
+    const at = base + MIN;
+    // The 1-minute window of the first flow log has closed, the 10-minute one of the second not yet.
+    const r = p.deliverDue(at);
+    assert.deepEqual({ records: r.records, logEvents: r.logEvents, s3Objects: r.s3Objects }, { records: 3, logEvents: 0, s3Objects: 1 });
+    const f = p.flush();
+    assert.deepEqual({ records: f.records, logEvents: f.logEvents, s3Objects: f.s3Objects }, { records: 1, logEvents: 0, s3Objects: 1 });
+
+    const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: 'flow-bucket' }))).Contents ?? []).map((o) => o.Key!).sort();
+    assert.equal(keys.length, 2);
+    const t = new Date(at);
+    const y = t.getUTCFullYear();
+    const mo = String(t.getUTCMonth() + 1).padStart(2, '0');
+    const d = String(t.getUTCDate()).padStart(2, '0');
+    const h = String(t.getUTCHours()).padStart(2, '0');
+    const mi = String(t.getUTCMinutes()).padStart(2, '0');
+    const hiveKey = keys.find((k) => k.includes(hive))!;
+    const plainKey = keys.find((k) => k.includes(plain))!;
+    assert.match(
+      hiveKey,
+      new RegExp(`^AWSLogs/aws-account-id=${ACCOUNT}/aws-service=vpcflowlogs/aws-region=us-east-1/year=${y}/month=${mo}/day=${d}/hour=${h}/${ACCOUNT}_vpcflowlogs_us-east-1_${hive}_${y}${mo}${d}T${h}${mi}Z_[0-9a-f]{8}\\.log\\.gz$`),
+    );
+    assert.match(plainKey, new RegExp(`^team/net/AWSLogs/${ACCOUNT}/vpcflowlogs/us-east-1/${y}/${mo}/${d}/${ACCOUNT}_vpcflowlogs_us-east-1_${plain}_${y}${mo}${d}T${h}${mi}Z_[0-9a-f]{8}\\.log\\.gz$`));
+
+    const read = async (key: string) => gunzipSync(Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'flow-bucket', Key: key }))).Body!.transformToByteArray())).toString();
+    assert.equal(
+      await read(hiveKey),
+      [
+        'version vpc-id subnet-id interface-id srcaddr dstaddr dstport packets flow-direction traffic-path action log-status',
+        `5 ${vpcId} ${subnetId} ${eniId} 203.0.113.5 ${eniIp} 22 10 ingress - ACCEPT OK`,
+        `5 ${vpcId} ${subnetId} ${eniId} ${eniIp} 203.0.113.5 20641 10 egress 2 ACCEPT OK`,
+        `5 ${vpcId} ${subnetId} ${eniId} 203.0.113.5 ${eniIp} 3389 1 ingress - REJECT OK`,
+        '',
+      ].join('\n'),
+    );
+    assert.equal(
+      await read(plainKey),
+      [
+        'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status',
+        `2 ${ACCOUNT} ${eniId} 203.0.113.5 ${eniIp} 5555 3389 6 1 60 ${sec(base) + 10} ${sec(base) + 20} REJECT OK`,
+        '',
+      ].join('\n'),
+    );
+    assert.equal(s3Key({ account: ACCOUNT, region: 'eu-west-1', flowLogId: 'fl-1', prefix: 'p' }, Date.UTC(2026, 0, 2, 3, 4), 'abcdef01'), `p/AWSLogs/${ACCOUNT}/vpcflowlogs/eu-west-1/2026/01/02/${ACCOUNT}_vpcflowlogs_eu-west-1_fl-1_20260102T0304Z_abcdef01.log.gz`);
+  });
+
+  it('marks an S3 flow log FAILED ("Access error") while its bucket is gone, and SUCCESS again once a delivery succeeds', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'gone-bucket' }));
+    const id = (
+      await ec2.send(new CreateFlowLogsCommand({ ResourceType: 'VPC', ResourceIds: [vpcId], TrafficType: 'ALL', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::gone-bucket' }))
+    ).FlowLogIds![0]!;
+    await s3.send(new DeleteBucketCommand({ Bucket: 'gone-bucket' }));
+    const p = flowLogPipeline(srv.app);
+    p.record([obs()]);
+    const r = p.flush();
+    assert.deepEqual({ records: r.records, s3Objects: r.s3Objects, failed: r.failed }, { records: 0, s3Objects: 0, failed: 1 });
+    const describe = async () => (await ec2.send(new DescribeFlowLogsCommand({ FlowLogIds: [id] }))).FlowLogs![0]!;
+    let fl = await describe();
+    assert.equal(fl.DeliverLogsStatus, 'FAILED');
+    assert.equal(fl.DeliverLogsErrorMessage, 'Access error');
+    const failed = (await ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: 'deliver-log-status', Values: ['FAILED'] }] }))).FlowLogs!;
+    assert.deepEqual(failed.map((f) => f.FlowLogId), [id]);
+
+    await s3.send(new CreateBucketCommand({ Bucket: 'gone-bucket' }));
+    p.record([obs()]);
+    assert.equal(p.flush().s3Objects, 1);
+    fl = await describe();
+    assert.equal(fl.DeliverLogsStatus, 'SUCCESS');
+    assert.equal(fl.DeliverLogsErrorMessage, undefined);
+    const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: 'gone-bucket' }))).Contents ?? []).map((o) => o.Key!);
+    assert.equal(keys.length, 1);
+    await s3.send(new DeleteObjectCommand({ Bucket: 'gone-bucket', Key: keys[0]! }));
+  });
+
+  it('recreates a deleted log group on the next delivery, and drops the records of a deleted flow log', async () => {
+    const id = await cwFlowLog({ LogFormat: '${srcport}' });
+    const p = flowLogPipeline(srv.app);
+    p.record([obs({ srcport: 1 })]);
+    p.flush();
+    await logs.send(new DeleteLogGroupCommand({ logGroupName: '/vpc/flow' }));
+    p.record([obs({ srcport: 2 })]);
+    assert.equal(p.flush().records, 1);
+    assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), ['2']);
+
+    p.record([obs({ srcport: 3 })]);
+    await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [id] }));
+    const r = p.flush();
+    assert.deepEqual({ records: r.records, failed: r.failed }, { records: 0, failed: 1 });
+    assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), ['2']);
+    // And no NODATA for it afterwards.
+    assert.equal(p.deliverDue(base + 10 * MIN).records, 0);
+  });
+
+  it('a reset of the state drops what was pending', async () => {
+    await cwFlowLog();
+    const impl = flowLogPipelineImpl(srv.app);
+    impl.record([obs()]);
+    assert.equal(impl.pending, 1);
+    await srv.reset();
+    assert.equal(impl.flush().records, 0);
+    assert.equal(impl.pending, 0);
+  });
+});
