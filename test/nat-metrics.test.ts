@@ -8,7 +8,9 @@ import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, Lis
 import {
   AllocateAddressCommand,
   AssociateNatGatewayAddressCommand,
+  AcceptVpcPeeringConnectionCommand,
   AssociateRouteTableCommand,
+  AuthorizeSecurityGroupIngressCommand,
   AttachInternetGatewayCommand,
   CreateInternetGatewayCommand,
   CreateNatGatewayCommand,
@@ -16,8 +18,10 @@ import {
   CreateNetworkAclEntryCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
+  CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
+  CreateVpcPeeringConnectionCommand,
   DeleteRouteCommand,
   DescribeNatGatewaysCommand,
   DescribeNetworkAclsCommand,
@@ -28,7 +32,7 @@ import {
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { compile } from '../src/network/compile.js';
-import { trace, type TraceResult } from '../src/network/trace.js';
+import { trace, type TraceRequest, type TraceResult } from '../src/network/trace.js';
 import { buildNetworkModel } from '../src/services/ec2/snapshot.js';
 import { applyNatLimits, NAT_METRICS, recordNatMetrics } from '../src/traffic/nat-metrics.js';
 import type { DecidedFlow, FlowSpec } from '../src/traffic/types.js';
@@ -52,16 +56,17 @@ interface Lab {
   publicRt: string;
   privateRt: string;
   natId: string;
+  natPublicIp: string;
   eni: string;
 }
 
-async function build(): Promise<Lab> {
+async function build(ec2: EC2Client, az = 'us-east-1a'): Promise<Lab> {
   const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
   const vpcId = Vpc!.VpcId!;
   const { InternetGateway } = await ec2.send(new CreateInternetGatewayCommand({}));
   await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: InternetGateway!.InternetGatewayId!, VpcId: vpcId }));
   const subnet = async (cidr: string) =>
-    (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: az }))).Subnet!.SubnetId!;
   const publicSubnet = await subnet('10.0.1.0/24');
   const privateSubnet = await subnet('10.0.2.0/24');
   const table = async (subnetId: string) => {
@@ -78,17 +83,21 @@ async function build(): Promise<Lab> {
   // The test server settles state transitions at once (stateTransitionMs: 0).
   const { NatGateways } = await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [natId] }));
   assert.equal(NatGateways![0]!.State, 'available');
+  const natPublicIp = NatGateways![0]!.NatGatewayAddresses![0]!.PublicIp!;
   await ec2.send(new CreateRouteCommand({ RouteTableId: privateRt, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: natId }));
   const { Instances } = await ec2.send(
     new RunInstancesCommand({ ImageId: AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SubnetId: privateSubnet }),
   );
-  return { vpcId, publicSubnet, privateSubnet, publicRt, privateRt, natId, eni: Instances![0]!.NetworkInterfaces![0]!.NetworkInterfaceId! };
+  return { vpcId, publicSubnet, privateSubnet, publicRt, privateRt, natId, natPublicIp, eni: Instances![0]!.NetworkInterfaces![0]!.NetworkInterfaceId! };
 }
 
 /** Traces one connection from the private instance through the current state. */
 function traced(lab: Lab, destination: string, protocol: 'tcp' | 'udp', port: number, sourcePort = 40000): TraceResult {
-  const net = compile(buildNetworkModel(srv.app));
-  return trace(net, { source: lab.eni, destination, protocol, destinationPort: port, sourcePort });
+  return traceOf({ source: lab.eni, destination, protocol, destinationPort: port, sourcePort });
+}
+
+function traceOf(req: TraceRequest): TraceResult {
+  return trace(compile(buildNetworkModel(srv.app)), req);
 }
 
 function flow(t: TraceResult, spec: FlowSpec, f: { start: number; end: number; packets: number; bytes: number; replyPackets: number; replyBytes: number }): DecidedFlow {
@@ -165,7 +174,7 @@ describe('NAT gateway metrics (AWS/NATGateway) from simulated traffic', () => {
   after(() => srv.close());
   beforeEach(async () => {
     await srv.reset();
-    lab = await build();
+    lab = await build(ec2);
   });
 
   it('counts bytes and packets each way, attempts and established connections, per minute', async () => {
@@ -369,6 +378,73 @@ describe('NAT gateway metrics (AWS/NATGateway) from simulated traffic', () => {
     const second = many(t0 + MIN + 30_000, 2);
     await send(second);
     assert.deepEqual(second.map((f) => f.natDropped), [undefined, undefined]);
+  });
+
+  it('packets the NAT gateway refuses (a connection initiated towards it) count in PacketsDropCount only', async () => {
+    const t = traceOf({ source: 'internet:198.51.100.7', destination: lab.natPublicIp, protocol: 'tcp', destinationPort: 443 });
+    assert.equal(t.verdict, 'dropped');
+    assert.ok(t.forward.hops.some((h) => h.type === 'nat-gateway' && h.id === lab.natId && h.action === 'drop'));
+    await send([flow(t, { source: 'internet:198.51.100.7', destination: lab.natPublicIp }, { start: t0, end: t0 + 1_000, packets: 4, bytes: 240, replyPackets: 4, replyBytes: 240 })]);
+    const all = await totals(lab.natId, t0, t0 + MIN);
+    assert.equal(all.PacketsDropCount, 4);
+    assert.equal(all.PacketsInFromSource, 0);
+    assert.equal(all.BytesInFromSource, 0);
+    assert.equal(all.ConnectionAttemptCount, 0);
+    assert.equal(all.ErrorPortAllocation, 0);
+  });
+
+  it("metrics go to the NAT gateway's own account and region", async () => {
+    const account = '111122223333';
+    const far = await build(srv.ec2({ accessKeyId: account, region: 'eu-west-1' }), 'eu-west-1a');
+    const spec: FlowSpec = { source: far.eni, destination: WEBSITE };
+    const traffic = { start: t0, end: t0 + 10_000, packets: 2, bytes: 222, replyPackets: 1, replyBytes: 111 };
+    await send([flow(traced(far, WEBSITE, 'tcp', 443), spec, traffic), flow(traced(lab, WEBSITE, 'tcp', 443), { ...spec, source: lab.eni }, { ...traffic, bytes: 333 })]);
+
+    const farCw = new CloudWatchClient({ endpoint: srv.endpoint, region: 'eu-west-1', credentials: { accessKeyId: account, secretAccessKey: 'test' }, maxAttempts: 1 });
+    const listed = await farCw.send(new ListMetricsCommand({ Namespace: 'AWS/NATGateway', MetricName: 'BytesInFromSource' }));
+    assert.deepEqual(listed.Metrics!.map((m) => m.Dimensions![0]!.Value), [far.natId]);
+    assert.deepEqual([...(await perMinute(far.natId, 'BytesInFromSource', t0, t0 + MIN, 'Sum', farCw))], [[t0, 222]]);
+    const home = await cw.send(new ListMetricsCommand({ Namespace: 'AWS/NATGateway', MetricName: 'BytesInFromSource' }));
+    assert.deepEqual(home.Metrics!.map((m) => m.Dimensions![0]!.Value), [lab.natId]);
+    assert.deepEqual([...(await perMinute(lab.natId, 'BytesInFromSource', t0, t0 + MIN))], [[t0, 333]]);
+    assert.equal((await perMinute(far.natId, 'BytesInFromSource', t0, t0 + MIN)).size, 0);
+  });
+
+  it('a private NAT gateway towards a peered VPC has the same metrics', async () => {
+    // VPC B (10.1.0.0/16) peered with the lab's VPC, a database there open to 10.0.0.0/16.
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }));
+    const vpcB = Vpc!.VpcId!;
+    const { Subnet } = await ec2.send(new CreateSubnetCommand({ VpcId: vpcB, CidrBlock: '10.1.1.0/24', AvailabilityZone: 'us-east-1a' }));
+    const { RouteTable } = await ec2.send(new CreateRouteTableCommand({ VpcId: vpcB }));
+    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: RouteTable!.RouteTableId!, SubnetId: Subnet!.SubnetId! }));
+    const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcB, GroupName: 'db', Description: 'db' }));
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }] }),
+    );
+    const { Instances } = await ec2.send(
+      new RunInstancesCommand({ ImageId: AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SubnetId: Subnet!.SubnetId!, SecurityGroupIds: [GroupId!] }),
+    );
+    const db = Instances![0]!.PrivateIpAddress!;
+    const { VpcPeeringConnection } = await ec2.send(new CreateVpcPeeringConnectionCommand({ VpcId: lab.vpcId, PeerVpcId: vpcB }));
+    const pcx = VpcPeeringConnection!.VpcPeeringConnectionId!;
+    await ec2.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcx }));
+    const { NatGateway } = await ec2.send(new CreateNatGatewayCommand({ SubnetId: lab.publicSubnet, ConnectivityType: 'private' }));
+    const privateNat = NatGateway!.NatGatewayId!;
+    await ec2.send(new CreateRouteCommand({ RouteTableId: lab.privateRt, DestinationCidrBlock: '10.1.0.0/16', NatGatewayId: privateNat }));
+    await ec2.send(new CreateRouteCommand({ RouteTableId: lab.publicRt, DestinationCidrBlock: '10.1.0.0/16', VpcPeeringConnectionId: pcx }));
+    await ec2.send(new CreateRouteCommand({ RouteTableId: RouteTable!.RouteTableId!, DestinationCidrBlock: '10.0.0.0/16', VpcPeeringConnectionId: pcx }));
+
+    const t = traced(lab, db, 'tcp', 5432);
+    assert.equal(t.verdict, 'accepted', JSON.stringify(t.explanations));
+    assert.ok(t.forward.hops.some((h) => h.type === 'nat-gateway' && h.id === privateNat && h.action === 'translate'));
+    await send([flow(t, { source: lab.eni, destination: db, destinationPort: 5432 }, { start: t0, end: t0 + 20_000, packets: 9, bytes: 900, replyPackets: 8, replyBytes: 8000 })]);
+    const all = await totals(privateNat, t0, t0 + MIN);
+    assert.deepEqual(
+      [all.BytesInFromSource, all.BytesOutToDestination, all.BytesInFromDestination, all.BytesOutToSource, all.ConnectionAttemptCount, all.ConnectionEstablishedCount, all.ActiveConnectionCount],
+      [900, 900, 8000, 8000, 1, 1, 1],
+    );
+    // The public NAT gateway carried none of it.
+    assert.equal((await perMinute(lab.natId, 'BytesInFromSource', t0, t0 + MIN)).size, 0);
   });
 
   it('AWS CLI: get-metric-statistics and list-metrics in AWS/NATGateway', async () => {
