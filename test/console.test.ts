@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import {
   AllocateAddressCommand,
@@ -41,6 +42,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateFlowLogsCommand } from '@aws-sdk/client-ec2';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateConnectionCommand,
   CreateDirectConnectGatewayAssociationCommand,
@@ -642,6 +644,57 @@ describe('console in Chromium', () => {
     await page.getByTestId('filter-address').fill('10.0.0.4');
     assert.equal((await rows()).length, 4);
     await shot(page, 'flow-log-records');
+    noErrors(page);
+    await page.close();
+  });
+
+  it('flow logs in S3: the files are listed (ListObjectsV2), read (GetObject, gzip) and parsed by their header', async () => {
+    const bucket = 'shop-flow-logs';
+    const s3 = new S3Client({ endpoint: srv.endpoint, region: REGION, credentials: { accessKeyId: ACCOUNT, secretAccessKey: 'test' }, forcePathStyle: true, maxAttempts: 1 });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const r = await ec2.send(
+      new CreateFlowLogsCommand({
+        ResourceType: 'Subnet',
+        ResourceIds: [demo.subnets.publicB],
+        TrafficType: 'REJECT',
+        LogDestinationType: 's3',
+        LogDestination: `arn:aws:s3:::${bucket}/shop`,
+        LogFormat: '${version} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${flow-direction}',
+      }),
+    );
+    assert.deepEqual(r.Unsuccessful ?? [], []);
+    const flowLogId = r.FlowLogIds![0]!;
+    // A file as the flow log service writes it: a header line, then one record a line, gzip.
+    const now = Math.floor(Date.now() / 1000);
+    const d = new Date(now * 1000);
+    const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`;
+    const eni = 'eni-0c0501e0000000002';
+    const text = [
+      'version interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status flow-direction',
+      `5 ${eni} 203.0.113.9 10.0.1.20 41000 23 6 2 120 ${now - 300} ${now - 240} REJECT OK ingress`,
+      `5 ${eni} 203.0.113.9 10.0.1.20 41001 445 6 1 60 ${now - 200} ${now - 140} REJECT OK ingress`,
+      `5 ${eni} 192.0.2.44 10.0.1.20 53000 3389 6 3 180 ${now - 100} ${now - 40} REJECT OK ingress`,
+    ].join('\n') + '\n';
+    const key = `shop/AWSLogs/${ACCOUNT}/vpcflowlogs/${REGION}/${day}/${ACCOUNT}_vpcflowlogs_${REGION}_${flowLogId}_${d.toISOString().slice(0, 16).replace(/[-:]/g, '')}Z_0a1b2c3d.log.gz`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gzipSync(text) }));
+    // Another flow log's file in the same bucket is not this one's.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key.replace(flowLogId, 'fl-0000000000000000f'), Body: gzipSync(text) }));
+    const page = await open({ tab: 'flowlogs' });
+    await page.getByTestId('flowlog-list').getByText(flowLogId).click();
+    await page.getByTestId('s3-files').waitFor();
+    const files = await page.getByTestId('s3-files').locator('tbody tr').allInnerTexts();
+    assert.ok(files.some((f) => f.includes(key) && /\s3$/.test(f.trim())), files.join('\n'));
+    assert.ok(!files.some((f) => f.includes('fl-0000000000000000f')), 'only this flow log\'s files');
+    const rows = () => page.getByTestId('flow-records').locator('tbody tr').allInnerTexts();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="flow-records"] tbody tr td:nth-child(2)').length >= 3);
+    const own = (await rows()).filter((x) => x.includes(eni));
+    assert.equal(own.length, 3, own.join('\n'));
+    assert.match(own[0]!, new RegExp(`${eni}\\s+192\\.0\\.2\\.44:53000\\s+10\\.0\\.1\\.20:3389\\s+TCP\\s+3\\s+180\\s+REJECT`), 'parsed by the file\'s header, newest first');
+    await page.getByTestId('filter-address').fill('203.0.113.9');
+    assert.equal((await rows()).length, 2);
+    await page.getByTestId('filter-port').fill('445');
+    assert.equal((await rows()).length, 1);
+    await shot(page, 'flow-log-s3');
     noErrors(page);
     await page.close();
   });

@@ -60,13 +60,28 @@ function amzDate(now: Date): { date: string; stamp: string } {
   return { date: stamp.slice(0, 8), stamp };
 }
 
-/** Headers that identify (and, with a secret key, sign) one POST request. */
+/** RFC 3986 encoding, as Signature Version 4 wants it. */
+export function uriEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** A canonical query string: parameters sorted, names and values encoded. */
+export function canonicalQuery(query: Record<string, string>): string {
+  return Object.keys(query)
+    .sort()
+    .map((k) => `${uriEncode(k)}=${uriEncode(query[k]!)}`)
+    .join('&');
+}
+
+/** Headers that identify (and, with a secret key, sign) one request (POST unless told; `query` is canonical). */
 export async function authHeaders(
   session: Session,
   service: string,
   path: string,
   headers: Record<string, string>,
   body: string,
+  method = 'POST',
+  query = '',
 ): Promise<Record<string, string>> {
   const { date, stamp } = amzDate(new Date());
   const scope = `${date}/${session.region}/${service}/aws4_request`;
@@ -81,12 +96,12 @@ export async function authHeaders(
   for (const [k, v] of Object.entries(out)) signed[k.toLowerCase()] = v.trim().replace(/\s+/g, ' ');
   const names = Object.keys(signed).sort();
   const canonical = [
-    'POST',
-    path.split('/').map((s) => encodeURIComponent(decodeURIComponent(s))).join('/'),
-    '',
+    method,
+    path.split('/').map((s) => uriEncode(decodeURIComponent(s))).join('/'),
+    query,
     names.map((n) => `${n}:${signed[n]}\n`).join(''),
     names.join(';'),
-    await sha256(body),
+    out['x-amz-content-sha256'] ?? (await sha256(body)),
   ].join('\n');
   const toSign = ['AWS4-HMAC-SHA256', stamp, scope, await sha256(canonical)].join('\n');
   let key: ArrayBuffer = await hmac(enc.encode(`AWS4${session.secretAccessKey}`), date);
@@ -201,4 +216,23 @@ export async function vpcsimCall<T = Record<string, unknown>>(session: Session, 
     throw new AwsError(code, String(parsed.message ?? text.slice(0, 200)), res.status);
   }
   return parsed as T;
+}
+
+/**
+ * A GET of S3's REST API (path-style: /bucket/key?query), signed for `s3`: the body as bytes,
+ * or an AwsError from S3's XML error document.
+ */
+export async function s3Get(session: Session, bucket: string, key: string, query: Record<string, string> = {}, signal?: AbortSignal): Promise<Uint8Array> {
+  const path = `/${uriEncode(bucket)}${key ? `/${key.split('/').map(uriEncode).join('/')}` : ''}`;
+  const qs = canonicalQuery(query);
+  const headers = await authHeaders(session, 's3', path, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, '', 'GET', qs);
+  const res = await fetch(qs ? `${path}?${qs}` : path, { method: 'GET', headers, signal });
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (!res.ok) {
+    const text = new TextDecoder().decode(bytes);
+    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? `HTTP${res.status}`;
+    const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? '';
+    throw new AwsError(code, message, res.status);
+  }
+  return bytes;
 }

@@ -1,13 +1,15 @@
 /**
- * Flow logs: the region's flow logs (DescribeFlowLogs), the records of one from its
- * CloudWatch Logs group with filters and an accepted/rejected chart, and NAT gateway metrics.
+ * Flow logs: the region's flow logs (DescribeFlowLogs), the records of one — from its
+ * CloudWatch Logs group, or from its files in S3 — with filters and an accepted/rejected
+ * chart, NAT gateway metrics, and a panel that sends simulated traffic through the network
+ * (and delivers its records at once) so there is something to look at.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { loadFlowLogs } from '../api/aws.js';
 import type { Session } from '../api/client.js';
-import { fetchFlowRecords, type FlowRecord, formatFields, getMetricData, type MetricResult } from '../api/observability.js';
+import { type EventsPage, fetchFlowRecords, fetchS3FlowRecords, formatFields, getMetricData, type MetricResult, sendTraffic } from '../api/observability.js';
 import type { RegionSnapshot } from '../api/aws.js';
-import { nameTag, type Rec, str } from '../api/values.js';
+import { arr, nameTag, type Rec, str } from '../api/values.js';
 import { ActionChart, type Bucket, LineChart } from './charts.js';
 import { Empty, protocolName, StateBadge, Table } from './common.js';
 
@@ -39,8 +41,12 @@ export function FlowLogs(props: Props) {
 
   const flowLogs = state?.flowLogs ?? [];
   const current = flowLogs.find((f) => f.flowLogId === selected) ?? flowLogs[0];
+  // Bumped after traffic was sent: records and metrics are read again at once.
+  const [sent, setSent] = useState(0);
+  const tick = props.tick + sent * 1000;
   return (
     <div className="flowlogs" data-testid="flowlogs">
+      <SendTraffic session={props.session} snap={props.snap} vpcId={props.vpcId} onSent={() => setSent((n) => n + 1)} />
       <section className="panel-block">
         <h2>Flow logs in {props.session.region}</h2>
         {!state ? (
@@ -76,8 +82,8 @@ export function FlowLogs(props: Props) {
           />
         )}
       </section>
-      {current && <Records key={str(current.flowLogId)} session={props.session} flowLog={current} tick={props.tick} />}
-      <NatMetrics session={props.session} snap={props.snap} vpcId={props.vpcId} tick={props.tick} />
+      {current && <Records key={str(current.flowLogId)} session={props.session} flowLog={current} tick={tick} />}
+      <NatMetrics session={props.session} snap={props.snap} vpcId={props.vpcId} tick={tick} />
     </div>
   );
 }
@@ -90,17 +96,19 @@ function Records(props: { session: Session; flowLog: Rec; tick: number }) {
   const [addr, setAddr] = useState('');
   const [port, setPort] = useState('');
   const [action, setAction] = useState('');
-  const [page, setPage] = useState<{ records: FlowRecord[]; truncated: boolean; supported: boolean; error?: string } | undefined>();
+  const [page, setPage] = useState<EventsPage | undefined>();
   const [range, setRange] = useState<{ from: number; to: number }>({ from: Date.now() - 3600_000, to: Date.now() });
   const destType = str(f.logDestinationType) || 'cloud-watch-logs';
   const group = str(f.logGroupName) || str(f.logDestination).split(':log-group:')[1]?.replace(/:\*$/, '') || '';
 
+  const readable = destType === 'cloud-watch-logs' ? !!group : destType === 's3';
   useEffect(() => {
-    if (destType !== 'cloud-watch-logs' || !group) return;
+    if (!readable) return;
     let live = true;
     const to = Date.now();
     const from = to - windowMs;
-    fetchFlowRecords(props.session, group, fields, from, to).then((p) => {
+    const read = destType === 's3' ? fetchS3FlowRecords(props.session, str(f.logDestination), str(f.flowLogId), fields, from, to) : fetchFlowRecords(props.session, group, fields, from, to);
+    read.then((p) => {
       if (!live) return;
       setPage(p);
       setRange({ from, to });
@@ -108,7 +116,7 @@ function Records(props: { session: Session; flowLog: Rec; tick: number }) {
     return () => {
       live = false;
     };
-  }, [props.session, group, fields, windowMs, props.tick, destType]);
+  }, [props.session, group, fields, windowMs, props.tick, destType, readable, f.logDestination, f.flowLogId]);
 
   const filtered = useMemo(() => {
     const recs = page?.records ?? [];
@@ -149,9 +157,9 @@ function Records(props: { session: Session; flowLog: Rec; tick: number }) {
           {destType === 'cloud-watch-logs' ? `log group ${group}` : `${destType} ${str(f.logDestination)}`}
         </span>
       </h2>
-      {destType !== 'cloud-watch-logs' ? (
-        <Empty title="Records are delivered outside CloudWatch Logs">
-          This flow log delivers to {destType} (<span className="mono">{str(f.logDestination)}</span>); read them there, e.g. <code>aws s3 ls</code> on its bucket.
+      {!readable ? (
+        <Empty title="Records are delivered outside CloudWatch Logs and S3">
+          This flow log delivers to {destType} (<span className="mono">{str(f.logDestination)}</span>); read them there.
         </Empty>
       ) : (
         <>
@@ -206,11 +214,12 @@ function Records(props: { session: Session; flowLog: Rec; tick: number }) {
               <div className="muted">{filtered.length} records{page?.truncated ? ' (first 5000)' : ''}</div>
             </div>
           </div>
+          {page?.objects && <S3Files files={page.objects} />}
           {!page ? (
             <div className="muted">Loading records…</div>
           ) : !page.supported ? (
-            <Empty title="CloudWatch Logs is not available on this server" testId="records-empty">
-              This vpcsim does not serve <code>FilterLogEvents</code> yet.
+            <Empty title={destType === 's3' ? 'S3 is not available on this server' : 'CloudWatch Logs is not available on this server'} testId="records-empty">
+              This vpcsim does not serve <code>{destType === 's3' ? 'ListObjectsV2' : 'FilterLogEvents'}</code> yet.
             </Empty>
           ) : page.error ? (
             <Empty title="No records" testId="records-empty">
@@ -244,6 +253,152 @@ function Records(props: { session: Session; flowLog: Rec; tick: number }) {
       )}
     </section>
   );
+}
+
+function S3Files(props: { files: NonNullable<EventsPage['objects']> }) {
+  const shown = props.files.slice(0, 20);
+  return (
+    <details className="s3-files" open={props.files.length <= 5} data-testid="s3-files">
+      <summary>
+        {props.files.length} file{props.files.length === 1 ? '' : 's'} in S3 (ListObjectsV2){props.files.length > 50 ? '; the newest 50 are read' : ''}
+      </summary>
+      <Table
+        columns={['Object key', 'Size', 'Last modified', 'Records']}
+        rows={shown.map((o) => [
+          <span className="mono wrap">{o.key}</span>,
+          `${o.size} B`,
+          o.lastModified ? new Date(o.lastModified).toLocaleTimeString() : '',
+          o.records === undefined ? '-' : String(o.records),
+        ])}
+        empty="No files yet"
+      />
+    </details>
+  );
+}
+
+interface Endpoint {
+  value: string;
+  label: string;
+}
+
+function endpoints(snap: RegionSnapshot | undefined, vpcId: string | undefined): { from: Endpoint[]; to: Endpoint[] } {
+  const from: Endpoint[] = [];
+  const to: Endpoint[] = [];
+  if (!snap) return { from, to };
+  const mine = (v: unknown) => !vpcId || v === vpcId;
+  for (const i of snap.instances) {
+    if (!mine(i.vpcId) || str(i.instanceState?.name) === 'terminated') continue;
+    const e = { value: str(i.instanceId), label: `${nameTag(i) ?? 'instance'} ${str(i.privateIpAddress)}`.trim() };
+    from.push(e);
+    to.push(e);
+  }
+  for (const g of snap.internetGateways) if (arr(g.attachmentSet).some((a) => mine(a.vpcId))) from.push({ value: str(g.internetGatewayId), label: 'a host on the internet' });
+  for (const g of snap.vpnGateways) if (arr(g.attachments).some((a) => mine(a.vpcId))) from.push({ value: str(g.vpnGatewayId), label: 'an on-premises host' });
+  return { from, to };
+}
+
+/** A few flows through the network, now: POST /_vpcsim/traffic, then POST /_vpcsim/flush. */
+function SendTraffic(props: { session: Session; snap?: RegionSnapshot; vpcId?: string; onSent: () => void }) {
+  const [source, setSource] = useState('');
+  const [destination, setDestination] = useState('');
+  const [protocol, setProtocol] = useState('tcp');
+  const [port, setPort] = useState('443');
+  const [count, setCount] = useState('5');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
+  const choices = useMemo(() => endpoints(props.snap, props.vpcId), [props.snap, props.vpcId]);
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setResult(undefined);
+    try {
+      const n = Math.max(1, Math.min(1000, Number(count) || 1));
+      const flow = { source: source.trim(), destination: destination.trim(), protocol, count: n, packets: 10, bytes: 840 } as Parameters<typeof sendTraffic>[1][number];
+      if (protocol !== 'icmp' && port.trim()) flow.destinationPort = Number(port);
+      const r = await sendTraffic(props.session, [flow]);
+      setResult({ ok: true, text: trafficSummary(r.traffic, r.flush, n) });
+      props.onSent();
+    } catch (err) {
+      setResult({ ok: false, text: err instanceof Error ? err.message : String(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="panel-block send-traffic" data-testid="send-traffic">
+      <h2>Send traffic</h2>
+      <form className="filters" onSubmit={submit}>
+        <label>
+          From
+          <input list="traffic-from" value={source} onChange={(e) => setSource(e.target.value)} placeholder="i-…, eni-…, igw-…, vgw-… or an IP" required data-testid="traffic-source" />
+        </label>
+        <datalist id="traffic-from">
+          {choices.from.map((c) => (
+            <option key={c.value} value={c.value} label={c.label} />
+          ))}
+        </datalist>
+        <label>
+          To
+          <input list="traffic-to" value={destination} onChange={(e) => setDestination(e.target.value)} placeholder="i-…, eni-… or an IP" required data-testid="traffic-destination" />
+        </label>
+        <datalist id="traffic-to">
+          {choices.to.map((c) => (
+            <option key={c.value} value={c.value} label={c.label} />
+          ))}
+        </datalist>
+        <label>
+          Protocol
+          <select value={protocol} onChange={(e) => setProtocol(e.target.value)} data-testid="traffic-protocol">
+            <option value="tcp">TCP</option>
+            <option value="udp">UDP</option>
+            <option value="icmp">ICMP</option>
+          </select>
+        </label>
+        <label>
+          Port
+          <input type="number" min={0} max={65535} value={protocol === 'icmp' ? '' : port} disabled={protocol === 'icmp'} onChange={(e) => setPort(e.target.value)} size={6} data-testid="traffic-port" />
+        </label>
+        <label>
+          Connections
+          <input type="number" min={1} max={1000} value={count} onChange={(e) => setCount(e.target.value)} size={5} data-testid="traffic-count" />
+        </label>
+        <button type="submit" className="primary" disabled={busy} data-testid="traffic-send">
+          {busy ? 'Sending…' : 'Send and deliver'}
+        </button>
+      </form>
+      {result && (
+        <div className={result.ok ? 'muted' : 'error'} role={result.ok ? 'status' : 'alert'} data-testid={result.ok ? 'traffic-result' : 'traffic-error'}>
+          {result.text}
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** What the server said about the flows and the delivery, in a sentence. */
+function trafficSummary(traffic: Rec, flush: Rec | undefined, n: number): string {
+  const parts: string[] = [];
+  const flows = arr(traffic.flows);
+  if (flows.length) {
+    const verdicts = new Map<string, number>();
+    for (const f of flows) {
+      const v = str(f.verdict ?? f.action ?? f.result) || 'sent';
+      verdicts.set(v, (verdicts.get(v) ?? 0) + (Number(f.count) || 1));
+    }
+    parts.push([...verdicts].map(([v, c]) => `${c} ${v}`).join(', '));
+  } else {
+    parts.push(`${n} connection${n === 1 ? '' : 's'} sent`);
+  }
+  const numbers = (r: Rec | undefined) =>
+    Object.entries(r ?? {})
+      .filter(([, v]) => typeof v === 'number')
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  const t = numbers(traffic);
+  if (t) parts.push(t);
+  const d = numbers(flush);
+  if (d) parts.push(`delivered: ${d}`);
+  return parts.join(' · ');
 }
 
 const NAT_METRICS: Array<{ metric: string; stat: string; unit: string }> = [
