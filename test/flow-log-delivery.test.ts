@@ -26,9 +26,12 @@ import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjec
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { flowLogPipeline, flowLogPipelineImpl, s3Key } from '../src/traffic/flow-log-delivery.js';
+import { type DeliveryReport, flowLogPipeline, flowLogPipelineImpl, s3Key } from '../src/traffic/flow-log-delivery.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
 import { startTestServer, type TestServer } from './helpers.js';
+
+/** The final counts of a delivery (on a shared store the writes finish after the call returns). */
+const settle = async (r: DeliveryReport): Promise<DeliveryReport> => (r.settled ? await r.settled : r);
 
 const ROLE = 'arn:aws:iam::000000000000:role/flow-logs';
 const ACCOUNT = '000000000000';
@@ -106,7 +109,7 @@ describe('flow log delivery', () => {
       obs(),
       obs({ srcaddr: '198.51.100.7', pktSrcaddr: '198.51.100.7', srcport: 49761, dstport: 3389, packets: 3, bytes: 180, action: 'REJECT', startMs: base + 30_000, endMs: base + 31_000 }),
     ]);
-    const report = p.flush();
+    const report = await settle(p.flush());
     assert.deepEqual({ records: report.records, logEvents: report.logEvents, s3Objects: report.s3Objects }, { records: 2, logEvents: 2, s3Objects: 0 });
 
     const streams = (await logs.send(new DescribeLogStreamsCommand({ logGroupName: '/vpc/flow' }))).logStreams!;
@@ -137,17 +140,17 @@ describe('flow log delivery', () => {
     p.record([obs({ tcpFlags: 2, startMs: base + 5_000, endMs: base + 6_000 }), obs({ tcpFlags: 16, packets: 5, bytes: 300, startMs: base + 40_500, endMs: base + 50_900 })]);
     p.record([obs({ tcpFlags: 1, packets: 1, bytes: 40, startMs: base + MIN + 1_000, endMs: base + MIN + 1_000 })]);
     // Only the first window has closed.
-    const first = p.deliverDue(base + MIN);
+    const first = await settle(p.deliverDue(base + MIN));
     assert.equal(first.records, 1);
     assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), [`20641 15 1300 18 ${sec(base) + 5} ${sec(base) + 50} OK`]);
-    const second = p.deliverDue(base + 2 * MIN);
+    const second = await settle(p.deliverDue(base + 2 * MIN));
     assert.equal(second.records, 1);
     assert.deepEqual(
       (await events(`${eniId}-all`)).map((e) => e.message),
       [`20641 15 1300 18 ${sec(base) + 5} ${sec(base) + 50} OK`, `20641 1 40 1 ${sec(base) + 61} ${sec(base) + 61} OK`],
     );
     // Nothing left.
-    assert.equal(p.flush().records, 0);
+    assert.equal((await settle(p.flush())).records, 0);
   });
 
   it('keeps different flows apart and honours TrafficType (ACCEPT-only and REJECT-only flow logs)', async () => {
@@ -155,7 +158,7 @@ describe('flow log delivery', () => {
     await cwFlowLog({ TrafficType: 'REJECT', LogGroupName: '/vpc/reject', LogFormat: '${srcport} ${action}' });
     const p = flowLogPipeline(srv.app);
     p.record([obs({ srcport: 1000 }), obs({ srcport: 1001 }), obs({ srcport: 1002, action: 'REJECT' })]);
-    const r = p.flush();
+    const r = await settle(p.flush());
     assert.equal(r.records, 3);
     assert.deepEqual((await events(`${eniId}-accept`, '/vpc/accept')).map((e) => e.message), ['1000 ACCEPT', '1001 ACCEPT']);
     assert.deepEqual((await events(`${eniId}-reject`, '/vpc/reject')).map((e) => e.message), ['1002 REJECT']);
@@ -180,7 +183,7 @@ describe('flow log delivery', () => {
       obs({ srcport: 2, subnetId: other, interfaceId: 'eni-0000000000000000f' }),
       obs({ srcport: 3 }),
     ]);
-    const r = p.flush();
+    const r = await settle(p.flush());
     assert.equal(r.records, 1);
     assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), [`${eniId} 3`]);
   });
@@ -189,9 +192,9 @@ describe('flow log delivery', () => {
     await cwFlowLog({ LogFormat: '${version} ${interface-id} ${srcaddr} ${packets} ${start} ${end} ${action} ${log-status}' });
     const p = flowLogPipeline(srv.app);
     // Before any traffic: no NODATA.
-    assert.equal(p.deliverDue(base + 2 * MIN).records, 0);
+    assert.equal((await settle(p.deliverDue(base + 2 * MIN))).records, 0);
     p.record([obs({ startMs: base + 2 * MIN + 1_000, endMs: base + 2 * MIN + 2_000 })]);
-    const r = p.deliverDue(base + 5 * MIN);
+    const r = await settle(p.deliverDue(base + 5 * MIN));
     assert.equal(r.records, 3);
     const w = (k: number) => sec(base) + k * 60;
     assert.deepEqual(
@@ -199,10 +202,10 @@ describe('flow log delivery', () => {
       [`2 ${eniId} 203.0.113.5 10 ${w(2) + 1} ${w(2) + 2} ACCEPT OK`, `2 ${eniId} - - ${w(3)} ${w(3) + 59} - NODATA`, `2 ${eniId} - - ${w(4)} ${w(4) + 59} - NODATA`],
     );
     // The same time again adds nothing; a later time adds the windows passed since.
-    assert.equal(p.deliverDue(base + 5 * MIN).records, 0);
-    assert.equal(p.deliverDue(base + 7 * MIN + 30_000).records, 2);
+    assert.equal((await settle(p.deliverDue(base + 5 * MIN))).records, 0);
+    assert.equal((await settle(p.deliverDue(base + 7 * MIN + 30_000))).records, 2);
     // A jump far ahead writes at most the latest 60 windows.
-    assert.equal(p.deliverDue(base + 24 * 60 * MIN).records, 60);
+    assert.equal((await settle(p.deliverDue(base + 24 * 60 * MIN))).records, 60);
   });
 
   it('turns the flows past the window capacity into one SKIPDATA record', async () => {
@@ -219,7 +222,7 @@ describe('flow log delivery', () => {
         obs({ srcport: 4, startMs: base + 4_000, endMs: base + 5_000 }),
       ]);
       assert.equal(impl.pending, 3);
-      assert.equal(impl.flush().records, 3);
+      assert.equal((await settle(impl.flush())).records, 3);
     } finally {
       impl.windowCapacity = saved;
     }
@@ -234,7 +237,7 @@ describe('flow log delivery', () => {
     const p = flowLogPipeline(srv.app);
     // 150 s from base+30s: 30 s, 60 s and 60 s in three windows.
     p.record([obs({ packets: 150, bytes: 15_000, tcpFlags: 2 | 16 | 1, startMs: base + 30_000, endMs: base + 180_000 - 1 })]);
-    assert.equal(p.deliverDue(base + 3 * MIN).records, 3);
+    assert.equal((await settle(p.deliverDue(base + 3 * MIN))).records, 3);
     const s = sec(base);
     assert.deepEqual(
       (await events(`${eniId}-all`)).map((e) => e.message),
@@ -271,9 +274,9 @@ describe('flow log delivery', () => {
     ]);
     const at = base + MIN;
     // The 1-minute window of the first flow log has closed, the 10-minute one of the second not yet.
-    const r = p.deliverDue(at);
+    const r = await settle(p.deliverDue(at));
     assert.deepEqual({ records: r.records, logEvents: r.logEvents, s3Objects: r.s3Objects }, { records: 3, logEvents: 0, s3Objects: 1 });
-    const f = p.flush();
+    const f = await settle(p.flush());
     assert.deepEqual({ records: f.records, logEvents: f.logEvents, s3Objects: f.s3Objects }, { records: 1, logEvents: 0, s3Objects: 1 });
 
     const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: 'flow-bucket' }))).Contents ?? []).map((o) => o.Key!).sort();
@@ -322,7 +325,7 @@ describe('flow log delivery', () => {
     await s3.send(new DeleteBucketCommand({ Bucket: 'gone-bucket' }));
     const p = flowLogPipeline(srv.app);
     p.record([obs()]);
-    const r = p.flush();
+    const r = await settle(p.flush());
     assert.deepEqual({ records: r.records, s3Objects: r.s3Objects, failed: r.failed }, { records: 0, s3Objects: 0, failed: 1 });
     const describe = async () => (await ec2.send(new DescribeFlowLogsCommand({ FlowLogIds: [id] }))).FlowLogs![0]!;
     let fl = await describe();
@@ -333,7 +336,7 @@ describe('flow log delivery', () => {
 
     await s3.send(new CreateBucketCommand({ Bucket: 'gone-bucket' }));
     p.record([obs()]);
-    assert.equal(p.flush().s3Objects, 1);
+    assert.equal((await settle(p.flush())).s3Objects, 1);
     fl = await describe();
     assert.equal(fl.DeliverLogsStatus, 'SUCCESS');
     assert.equal(fl.DeliverLogsErrorMessage, undefined);
@@ -346,19 +349,19 @@ describe('flow log delivery', () => {
     const id = await cwFlowLog({ LogFormat: '${srcport}' });
     const p = flowLogPipeline(srv.app);
     p.record([obs({ srcport: 1 })]);
-    p.flush();
+    await settle(p.flush());
     await logs.send(new DeleteLogGroupCommand({ logGroupName: '/vpc/flow' }));
     p.record([obs({ srcport: 2 })]);
-    assert.equal(p.flush().records, 1);
+    assert.equal((await settle(p.flush())).records, 1);
     assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), ['2']);
 
     p.record([obs({ srcport: 3 })]);
     await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [id] }));
-    const r = p.flush();
+    const r = await settle(p.flush());
     assert.deepEqual({ records: r.records, failed: r.failed }, { records: 0, failed: 1 });
     assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), ['2']);
     // And no NODATA for it afterwards.
-    assert.equal(p.deliverDue(base + 10 * MIN).records, 0);
+    assert.equal((await settle(p.deliverDue(base + 10 * MIN))).records, 0);
   });
 
   it('a reset of the state drops what was pending', async () => {
@@ -367,7 +370,7 @@ describe('flow log delivery', () => {
     impl.record([obs()]);
     assert.equal(impl.pending, 1);
     await srv.reset();
-    assert.equal(impl.flush().records, 0);
+    assert.equal((await settle(impl.flush())).records, 0);
     assert.equal(impl.pending, 0);
   });
 });
