@@ -9,14 +9,15 @@ import { parseArgs } from 'node:util';
 
 export const TRACE_USAGE = `Usage: vpcsim trace --from SOURCE --to DESTINATION [options]
 
-  --from SOURCE          eni-…, i-…, igw-…, vgw-…, an IPv4 address (an interface's, an on-premises
-                         or an internet host's), internet:IP or onprem:IP
-  --to DESTINATION       eni-…, i-… or an IPv4 address
+  --from SOURCE          eni-…, i-…, igw-…, vgw-…, an IPv4 or IPv6 address (an interface's, an
+                         on-premises or an internet host's), internet:IP or onprem:IP
+  --to DESTINATION       eni-…, i-… or an IPv4 or IPv6 address
+  --ipv6                 use the interfaces' IPv6 addresses (implied by an IPv6 address)
   --protocol P           tcp (default), udp, icmp or a protocol number
   --port N               destination port (tcp and udp)
   --source-port N        client port (default 49152)
   --source-ip IP         the address to send from (a secondary address, the outside host's)
-  --icmp-type N          ICMP type (default 8, echo request); --icmp-code N
+  --icmp-type N          ICMP type (default 8, echo request; 128 over IPv6); --icmp-code N
   --account ID           prefer this account when a private address exists in several places
   --region REGION        prefer this region likewise
   --endpoint URL         the vpcsim server [VPCSIM_ENDPOINT] (default http://127.0.0.1:4566)
@@ -97,6 +98,7 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
         'source-ip': { type: 'string' },
         'icmp-type': { type: 'string' },
         'icmp-code': { type: 'string' },
+        ipv6: { type: 'boolean' },
         account: { type: 'string' },
         region: { type: 'string' },
         endpoint: { type: 'string' },
@@ -119,6 +121,7 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
       sourceIp: values['source-ip'],
       icmpType: int(values['icmp-type'], '--icmp-type'),
       icmpCode: int(values['icmp-code'], '--icmp-code'),
+      ipVersion: values.ipv6 ? 6 : undefined,
       account: values.account,
       region: values.region,
     };

@@ -12,6 +12,7 @@ import {
   AttachVpnGatewayCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateCustomerGatewayCommand,
+  CreateEgressOnlyInternetGatewayCommand,
   CreateInternetGatewayCommand,
   CreateNatGatewayCommand,
   CreateNetworkAclCommand,
@@ -29,6 +30,7 @@ import {
   DeleteRouteCommand,
   DescribeNetworkAclsCommand,
   DescribePrefixListsCommand,
+  DescribeVpcsCommand,
   EC2Client,
   EnableVgwRoutePropagationCommand,
   GetManagedPrefixListEntriesCommand,
@@ -40,6 +42,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { formatIpv6, parseCidr6 } from '../src/network/cidr.js';
 import { startTestServer, type TestServer } from './helpers.js';
 
 const AMI = 'ami-0a2023c0ffee0a864';
@@ -56,6 +59,7 @@ interface TraceBody {
   port?: number;
   sourcePort?: number;
   sourceIp?: string;
+  ipVersion?: number;
 }
 
 let srv: TestServer;
@@ -83,6 +87,12 @@ async function tunnel(vpnConnectionId: string, outsideIpAddress: string, status:
     body: JSON.stringify({ vpnConnectionId, outsideIpAddress, status }),
   });
   assert.equal(r.status, 200);
+}
+
+async function routeTableOf(subnetId: string): Promise<string | undefined> {
+  const { DescribeRouteTablesCommand } = await import('@aws-sdk/client-ec2');
+  const { RouteTables } = await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] }));
+  return RouteTables?.[0]?.RouteTableId;
 }
 
 function codes(t: Json): string[] {
@@ -543,6 +553,66 @@ describe('network engine scenarios (POST /_vpcsim/trace)', () => {
 
     await tunnel(vpnId, outside[1]!, 'UP');
     assert.equal((await traced({ source: lab.app, destination: '192.168.1.10', port: 22 })).verdict, 'accepted');
+  });
+
+  it('IPv6: an IGW carries a dual-stack instance both ways untranslated; an egress-only IGW only lets connections out', async () => {
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.60.0.0/16', AmazonProvidedIpv6CidrBlock: true }));
+    const vpcId = Vpc!.VpcId!;
+    const { Vpcs } = await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
+    const block6 = Vpcs![0]!.Ipv6CidrBlockAssociationSet![0]!.Ipv6CidrBlock!; // a /56
+    const base = parseCidr6(block6)!.base;
+    const sub64 = (n: number) => `${formatIpv6(base + (BigInt(n) << 64n))}/64`;
+    const { InternetGateway } = await ec2.send(new CreateInternetGatewayCommand({}));
+    await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: InternetGateway!.InternetGatewayId!, VpcId: vpcId }));
+    const { EgressOnlyInternetGateway } = await ec2.send(new CreateEgressOnlyInternetGatewayCommand({ VpcId: vpcId }));
+    const eigwId = EgressOnlyInternetGateway!.EgressOnlyInternetGatewayId!;
+    const subnet = async (cidr: string, cidr6: string, target: { GatewayId?: string; EgressOnlyInternetGatewayId?: string }) => {
+      const { Subnet } = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, Ipv6CidrBlock: cidr6, AvailabilityZone: 'us-east-1a' }));
+      const { RouteTable } = await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }));
+      await ec2.send(new CreateRouteCommand({ RouteTableId: RouteTable!.RouteTableId!, DestinationIpv6CidrBlock: '::/0', ...target }));
+      await ec2.send(new AssociateRouteTableCommand({ RouteTableId: RouteTable!.RouteTableId!, SubnetId: Subnet!.SubnetId! }));
+      return Subnet!.SubnetId!;
+    };
+    const pub = await subnet('10.60.0.0/24', sub64(0), { GatewayId: InternetGateway!.InternetGatewayId! });
+    const priv = await subnet('10.60.1.0/24', sub64(1), { EgressOnlyInternetGatewayId: eigwId });
+    const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'web6', Description: 'web over IPv6', VpcId: vpcId }));
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Ipv6Ranges: [{ CidrIpv6: '::/0' }] }] }),
+    );
+    // A new group's default egress rule covers IPv4 only.
+    const { AuthorizeSecurityGroupEgressCommand } = await import('@aws-sdk/client-ec2');
+    await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId, IpPermissions: [{ IpProtocol: '-1', Ipv6Ranges: [{ CidrIpv6: '::/0' }] }] }));
+    const run = async (subnetId: string) => {
+      const { Instances } = await ec2.send(
+        new RunInstancesCommand({ ImageId: AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SubnetId: subnetId, SecurityGroupIds: [GroupId!], Ipv6AddressCount: 1 }),
+      );
+      const i = Instances![0]!;
+      return { id: i.InstanceId!, ipv6: i.NetworkInterfaces![0]!.Ipv6Addresses![0]!.Ipv6Address! };
+    };
+    const web = await run(pub);
+    const app = await run(priv);
+
+    const inbound = await traced({ source: 'internet:2001:db8::7', destination: web.id, port: 443, ipVersion: 6 });
+    assert.equal(inbound.verdict, 'accepted', JSON.stringify(inbound.explanations));
+    assert.equal(inbound.packet.destinationAddress, web.ipv6);
+    assert.equal(inbound.hops.find((h: Json) => h.component.type === 'internet-gateway').action, 'forward', 'no translation for IPv6');
+    assert.equal(inbound.hops.find((h: Json) => h.component.type === 'security-group').securityGroupRule.portRange.from, 443);
+    // The IPv4 side of the same instance has no public address: IPv4 from the internet is refused.
+    assert.deepEqual(codes(await traced({ source: `internet:${CLIENT}`, destination: web.id, port: 443 })), ['IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS']);
+
+    const out = await traced({ source: app.id, destination: '2606:4700::1111', port: 443 });
+    assert.equal(out.verdict, 'accepted', JSON.stringify(out.explanations));
+    assert.ok(out.hops.some((h: Json) => h.component.id === eigwId));
+    assert.ok(out.returnHops.some((h: Json) => h.component.id === eigwId));
+
+    // Nothing comes in through the egress-only gateway: with the VPC's internet gateway gone,
+    // the private instance cannot be reached from the internet at all.
+    await ec2.send(new DeleteRouteCommand({ RouteTableId: (await routeTableOf(pub))!, DestinationIpv6CidrBlock: '::/0' }));
+    const { DetachInternetGatewayCommand } = await import('@aws-sdk/client-ec2');
+    await ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: InternetGateway!.InternetGatewayId!, VpcId: vpcId }));
+    const refused = await traced({ source: 'internet:2001:db8::7', destination: app.id, port: 443, ipVersion: 6 });
+    assert.deepEqual(codes(refused), ['NO_ROUTE_TO_DESTINATION']);
+    assert.equal(refused.explanations[0].component.id, eigwId);
   });
 
   it('answers bad requests with 400 and a message; only POST', async () => {

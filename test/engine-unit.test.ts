@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatIpv4, parseIpv4 } from '../src/network/cidr.js';
+import { formatAddr, formatIpv4, parseIpv4 } from '../src/network/cidr.js';
 import { CAcl, compile, CRouteTable, type CompiledNetwork } from '../src/network/compile.js';
 import {
   type AclEntryModel,
@@ -398,14 +398,14 @@ describe('engine: internet gateway and NAT', () => {
     const out = trace(net, tcp('i-web', '93.184.216.34', 443));
     assert.equal(out.verdict, 'accepted');
     const igwHop = out.forward.hops.find((h) => h.type === 'internet-gateway')!;
-    assert.equal(formatIpv4(igwHop.inbound!.src), '10.0.0.10');
-    assert.equal(formatIpv4(igwHop.outbound!.src), '3.3.3.10');
+    assert.equal(formatAddr(igwHop.inbound!.src), '10.0.0.10');
+    assert.equal(formatAddr(igwHop.outbound!.src), '3.3.3.10');
     assert.equal(out.forward.end!.kind, 'internet');
     const inbound = trace(net, tcp('internet:198.51.100.7', 'i-web', 22));
     assert.equal(inbound.verdict, 'accepted');
-    assert.equal(formatIpv4(inbound.forward.first.dst), '3.3.3.10', 'the internet reaches the public address');
-    assert.equal(formatIpv4(inbound.forward.last.dst), '10.0.0.10');
-    assert.equal(formatIpv4(inbound.reverse!.last.src), '3.3.3.10', 'the reply leaves from the public address');
+    assert.equal(formatAddr(inbound.forward.first.dst), '3.3.3.10', 'the internet reaches the public address');
+    assert.equal(formatAddr(inbound.forward.last.dst), '10.0.0.10');
+    assert.equal(formatAddr(inbound.reverse!.last.src), '3.3.3.10', 'the reply leaves from the public address');
   });
 
   it('needs a public address to go out and to be reached', () => {
@@ -421,11 +421,11 @@ describe('engine: internet gateway and NAT', () => {
     const t = trace(net, tcp('i-app', '93.184.216.34', 443));
     assert.equal(t.verdict, 'accepted', JSON.stringify(traceJson(t).explanations));
     const nat = t.forward.hops.find((h) => h.type === 'nat-gateway')!;
-    assert.equal(formatIpv4(nat.outbound!.src), '10.0.0.5');
+    assert.equal(formatAddr(nat.outbound!.src), '10.0.0.5');
     const igw = t.forward.hops.find((h) => h.type === 'internet-gateway')!;
-    assert.equal(formatIpv4(igw.outbound!.src), '3.3.3.3');
+    assert.equal(formatAddr(igw.outbound!.src), '3.3.3.3');
     assert.deepEqual(
-      t.reverse!.hops.filter((h) => h.action === 'translate').map((h) => `${h.type}:${formatIpv4(h.outbound!.dst)}`),
+      t.reverse!.hops.filter((h) => h.action === 'translate').map((h) => `${h.type}:${formatAddr(h.outbound!.dst)}`),
       ['internet-gateway:10.0.0.5', 'nat-gateway:10.0.9.10'],
     );
     assert.equal(t.reverse!.end?.kind, 'interface');
@@ -463,7 +463,7 @@ describe('engine: internet gateway and NAT', () => {
     net = b.build();
     const t = trace(net, tcp('i-app', '93.184.216.34', 443));
     assert.equal(t.verdict, 'accepted', JSON.stringify(traceJson(t).explanations));
-    assert.equal(formatIpv4(t.forward.hops.find((h) => h.type === 'internet-gateway')!.outbound!.src), '3.3.3.50');
+    assert.equal(formatAddr(t.forward.hops.find((h) => h.type === 'internet-gateway')!.outbound!.src), '3.3.3.50');
     assert.equal(t.reverse!.end?.kind, 'interface');
   });
 
@@ -625,5 +625,106 @@ describe('engine: endpoints and VPN', () => {
     assert.equal(t.source.kind, 'on-premises');
     assert.equal(t.reverse!.end?.kind, 'on-premises');
     assert.equal(trace(net, tcp('192.168.1.5', 'eni-2', 22)).source.kind, 'on-premises', 'an on-premises address is recognised');
+  });
+});
+
+describe('engine: IPv6', () => {
+  /** A dual-stack VPC: a public subnet (IGW for ::/0) and a private one (egress-only IGW for ::/0). */
+  function dual(opts: { eigwOnly?: boolean } = {}): Builder {
+    const b = new Builder().vpc('vpc-1', '10.0.0.0/16');
+    const vpc = b.m.vpcs[0]!;
+    vpc.ipv6Cidrs.push('2600:1f18:aaaa:bb00::/56');
+    b.m.routeTables[0]!.routes.push(route('2600:1f18:aaaa:bb00::/56', 'local', 'local'));
+    b.m.networkAcls[0]!.ingress.push(
+      { ruleNumber: 101, action: 'allow', protocol: '-1', ipv6Cidr: '::/0' },
+      { ruleNumber: 32768, action: 'deny', protocol: '-1', ipv6Cidr: '::/0' },
+    );
+    b.m.networkAcls[0]!.egress.push(
+      { ruleNumber: 101, action: 'allow', protocol: '-1', ipv6Cidr: '::/0' },
+      { ruleNumber: 32768, action: 'deny', protocol: '-1', ipv6Cidr: '::/0' },
+    );
+    b.table('rtb-pub', 'vpc-1', route('0.0.0.0/0', 'igw', 'igw-1'), route('::/0', 'igw', 'igw-1'));
+    b.table('rtb-priv', 'vpc-1', route('::/0', 'eigw', 'eigw-1'));
+    b.m.routeTables.find((t) => t.id === 'rtb-pub')!.routes.push(route('2600:1f18:aaaa:bb00::/56', 'local', 'local'));
+    b.m.routeTables.find((t) => t.id === 'rtb-priv')!.routes.push(route('2600:1f18:aaaa:bb00::/56', 'local', 'local'));
+    b.subnet('subnet-pub', 'vpc-1', '10.0.0.0/24', { rt: opts.eigwOnly ? 'rtb-priv' : 'rtb-pub' });
+    b.subnet('subnet-priv', 'vpc-1', '10.0.1.0/24', { rt: 'rtb-priv' });
+    b.m.subnets[0]!.ipv6Cidr = '2600:1f18:aaaa:bb00::/64';
+    b.m.subnets[1]!.ipv6Cidr = '2600:1f18:aaaa:bb01::/64';
+    b.sg('sg-open', 'vpc-1', [
+      { id: 'sgr-web6', protocol: 'tcp', fromPort: 443, toPort: 443, ipv6Cidr: '::/0' },
+      { id: 'sgr-ssh4', protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0' },
+      { id: 'sgr-icmp6', protocol: 'icmpv6', fromPort: -1, toPort: -1, ipv6Cidr: '2600:1f18:aaaa:bb00::/56' },
+    ], [ALL_OUT, { id: 'sgr-out6', protocol: '-1', fromPort: -1, toPort: -1, ipv6Cidr: '::/0' }]);
+    b.eni('eni-web', 'subnet-pub', '10.0.0.10', { instance: 'i-web', ipv6Addresses: ['2600:1f18:aaaa:bb00::10'] });
+    b.eni('eni-app', 'subnet-priv', '10.0.1.10', { instance: 'i-app', ipv6Addresses: ['2600:1f18:aaaa:bb01::10'] });
+    b.eni('eni-v4only', 'subnet-priv', '10.0.1.20');
+    b.igw('igw-1', 'vpc-1');
+    b.m.egressOnlyInternetGateways.push({ id: 'eigw-1', vpcId: 'vpc-1' });
+    return b;
+  }
+
+  it('routes IPv6 inside the VPC with the local route, security groups and ACL entries for IPv6', () => {
+    const net = dual().build();
+    const t = trace(net, { source: 'i-web', destination: 'i-app', protocol: 'icmp', ipVersion: 6 });
+    assert.equal(t.verdict, 'accepted', JSON.stringify(traceJson(t).explanations));
+    assert.equal(formatAddr(t.forward.first.src), '2600:1f18:aaaa:bb00::10');
+    assert.equal(formatAddr(t.forward.first.dst), '2600:1f18:aaaa:bb01::10');
+    assert.equal(t.forward.first.proto, 58, 'icmp over IPv6 is ICMPv6');
+    assert.equal(t.reverse!.first.icmpType, 129, 'the echo reply');
+    const sg = t.forward.hops.find((h) => h.type === 'security-group' && h.direction === 'ingress')!;
+    assert.equal(sg.sgRule!.model.id, 'sgr-icmp6');
+    const acl = t.forward.hops.find((h) => h.type === 'network-acl' && h.direction === 'ingress')!;
+    assert.equal(acl.aclEntry!.model.ruleNumber, 101, 'the IPv6 entry, not the IPv4 one');
+    // The IPv4 rule for 22 does not open IPv6.
+    assert.deepEqual(codes(trace(net, tcp('i-web', 'i-app', 22, { ipVersion: 6 }))), ['ENI_SG_RULES_MISMATCH']);
+    // An IPv6-only ACL deny applies to IPv6 and not to IPv4.
+    const b = dual();
+    b.m.networkAcls[0]!.ingress.unshift({ ruleNumber: 50, action: 'deny', protocol: '6', ipv6Cidr: '::/0', fromPort: 22, toPort: 22 });
+    b.m.securityGroups[0]!.ingress.push({ id: 'sgr-ssh6', protocol: 'tcp', fromPort: 22, toPort: 22, ipv6Cidr: '::/0' });
+    const n2 = b.build();
+    assert.deepEqual(codes(trace(n2, tcp('i-web', 'i-app', 22, { ipVersion: 6 }))), ['SUBNET_ACL_RESTRICTION']);
+    assert.equal(trace(n2, tcp('i-web', 'i-app', 22)).verdict, 'accepted');
+  });
+
+  it('carries IPv6 through the internet gateway both ways without translation', () => {
+    const net = dual().build();
+    const inbound = trace(net, tcp('igw-1', 'i-web', 443, { ipVersion: 6 }));
+    assert.equal(inbound.verdict, 'accepted', JSON.stringify(traceJson(inbound).explanations));
+    assert.equal(formatAddr(inbound.forward.first.src), '2001:db8:ffff::10');
+    assert.equal(formatAddr(inbound.forward.last.dst), '2600:1f18:aaaa:bb00::10', 'no translation');
+    assert.ok(!inbound.forward.hops.some((h) => h.action === 'translate'));
+    const out = trace(net, tcp('i-web', '2606:4700::1111', 443));
+    assert.equal(out.verdict, 'accepted');
+    assert.equal(out.forward.end!.kind, 'internet');
+    assert.equal(formatAddr(out.reverse!.last.dst), '2600:1f18:aaaa:bb00::10');
+    // Only 443 is open to the internet over IPv6.
+    assert.deepEqual(codes(trace(net, tcp('internet:2001:db8::7', 'i-web', 80, { ipVersion: 6 }))), ['ENI_SG_RULES_MISMATCH']);
+  });
+
+  it('lets an egress-only internet gateway carry connections out and their replies in, never inward connections', () => {
+    const net = dual().build();
+    const out = trace(net, tcp('i-app', '2606:4700::1111', 443));
+    assert.equal(out.verdict, 'accepted', JSON.stringify(traceJson(out).explanations));
+    assert.ok(out.forward.hops.some((h) => h.type === 'egress-only-internet-gateway' && h.id === 'eigw-1'));
+    assert.ok(out.reverse!.hops.some((h) => h.type === 'egress-only-internet-gateway'), 'the reply comes back through it');
+    // The app's address is reachable only through the egress-only gateway: the VPC's IGW does
+    // carry it in (AWS routes inbound by destination), so take the IGW away to see the refusal.
+    const b = dual({ eigwOnly: true });
+    b.m.internetGateways = [];
+    const n2 = b.build();
+    const inbound = trace(n2, tcp('internet:2001:db8::7', 'i-app', 443));
+    assert.deepEqual(codes(inbound), ['NO_ROUTE_TO_DESTINATION']);
+    assert.equal(inbound.explanations[0]!.component.id, 'eigw-1');
+  });
+
+  it('refuses mixed families and interfaces without IPv6, and keeps NAT gateways IPv4-only', () => {
+    const net = dual().build();
+    assert.throws(() => trace(net, tcp('i-web', 'eni-v4only', 443, { ipVersion: 6 })), TraceInputError);
+    assert.throws(() => trace(net, tcp('i-web', '2606:4700::1', 443, { sourceIp: '10.0.0.10' })), TraceInputError);
+    assert.throws(() => trace(net, tcp('i-web', '2606:4700::1', 443, { ipVersion: 4 })), TraceInputError);
+    assert.equal(traceJson(trace(net, tcp('i-web', 'i-app', 443, { ipVersion: 6 }))).packet && true, true);
+    const json = traceJson(trace(net, tcp('i-web', 'i-app', 443, { ipVersion: 6 })));
+    assert.equal((json.packet as { destinationAddress: string }).destinationAddress, '2600:1f18:aaaa:bb01::10');
   });
 });

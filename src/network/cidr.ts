@@ -38,6 +38,11 @@ export function formatIpv4(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
+/** An IPv4 (number) or IPv6 (bigint) address as text. */
+export function formatAddr(a: number | bigint): string {
+  return typeof a === 'bigint' ? formatIpv6(a) : formatIpv4(a);
+}
+
 export function parseIpv6(s: string): bigint | undefined {
   if (!/^[0-9a-fA-F:.]+$/.test(s) || s.length > 45) return undefined;
   let text = s;

@@ -4,10 +4,11 @@
  * numbers, address→interface maps per VPC (private) and across the whole network
  * (public), and the gateways, peering links and VPN connections of each VPC.
  *
- * IPv4 addresses are unsigned 32-bit numbers throughout. IPv6 entries are kept in the
- * model but not compiled yet (the walk is IPv4).
+ * IPv4 addresses are unsigned 32-bit numbers, IPv6 addresses bigints (`Addr`). A block
+ * of either family lives in the same lists; a number never matches an IPv6 block and a
+ * bigint never an IPv4 one, so the IPv4 paths keep their plain number arithmetic.
  */
-import { parseCidr4, parseIpv4 } from './cidr.js';
+import { parseCidr4, parseCidr6, parseIpv4, parseIpv6 } from './cidr.js';
 import type {
   AclEntryModel,
   InstanceModel,
@@ -76,17 +77,43 @@ function maskOf(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
-/** A parsed IPv4 block. */
+/** An address: IPv4 as an unsigned 32-bit number, IPv6 as a bigint. */
+export type Addr = number | bigint;
+
+const ALL_ONES_128 = (1n << 128n) - 1n;
+
+/**
+ * A parsed block. IPv4: `base`/`mask` numbers. IPv6: `base6`/`mask6` bigints, and `base`
+ * is -1 so that no IPv4 address (`(ip & mask) >>> 0` is never negative) matches it.
+ */
 export interface Block {
   base: number;
   mask: number;
   prefix: number;
+  base6?: bigint;
+  mask6?: bigint;
+}
+
+function maskOf6(prefix: number): bigint {
+  return prefix === 0 ? 0n : (ALL_ONES_128 << BigInt(128 - prefix)) & ALL_ONES_128;
 }
 
 function block(cidr: string | undefined): Block | undefined {
   if (!cidr) return undefined;
   const c = parseCidr4(cidr);
-  return c ? { base: c.base, mask: maskOf(c.prefix), prefix: c.prefix } : undefined;
+  if (c) return { base: c.base, mask: maskOf(c.prefix), prefix: c.prefix };
+  const c6 = parseCidr6(cidr);
+  return c6 ? { base: -1, mask: 0, prefix: c6.prefix, base6: c6.base, mask6: maskOf6(c6.prefix) } : undefined;
+}
+
+/** Parses an IPv4 or IPv6 address. */
+export function parseAddr(s: string): Addr | undefined {
+  return parseIpv4(s) ?? parseIpv6(s);
+}
+
+/** Whether an IPv6 address is in an (IPv6) block. */
+function inBlock6(b: Block, ip: bigint): boolean {
+  return b.base6 !== undefined && (ip & b.mask6!) === b.base6;
 }
 
 function blocks(cidrs: readonly string[] | undefined): Block[] {
@@ -98,11 +125,16 @@ function blocks(cidrs: readonly string[] | undefined): Block[] {
   return out;
 }
 
-export function inBlock(b: Block, ip: number): boolean {
+export function inBlock(b: Block, ip: Addr): boolean {
+  if (typeof ip === 'bigint') return inBlock6(b, ip);
   return ((ip & b.mask) >>> 0) === b.base;
 }
 
-export function inBlocks(bs: readonly Block[], ip: number): boolean {
+export function inBlocks(bs: readonly Block[], ip: Addr): boolean {
+  if (typeof ip === 'bigint') {
+    for (let i = 0; i < bs.length; i++) if (inBlock6(bs[i]!, ip)) return true;
+    return false;
+  }
   for (let i = 0; i < bs.length; i++) {
     const b = bs[i]!;
     if (((ip & b.mask) >>> 0) === b.base) return true;
@@ -131,6 +163,8 @@ export class CRoute {
     readonly rank: number,
     /** The destination as shown: the block, or the prefix list ID. */
     readonly destination: string,
+    /** An IPv6 route's block (then `base` is -1). */
+    readonly block6?: Block,
   ) {}
   get active(): boolean {
     return this.model.state === 'active';
@@ -143,26 +177,32 @@ const LINEAR_LIMIT = 24;
 export class CRouteTable {
   /** IPv4 routes, most specific first (then by rank). */
   readonly routes: CRoute[];
+  /** IPv6 routes, most specific first (then by rank). */
+  readonly routes6: CRoute[];
   private readonly lengths: number[] = [];
   private readonly buckets: Map<number, CRoute>[] = [];
   vpc!: CVpc;
 
   constructor(readonly model: RouteTableModel) {
     const routes: CRoute[] = [];
+    const routes6: CRoute[] = [];
+    const add = (r: RouteModel, b: Block | undefined, rank: number, shown: string) => {
+      if (!b) return;
+      if (b.base6 !== undefined) routes6.push(new CRoute(r, -1, 0, b.prefix, rank, shown, b));
+      else routes.push(new CRoute(r, b.base, b.mask, b.prefix, rank, shown));
+    };
     for (const r of model.routes) {
       const rank = routeRank(r);
-      if (r.destination !== undefined) {
-        const b = block(r.destination);
-        if (b) routes.push(new CRoute(r, b.base, b.mask, b.prefix, rank, r.destination));
-      } else if (r.prefixListCidrs) {
-        for (const c of r.prefixListCidrs) {
-          const b = block(c);
-          if (b) routes.push(new CRoute(r, b.base, b.mask, b.prefix, rank, r.prefixListId ?? c));
-        }
+      if (r.destination !== undefined) add(r, block(r.destination), rank, r.destination);
+      else if (r.prefixListCidrs) {
+        for (const c of r.prefixListCidrs) add(r, block(c), rank, r.prefixListId ?? c);
       }
     }
-    routes.sort((a, b) => b.prefix - a.prefix || a.rank - b.rank);
+    const order = (a: CRoute, b: CRoute) => b.prefix - a.prefix || a.rank - b.rank;
+    routes.sort(order);
+    routes6.sort(order);
     this.routes = routes;
+    this.routes6 = routes6;
     if (routes.length > LINEAR_LIMIT) {
       for (const r of routes) {
         let i = this.lengths.indexOf(r.prefix);
@@ -182,7 +222,11 @@ export class CRouteTable {
   }
 
   /** The route that carries `ip`: longest prefix, then local > static > prefix list > propagated. */
-  lookup(ip: number): CRoute | undefined {
+  lookup(ip: Addr): CRoute | undefined {
+    if (typeof ip === 'bigint') {
+      for (const r of this.routes6) if (inBlock6(r.block6!, ip)) return r;
+      return undefined;
+    }
     const routes = this.routes;
     if (this.lengths.length === 0) {
       for (let i = 0; i < routes.length; i++) {
@@ -208,6 +252,8 @@ export class CAclEntry {
   readonly protocol: number;
   readonly base: number;
   readonly mask: number;
+  /** The entry's block (IPv4 or IPv6). */
+  readonly block: Block;
   readonly fromPort: number;
   readonly toPort: number;
   readonly icmpType: number;
@@ -220,6 +266,7 @@ export class CAclEntry {
     this.protocol = protocolNumber(model.protocol) ?? PROTO_ALL;
     this.base = b.base;
     this.mask = b.mask;
+    this.block = b;
     this.fromPort = model.fromPort ?? 0;
     this.toPort = model.toPort ?? 65535;
     this.icmpType = model.icmpType ?? -1;
@@ -256,7 +303,7 @@ export class CAcl {
     const compileDir = (entries: AclEntryModel[]) => {
       const out: CAclEntry[] = [];
       for (const e of [...entries].sort((a, b) => a.ruleNumber - b.ruleNumber)) {
-        const b = block(e.cidr);
+        const b = block(e.cidr ?? e.ipv6Cidr);
         if (b) out.push(new CAclEntry(e, b));
       }
       return out;
@@ -273,11 +320,12 @@ export class CAcl {
    * The first entry (lowest rule number) matching the packet; `remote` is the source
    * address for ingress and the destination for egress; ports are destination ports.
    */
-  evaluate(egress: boolean, remote: number, proto: number, dstPort: number, icmpType: number, icmpCode: number): CAclEntry | undefined {
+  evaluate(egress: boolean, remote: Addr, proto: number, dstPort: number, icmpType: number, icmpCode: number): CAclEntry | undefined {
     const entries = egress ? this.egress : this.ingress;
+    const v6 = typeof remote === 'bigint';
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      if (((remote & e.mask) >>> 0) !== e.base) continue;
+      if (v6 ? !inBlock6(e.block, remote) : ((remote & e.mask) >>> 0) !== e.base) continue;
       if (!portsMatch(e.protocol, e.fromPort, e.toPort, e.icmpType, e.icmpCode, proto, dstPort, icmpType, icmpCode)) continue;
       return e;
     }
@@ -306,6 +354,7 @@ export class CSgRule {
     this.fromPort = tcpUdp && model.fromPort === -1 ? 0 : model.fromPort;
     this.toPort = tcpUdp && model.toPort === -1 ? 65535 : model.toPort;
     if (model.cidr) this.blocks = blocks([model.cidr]);
+    else if (model.ipv6Cidr) this.blocks = blocks([model.ipv6Cidr]);
     else if (model.prefixListCidrs) this.blocks = blocks(model.prefixListCidrs);
     else this.blocks = [];
     this.refGroupId = model.groupId;
@@ -317,7 +366,7 @@ export class CSgRule {
 }
 
 /** Finds the interface holding a private address, for rules that reference a group. */
-export type OwnerLookup = (addr: number) => CInterface | undefined;
+export type OwnerLookup = (addr: Addr) => CInterface | undefined;
 
 export class CSecurityGroup {
   readonly ingress: CSgRule[];
@@ -334,7 +383,7 @@ export class CSecurityGroup {
    * The first rule (in the group's order) allowing a packet to or from `remote`; rules
    * referencing a group match the private addresses of that group's members.
    */
-  match(egress: boolean, remote: number, proto: number, port: number, icmpType: number, icmpCode: number, owner: OwnerLookup): CSgRule | undefined {
+  match(egress: boolean, remote: Addr, proto: number, port: number, icmpType: number, icmpCode: number, owner: OwnerLookup): CSgRule | undefined {
     const rules = egress ? this.egress : this.ingress;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i]!;
@@ -353,6 +402,10 @@ export class CSecurityGroup {
         continue;
       }
       const bs = r.blocks;
+      if (typeof remote === 'bigint') {
+        for (let k = 0; k < bs.length; k++) if (inBlock6(bs[k]!, remote)) return r;
+        continue;
+      }
       for (let k = 0; k < bs.length; k++) {
         const b = bs[k]!;
         if (((remote & b.mask) >>> 0) === b.base) return r;
@@ -368,24 +421,34 @@ export class CSecurityGroup {
 
 export class CVpc {
   readonly cidrs: Block[];
+  readonly cidrs6: Block[];
   /** Private IPv4 address → the interface holding it. */
   readonly byPrivateIp = new Map<number, CInterface>();
+  /** IPv6 address → the interface holding it. */
+  readonly byIpv6 = new Map<bigint, CInterface>();
   readonly subnets: CSubnet[] = [];
   igw: CInternetGateway | undefined;
+  eigw: string | undefined;
   vgw: CVpnGateway | undefined;
   /** Active peering connections of this VPC. */
   readonly peerings: CPeeringLink[] = [];
   mainRouteTable: CRouteTable | undefined;
   constructor(readonly model: VpcModel) {
     this.cidrs = blocks(model.cidrs);
+    this.cidrs6 = blocks(model.ipv6Cidrs);
   }
   get id(): string {
     return this.model.id;
+  }
+  /** The interface holding an address of this VPC (IPv4 private or IPv6). */
+  owner(ip: Addr): CInterface | undefined {
+    return typeof ip === 'bigint' ? this.byIpv6.get(ip) : this.byPrivateIp.get(ip);
   }
 }
 
 export class CSubnet {
   readonly block: Block | undefined;
+  readonly block6: Block | undefined;
   routeTable: CRouteTable | undefined;
   acl: CAcl | undefined;
   constructor(
@@ -393,6 +456,11 @@ export class CSubnet {
     readonly vpc: CVpc,
   ) {
     this.block = block(model.cidr);
+    this.block6 = block(model.ipv6Cidr);
+  }
+  holds(ip: Addr): boolean {
+    const b = typeof ip === 'bigint' ? this.block6 : this.block;
+    return b !== undefined && inBlock(b, ip);
   }
   get id(): string {
     return this.model.id;
@@ -415,6 +483,8 @@ export class CInterface {
   readonly ips: number[];
   /** Public IPv4 address of each private address (0 = none), parallel to `ips`. */
   readonly publicIps: number[];
+  /** IPv6 addresses. */
+  readonly ips6: bigint[];
   groups: CSecurityGroup[] = [];
   instance: CInstance | undefined;
   nat: CNatGateway | undefined;
@@ -427,6 +497,11 @@ export class CInterface {
   ) {
     this.ips = [];
     this.publicIps = [];
+    this.ips6 = [];
+    for (const s of model.ipv6Addresses ?? []) {
+      const ip = parseIpv6(s);
+      if (ip !== undefined) this.ips6.push(ip);
+    }
     for (const s of model.privateIps) {
       const ip = parseIpv4(s);
       if (ip === undefined) continue;
@@ -441,11 +516,12 @@ export class CInterface {
   get primaryIp(): number {
     return this.ips[0] ?? 0;
   }
-  hasIp(ip: number): boolean {
-    return this.ips.includes(ip);
+  hasIp(ip: Addr): boolean {
+    return typeof ip === 'bigint' ? this.ips6.includes(ip) : this.ips.includes(ip);
   }
   /** The public address of one of its private addresses (0 when none). */
-  publicIpOf(privateIp: number): number {
+  publicIpOf(privateIp: Addr): number {
+    if (typeof privateIp === 'bigint') return 0;
     const i = this.ips.indexOf(privateIp);
     return i < 0 ? 0 : this.publicIps[i]!;
   }
@@ -497,7 +573,7 @@ export class CPeering {
     readonly model: PeeringConnectionModel,
     vpcs: Map<string, CVpc>,
   ) {
-    const end = (m: PeeringEndModel): CPeeringEnd => ({ model: m, vpc: vpcs.get(m.vpcId), cidrs: blocks(m.cidrs) });
+    const end = (m: PeeringEndModel): CPeeringEnd => ({ model: m, vpc: vpcs.get(m.vpcId), cidrs: blocks([...m.cidrs, ...(m.ipv6Cidrs ?? [])]) });
     this.requester = end(model.requester);
     this.accepter = end(model.accepter);
   }
@@ -538,7 +614,8 @@ export class CVpnConnection {
     return -1;
   }
   /** Whether the connection's on-premises side holds `ip` (a BGP connection holds anything routed to it). */
-  reaches(ip: number): boolean {
+  reaches(ip: Addr): boolean {
+    if (typeof ip === 'bigint') return inBlocks(this.onPremises, ip);
     return !this.model.staticRoutesOnly || inBlocks(this.onPremises, ip);
   }
 }
@@ -602,12 +679,16 @@ export class CompiledNetwork {
   readonly byPublicIp = new Map<number, { iface: CInterface; privateIp: number }>();
   /** Private IPv4 address → every interface holding it (VPCs may overlap). */
   readonly byPrivateIp = new Map<number, CInterface[]>();
+  /** IPv6 address → the interface holding it (IPv6 addresses are globally unique). */
+  readonly byIpv6 = new Map<bigint, CInterface>();
+  /** Egress-only internet gateways (as gateways of their VPC: IPv6 out, replies in). */
+  readonly egressOnlyInternetGateways = new Map<string, CInternetGateway>();
   readonly awsServices: CAwsService[] = [];
 
   constructor(readonly model: NetworkModel) {}
 
   /** The AWS service whose published ranges hold `ip`, preferring the given region. */
-  awsServiceOf(ip: number, region?: string): CAwsService | undefined {
+  awsServiceOf(ip: Addr, region?: string): CAwsService | undefined {
     let any: CAwsService | undefined;
     for (const s of this.awsServices) {
       if (!inBlocks(s.blocks, ip)) continue;
@@ -618,12 +699,12 @@ export class CompiledNetwork {
   }
 
   /** The interface holding private address `ip` in `vpc` or in a VPC peered with it. */
-  privateOwner(vpc: CVpc, ip: number): CInterface | undefined {
-    const own = vpc.byPrivateIp.get(ip);
+  privateOwner(vpc: CVpc, ip: Addr): CInterface | undefined {
+    const own = vpc.owner(ip);
     if (own) return own;
     for (const link of vpc.peerings) {
       if (link.remote.vpc && inBlocks(link.remote.cidrs, ip)) {
-        const hit = link.remote.vpc.byPrivateIp.get(ip);
+        const hit = link.remote.vpc.owner(ip);
         if (hit) return hit;
       }
     }
@@ -677,6 +758,10 @@ export function compile(model: NetworkModel): CompiledNetwork {
       const pub = iface.publicIps[k]!;
       if (pub) net.byPublicIp.set(pub, { iface, privateIp: ip });
     }
+    for (const ip6 of iface.ips6) {
+      vpc.byIpv6.set(ip6, iface);
+      net.byIpv6.set(ip6, iface);
+    }
   }
   for (const inst of net.instances.values()) {
     inst.interfaces = inst.model.interfaceIds.map((id) => net.interfaces.get(id)).filter((x): x is CInterface => !!x);
@@ -687,6 +772,12 @@ export function compile(model: NetworkModel): CompiledNetwork {
     const igw = new CInternetGateway(g.id, vpc);
     if (vpc) vpc.igw = igw;
     net.internetGateways.set(g.id, igw);
+  }
+
+  for (const g of model.egressOnlyInternetGateways) {
+    const vpc = g.vpcId ? net.vpcs.get(g.vpcId) : undefined;
+    if (vpc) vpc.eigw = g.id;
+    net.egressOnlyInternetGateways.set(g.id, new CInternetGateway(g.id, vpc));
   }
 
   for (const n of model.natGateways) {

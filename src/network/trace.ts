@@ -26,10 +26,16 @@
  *   endpoints are interfaces with security groups;
  * - VPN: on-premises prefixes through the virtual private gateway while a tunnel is up.
  *
- * Pure: no I/O, no clock. IPv4 only.
+ * - IPv6: addresses are global, so nothing translates them: an internet gateway carries
+ *   an interface's IPv6 address both ways; an egress-only internet gateway carries IPv6 out
+ *   and the replies back in, never a connection initiated from outside; NAT gateways and
+ *   VPN connections carry IPv4 only.
+ *
+ * Pure: no I/O, no clock. Addresses are numbers (IPv4) or bigints (IPv6).
  */
-import { formatIpv4, parseIpv4 } from './cidr.js';
+import { formatAddr, formatIpv4, parseIpv6 } from './cidr.js';
 import {
+  type Addr,
   type CAclEntry,
   type CInterface,
   type CompiledNetwork,
@@ -43,9 +49,11 @@ import {
   type CVpnConnection,
   type CVpnGateway,
   type CInternetGateway,
+  inBlock,
   inBlocks,
   PROTO_ALL,
   PROTO_ICMP,
+  PROTO_ICMPV6,
   PROTO_TCP,
   PROTO_UDP,
   protocolName,
@@ -56,10 +64,10 @@ import {
 // Packets, hops, explanations
 // ---------------------------------------------------------------------------------------
 
-/** Packet headers. Ports are 0 for protocols without them; ICMP uses type and code. */
+/** Packet headers. Ports are 0 for protocols without them; ICMP uses type and code. Both addresses are of one family. */
 export interface Headers {
-  src: number;
-  dst: number;
+  src: Addr;
+  dst: Addr;
   proto: number;
   sport: number;
   dport: number;
@@ -84,6 +92,7 @@ export type ComponentType =
   | 'subnet'
   | 'vpc'
   | 'internet-gateway'
+  | 'egress-only-internet-gateway'
   | 'nat-gateway'
   | 'vpc-peering-connection'
   | 'vpn-gateway'
@@ -137,16 +146,16 @@ export interface Explanation {
   sgDirection?: 'ingress' | 'egress';
   routeTable?: string;
   route?: CRoute;
-  address?: number;
+  address?: Addr;
   note?: string;
 }
 
 /** Where a packet was accepted. */
 export type Endpoint =
   | { kind: 'interface'; iface: CInterface }
-  | { kind: 'internet'; igw: CInternetGateway; address: number }
-  | { kind: 'aws-service'; service: string; via: { type: 'vpc-endpoint' | 'internet-gateway'; id: string }; vpce?: CVpcEndpoint; igw?: CInternetGateway; address: number }
-  | { kind: 'on-premises'; vgw: CVpnGateway; connection: CVpnConnection; address: number };
+  | { kind: 'internet'; igw: CInternetGateway; address: Addr; egressOnly?: boolean }
+  | { kind: 'aws-service'; service: string; via: { type: 'vpc-endpoint' | 'internet-gateway'; id: string }; vpce?: CVpcEndpoint; igw?: CInternetGateway; address: Addr }
+  | { kind: 'on-premises'; vgw: CVpnGateway; connection: CVpnConnection; address: Addr };
 
 export interface PathResult {
   accepted: boolean;
@@ -177,10 +186,12 @@ export type Source =
   | { kind: 'on-premises'; vgw?: CVpnGateway };
 
 export interface TraceRequest {
-  /** eni-…, i-…, igw-…, vgw-…, an IPv4 address, "internet:IP" or "onprem:IP". */
+  /** eni-…, i-…, igw-…, vgw-…, an IPv4 or IPv6 address, "internet:IP" or "onprem:IP". */
   source: string;
-  /** eni-…, i-… or an IPv4 address. */
+  /** eni-…, i-… or an IPv4 or IPv6 address. */
   destination: string;
+  /** 6: use the interfaces' IPv6 addresses (implied by an IPv6 source or destination address). */
+  ipVersion?: 4 | 6;
   /** The address to send from: one of the interface's, or the outside host's. */
   sourceIp?: string;
   /** tcp | udp | icmp | a protocol number; default tcp. */
@@ -200,9 +211,13 @@ export class TraceInputError extends Error {}
 export const DEFAULT_SOURCE_PORT = 49152;
 /** An outside host when none is given (TEST-NET-2, documentation range). */
 export const DEFAULT_INTERNET_IP = '198.51.100.10';
+/** An outside IPv6 host when none is given (the documentation prefix 2001:db8::/32). */
+export const DEFAULT_INTERNET_IP6 = '2001:db8:ffff::10';
 
 const ICMP_ECHO_REQUEST = 8;
 const ICMP_ECHO_REPLY = 0;
+const ICMPV6_ECHO_REQUEST = 128;
+const ICMPV6_ECHO_REPLY = 129;
 
 /** Longest forwarding chain before the walk gives up (routing loop). */
 const MAX_STEPS = 24;
@@ -230,12 +245,9 @@ function parseAddress(s: string): number | undefined {
   return n * 256 + octet;
 }
 
-function ip(s: string, what: string): number {
-  const n = parseAddress(s);
-  if (n === undefined) {
-    if (s.includes(':')) throw new TraceInputError(`${what} ${s}: IPv6 is not traced yet; give an IPv4 address.`);
-    throw new TraceInputError(`${what} '${s}' is not an IPv4 address, interface ID or instance ID.`);
-  }
+function ip(s: string, what: string): Addr {
+  const n = parseAddress(s) ?? (s.includes(':') ? parseIpv6(s) : undefined);
+  if (n === undefined) throw new TraceInputError(`${what} '${s}' is not an IPv4 or IPv6 address, interface ID or instance ID.`);
   return n;
 }
 
@@ -261,7 +273,7 @@ function interfaceOf(net: CompiledNetwork, id: string, what: string): CInterface
   return iface;
 }
 
-function onPremisesGatewayFor(net: CompiledNetwork, src: number): CVpnGateway | undefined {
+function onPremisesGatewayFor(net: CompiledNetwork, src: Addr): CVpnGateway | undefined {
   for (const vgw of net.vpnGateways.values()) {
     if (vgw.connections.some((c) => c.model.staticRoutesOnly && inBlocks(c.onPremises, src))) return vgw;
   }
@@ -283,46 +295,67 @@ function checkPort(p: number | undefined, what: string): void {
   if (p !== undefined && (!Number.isInteger(p) || p < 0 || p > 65535)) throw new TraceInputError(`${what} ${p} is not a port (0-65535).`);
 }
 
+/** Whether an address argument ("IP", "internet:IP", "onprem:IP") is an IPv6 address. */
+function isV6(s: string | undefined): boolean {
+  if (s === undefined) return false;
+  const bare = /^(internet|onprem|on-premises):/.test(s) ? s.slice(s.indexOf(':') + 1) : s;
+  return bare.includes(':');
+}
+
 /** Turns a request into a source and the first packet's headers. */
 export function resolveRequest(net: CompiledNetwork, req: TraceRequest): Resolved {
-  const proto = protocolNumber(req.protocol ?? 'tcp');
+  let proto = protocolNumber(req.protocol ?? 'tcp');
   if (proto === undefined || proto === PROTO_ALL) throw new TraceInputError(`Protocol '${req.protocol}' is not tcp, udp, icmp or a protocol number.`);
   checkPort(req.sourcePort, 'Source port');
   checkPort(req.destinationPort, 'Destination port');
   if (hasPorts(proto) && req.destinationPort === undefined) throw new TraceInputError('A destination port is needed for tcp and udp.');
+  if (req.ipVersion !== undefined && req.ipVersion !== 4 && req.ipVersion !== 6) throw new TraceInputError(`IP version ${String(req.ipVersion)} is not 4 or 6.`);
+  const v6 = req.ipVersion === 6 || isV6(req.source) || isV6(req.destination) || isV6(req.sourceIp);
+  if (v6 && req.ipVersion === 4) throw new TraceInputError('An IPv6 address was given with IP version 4.');
+  if (v6 && proto === PROTO_ICMP) proto = PROTO_ICMPV6;
+  const family = (a: Addr, what: string): Addr => {
+    if ((typeof a === 'bigint') !== v6) throw new TraceInputError(`${what} ${formatAddr(a)} is not an IPv${v6 ? 6 : 4} address; source and destination must be of one family.`);
+    return a;
+  };
+  const primary = (iface: CInterface, what: string): Addr => {
+    if (!v6) return iface.primaryIp;
+    const a = iface.ips6[0];
+    if (a === undefined) throw new TraceInputError(`${what} ${iface.id} has no IPv6 address.`);
+    return a;
+  };
 
   // Source.
   let source: Source;
-  let src: number;
+  let src: Addr;
   const s = req.source;
   if (s.startsWith('eni-') || s.startsWith('i-')) {
     const iface = interfaceOf(net, s, 'Source');
     source = { kind: 'interface', iface };
     if (req.sourceIp !== undefined) {
-      src = ip(req.sourceIp, 'Source address');
+      src = family(ip(req.sourceIp, 'Source address'), 'Source address');
       if (!iface.hasIp(src)) throw new TraceInputError(`${req.sourceIp} is not an address of ${iface.id}.`);
-    } else src = iface.primaryIp;
+    } else src = primary(iface, 'Source');
   } else if (s.startsWith('igw-')) {
     const igw = net.internetGateways.get(s);
     if (!igw) throw new TraceInputError(`Source internet gateway ${s} does not exist.`);
     source = { kind: 'internet', igw };
-    src = ip(req.sourceIp ?? DEFAULT_INTERNET_IP, 'Source address');
+    src = family(ip(req.sourceIp ?? (v6 ? DEFAULT_INTERNET_IP6 : DEFAULT_INTERNET_IP), 'Source address'), 'Source address');
   } else if (s.startsWith('vgw-')) {
     const vgw = net.vpnGateways.get(s);
     if (!vgw) throw new TraceInputError(`Source virtual private gateway ${s} does not exist.`);
     source = { kind: 'on-premises', vgw };
-    const first = vgw.connections.find((c) => c.onPremises.length > 0)?.onPremises[0];
+    const first = vgw.connections.flatMap((c) => c.onPremises).find((b) => (b.base6 !== undefined) === v6);
     if (req.sourceIp === undefined && !first) throw new TraceInputError(`Give the on-premises source address (sourceIp) for ${s}.`);
-    src = req.sourceIp !== undefined ? ip(req.sourceIp, 'Source address') : (first!.base + 10) >>> 0;
+    src = req.sourceIp !== undefined ? family(ip(req.sourceIp, 'Source address'), 'Source address') : first!.base6 !== undefined ? first!.base6 + 10n : (first!.base + 10) >>> 0;
   } else if (s.startsWith('internet:')) {
     source = { kind: 'internet' };
-    src = ip(s.slice('internet:'.length), 'Source address');
+    src = family(ip(s.slice('internet:'.length), 'Source address'), 'Source address');
   } else if (s.startsWith('onprem:') || s.startsWith('on-premises:')) {
-    src = ip(s.slice(s.indexOf(':') + 1), 'Source address');
+    src = family(ip(s.slice(s.indexOf(':') + 1), 'Source address'), 'Source address');
     source = { kind: 'on-premises', vgw: onPremisesGatewayFor(net, src) };
   } else {
-    src = ip(s, 'Source');
-    const owner = preferScope(net.byPrivateIp.get(src), req.account, req.region);
+    src = family(ip(s, 'Source'), 'Source');
+    const owner = typeof src === 'bigint' ? net.byIpv6.get(src) : preferScope(net.byPrivateIp.get(src), req.account, req.region);
     if (owner) source = { kind: 'interface', iface: owner };
     else {
       const vgw = onPremisesGatewayFor(net, src);
@@ -331,28 +364,31 @@ export function resolveRequest(net: CompiledNetwork, req: TraceRequest): Resolve
   }
 
   // Destination.
-  let dst: number;
+  let dst: Addr;
   let destIface: CInterface | undefined;
   const d = req.destination;
   if (d.startsWith('eni-') || d.startsWith('i-')) {
     destIface = interfaceOf(net, d, 'Destination');
-    const priv = destIface.primaryIp;
-    const pub = destIface.publicIpOf(priv);
-    if (source.kind === 'internet') dst = pub || priv;
-    else if (source.kind === 'interface' && !peered(source.iface.vpc, destIface.vpc) && pub) dst = pub;
-    else dst = priv;
+    if (v6) dst = primary(destIface, 'Destination');
+    else {
+      const priv = destIface.primaryIp;
+      const pub = destIface.publicIpOf(priv);
+      if (source.kind === 'internet') dst = pub || priv;
+      else if (source.kind === 'interface' && !peered(source.iface.vpc, destIface.vpc) && pub) dst = pub;
+      else dst = priv;
+    }
   } else {
-    dst = ip(d, 'Destination');
+    dst = family(ip(d, 'Destination'), 'Destination');
   }
 
-  const icmp = proto === PROTO_ICMP;
+  const icmp = proto === PROTO_ICMP || proto === PROTO_ICMPV6;
   const pkt: Headers = {
     src,
     dst,
     proto,
     sport: hasPorts(proto) ? (req.sourcePort ?? DEFAULT_SOURCE_PORT) : 0,
     dport: hasPorts(proto) ? req.destinationPort! : 0,
-    icmpType: icmp ? (req.icmpType ?? ICMP_ECHO_REQUEST) : 0,
+    icmpType: icmp ? (req.icmpType ?? (proto === PROTO_ICMPV6 ? ICMPV6_ECHO_REQUEST : ICMP_ECHO_REQUEST)) : 0,
     icmpCode: icmp ? (req.icmpCode ?? 0) : 0,
   };
   return { source, pkt, destIface };
@@ -365,10 +401,17 @@ export function resolveRequest(net: CompiledNetwork, req: TraceRequest): Resolve
 /** A source translation made on the forward path (NAT gateway or NAT instance), undone by the reply. */
 interface Translation {
   iface: CInterface;
-  origIp: number;
+  origIp: Addr;
   origPort: number;
-  newIp: number;
+  newIp: Addr;
   newPort: number;
+}
+
+/** What the forward walk leaves for its reply: translations to undo, the gateway used to leave. */
+interface Connection {
+  translations: Translation[];
+  /** The egress-only internet gateway the connection left through (its replies come back through it). */
+  egressOnly?: CInternetGateway;
 }
 
 type Origin = 'vpc' | 'peering' | 'vpn' | 'internet' | 'service';
@@ -390,16 +433,18 @@ class Walk {
   readonly first: Headers;
   /** The VPC whose view of private addresses group references use. */
   private ownerVpc: CVpc | undefined = undefined;
-  private readonly owner = (addr: number): CInterface | undefined => this.net.privateOwner(this.ownerVpc!, addr);
+  private readonly owner = (addr: Addr): CInterface | undefined => this.net.privateOwner(this.ownerVpc!, addr);
+  readonly translations: Translation[];
 
   constructor(
     readonly net: CompiledNetwork,
     readonly pkt: Headers,
     /** The reply of an allowed connection: security groups pass it; translations are undone. */
     readonly reply: boolean,
-    readonly translations: Translation[],
+    readonly conn: Connection,
   ) {
     this.first = copy(pkt);
+    this.translations = conn.translations;
   }
 
   result(): PathResult {
@@ -543,8 +588,8 @@ class Walk {
     return this.net.instances.get(t.id)?.interfaces[0];
   }
 
-  private subnetHolding(vpc: CVpc, addr: number): CSubnet | undefined {
-    for (const s of vpc.subnets) if (s.block && ((addr & s.block.mask) >>> 0) === s.block.base) return s;
+  private subnetHolding(vpc: CVpc, addr: Addr): CSubnet | undefined {
+    for (const s of vpc.subnets) if (s.holds(addr)) return s;
     return undefined;
   }
 
@@ -567,7 +612,7 @@ class Walk {
     // Whether the packet leaves the subnet (then the subnet's ACL sees it go).
     let next: CSubnet | undefined;
     if (route.active) {
-      if (target.kind === 'local') next = (subnet.vpc.byPrivateIp.get(dst) ?? undefined)?.subnet ?? this.subnetHolding(subnet.vpc, dst);
+      if (target.kind === 'local') next = subnet.vpc.owner(dst)?.subnet ?? this.subnetHolding(subnet.vpc, dst);
       else if (target.kind === 'eni' || target.kind === 'instance') next = this.applianceOf(route)?.subnet;
       else if (target.kind === 'nat') next = this.net.natGateways.get(target.id)?.subnet;
       if (next !== subnet && !this.acl(subnet, true)) return false;
@@ -581,13 +626,15 @@ class Walk {
 
     switch (target.kind) {
       case 'local': {
-        const owner = subnet.vpc.byPrivateIp.get(dst);
+        const owner = subnet.vpc.owner(dst);
         if (!owner) return this.fail('UNKNOWN_DESTINATION', 'vpc', subnet.vpc.id, { address: dst, note: 'no interface holds this address' });
         if (owner === sender) return this.arrive(owner);
         return this.deliver(owner, subnet);
       }
       case 'igw':
         return this.internetGatewayOut(subnet, route, rt);
+      case 'eigw':
+        return this.egressOnlyOut(subnet, route, rt);
       case 'nat':
         return this.natGateway(subnet, target.id);
       case 'eni':
@@ -620,7 +667,7 @@ class Walk {
     const kind = route.model.target.kind;
     if (kind === 'eni' || kind === 'instance') return this.appliance(undefined, route);
     if (kind === 'local') {
-      const owner = vpc.byPrivateIp.get(dst);
+      const owner = vpc.owner(dst);
       if (!owner) return this.fail('UNKNOWN_DESTINATION', 'vpc', vpc.id, { address: dst, note: 'no interface holds this address' });
       return this.deliver(owner, undefined);
     }
@@ -655,6 +702,15 @@ class Walk {
     }
     const p = this.pkt;
     const vpc = subnet.vpc;
+    if (typeof p.src === 'bigint') {
+      // IPv6 addresses are global: the gateway carries them as they are, for addresses of the VPC.
+      if (!inBlocks(vpc.cidrs6, p.src)) {
+        this.hop('internet-gateway', igw.id, 'drop');
+        return this.fail('IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS', 'internet-gateway', igw.id, { address: p.src, note: `the source address is not in ${vpc.id}'s IPv6 blocks` });
+      }
+      this.hop('internet-gateway', igw.id, 'forward');
+      return this.internet(igw);
+    }
     let pub = 0;
     const owner = vpc.byPrivateIp.get(p.src);
     if (owner && owner.up) pub = owner.publicIpOf(p.src);
@@ -685,9 +741,44 @@ class Walk {
     return this.internet(igw);
   }
 
+  /** IPv6 out through an egress-only internet gateway; its replies come back through it. */
+  private egressOnlyOut(subnet: CSubnet, route: CRoute, rt: CRouteTable): boolean {
+    const id = route.model.target.id;
+    const attached = this.net.egressOnlyInternetGateways.get(id);
+    if (!attached || attached.vpc !== subnet.vpc) {
+      return this.fail('BAD_STATE_ATTACHMENT', 'egress-only-internet-gateway', id, { routeTable: rt.id, route });
+    }
+    const p = this.pkt;
+    if (typeof p.src !== 'bigint' || !inBlocks(subnet.vpc.cidrs6, p.src)) {
+      this.hop('egress-only-internet-gateway', id, 'drop');
+      return this.fail('NO_ROUTE_TO_DESTINATION', 'egress-only-internet-gateway', id, {
+        address: p.src,
+        note: 'an egress-only internet gateway only carries IPv6 traffic from addresses of its VPC',
+      });
+    }
+    this.hop('egress-only-internet-gateway', id, 'forward');
+    if (!this.reply) this.conn.egressOnly = attached;
+    return this.internet(attached);
+  }
+
   /** The packet is on the internet, sent through `igw`. */
   private internet(igw: CInternetGateway): boolean {
     const p = this.pkt;
+    if (typeof p.dst === 'bigint') {
+      if (this.net.byIpv6.has(p.dst)) {
+        this.hop('internet', 'internet', 'forward');
+        return this.fromInternet();
+      }
+      const svc6 = this.net.awsServiceOf(p.dst, igw.vpc?.model.region);
+      if (svc6) {
+        this.hop('aws-service', svc6.service, 'accept');
+        this.end = { kind: 'aws-service', service: svc6.service, via: { type: 'internet-gateway', id: igw.id }, igw, address: p.dst };
+        return true;
+      }
+      this.hop('internet', 'internet', 'accept');
+      this.end = { kind: 'internet', igw, address: p.dst };
+      return true;
+    }
     if (this.net.byPublicIp.has(p.dst)) {
       this.hop('internet', 'internet', 'forward');
       return this.fromInternet();
@@ -699,7 +790,7 @@ class Walk {
       return true;
     }
     for (const r of PRIVATE_RANGES) {
-      if (((p.dst & r.mask) >>> 0) === r.base) {
+      if (inBlock(r, p.dst)) {
         return this.fail('IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS', 'internet-gateway', igw.id, {
           address: p.dst,
           note: 'private (RFC 1918) addresses are not reachable on the internet',
@@ -716,6 +807,7 @@ class Walk {
     const p = this.pkt;
     this.origin = 'internet';
     this.forwarder = undefined;
+    if (typeof p.dst === 'bigint') return this.fromInternet6(p.dst, via);
     const hit = this.net.byPublicIp.get(p.dst);
     if (!hit) {
       const holder = this.net.byPrivateIp.get(p.dst)?.[0];
@@ -758,6 +850,41 @@ class Walk {
     return this.deliver(iface, undefined);
   }
 
+  /** An IPv6 packet from the internet: no translation; an egress-only gateway passes only replies. */
+  private fromInternet6(dst: bigint, via: CInternetGateway | undefined): boolean {
+    const iface = this.net.byIpv6.get(dst);
+    if (!iface) return this.fail('UNKNOWN_DESTINATION', 'internet', 'internet', { address: dst, note: 'no interface holds this IPv6 address' });
+    const vpc = iface.vpc;
+    const eigw = this.reply ? this.conn.egressOnly : undefined;
+    if (eigw && eigw.vpc === vpc) {
+      const h = this.hop('egress-only-internet-gateway', eigw.id, 'forward');
+      h.note = 'reply of a connection initiated from the VPC';
+      return this.deliver(iface, undefined);
+    }
+    const igw = vpc.igw;
+    if (!igw) {
+      if (vpc.eigw) {
+        this.hop('egress-only-internet-gateway', vpc.eigw, 'drop');
+        return this.fail('NO_ROUTE_TO_DESTINATION', 'egress-only-internet-gateway', vpc.eigw, {
+          address: dst,
+          note: 'an egress-only internet gateway does not accept connections initiated from the internet',
+        });
+      }
+      return this.fail('NO_ROUTE_TO_DESTINATION', 'vpc', vpc.id, { address: dst, note: 'no internet gateway is attached to the VPC' });
+    }
+    if (via && via !== igw) {
+      this.hop('internet-gateway', via.id, 'drop');
+      return this.fail('IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS', 'internet-gateway', via.id, { address: dst, note: `the address belongs to ${vpc.id}, behind ${igw.id}` });
+    }
+    if (!iface.up) {
+      this.hop('internet-gateway', igw.id, 'drop');
+      return this.fail('IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS', 'internet-gateway', igw.id, { address: dst, note: `${iface.id} is not attached to a running instance` });
+    }
+    this.hop('internet-gateway', igw.id, 'forward');
+    if (igw.routeTable) return this.edgeRoute(igw.routeTable, vpc);
+    return this.deliver(iface, undefined);
+  }
+
   private natGateway(from: CSubnet, natId: string): boolean {
     const nat = this.net.natGateways.get(natId);
     if (!nat || !nat.available || !nat.iface || !nat.subnet) {
@@ -770,8 +897,12 @@ class Walk {
         note: `a NAT gateway does not forward traffic that arrived through ${this.origin === 'vpn' ? 'a VPN connection' : this.origin === 'peering' ? 'a peering connection' : 'the internet'}`,
       });
     }
-    if (from !== nat.subnet && !this.acl(nat.subnet, false)) return false;
     const p = this.pkt;
+    if (typeof p.src === 'bigint') {
+      this.hop('nat-gateway', nat.id, 'drop');
+      return this.fail('UNSUPPORTED_COMPONENT', 'nat-gateway', nat.id, { address: p.dst, note: 'NAT gateways translate IPv4 only (NAT64 is not simulated)' });
+    }
+    if (from !== nat.subnet && !this.acl(nat.subnet, false)) return false;
     const before = copy(p);
     this.translations.push({ iface: nat.iface, origIp: p.src, origPort: p.sport, newIp: nat.privateIp, newPort: p.sport });
     p.src = nat.privateIp;
@@ -794,13 +925,13 @@ class Walk {
       this.hop('vpc-peering-connection', pcx.id, 'drop');
       return this.fail('PCX_REQUIRES_ADDRESS_IN_VPC_CIDR', 'vpc-peering-connection', pcx.id, {
         address: p.dst,
-        note: `${p.dst === 0 ? '' : formatIpv4(p.dst)} is not in ${remote.model.vpcId}'s blocks (${remote.model.cidrs.join(', ')})`,
+        note: `${formatAddr(p.dst)} is not in ${remote.model.vpcId}'s blocks (${[...remote.model.cidrs, ...(remote.model.ipv6Cidrs ?? [])].join(', ')})`,
       });
     }
     this.hop('vpc-peering-connection', pcx.id, 'forward');
     this.origin = 'peering';
     this.forwarder = undefined;
-    const owner = remote.vpc?.byPrivateIp.get(p.dst);
+    const owner = remote.vpc?.owner(p.dst);
     if (!owner) return this.fail('UNKNOWN_DESTINATION', 'vpc', remote.model.vpcId, { address: p.dst, note: 'no interface holds this address' });
     return this.deliver(owner, undefined);
   }
@@ -862,10 +993,10 @@ class Walk {
     h.note = tunnelNote(chosen, tunnel);
     this.hop('vpn-gateway', vgw.id, 'forward');
     if (vgw.routeTable) return this.edgeRoute(vgw.routeTable, vpc);
-    if (!inBlocks(vpc.cidrs, p.dst)) {
+    if (!inBlocks(vpc.cidrs, p.dst) && !inBlocks(vpc.cidrs6, p.dst)) {
       return this.fail('NO_ROUTE_TO_DESTINATION', 'vpn-gateway', vgw.id, { address: p.dst, note: `the address is not in ${vpc.id}` });
     }
-    const owner = vpc.byPrivateIp.get(p.dst);
+    const owner = vpc.owner(p.dst);
     if (!owner) return this.fail('UNKNOWN_DESTINATION', 'vpc', vpc.id, { address: p.dst, note: 'no interface holds this address' });
     return this.deliver(owner, undefined);
   }
@@ -897,7 +1028,7 @@ class Walk {
     this.hop('aws-service', service, 'send');
     this.hop('vpc-endpoint', e.id, 'forward');
     const vpc = e.vpc;
-    const owner = vpc?.byPrivateIp.get(this.pkt.dst);
+    const owner = vpc?.owner(this.pkt.dst);
     if (!vpc || !owner) return this.fail('UNKNOWN_DESTINATION', 'vpc-endpoint', e.id, { address: this.pkt.dst });
     return this.deliver(owner, undefined);
   }
@@ -917,21 +1048,23 @@ function tunnelNote(c: CVpnConnection, t: number): string {
 
 function replyHeaders(h: Headers): Headers {
   const icmp = h.proto === PROTO_ICMP;
+  const icmp6 = h.proto === PROTO_ICMPV6;
   return {
     src: h.dst,
     dst: h.src,
     proto: h.proto,
     sport: h.dport,
     dport: h.sport,
-    icmpType: icmp && h.icmpType === ICMP_ECHO_REQUEST ? ICMP_ECHO_REPLY : h.icmpType,
+    icmpType: icmp && h.icmpType === ICMP_ECHO_REQUEST ? ICMP_ECHO_REPLY : icmp6 && h.icmpType === ICMPV6_ECHO_REQUEST ? ICMPV6_ECHO_REPLY : h.icmpType,
     icmpCode: h.icmpCode,
   };
 }
 
 /** Traces a resolved packet from its source, then its reply. */
 export function traceResolved(net: CompiledNetwork, source: Source, pkt: Headers): TraceResult {
-  const translations: Translation[] = [];
-  const fwd = new Walk(net, pkt, false, translations);
+  if (typeof pkt.src !== typeof pkt.dst) throw new TraceInputError('Source and destination addresses must be of one family (IPv4 or IPv6).');
+  const conn: Connection = { translations: [] };
+  const fwd = new Walk(net, pkt, false, conn);
   if (source.kind === 'interface') fwd.send(source.iface);
   else if (source.kind === 'internet') {
     fwd.hop('internet', 'internet', 'send');
@@ -944,7 +1077,7 @@ export function traceResolved(net: CompiledNetwork, source: Source, pkt: Headers
 
   // The reply: from where the packet arrived, back to the address it came from.
   const end = forward.end!;
-  const back = new Walk(net, replyHeaders(forward.last), true, translations);
+  const back = new Walk(net, replyHeaders(forward.last), true, conn);
   switch (end.kind) {
     case 'interface':
       back.send(end.iface);
@@ -972,7 +1105,7 @@ export function traceResolved(net: CompiledNetwork, source: Source, pkt: Headers
     if (source.kind === 'interface' && (rEnd.kind !== 'interface' || rEnd.iface !== source.iface)) {
       mismatch = 'the reply does not reach the source interface';
     } else if (source.kind === 'internet' && (rEnd.kind !== 'internet' || reverse.last.src !== forward.first.dst)) {
-      mismatch = `the reply reaches the internet from ${formatIpv4(reverse.last.src)}, not from ${formatIpv4(forward.first.dst)} that the client sent to`;
+      mismatch = `the reply reaches the internet from ${formatAddr(reverse.last.src)}, not from ${formatAddr(forward.first.dst)} that the client sent to`;
     } else if (source.kind === 'on-premises' && rEnd.kind !== 'on-premises') {
       mismatch = 'the reply does not go back through the VPN';
     }
@@ -1018,11 +1151,11 @@ export interface HeadersJson {
 }
 
 export function headersJson(h: Headers): HeadersJson {
-  const out: HeadersJson = { sourceAddress: formatIpv4(h.src), destinationAddress: formatIpv4(h.dst), protocol: protocolName(h.proto) };
+  const out: HeadersJson = { sourceAddress: formatAddr(h.src), destinationAddress: formatAddr(h.dst), protocol: protocolName(h.proto) };
   if (hasPorts(h.proto)) {
     out.sourcePort = h.sport;
     out.destinationPort = h.dport;
-  } else if (h.proto === PROTO_ICMP) {
+  } else if (h.proto === PROTO_ICMP || h.proto === PROTO_ICMPV6) {
     out.icmpType = h.icmpType;
     out.icmpCode = h.icmpCode;
   }
@@ -1041,10 +1174,10 @@ function aclRuleJson(e: CAclEntry, egress: boolean): Record<string, unknown> {
     ruleAction: m.action,
     egress,
     protocol: protocolName(e.protocol),
-    cidr: m.cidr,
+    cidr: m.cidr ?? m.ipv6Cidr,
   };
   if (e.protocol === PROTO_TCP || e.protocol === PROTO_UDP) out.portRange = portRange(e.fromPort, e.toPort);
-  if (e.protocol === PROTO_ICMP) out.icmpTypeCode = { type: e.icmpType, code: e.icmpCode };
+  if (e.protocol === PROTO_ICMP || e.protocol === PROTO_ICMPV6) out.icmpTypeCode = { type: e.icmpType, code: e.icmpCode };
   return out;
 }
 
@@ -1057,8 +1190,9 @@ function sgRuleJson(r: CSgRule, direction: 'ingress' | 'egress' | undefined): Re
     protocol: protocolName(r.protocol),
   };
   if (r.protocol === PROTO_TCP || r.protocol === PROTO_UDP) out.portRange = portRange(r.fromPort, r.toPort);
-  if (r.protocol === PROTO_ICMP) out.icmpTypeCode = { type: r.fromPort, code: r.toPort };
+  if (r.protocol === PROTO_ICMP || r.protocol === PROTO_ICMPV6) out.icmpTypeCode = { type: r.fromPort, code: r.toPort };
   if (m.cidr) out.cidr = m.cidr;
+  if (m.ipv6Cidr) out.ipv6Cidr = m.ipv6Cidr;
   if (m.prefixListId) out.prefixListId = m.prefixListId;
   if (m.groupId) out.referencedGroupId = m.groupId;
   return out;
@@ -1070,7 +1204,7 @@ function routeJson(r: CRoute): Record<string, unknown> {
   if (m.destination) out.destinationCidr = m.destination;
   if (m.prefixListId) {
     out.destinationPrefixListId = m.prefixListId;
-    out.matchedCidr = `${formatIpv4(r.base)}/${r.prefix}`;
+    out.matchedCidr = matchedCidr(r);
   }
   out.target = m.target.id;
   out.targetType = m.target.kind;
@@ -1079,15 +1213,19 @@ function routeJson(r: CRoute): Record<string, unknown> {
   return out;
 }
 
+function matchedCidr(r: CRoute): string {
+  return `${r.block6 ? formatAddr(r.block6.base6!) : formatIpv4(r.base)}/${r.prefix}`;
+}
+
 function routeText(r: CRoute): string {
-  return `${r.model.destination ?? `${r.model.prefixListId} (${formatIpv4(r.base)}/${r.prefix})`} → ${r.model.target.id}`;
+  return `${r.model.destination ?? `${r.model.prefixListId} (${matchedCidr(r)})`} → ${r.model.target.id}`;
 }
 
 function aclText(e: CAclEntry | undefined): string {
   if (!e) return 'no rule matches';
   const m = e.model;
   const what = e.protocol === PROTO_ALL ? 'all traffic' : e.protocol === PROTO_TCP || e.protocol === PROTO_UDP ? `${protocolName(e.protocol)} ${e.fromPort === e.toPort ? e.fromPort : `${e.fromPort}-${e.toPort}`}` : protocolName(e.protocol);
-  return `rule ${m.ruleNumber === 32767 ? '*' : m.ruleNumber} (${m.action} ${what} ${m.cidr})`;
+  return `rule ${m.ruleNumber >= 32767 ? '*' : m.ruleNumber} (${m.action} ${what} ${m.cidr ?? m.ipv6Cidr})`;
 }
 
 function sgText(r: CSgRule): string {
@@ -1098,7 +1236,7 @@ function sgText(r: CSgRule): string {
       : r.protocol === PROTO_TCP || r.protocol === PROTO_UDP
         ? `${protocolName(r.protocol)} ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}`
         : protocolName(r.protocol);
-  const peer = m.cidr ?? m.prefixListId ?? m.groupId ?? '?';
+  const peer = m.cidr ?? m.ipv6Cidr ?? m.prefixListId ?? m.groupId ?? '?';
   return `${m.id} (${what} ${peer})`;
 }
 
@@ -1125,8 +1263,8 @@ function hopDetail(h: Hop): string {
 
 function translationText(a: Headers, b: Headers): string {
   const parts: string[] = [];
-  if (a.src !== b.src) parts.push(`source ${formatIpv4(a.src)} → ${formatIpv4(b.src)}`);
-  if (a.dst !== b.dst) parts.push(`destination ${formatIpv4(a.dst)} → ${formatIpv4(b.dst)}`);
+  if (a.src !== b.src) parts.push(`source ${formatAddr(a.src)} → ${formatAddr(b.src)}`);
+  if (a.dst !== b.dst) parts.push(`destination ${formatAddr(a.dst)} → ${formatAddr(b.dst)}`);
   if (a.dport !== b.dport) parts.push(`destination port ${a.dport} → ${b.dport}`);
   return parts.join(', ');
 }
@@ -1182,7 +1320,7 @@ export function explanationJson(e: Explanation): Record<string, unknown> {
   if (e.sgDirection) out.securityGroupDirection = e.sgDirection;
   if (e.routeTable) out.routeTableId = e.routeTable;
   if (e.route) out.route = routeJson(e.route);
-  if (e.address !== undefined) out.address = formatIpv4(e.address);
+  if (e.address !== undefined) out.address = formatAddr(e.address);
   if (e.note) out.note = e.note;
   return out;
 }
@@ -1193,11 +1331,11 @@ function endpointJson(e: Endpoint | undefined): Record<string, unknown> | undefi
     case 'interface':
       return { kind: 'interface', networkInterfaceId: e.iface.id, instanceId: e.iface.instance?.id };
     case 'internet':
-      return { kind: 'internet', address: formatIpv4(e.address), internetGatewayId: e.igw.id };
+      return { kind: 'internet', address: formatAddr(e.address), internetGatewayId: e.igw.id };
     case 'aws-service':
-      return { kind: 'aws-service', service: e.service, address: formatIpv4(e.address), via: e.via };
+      return { kind: 'aws-service', service: e.service, address: formatAddr(e.address), via: e.via };
     case 'on-premises':
-      return { kind: 'on-premises', address: formatIpv4(e.address), vpnGatewayId: e.vgw.id, vpnConnectionId: e.connection.id };
+      return { kind: 'on-premises', address: formatAddr(e.address), vpnGatewayId: e.vgw.id, vpnConnectionId: e.connection.id };
   }
 }
 

@@ -2,10 +2,11 @@
  * POST /_vpcsim/trace: traces one packet through the network the state describes now.
  *
  * Body (JSON): {source, destination, protocol?, port? | destinationPort?, sourcePort?,
- * sourceIp?, icmpType?, icmpCode?, account?, region?}. `source` is an interface, instance,
+ * sourceIp?, icmpType?, icmpCode?, ipVersion?, account?, region?}. `source` is an interface, instance,
  * internet gateway or virtual private gateway ID, an IPv4 address (an interface's, an
  * on-premises or an internet host's), or "internet:IP" / "onprem:IP"; `destination` is an
- * interface or instance ID or an IPv4 address. Answers the trace as JSON (network/trace.ts
+ * interface or instance ID or an IPv4 or IPv6 address; `ipVersion: 6` picks the interfaces'
+ * IPv6 addresses (implied by an IPv6 address). Answers the trace as JSON (network/trace.ts
  * traceJson), or {error, message} with status 400.
  */
 import { trace, TraceInputError, type TraceRequest, traceJson } from '../network/trace.js';
@@ -60,6 +61,12 @@ export function parseTraceRequest(body: string): TraceRequest | TraceReply {
     const n = optionalNumber(req, key);
     if (n instanceof Error) return invalid(n.message);
     if (n !== undefined) (out as unknown as Record<string, unknown>)[field] = n;
+  }
+  const ipVersion = optionalNumber(req, 'ipVersion');
+  if (ipVersion instanceof Error) return invalid(ipVersion.message);
+  if (ipVersion !== undefined) {
+    if (ipVersion !== 4 && ipVersion !== 6) return invalid('ipVersion must be 4 or 6.');
+    out.ipVersion = ipVersion;
   }
   for (const key of ['sourceIp', 'account', 'region'] as const) {
     const v = req[key];

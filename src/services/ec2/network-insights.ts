@@ -36,7 +36,7 @@ import type {
   StartNetworkInsightsAnalysisRequest,
   StartNetworkInsightsAnalysisResult,
 } from '@aws-sdk/client-ec2';
-import { formatIpv4 } from '../../network/cidr.js';
+import { formatAddr } from '../../network/cidr.js';
 import { compile, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../../network/compile.js';
 import type { NetworkModel } from '../../network/model.js';
 import { type Explanation, type Headers, type Hop, trace, TraceInputError, type TraceRequest, type TraceResult, DEFAULT_INTERNET_IP } from '../../network/trace.js';
@@ -285,9 +285,9 @@ export class Mapper {
 
   header(h: Headers): AnalysisPacketHeader {
     const out: AnalysisPacketHeader = {
-      DestinationAddresses: [formatIpv4(h.dst)],
+      DestinationAddresses: [formatAddr(h.dst)],
       Protocol: h.proto === PROTO_TCP ? '6' : h.proto === PROTO_UDP ? '17' : String(h.proto),
-      SourceAddresses: [formatIpv4(h.src)],
+      SourceAddresses: [formatAddr(h.src)],
     };
     if (h.proto === PROTO_TCP || h.proto === PROTO_UDP) {
       out.DestinationPortRanges = [{ From: h.dport, To: h.dport }];
@@ -387,8 +387,8 @@ export class Mapper {
     if (e.routeTable) out.RouteTable = this.component('route-table', e.routeTable);
     if (e.route) out.RouteTableRoute = this.route(e.route);
     if (e.address !== undefined) {
-      out.Address = formatIpv4(e.address);
-      out.Addresses = [formatIpv4(e.address)];
+      out.Address = formatAddr(e.address);
+      out.Addresses = [formatAddr(e.address)];
     }
     const c = e.component;
     if (c.type === 'network-interface') {
