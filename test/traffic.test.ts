@@ -2,8 +2,35 @@
  * Simulated traffic on hand-built networks: what every interface on a flow's path records
  * (decideFlows / observationsFor), as VPC Flow Logs documents it.
  */
+import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateFlowLogsCommand,
+  CreateInternetGatewayCommand,
+  CreateNatGatewayCommand,
+  CreateNetworkAclCommand,
+  CreateNetworkAclEntryCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeNatGatewaysCommand,
+  DescribeNetworkAclsCommand,
+  EC2Client,
+  ReplaceNetworkAclAssociationCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import type { Credential } from '../src/config.js';
+import { startTestServer, type TestServer } from './helpers.js';
 import { compile, type CompiledNetwork } from '../src/network/compile.js';
 import { type AclEntryModel, emptyModel, type InterfaceModel, type NetworkModel, type RouteModel, type SecurityGroupRuleModel } from '../src/network/model.js';
 import { TraceInputError } from '../src/network/trace.js';
@@ -319,5 +346,298 @@ describe('traffic: what each interface records', () => {
     assert.equal(f!.observations[0]!.startMs, T0 + 5000);
     assert.equal(f!.observations[0]!.endMs, T0 + 35_000);
     assert.throws(() => decideFlows(net, [{ source: 'i-web', destination: 'i-app', protocol: 'tcp', destinationPort: 1, packets: -1 }], T0), TraceInputError);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Through the API: POST /_vpcsim/traffic, flush, clock; records read with the SDKs
+// ---------------------------------------------------------------------------------------
+
+const ROLE = 'arn:aws:iam::000000000000:role/flow-logs';
+const FORMAT =
+  '${version} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${pkt-srcaddr} ${pkt-dstaddr} ${packets} ${bytes} ${start} ${end} ${tcp-flags} ${action} ${flow-direction} ${traffic-path} ${log-status}';
+
+interface Net {
+  vpcId: string;
+  web: string;
+  webEni: string;
+  webIp: string;
+  app: string;
+  appEni: string;
+  appIp: string;
+  natEni: string;
+  natIp: string;
+}
+
+async function buildNetwork(ec2: EC2Client, cidr = '10.40'): Promise<Net> {
+  const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: `${cidr}.0.0/16` }))).Vpc!.VpcId!;
+  const pub = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `${cidr}.1.0/24`, AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+  const priv = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `${cidr}.2.0/24`, AvailabilityZone: 'us-east-1b' }))).Subnet!.SubnetId!;
+  const igw = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
+  await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpcId }));
+  const rtPub = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
+  await ec2.send(new CreateRouteCommand({ RouteTableId: rtPub, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw }));
+  await ec2.send(new AssociateRouteTableCommand({ RouteTableId: rtPub, SubnetId: pub }));
+  const natEip = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
+  const nat = (await ec2.send(new CreateNatGatewayCommand({ SubnetId: pub, AllocationId: natEip }))).NatGateway!.NatGatewayId!;
+  const rtPriv = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
+  await ec2.send(new CreateRouteCommand({ RouteTableId: rtPriv, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: nat }));
+  await ec2.send(new AssociateRouteTableCommand({ RouteTableId: rtPriv, SubnetId: priv }));
+
+  // The public subnet's ACL lets everything in, and only TCP out: a ping's reply is refused.
+  const acl = (await ec2.send(new CreateNetworkAclCommand({ VpcId: vpcId }))).NetworkAcl!.NetworkAclId!;
+  await ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: acl, RuleNumber: 100, Protocol: '-1', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0' }));
+  await ec2.send(
+    new CreateNetworkAclEntryCommand({ NetworkAclId: acl, RuleNumber: 100, Protocol: '6', RuleAction: 'allow', Egress: true, CidrBlock: '0.0.0.0/0', PortRange: { From: 0, To: 65535 } }),
+  );
+  const acls = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [pub] }] }))).NetworkAcls!;
+  const assoc = acls[0]!.Associations!.find((a) => a.SubnetId === pub)!.NetworkAclAssociationId!;
+  await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: assoc, NetworkAclId: acl }));
+
+  const sg = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'web', Description: 'web' }))).GroupId!;
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: sg,
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+        { IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+      ],
+    }),
+  );
+  const run = async (subnet: string, name: string) =>
+    (
+      await ec2.send(
+        new RunInstancesCommand({
+          ImageId: 'ami-0a2023c0ffee0a864',
+          MinCount: 1,
+          MaxCount: 1,
+          SubnetId: subnet,
+          SecurityGroupIds: [sg],
+          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }] }],
+        }),
+      )
+    ).Instances![0]!;
+  const web = await run(pub, 'web-1');
+  const app = await run(priv, 'app-1');
+  const webEip = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
+  await ec2.send(new AssociateAddressCommand({ AllocationId: webEip, InstanceId: web.InstanceId! }));
+  const natGw = (await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [nat] }))).NatGateways![0]!;
+  return {
+    vpcId,
+    web: web.InstanceId!,
+    webEni: web.NetworkInterfaces![0]!.NetworkInterfaceId!,
+    webIp: web.PrivateIpAddress!,
+    app: app.InstanceId!,
+    appEni: app.NetworkInterfaces![0]!.NetworkInterfaceId!,
+    appIp: app.PrivateIpAddress!,
+    natEni: natGw.NatGatewayAddresses![0]!.NetworkInterfaceId!,
+    natIp: natGw.NatGatewayAddresses![0]!.PrivateIp!,
+  };
+}
+
+async function post(srv: TestServer, path: string, body: unknown): Promise<{ status: number; body: Record<string, any> }> {
+  const r = await fetch(`${srv.endpoint}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: r.status, body: (await r.json()) as Record<string, any> };
+}
+
+describe('traffic through the API, flow logs read back with the SDKs', () => {
+  let srv: TestServer;
+  let ec2: EC2Client;
+  let logs: CloudWatchLogsClient;
+  let n: Net;
+  /** The simulated time the traffic starts at: a minute boundary after the flow log exists. */
+  let base: number;
+
+  before(async () => {
+    srv = await startTestServer({ stateTransitionMs: 0 });
+    ec2 = srv.ec2();
+    logs = new CloudWatchLogsClient({ endpoint: srv.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    n = await buildNetwork(ec2);
+    await ec2.send(
+      new CreateFlowLogsCommand({
+        ResourceType: 'VPC',
+        ResourceIds: [n.vpcId],
+        TrafficType: 'ALL',
+        LogGroupName: '/vpc/traffic',
+        DeliverLogsPermissionArn: ROLE,
+        MaxAggregationInterval: 60,
+        LogFormat: FORMAT,
+      }),
+    );
+    base = Math.ceil((Date.now() + 2_000) / 60_000) * 60_000 + 60_000;
+    const set = await post(srv, '/_vpcsim/clock', { set: new Date(base).toISOString() });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.deepEqual(set.body.clock, { now: base, time: new Date(base).toISOString(), mode: 'simulated' });
+  });
+  after(() => srv.close());
+
+  const events = async (eni: string) => {
+    const r = await logs.send(new GetLogEventsCommand({ logGroupName: '/vpc/traffic', logStreamName: `${eni}-all`, startFromHead: true }));
+    return r.events!.map((e) => e.message!).sort();
+  };
+
+  it('records both sides of each flow, the NAT gateway interface with the original addresses, and REJECT for a refused reply', async () => {
+    const r = await post(srv, '/_vpcsim/traffic', {
+      flows: [
+        { source: 'internet:198.51.100.7', destination: n.web, protocol: 'tcp', port: 443, sourcePort: 50000, packets: 12, bytes: 1500, replyPackets: 9, replyBytes: 7000 },
+        { source: 'internet:203.0.113.12', destination: 'tag:Name=web-1', protocol: 'icmp', packets: 4, bytes: 336, replyPackets: 4, replyBytes: 336 },
+        { source: n.app, destination: '203.0.113.5', protocol: 'tcp', destinationPort: 443, sourcePort: 40000 },
+        { source: 'internet:198.51.100.7', destination: n.web, protocol: 'tcp', destinationPort: 22, sourcePort: 50001, packets: 2, bytes: 120 },
+      ],
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(
+      r.body.flows.map((f: any) => [f.destination, f.protocol, f.ports ?? '-', f.verdict, f.explanationCodes]),
+      [
+        [n.web, 'tcp', '50000→443', 'accepted', []],
+        [n.web, 'icmp', '-', 'dropped', ['SUBNET_ACL_RESTRICTION']],
+        ['203.0.113.5', 'tcp', '40000→443', 'accepted', []],
+        [n.web, 'tcp', '50001→22', 'dropped', ['ENI_SG_RULES_MISMATCH']],
+      ],
+    );
+    assert.equal(r.body.connections, 4);
+    assert.equal(r.body.accepted, 2);
+    assert.equal(r.body.observations, 2 + 2 + 6 + 1);
+    assert.equal(r.body.delivered, undefined, 'the window is still open');
+
+    const flushed = await post(srv, '/_vpcsim/flush', {});
+    assert.equal(flushed.status, 200);
+    assert.equal(flushed.body.delivered.records, 11);
+    assert.equal(flushed.body.delivered.logEvents, 11);
+
+    const s = Math.floor(base / 1000);
+    const e = s + 1;
+    assert.deepEqual(await events(n.webEni), [
+      `5 ${n.webEni} ${n.webIp} 198.51.100.7 443 50000 6 ${n.webIp} 198.51.100.7 9 7000 ${s} ${e} 19 ACCEPT egress 2 OK`,
+      `5 ${n.webEni} ${n.webIp} 203.0.113.12 0 0 1 ${n.webIp} 203.0.113.12 4 336 ${s} ${e} 0 REJECT egress 2 OK`,
+      `5 ${n.webEni} 198.51.100.7 ${n.webIp} 50000 443 6 198.51.100.7 ${n.webIp} 12 1500 ${s} ${e} 3 ACCEPT ingress - OK`,
+      `5 ${n.webEni} 198.51.100.7 ${n.webIp} 50001 22 6 198.51.100.7 ${n.webIp} 2 120 ${s} ${e} 2 REJECT ingress - OK`,
+      `5 ${n.webEni} 203.0.113.12 ${n.webIp} 0 0 1 203.0.113.12 ${n.webIp} 4 336 ${s} ${e} 0 ACCEPT ingress - OK`,
+    ].sort());
+    assert.deepEqual(await events(n.natEni), [
+      `5 ${n.natEni} ${n.appIp} ${n.natIp} 40000 443 6 ${n.appIp} 203.0.113.5 10 840 ${s} ${e} 3 ACCEPT ingress - OK`,
+      `5 ${n.natEni} ${n.natIp} 203.0.113.5 40000 443 6 ${n.natIp} 203.0.113.5 10 840 ${s} ${e} 3 ACCEPT egress 2 OK`,
+      `5 ${n.natEni} 203.0.113.5 ${n.natIp} 443 40000 6 203.0.113.5 ${n.natIp} 10 840 ${s} ${e} 19 ACCEPT ingress - OK`,
+      `5 ${n.natEni} ${n.natIp} ${n.appIp} 443 40000 6 203.0.113.5 ${n.appIp} 10 840 ${s} ${e} 19 ACCEPT egress 1 OK`,
+    ].sort());
+    assert.deepEqual(await events(n.appEni), [
+      `5 ${n.appEni} ${n.appIp} 203.0.113.5 40000 443 6 ${n.appIp} 203.0.113.5 10 840 ${s} ${e} 3 ACCEPT egress 1 OK`,
+      `5 ${n.appEni} 203.0.113.5 ${n.appIp} 443 40000 6 203.0.113.5 ${n.appIp} 10 840 ${s} ${e} 19 ACCEPT ingress - OK`,
+    ].sort());
+  });
+
+  it('moving the simulated clock delivers the windows that closed; GET /_vpcsim/clock reads it', async () => {
+    const before = await fetch(`${srv.endpoint}/_vpcsim/clock`).then((r) => r.json() as Promise<any>);
+    const t0 = before.clock.now as number;
+    const r = await post(srv, '/_vpcsim/traffic', {
+      flows: [{ source: 'internet:198.51.100.99', destination: n.web, protocol: 'tcp', destinationPort: 443, sourcePort: 55555, durationMs: 5_000 }],
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const moved = await post(srv, '/_vpcsim/clock', { advanceSeconds: 120 });
+    assert.equal(moved.status, 200);
+    assert.equal(moved.body.clock.now, t0 + 120_000);
+    assert.ok(moved.body.delivered.records >= 2, JSON.stringify(moved.body));
+    const lines = (await events(n.webEni)).filter((l) => l.includes('55555'));
+    assert.equal(lines.length, 2);
+    const again = await post(srv, '/_vpcsim/clock', { advance: '1m' });
+    assert.equal(again.body.clock.now, t0 + 180_000);
+    const back = await post(srv, '/_vpcsim/clock', { set: t0 });
+    assert.equal(back.status, 400);
+    assert.match(back.body.message, /only moves forward/);
+  });
+
+  it('scenario: a port scan of ports 1-1024 is one REJECT per closed port and an answered 443', async () => {
+    const r = await post(srv, '/_vpcsim/traffic', {
+      scenario: {
+        name: 'portscan',
+        steps: [{ name: 'scan', flows: [{ source: 'internet:203.0.113.66', destination: 'tag:Name=web-1', protocol: 'tcp', ports: '1-1024', sourcePort: 61000, packets: 1, bytes: 44, replyPackets: 1, replyBytes: 44 }] }],
+      },
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.connections, 1024);
+    assert.equal(r.body.accepted, 1);
+    assert.equal(r.body.observations, 1023 + 2);
+    await post(srv, '/_vpcsim/flush', {});
+    const scan = (await events(n.webEni)).filter((l) => l.includes('203.0.113.66'));
+    assert.equal(scan.filter((l) => / REJECT ingress /.test(l)).length, 1023);
+    assert.equal(scan.filter((l) => / ACCEPT /.test(l)).length, 2);
+  });
+
+  it('refuses bad bodies with 400 InvalidRequest', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      ['not json', /JSON object/],
+      [{}, /flows.*scenario/],
+      [{ flows: [] }, /non-empty/],
+      [{ flows: [{ source: 'i-0123456789abcdef0', destination: n.web, protocol: 'tcp', port: 443 }] }, /does not exist/],
+      [{ flows: [{ source: n.app, destination: n.web, protocol: 'tcp' }] }, /destination port/],
+      [{ flows: [{ source: n.app, destination: n.web, protocol: 'tcp', port: 'https' }] }, /destinationPort must be an integer/],
+      [{ flows: [{ source: n.app, destination: n.web, protocol: 'tcp', port: 443, count: 100_001 }] }, /At most 100000 connections/],
+      [{ flows: [{ source: n.app, destination: 'tag:Name=nothing', protocol: 'tcp', port: 443 }] }, /No running instance/],
+      [{ scenario: { steps: [] } }, /non-empty list/],
+      [{ scenario: { steps: [{ every: 'often', repeat: 2, flows: [{ source: n.app, destination: n.web, port: 443 }] }] } }, /not a duration/],
+      [{ scenario: { steps: [{ every: '1s', for: '2d', flows: [{ source: 'internet:198.51.100.1', hosts: 10, destination: n.web, port: 443 }] }] } }, /At most 100000 connections/],
+    ];
+    for (const [body, message] of cases) {
+      const r = await post(srv, '/_vpcsim/traffic', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(r.body.error, 'InvalidRequest');
+      assert.match(r.body.message, message, JSON.stringify(body));
+    }
+    const clock = await post(srv, '/_vpcsim/clock', { advanceSeconds: 1, set: 5 });
+    assert.equal(clock.status, 400);
+    const get = await fetch(`${srv.endpoint}/_vpcsim/traffic`);
+    assert.equal(get.status, 405);
+  });
+
+  it('creates the log stream of an interface only when it has traffic', async () => {
+    const streams = (await logs.send(new DescribeLogStreamsCommand({ logGroupName: '/vpc/traffic' }))).logStreams!.map((s) => s.logStreamName).sort();
+    assert.deepEqual(streams, [`${n.appEni}-all`, `${n.natEni}-all`, `${n.webEni}-all`].sort());
+  });
+});
+
+describe('traffic in sigv4 mode', () => {
+  const ALICE: Credential = { accessKeyId: 'AKIAALICE00000000001', secretAccessKey: 'alice-secret', accountId: '111111111111' };
+  const BOB: Credential = { accessKeyId: 'AKIABOB0000000000002', secretAccessKey: 'bob-secret', accountId: '222222222222' };
+
+  it('needs a signature, and a signer only simulates traffic of its own account', async () => {
+    const srv = await startTestServer({ auth: 'sigv4', credentials: [ALICE, BOB], stateTransitionMs: 0 });
+    try {
+      const aliceEc2 = new EC2Client({
+        endpoint: srv.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: ALICE.accessKeyId, secretAccessKey: ALICE.secretAccessKey },
+        maxAttempts: 1,
+      });
+      const n = await buildNetwork(aliceEc2, '10.50');
+      const url = new URL(srv.endpoint);
+      const signed = async (cred: Credential, body: unknown) => {
+        const text = JSON.stringify(body);
+        const req = await new SignatureV4({ service: 'ec2', region: 'us-east-1', credentials: cred, sha256: Sha256 }).sign({
+          method: 'POST',
+          protocol: 'http:',
+          hostname: url.hostname,
+          port: Number(url.port),
+          path: '/_vpcsim/traffic',
+          query: {},
+          headers: { host: url.host, 'content-type': 'application/json' },
+          body: text,
+        });
+        const r = await fetch(`${srv.endpoint}/_vpcsim/traffic`, { method: 'POST', headers: req.headers as Record<string, string>, body: text });
+        return { status: r.status, body: (await r.json()) as Record<string, any> };
+      };
+      const flow = { flows: [{ source: 'internet:198.51.100.7', destination: n.web, protocol: 'tcp', port: 443 }] };
+      const unsigned = await post(srv, '/_vpcsim/traffic', flow);
+      assert.equal(unsigned.status, 403);
+      const byAlice = await signed(ALICE, flow);
+      assert.equal(byAlice.status, 200, JSON.stringify(byAlice.body));
+      assert.equal(byAlice.body.accepted, 1);
+      const byBob = await signed(BOB, flow);
+      assert.equal(byBob.status, 403);
+      assert.equal(byBob.body.error, 'AccessDenied');
+      const bobNamesAlice = await signed(BOB, { ...flow, account: ALICE.accountId });
+      assert.equal(bobNamesAlice.status, 403);
+    } finally {
+      await srv.close();
+    }
   });
 });

@@ -15,6 +15,7 @@ import { authApiError, type Authenticated, AuthError, type Caller, identifyCalle
 import { VERSION } from '../version.js';
 import { setVpnTunnelStatus } from '../services/ec2/vpn-connections.js';
 import { handleTrace } from './trace-route.js';
+import { handleTrafficEndpoint, isTrafficPath, stopTraffic } from './traffic-route.js';
 import { isConsolePath, serveConsole } from './console-static.js';
 
 class BodyTooLarge extends Error {}
@@ -239,6 +240,14 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     return send(res, json(r.status, r.body));
   }
 
+  if (isTrafficPath(url.pathname)) {
+    const { signer, refusal } = method === 'GET' ? {} : authorizeOwnEndpoint(app, req, body, false);
+    if (refusal) return send(res, refusal);
+    const actor = signer && { account: signer.caller.account, region: signer.caller.region, admin: !!signer.credential.admin, accessKeyId: signer.caller.accessKeyId };
+    const r = await handleTrafficEndpoint(app, method, url.pathname, body.toString('utf8'), actor);
+    return send(res, json(r.status, r.body));
+  }
+
   const claimed = identifyCaller(req.headers, url.searchParams, app.config.accountId, app.config.credentials);
   const contentType = String(req.headers['content-type'] ?? '');
   let params: URLSearchParams;
@@ -334,6 +343,7 @@ export function createHttpServer(app: App): Server {
       socket.destroy();
     }
   });
+  server.once('close', () => stopTraffic(app));
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 120_000;
