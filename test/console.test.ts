@@ -498,7 +498,10 @@ describe('console in Chromium', () => {
     assert.ok(igw, forward.map((h) => h.id).join(' '));
     assert.equal(igw.action, 'translate');
     assert.match(igw.text, /Inbound header\s+tcp \S+ → \d+\.\d+\.\d+\.\d+:443/);
-    assert.match(igw.text, /Translation\s+tcp \S+ → \S+:443\s+⇒\s+tcp \S+ → 10\.0\.0\.\d+:443/, 'public address → private address');
+    assert.match(igw.text, /translates the destination/);
+    assert.match(igw.text, /Outbound header\s+tcp \S+ → 10\.0\.0\.\d+:443/);
+    const publicIp = /Inbound header\s+tcp \S+ → (\d+\.\d+\.\d+\.\d+):443/.exec(igw.text)![1]!;
+    assert.match(igw.text, new RegExp(`Translation\\s+destination ${publicIp.replace(/\./g, '\\.')} → 10\\.0\\.0\\.\\d+`), 'public address → private address');
     const sg = forward.find((h) => h.id === demo.webSg);
     assert.ok(sg);
     assert.match(sg.text, /ingress tcp 443 from 0\.0\.0\.0\/0/);

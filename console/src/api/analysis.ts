@@ -204,6 +204,20 @@ export function analysisHeaderText(h: Rec | undefined): string {
   return `${protoText(h.protocol)} ${addr(h.sourceAddressSet)}${port(h.sourcePortRangeSet)} → ${addr(h.destinationAddressSet)}${port(h.destinationPortRangeSet)}`;
 }
 
+/** What a translation changed between two headers: "destination 198.51.100.39 → 10.0.0.4". */
+function headerChanges(a: Rec, b: Rec): string[] {
+  const addr = (list: unknown) => arr<unknown>(list).map(str).join(',');
+  const out: string[] = [];
+  const pair = (label: string, x: string, y: string) => {
+    if (x !== y) out.push(`${label} ${x || '-'} → ${y || '-'}`);
+  };
+  pair('source', addr(a.sourceAddressSet), addr(b.sourceAddressSet));
+  pair('source port', portsText(a.sourcePortRangeSet), portsText(b.sourcePortRangeSet));
+  pair('destination', addr(a.destinationAddressSet), addr(b.destinationAddressSet));
+  pair('destination port', portsText(a.destinationPortRangeSet), portsText(b.destinationPortRangeSet));
+  return out.length ? out : ['headers changed'];
+}
+
 function rangeText(r: Rec | undefined): string {
   if (!r || r.from === undefined) return '';
   return str(r.from) === str(r.to) ? str(r.from) : `${str(r.from)}-${str(r.to)}`;
@@ -272,8 +286,9 @@ export function analysisHop(c: Rec, index: number, count: number): PathHop {
   if (inbound) facts.push(['Inbound header', inbound]);
   if (outbound) facts.push(['Outbound header', outbound]);
   if (inbound && outbound && inbound !== outbound) {
-    facts.push(['Translation', `${inbound}  ⇒  ${outbound}`]);
-    details.push('address translated');
+    const changes = headerChanges(c.inboundHeader, c.outboundHeader);
+    facts.push(['Translation', changes.join('; ')]);
+    details.push(`translates the ${changes.map((x) => x.split(' ')[0]).join(' and ')}`);
     action = 'translate';
   } else if (!c.securityGroupRule && !c.aclRule && !c.routeTableRoute) {
     if (index === 0 && outbound) {

@@ -147,7 +147,9 @@ function Records(props: { session: Session; flowLog: Rec; tick: number }) {
 
   const enis = useMemo(() => [...new Set((page?.records ?? []).map((r) => r['interface-id']).filter((x): x is string => !!x && x !== '-'))].sort(), [page]);
   const shown = filtered.slice(-500).reverse();
-  const cols = ['Time', 'Interface', 'Source', 'Destination', 'Protocol', 'Packets', 'Bytes', 'Action', 'Status'];
+  // Fields of custom formats worth a column of their own, when the flow log records them.
+  const extra = EXTRA_FIELDS.filter(([k]) => fields.includes(k) || page?.records.some((r) => r[k] !== undefined && r[k] !== '-'));
+  const cols = ['Time', 'Interface', 'Source', 'Destination', 'Protocol', 'Packets', 'Bytes', 'Action', 'Status', ...extra.map(([, label]) => label)];
 
   return (
     <section className="panel-block" data-testid="flowlog-records">
@@ -246,6 +248,7 @@ function Records(props: { session: Session; flowLog: Rec; tick: number }) {
                 r.bytes ?? '',
                 <span className={r.action === 'ACCEPT' ? 'allow' : 'deny'}>{r.action ?? ''}</span>,
                 r['log-status'] ?? '',
+                ...extra.map(([k]) => <span className="mono">{r[k] ?? '-'}</span>),
               ])}
             />
           )}
@@ -254,6 +257,16 @@ function Records(props: { session: Session; flowLog: Rec; tick: number }) {
     </section>
   );
 }
+
+const EXTRA_FIELDS: Array<[string, string]> = [
+  ['flow-direction', 'Direction'],
+  ['pkt-srcaddr', 'Packet source'],
+  ['pkt-dstaddr', 'Packet destination'],
+  ['tcp-flags', 'TCP flags'],
+  ['traffic-path', 'Traffic path'],
+  ['pkt-src-aws-service', 'Source service'],
+  ['pkt-dst-aws-service', 'Destination service'],
+];
 
 function S3Files(props: { files: NonNullable<EventsPage['objects']> }) {
   const shown = props.files.slice(0, 20);
