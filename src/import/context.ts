@@ -84,7 +84,8 @@ export class ScopeImport {
   items(key: string): Array<{ file: ExportFile; item: Json; index: number }> {
     const out: Array<{ file: ExportFile; item: Json; index: number }> = [];
     for (const file of this.data.files.get(key) ?? []) {
-      const list = file.body[key];
+      // describe-prefix-lists and describe-managed-prefix-lists both print PrefixLists.
+      const list = file.body[key === 'AwsPrefixLists' ? 'PrefixLists' : key];
       list.forEach((item: Json, index: number) => out.push({ file, item, index }));
     }
     return out;

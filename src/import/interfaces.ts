@@ -59,7 +59,7 @@ function interfaceRecord(s: ScopeImport, c: Check, item: Json, fallback: { az?: 
     const a = item.Attachment;
     attachment = {
       AttachTime: c.time(a, 'AttachTime', s.run.now),
-      AttachmentId: c.str(a, 'AttachmentId', { pattern: idPattern('eni-attach') }),
+      AttachmentId: c.str(a, 'AttachmentId', { pattern: /^(eni|ela)-attach-[0-9a-f]+$/ }),
       DeleteOnTermination: a.DeleteOnTermination ?? false,
       DeviceIndex: c.num(a, 'DeviceIndex'),
       NetworkCardIndex: a.NetworkCardIndex ?? 0,
