@@ -82,25 +82,44 @@ interface Span {
   n: number;
 }
 
-/** Spans keyed by "start|end", so that many connections of one flow cost one entry. */
+/** Spans keyed by start then end, so that many connections of one flow cost one entry. */
 class Spans {
-  readonly byKey = new Map<string, Span>();
+  private readonly byStart = new Map<number, Map<number, Span>>();
+  /** The span added to last: connections of one flow come in a row. */
+  private last: Span | undefined;
+  /** All connections held, whatever their spans. */
+  total = 0;
+  *spans(): IterableIterator<Span> {
+    for (const byEnd of this.byStart.values()) yield* byEnd.values();
+  }
+  get size(): number {
+    return this.byStart.size;
+  }
   add(s: number, e: number, n = 1): void {
-    const k = `${s}|${e}`;
-    const cur = this.byKey.get(k);
-    if (cur) cur.n += n;
-    else this.byKey.set(k, { s, e, n });
+    this.total += n;
+    const last = this.last;
+    if (last && last.s === s && last.e === e) {
+      last.n += n;
+      return;
+    }
+    let byEnd = this.byStart.get(s);
+    if (!byEnd) this.byStart.set(s, (byEnd = new Map()));
+    let span = byEnd.get(e);
+    if (span) span.n += n;
+    else byEnd.set(e, (span = { s, e, n }));
+    this.last = span;
   }
   /** Connections whose span overlaps [s, e). */
   overlapping(s: number, e: number): number {
+    if (this.total === 0) return 0;
     let total = 0;
-    for (const x of this.byKey.values()) if (x.s < e && s < x.e) total += x.n;
+    for (const x of this.spans()) if (x.s < e && s < x.e) total += x.n;
     return total;
   }
   /** The most connections open at one instant within [s, e). */
   peak(s: number, e: number): number {
     const events: Array<[number, number]> = [];
-    for (const x of this.byKey.values()) {
+    for (const x of this.spans()) {
       if (!(x.s < e && s < x.e)) continue;
       events.push([Math.max(x.s, s), x.n], [x.e, -x.n]);
     }
@@ -115,7 +134,15 @@ class Spans {
     return max;
   }
   prune(before: number): void {
-    for (const [k, x] of this.byKey) if (x.e < before) this.byKey.delete(k);
+    for (const [start, byEnd] of this.byStart) {
+      for (const [end, x] of byEnd) {
+        if (end >= before) continue;
+        byEnd.delete(end);
+        this.total -= x.n;
+        if (this.last === x) this.last = undefined;
+      }
+      if (byEnd.size === 0) this.byStart.delete(start);
+    }
   }
 }
 
@@ -161,7 +188,7 @@ function forgetOld(m: Memory, latestStart: number): void {
     n.active.prune(before);
     for (const [k, spans] of n.ports) {
       spans.prune(before);
-      if (spans.byKey.size === 0) n.ports.delete(k);
+      if (spans.size === 0) n.ports.delete(k);
     }
   }
 }
@@ -296,8 +323,8 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
         spans = new Spans();
         nat.ports.set(key, spans);
       }
-      // Cheap bound first; the exact peak only when the bound reaches the limit.
-      if (spans.overlapping(s, e) >= limit && spans.peak(s, e) >= limit) {
+      // Cheap bounds first; the exact peak only when they reach the limit.
+      if (spans.total >= limit && spans.overlapping(s, e) >= limit && spans.peak(s, e) >= limit) {
         f.natDropped = true;
         break;
       }
@@ -336,16 +363,25 @@ function at(acc: NatMinutes, t: number, metric: number, v: number): void {
   vec[metric]! += v;
 }
 
-/** Spreads `total` over [s, e) in proportion to the time in each minute, in whole units. */
-function spread(acc: NatMinutes, s: number, e: number, metric: number, total: number): void {
-  if (total === 0) return;
-  if (e <= s) return at(acc, s, metric, total);
-  const cum = (t: number) => Math.round((total * (t - s)) / (e - s));
+/**
+ * Spreads each total over [s, e) in proportion to the time in each minute, in whole units
+ * (the minutes add up to the total exactly). `metrics` and `totals` go in pairs.
+ */
+function spread(acc: NatMinutes, s: number, e: number, metrics: readonly number[], totals: readonly number[]): void {
+  if (e <= s) {
+    for (let i = 0; i < metrics.length; i++) if (totals[i]) at(acc, s, metrics[i]!, totals[i]!);
+    return;
+  }
+  const d = e - s;
   for (let m = minuteOf(s); m < e; m += MINUTE) {
-    const from = Math.max(s, m);
-    const to = Math.min(e, m + MINUTE);
-    const v = cum(to) - cum(from);
-    if (v !== 0) at(acc, m, metric, v);
+    const from = Math.max(s, m) - s;
+    const to = Math.min(e, m + MINUTE) - s;
+    let vec = acc.minutes.get(m);
+    if (!vec) acc.minutes.set(m, (vec = new Float64Array(NAT_METRICS.length)));
+    for (let i = 0; i < metrics.length; i++) {
+      const total = totals[i]!;
+      if (total) vec[metrics[i]!]! += Math.round((total * to) / d) - Math.round((total * from) / d);
+    }
   }
 }
 
@@ -390,7 +426,7 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
       const acc = accOf(h.id, f);
       if (!acc) continue;
       touch(acc, s, e);
-      spread(acc, s, e, PACKETS_DROP, f.packets);
+      spread(acc, s, e, [PACKETS_DROP], [f.packets]);
     }
 
     const hops = translations(fwd);
@@ -401,28 +437,29 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
       if (!acc) continue;
       touch(acc, s, e);
       at(acc, s, ATTEMPTS, 1);
-      spread(acc, s, e, PACKETS_IN_FROM_SOURCE, f.packets);
-      spread(acc, s, e, BYTES_IN_FROM_SOURCE, f.bytes);
       // A gateway after the one that dropped the connection never saw it.
       if (f.natDropped) {
         at(acc, s, ERROR_PORT_ALLOCATION, 1);
-        spread(acc, s, e, PACKETS_DROP, f.packets);
+        spread(acc, s, e, [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE, PACKETS_DROP], [f.packets, f.bytes, f.packets]);
         break;
       }
+      const metrics = [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE];
+      const values = [f.packets, f.bytes];
       if (leftGateway(fwd, i)) {
-        spread(acc, s, e, PACKETS_OUT_TO_DESTINATION, f.packets);
-        spread(acc, s, e, BYTES_OUT_TO_DESTINATION, f.bytes);
+        metrics.push(PACKETS_OUT_TO_DESTINATION, BYTES_OUT_TO_DESTINATION);
+        values.push(f.packets, f.bytes);
       }
       const rev = t.reverse;
       const r = rev ? translations(rev).find((j) => rev.hops[j]!.id === natId) : undefined;
       if (rev && r !== undefined && f.replyPackets + f.replyBytes > 0) {
-        spread(acc, s, e, PACKETS_IN_FROM_DESTINATION, f.replyPackets);
-        spread(acc, s, e, BYTES_IN_FROM_DESTINATION, f.replyBytes);
+        metrics.push(PACKETS_IN_FROM_DESTINATION, BYTES_IN_FROM_DESTINATION);
+        values.push(f.replyPackets, f.replyBytes);
         if (leftGateway(rev, r)) {
-          spread(acc, s, e, PACKETS_OUT_TO_SOURCE, f.replyPackets);
-          spread(acc, s, e, BYTES_OUT_TO_SOURCE, f.replyBytes);
+          metrics.push(PACKETS_OUT_TO_SOURCE, BYTES_OUT_TO_SOURCE);
+          values.push(f.replyPackets, f.replyBytes);
         }
       }
+      spread(acc, s, e, metrics, values);
       const established = t.verdict === 'accepted' && f.replyPackets > 0;
       if (established) at(acc, s, ESTABLISHED, 1);
       if (fwd.first.proto === PROTO_TCP && established) {
