@@ -23,7 +23,7 @@
  */
 import type { App } from '../server/app.js';
 import { putMetricData, type MetricInput } from '../services/monitoring/index.js';
-import { ScopedState, type Store } from '../state/store.js';
+import { ScopedState, scopeKey, type Store } from '../state/store.js';
 import { PROTO_TCP } from '../network/compile.js';
 import type { Hop, PathResult } from '../network/trace.js';
 import type { DecidedFlow } from './types.js';
@@ -254,7 +254,7 @@ class NatDirectory {
   scopeOf(natId: string, hint?: { account: string; region: string }): string | undefined {
     if (this.scopes.has(natId)) return this.scopes.get(natId);
     let found: string | undefined;
-    const first = hint ? `${hint.account}/${hint.region}` : undefined;
+    const first = hint ? scopeKey(hint.account, hint.region) : undefined;
     if (first && this.store.table(first, 'nat-gateway')?.has(natId)) found = first;
     else found = this.store.scopeNames().find((s) => this.store.table(s, 'nat-gateway')?.has(natId));
     this.scopes.set(natId, found);
