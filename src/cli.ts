@@ -6,6 +6,7 @@ import { applyEnv, applyQuota, applyStore, checkAuthConfig, defaultConfig, loadC
 import { startServer } from './index.js';
 import { VERSION } from './version.js';
 import { traceCommand } from './cli-trace.js';
+import { trafficCommand } from './cli-traffic.js';
 import { importCommand } from './cli-import.js';
 
 const USAGE = `vpcsim ${VERSION} — Amazon VPC on your own machine
@@ -14,6 +15,8 @@ Usage:
   vpcsim serve [options]     start the AWS-compatible endpoint (default http://127.0.0.1:4566)
   vpcsim trace --from SRC --to DST --protocol tcp --port N
                              where a packet goes and why, hop by hop (vpcsim trace --help)
+  vpcsim traffic --from SRC --to DST --port N | --scenario FILE | flush | clock --advance 10m
+                             simulated traffic, recorded by flow logs (vpcsim traffic --help)
   vpcsim import DIR [--data-dir D | --store URL] [--replace]
                              load a real account's describe-* JSON export (vpcsim import --help)
   vpcsim --version           print the version
@@ -52,6 +55,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (command === 'import') {
     process.exitCode = await importCommand(rest);
+    return;
+  }
+  if (command === 'traffic') {
+    process.exitCode = await trafficCommand(rest);
     return;
   }
   if (command !== 'serve') throw new Error(`unknown command '${command}'\n\n${USAGE}`);

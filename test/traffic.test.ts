@@ -340,6 +340,26 @@ describe('traffic: what each interface records', () => {
     assert.deepEqual(dns!.observations, []);
   });
 
+  it('IPv6 from the internet: type IPv6, the interface’s IPv6 address on both records', () => {
+    const b = network();
+    b.m.vpcs[0]!.ipv6Cidrs.push('2600:1f18:aaaa:bb00::/56');
+    b.m.subnets.find((x) => x.id === 'subnet-public')!.ipv6Cidr = '2600:1f18:aaaa:bb00::/64';
+    b.m.routeTables.find((t) => t.id === 'rtb-public')!.routes.push({ destination: '::/0', target: { kind: 'igw', id: 'igw-1' }, state: 'active', origin: 'CreateRoute' });
+    for (const acl of b.m.networkAcls) {
+      acl.ingress.unshift({ ruleNumber: 101, action: 'allow', protocol: '-1', ipv6Cidr: '::/0' });
+      acl.egress.unshift({ ruleNumber: 101, action: 'allow', protocol: '-1', ipv6Cidr: '::/0' });
+    }
+    b.m.securityGroups.find((g) => g.id === 'sg-web')!.ingress.push({ id: 'sgr-https6', protocol: 'tcp', fromPort: 443, toPort: 443, ipv6Cidr: '::/0' });
+    b.m.interfaces.find((i) => i.id === 'eni-web')!.ipv6Addresses.push('2600:1f18:aaaa:bb00::10');
+    const net = b.build();
+    const [f] = decide(net, { source: 'internet:2001:db8::7', destination: '2600:1f18:aaaa:bb00::10', protocol: 'tcp', destinationPort: 443, sourcePort: 34892 });
+    assert.equal(f!.trace.verdict, 'accepted', JSON.stringify(f!.trace.explanations));
+    assert.deepEqual(
+      f!.observations.map((o) => `${o.type} ${o.flowDirection} ${o.srcaddr} ${o.dstaddr} ${o.srcport} ${o.dstport} ${o.action}`),
+      ['IPv6 ingress 2001:db8::7 2600:1f18:aaaa:bb00::10 34892 443 ACCEPT', 'IPv6 egress 2600:1f18:aaaa:bb00::10 2001:db8::7 443 34892 ACCEPT'],
+    );
+  });
+
   it('start and duration come from the spec or the clock', () => {
     const net = network().build();
     const [f] = decideFlows(net, [{ source: 'internet:198.51.100.7', destination: 'i-web', protocol: 'tcp', destinationPort: 443, startMs: T0 + 5000, durationMs: 30_000 }], T0);

@@ -271,10 +271,16 @@ function accounts(net: CompiledNetwork, spec: FlowSpec): string[] {
   if (r.source.kind === 'interface') out.push(r.source.iface.model.account);
   if (r.destIface) out.push(r.destIface.model.account);
   else {
-    const owners = net.byPrivateIp.get(r.pkt.dst);
-    if (owners) for (const o of owners) out.push(o.model.account);
-    const pub = net.byPublicIp.get(r.pkt.dst);
-    if (pub) out.push(pub.iface.model.account);
+    const dst = r.pkt.dst;
+    if (typeof dst === 'bigint') {
+      const owner = net.byIpv6.get(dst);
+      if (owner) out.push(owner.model.account);
+    } else {
+      const owners = net.byPrivateIp.get(dst);
+      if (owners) for (const o of owners) out.push(o.model.account);
+      const pub = net.byPublicIp.get(dst);
+      if (pub) out.push(pub.iface.model.account);
+    }
   }
   return out;
 }

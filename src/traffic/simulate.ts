@@ -23,12 +23,13 @@
  * - pkt-src-aws-service / pkt-dst-aws-service: the AWS service whose published ranges hold
  *   the packet's address (e.g. S3);
  * - traffic with the instance metadata service, Amazon Time Sync, Amazon DNS or the VPC
- *   router is not logged.
+ *   router is not logged;
+ * - IPv6 flows are `type` IPv6, with the interface's IPv6 address in srcaddr/dstaddr.
  *
  * Pure: no I/O; time comes from the caller.
  */
-import { formatIpv4 } from '../network/cidr.js';
-import { type CInterface, type CompiledNetwork, PROTO_TCP } from '../network/compile.js';
+import { formatAddr, parseIpv6 } from '../network/cidr.js';
+import { type Addr, type CInterface, type CompiledNetwork, PROTO_TCP } from '../network/compile.js';
 import { type Headers, type PathResult, resolveRequest, TraceInputError, traceResolved } from '../network/trace.js';
 import { zonesOf } from '../services/ec2/regions.js';
 import type { DecidedFlow, FlowSpec, InterfaceObservation } from './types.js';
@@ -51,6 +52,8 @@ export interface TimeSource {
 const LINK_LOCAL_METADATA = 0xa9fea9fe; // 169.254.169.254
 const LINK_LOCAL_TIME = 0xa9fea97b; // 169.254.169.123
 const LINK_LOCAL_DNS = 0xa9fea9fd; // 169.254.169.253
+/** The same services over IPv6 (Nitro): fd00:ec2::254, ::123, ::253. */
+const UNLOGGED_V6 = new Set<bigint>(['fd00:ec2::254', 'fd00:ec2::123', 'fd00:ec2::253'].map((a) => parseIpv6(a)!));
 
 function checkCount(n: unknown, what: string): number | undefined {
   if (n === undefined) return undefined;
@@ -113,7 +116,7 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
 class ServiceNames {
   private readonly cache = new Map<string, string | null>();
   constructor(private readonly net: CompiledNetwork) {}
-  of(addr: number, region: string): string | undefined {
+  of(addr: Addr, region: string): string | undefined {
     const key = `${addr}/${region}`;
     let v = this.cache.get(key);
     if (v === undefined) {
@@ -133,7 +136,8 @@ interface Touch {
 }
 
 /** Addresses whose traffic flow logs leave out: metadata, time sync, Amazon DNS, the VPC router. */
-function unlogged(addr: number, iface: CInterface): boolean {
+function unlogged(addr: Addr, iface: CInterface): boolean {
+  if (typeof addr === 'bigint') return UNLOGGED_V6.has(addr);
   if (addr === LINK_LOCAL_METADATA || addr === LINK_LOCAL_TIME || addr === LINK_LOCAL_DNS) return true;
   const primary = iface.vpc.cidrs[0];
   if (primary && addr === ((primary.base + 2) >>> 0)) return true;
@@ -217,7 +221,7 @@ function touchesOf(net: CompiledNetwork, path: PathResult, natStop: boolean): To
         receiver = target;
         if (!receiver || !receiver.hasIp(pkt.dst)) {
           const subnet = last?.subnet ? net.subnets.get(last.subnet) : undefined;
-          receiver = subnet?.vpc.byPrivateIp.get(pkt.dst) ?? target;
+          receiver = subnet?.vpc.owner(pkt.dst) ?? target;
         }
       }
       if (receiver) touches.push({ iface: receiver, direction: 'ingress', pkt: { ...pkt }, reject: true });
@@ -227,7 +231,7 @@ function touchesOf(net: CompiledNetwork, path: PathResult, natStop: boolean): To
 }
 
 /** traffic-path of a packet leaving `iface` towards `dst`, from its subnet's route. */
-function trafficPath(net: CompiledNetwork, iface: CInterface, dst: number): number | undefined {
+function trafficPath(net: CompiledNetwork, iface: CInterface, dst: Addr): number | undefined {
   const route = iface.subnet.routeTable?.lookup(dst);
   if (!route) return undefined;
   const t = route.model.target;
@@ -272,8 +276,12 @@ function observation(
 ): InterfaceObservation {
   const iface = t.iface;
   const p = t.pkt;
-  const own = iface.primaryIp;
   const ingress = t.direction === 'ingress';
+  const v6 = typeof p.src === 'bigint';
+  // The interface's own address: its primary private IPv4 address (AWS shows it whatever the
+  // packet's address), or for IPv6 the packet's address when it holds it, else its first one.
+  const mine = ingress ? p.dst : p.src;
+  const own: Addr = v6 ? (iface.hasIp(mine) ? mine : (iface.ips6[0] ?? mine)) : iface.primaryIp;
   const region = iface.model.region;
   const o: InterfaceObservation = {
     interfaceId: iface.id,
@@ -281,19 +289,19 @@ function observation(
     region,
     vpcId: iface.vpc.id,
     subnetId: iface.subnet.id,
-    srcaddr: formatIpv4(ingress ? p.src : own),
-    dstaddr: formatIpv4(ingress ? own : p.dst),
+    srcaddr: formatAddr(ingress ? p.src : own),
+    dstaddr: formatAddr(ingress ? own : p.dst),
     srcport: p.sport,
     dstport: p.dport,
     protocol: p.proto,
-    pktSrcaddr: formatIpv4(p.src),
-    pktDstaddr: formatIpv4(p.dst),
+    pktSrcaddr: formatAddr(p.src),
+    pktDstaddr: formatAddr(p.dst),
     packets,
     bytes,
     tcpFlags: p.proto === PROTO_TCP ? tcpFlags : 0,
     action: t.reject ? 'REJECT' : 'ACCEPT',
     flowDirection: t.direction,
-    type: 'IPv4',
+    type: v6 ? 'IPv6' : 'IPv4',
     startMs: flow.startMs,
     endMs: flow.endMs,
   };
