@@ -10,6 +10,9 @@ import {
   AttachInternetGatewayCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateInternetGatewayCommand,
+  CreateNatGatewayCommand,
+  CreateNetworkAclCommand,
+  CreateNetworkAclEntryCommand,
   CreateNetworkInsightsAccessScopeCommand,
   type CreateNetworkInsightsAccessScopeCommandInput,
   CreateRouteCommand,
@@ -20,6 +23,7 @@ import {
   DeleteNetworkInsightsAccessScopeAnalysisCommand,
   DeleteNetworkInsightsAccessScopeCommand,
   DescribeNetworkInsightsAccessScopeAnalysesCommand,
+  DescribeNetworkAclsCommand,
   DescribeNetworkInsightsAccessScopesCommand,
   EC2Client,
   GetNetworkInsightsAccessScopeAnalysisFindingsCommand,
@@ -27,6 +31,7 @@ import {
   type AccessScopeAnalysisFinding,
   type NetworkInsightsAccessScopeAnalysis,
   type Protocol,
+  ReplaceNetworkAclAssociationCommand,
   RevokeSecurityGroupIngressCommand,
   RunInstancesCommand,
   StartNetworkInsightsAccessScopeAnalysisCommand,
@@ -124,6 +129,32 @@ class Lab {
     this.admin = await this.host(this.publicSubnet, adminSg, true);
     this.db = await this.host(this.privateSubnet, dbSg, false);
     return this;
+  }
+
+  /** A NAT gateway in the public subnet, and the private subnet's default route through it. */
+  async natForPrivateSubnet(): Promise<string> {
+    const { AllocationId } = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+    const { NatGateway } = await ec2.send(new CreateNatGatewayCommand({ SubnetId: this.publicSubnet, AllocationId }));
+    const { RouteTable } = await ec2.send(new CreateRouteTableCommand({ VpcId: this.vpcId }));
+    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: RouteTable!.RouteTableId, SubnetId: this.privateSubnet }));
+    await ec2.send(new CreateRouteCommand({ RouteTableId: RouteTable!.RouteTableId, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: NatGateway!.NatGatewayId }));
+    return NatGateway!.NatGatewayId!;
+  }
+
+  /** Gives the public subnet a network ACL denying inbound tcp 443 (and allowing the rest). */
+  async denyInbound443(): Promise<string> {
+    const { NetworkAcl } = await ec2.send(new CreateNetworkAclCommand({ VpcId: this.vpcId }));
+    const aclId = NetworkAcl!.NetworkAclId!;
+    await ec2.send(
+      new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: 90, Egress: false, RuleAction: 'deny', Protocol: '6', CidrBlock: '0.0.0.0/0', PortRange: { From: 443, To: 443 } }),
+    );
+    for (const Egress of [false, true]) {
+      await ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: 100, Egress, RuleAction: 'allow', Protocol: '-1', CidrBlock: '0.0.0.0/0' }));
+    }
+    const { NetworkAcls } = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [this.publicSubnet] }] }));
+    const assoc = NetworkAcls![0]!.Associations!.find((a) => a.SubnetId === this.publicSubnet)!;
+    await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: assoc.NetworkAclAssociationId, NetworkAclId: aclId }));
+    return aclId;
   }
 }
 
@@ -231,6 +262,58 @@ describe('Network Access Analyzer (network insights access scopes and analyses)'
     );
     const udp = again.findings.find((f) => f.FindingComponents![0]!.OutboundHeader!.Protocol === '17')!;
     assert.deepEqual(udp.FindingComponents![0]!.InboundHeader!.SourceAddresses, ['203.0.113.0']);
+  });
+
+  it('a network ACL denying a port takes it out of the finding', async () => {
+    const lab = await new Lab().build();
+    const aclId = await lab.denyInbound443();
+    const { findings } = await analyse(await createScope(INTERNET_TO_INTERFACES));
+    assert.deepEqual(summary(findings), [`${lab.igwId} -> ${lab.web.instance}: 6 80`]);
+    const acl = findings[0]!.FindingComponents![1]!;
+    assert.equal(acl.Component!.Id, aclId);
+    assert.equal(acl.AclRule!.RuleNumber, 100);
+    assert.equal(acl.AclRule!.RuleAction, 'allow');
+  });
+
+  it('outbound paths to the internet, and ThroughResources: the private subnet goes out through its NAT gateway', async () => {
+    const lab = await new Lab().build();
+    const natId = await lab.natForPrivateSubnet();
+    const outbound = await createScope({
+      MatchPaths: [
+        {
+          Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::Instance'] } },
+          Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::InternetGateway'] }, PacketHeaderStatement: { Protocols: ['tcp'], DestinationPorts: ['443'] } },
+          ThroughResources: [{ ResourceStatement: { ResourceTypes: ['AWS::EC2::NatGateway'] } }],
+        },
+      ],
+    });
+    const { findings } = await analyse(outbound);
+    assert.deepEqual(summary(findings), [`${lab.db.instance} -> ${lab.igwId}: 6 443`]);
+    const ids = findings[0]!.FindingComponents!.map((c) => c.Component!.Id);
+    assert.ok(ids.includes(natId), ids.join(' '));
+    // Without the through statement, the hosts with Elastic IPs go out directly too.
+    const direct = await analyse(
+      await createScope({
+        MatchPaths: [
+          {
+            Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::Instance'] } },
+            Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::InternetGateway'] }, PacketHeaderStatement: { Protocols: ['tcp'], DestinationPorts: ['443'] } },
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      summary(direct.findings),
+      [`${lab.db.instance} -> ${lab.igwId}: 6 443`, `${lab.web.instance} -> ${lab.igwId}: 6 443`, `${lab.admin.instance} -> ${lab.igwId}: 6 443`].sort(),
+    );
+  });
+
+  it('a retried create with the same ClientToken answers the same scope', async () => {
+    const a = await ec2.send(new CreateNetworkInsightsAccessScopeCommand({ ...INTERNET_TO_INTERFACES, ClientToken: 'token-1' }));
+    const b = await ec2.send(new CreateNetworkInsightsAccessScopeCommand({ ...INTERNET_TO_INTERFACES, ClientToken: 'token-1' }));
+    assert.equal(b.NetworkInsightsAccessScope!.NetworkInsightsAccessScopeId, a.NetworkInsightsAccessScope!.NetworkInsightsAccessScopeId);
+    const { NetworkInsightsAccessScopes } = await ec2.send(new DescribeNetworkInsightsAccessScopesCommand({}));
+    assert.equal(NetworkInsightsAccessScopes!.length, 1);
   });
 
   it('a scope with no reachable path: FindingsFound false, no findings', async () => {

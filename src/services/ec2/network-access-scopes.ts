@@ -50,7 +50,7 @@ import type {
   ThroughResourcesStatement,
 } from '@aws-sdk/client-ec2';
 import { type Cidr4, containsIp4, formatIpv4, isRfc1918, parseCidr, parseIpv4, parseIpv6 } from '../../network/cidr.js';
-import { type CInterface, type CInternetGateway, compile, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../../network/compile.js';
+import { type Addr, type CInterface, type CInternetGateway, compile, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../../network/compile.js';
 import { DEFAULT_INTERNET_IP, DEFAULT_SOURCE_PORT, type Hop, trace, TraceInputError, type TraceRequest, type TraceResult } from '../../network/trace.js';
 import { ApiError } from '../../protocol/errors.js';
 import type { Handler, RequestContext } from '../context.js';
@@ -388,7 +388,8 @@ function pathConstraint(ctx: RequestContext, p: AccessScopePath): Constraint {
   return c;
 }
 
-const addrIn = (lists: Cidr4[][], ip: number) => lists.every((l) => l.some((c) => containsIp4(c, ip)));
+/** IPv6 packets match no IPv4 block (the statements' IPv6 blocks are kept but not analysed). */
+const addrIn = (lists: Cidr4[][], ip: Addr) => lists.every((l) => typeof ip === 'number' && l.some((c) => containsIp4(c, ip)));
 const portIn = (lists: Range[][], port: number) => lists.every((l) => l.some((r) => port >= r.from && port <= r.to));
 const protoIn = (lists: number[][], proto: number) => lists.every((l) => l.includes(proto));
 
@@ -456,8 +457,8 @@ function goesThrough(hops: Hop[], through: ThroughResourcesStatement[] | undefin
 /** A packet that got through, with what it took. */
 interface Passage {
   trace: TraceResult;
-  src: number;
-  dst: number;
+  src: Addr;
+  dst: Addr;
   sport: number;
 }
 
@@ -689,9 +690,12 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
       }
     }
   }
+  // Pairs any MatchPath selects by resource, each once; the paths' headers are checked per pair.
   const found = new Map<string, Finding>();
-  for (const from of endpoints) {
-    for (const to of endpoints) {
+  const sources = endpoints.filter((e) => run.match.some(({ path }) => matchesResources(e, path.Source?.ResourceStatement)));
+  const destinations = endpoints.filter((e) => run.match.some(({ path }) => matchesResources(e, path.Destination?.ResourceStatement)));
+  for (const from of sources) {
+    for (const to of destinations) {
       if (from === to || (from.kind === 'igw' && to.kind === 'igw')) continue;
       analysePair(run, from, to, found);
     }
