@@ -447,6 +447,31 @@ describe('NAT gateway metrics (AWS/NATGateway) from simulated traffic', () => {
     assert.equal((await perMinute(lab.natId, 'BytesInFromSource', t0, t0 + MIN)).size, 0);
   });
 
+  it('end to end: POST /_vpcsim/traffic gives the NAT gateway the metrics of the traffic sent', async () => {
+    const r = await fetch(`${srv.endpoint}/_vpcsim/traffic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        flows: [
+          { source: lab.eni, destination: WEBSITE, protocol: 'tcp', destinationPort: 443, packets: 10, bytes: 1000, replyPackets: 5, replyBytes: 5000, durationMs: 30_000, count: 3 },
+          { source: lab.eni, destination: '192.168.5.5', protocol: 'tcp', destinationPort: 443, packets: 2, bytes: 120, durationMs: 1_000 },
+        ],
+      }),
+    });
+    assert.equal(r.status, 200, await r.clone().text());
+    const now = Math.floor(Date.now() / MIN) * MIN;
+    const all = await totals(lab.natId, now - 20 * MIN, now + 20 * MIN);
+    assert.equal(all.BytesInFromSource, 3 * 1000 + 120);
+    assert.equal(all.BytesOutToDestination, 3 * 1000 + 120);
+    assert.equal(all.BytesInFromDestination, 3 * 5000);
+    assert.equal(all.BytesOutToSource, 3 * 5000);
+    assert.equal(all.PacketsInFromSource, 3 * 10 + 2);
+    assert.equal(all.PacketsOutToSource, 3 * 5);
+    assert.equal(all.ConnectionAttemptCount, 4);
+    assert.equal(all.ConnectionEstablishedCount, 3);
+    assert.equal(all.ErrorPortAllocation, 0);
+  });
+
   it('AWS CLI: get-metric-statistics and list-metrics in AWS/NATGateway', async () => {
     const t = traced(lab, WEBSITE, 'tcp', 443);
     await send([
