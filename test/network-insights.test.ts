@@ -256,9 +256,54 @@ describe('Reachability Analyzer (network insights paths and analyses)', () => {
     );
   });
 
+  it('names blockers beyond groups and ACLs: a missing public address, then the ACL, then the group', async () => {
+    const lab = await new Lab().build({ publicIp: false });
+    const aclId = await lab.denyingAcl();
+    await lab.closeGroup();
+    const a = await analyse(inbound(lab));
+    assert.equal(a.NetworkPathFound, false);
+    assert.deepEqual(codes(a), ['IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS', 'SUBNET_ACL_RESTRICTION', 'ENI_SG_RULES_MISMATCH']);
+    assert.deepEqual(
+      a.Explanations!.map((e) => e.Component!.Id),
+      [lab.igwId, aclId, lab.webEni],
+    );
+  });
+
+  it('FilterAtDestination: searches the port range and matches the packet as it arrives', async () => {
+    const lab = await new Lab().build();
+    const ranged = await analyse({ Source: lab.igwId, Destination: lab.web, Protocol: 'tcp', FilterAtDestination: { DestinationPortRange: { FromPort: 400, ToPort: 500 } } });
+    assert.equal(ranged.NetworkPathFound, true, JSON.stringify(ranged.Explanations));
+    assert.deepEqual(ranged.ForwardPathComponents![0]!.OutboundHeader!.DestinationPortRanges, [{ From: 443, To: 443 }]);
+    const closed = await analyse({ Source: lab.igwId, Destination: lab.web, Protocol: 'tcp', FilterAtDestination: { DestinationPortRange: { FromPort: 8000, ToPort: 8080 } } });
+    assert.equal(closed.NetworkPathFound, false);
+    assert.deepEqual(codes(closed), ['ENI_SG_RULES_MISMATCH']);
+    // The internet gateway translates: the packet arrives at the private address, not the public one.
+    const atPrivate = await analyse({ Source: lab.igwId, Destination: lab.web, Protocol: 'tcp', DestinationPort: 443, FilterAtDestination: { DestinationAddress: lab.webPrivateIp } });
+    assert.equal(atPrivate.NetworkPathFound, true);
+    const atPublic = await analyse({ Source: lab.igwId, Destination: lab.web, Protocol: 'tcp', DestinationPort: 443, FilterAtDestination: { DestinationAddress: lab.webPublicIp } });
+    assert.equal(atPublic.NetworkPathFound, false);
+    assert.deepEqual(codes(atPublic), ['NO_PATH']);
+  });
+
+  it('refuses filters combined with the parameters they replace', async () => {
+    const lab = await new Lab().build();
+    await rejects(
+      ec2.send(new CreateNetworkInsightsPathCommand({ Source: lab.igwId, Destination: lab.web, Protocol: 'tcp', DestinationIp: '10.0.0.5', FilterAtDestination: { DestinationAddress: '10.0.0.5' } })),
+      'InvalidParameterCombination',
+    );
+    await rejects(
+      ec2.send(new CreateNetworkInsightsPathCommand({ Source: lab.igwId, Destination: lab.web, Protocol: 'tcp', DestinationPort: 443, FilterAtSource: { SourceAddress: '198.51.100.7' } })),
+      'InvalidParameterCombination',
+    );
+    await rejects(
+      ec2.send(new CreateNetworkInsightsPathCommand({ Source: lab.igwId, Destination: lab.web, Protocol: 'tcp', FilterAtDestination: { DestinationPortRange: { FromPort: 500, ToPort: 400 } } })),
+      'InvalidParameterValue',
+    );
+  });
+
   it('outbound to an internet address through the gateway (FilterAtSource.DestinationAddress)', async () => {
     const lab = await new Lab().build();
-    const ok = await analyse({ Source: lab.web, Destination: lab.igwId, FilterAtSource: { DestinationAddress: WEBSITE }, Protocol: 'tcp', DestinationPort: 443 });
+    const ok = await analyse({ Source: lab.web, Destination: lab.igwId, FilterAtSource: { DestinationAddress: WEBSITE, DestinationPortRange: { FromPort: 443, ToPort: 443 } }, Protocol: 'tcp' });
     assert.equal(ok.NetworkPathFound, true);
     const ids = ok.ForwardPathComponents!.map((c) => c.Component!.Id);
     assert.equal(ids[0], lab.web);
@@ -269,7 +314,7 @@ describe('Reachability Analyzer (network insights paths and analyses)', () => {
     assert.deepEqual(first.OutboundHeader!.DestinationAddresses, [WEBSITE]);
 
     await ec2.send(new DeleteRouteCommand({ RouteTableId: lab.rtId, DestinationCidrBlock: '0.0.0.0/0' }));
-    const blocked = await analyse({ Source: lab.web, Destination: lab.igwId, FilterAtSource: { DestinationAddress: WEBSITE }, Protocol: 'tcp', DestinationPort: 443 });
+    const blocked = await analyse({ Source: lab.web, Destination: lab.igwId, FilterAtSource: { DestinationAddress: WEBSITE, DestinationPortRange: { FromPort: 443, ToPort: 443 } }, Protocol: 'tcp' });
     assert.deepEqual(codes(blocked), ['NO_ROUTE_TO_DESTINATION']);
     assert.equal(blocked.Explanations![0]!.Component!.Id, lab.rtId);
   });
@@ -302,7 +347,7 @@ describe('Reachability Analyzer (network insights paths and analyses)', () => {
     assert.equal(p!.Protocol, 'tcp');
     assert.equal(p!.DestinationPort, 443);
     assert.deepEqual(p!.Tags, [{ Key: 'team', Value: 'net' }]);
-    const other = await ec2.send(new CreateNetworkInsightsPathCommand({ Source: lab.web, Destination: lab.igwId, Protocol: 'udp', DestinationPort: 53, FilterAtSource: { DestinationAddress: WEBSITE } }));
+    const other = await ec2.send(new CreateNetworkInsightsPathCommand({ Source: lab.web, Destination: lab.igwId, Protocol: 'udp', FilterAtSource: { DestinationAddress: WEBSITE, DestinationPortRange: { FromPort: 53, ToPort: 53 } } }));
 
     const byFilter = async (Name: string, Values: string[]) =>
       (await ec2.send(new DescribeNetworkInsightsPathsCommand({ Filters: [{ Name, Values }] }))).NetworkInsightsPaths!.map((x) => x.NetworkInsightsPathId);

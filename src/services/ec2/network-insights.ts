@@ -6,9 +6,15 @@
  * components, or the explanations of why no path exists.
  *
  * Where the path is blocked, the analysis looks for further blockers: the blocking
- * security group or network ACL is assumed to allow the traffic and the trace is repeated,
- * so the explanations name every such component on the path. Other blockers (routes,
- * gateways, addresses) end the search.
+ * component is assumed to let the traffic pass (a security group or network ACL allows it,
+ * source/destination check is off, a stopped instance runs, an address without a public
+ * IPv4 address has one) and the trace is repeated, so the explanations name every such
+ * component on the path. Blockers that cannot be assumed away (no route, a blackhole, a
+ * gateway in a bad state) end the search.
+ *
+ * FilterAtSource and FilterAtDestination scope the packet: port ranges are searched (their
+ * ends and the ports the destination's groups open inside them) for a path, and the
+ * packet as it arrives must match the filter at the destination.
  *
  * FilterInArns and FilterOutArns are kept and reported but do not steer the path: the
  * engine follows the one path the route tables choose.
@@ -150,6 +156,15 @@ function checkPort(value: number | undefined, param: string): void {
   }
 }
 
+function checkRange(r: { FromPort?: number; ToPort?: number } | undefined, param: string): void {
+  if (!r) return;
+  checkPort(r.FromPort, `${param}.FromPort`);
+  checkPort(r.ToPort, `${param}.ToPort`);
+  if (r.FromPort !== undefined && r.ToPort !== undefined && r.FromPort > r.ToPort) {
+    throw new ApiError('InvalidParameterValue', `The ${param} FromPort ${r.FromPort} is greater than its ToPort ${r.ToPort}.`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Paths
 // ---------------------------------------------------------------------------------------
@@ -174,8 +189,21 @@ export function createNetworkInsightsPath(ctx: RequestContext, input: CreateNetw
       'The request must include either the Destination parameter or the FilterAtSource.DestinationAddress parameter. Add the required parameter and retry the request.',
     );
   }
-  checkIp(input.FilterAtSource?.DestinationAddress, 'FilterAtSource.DestinationAddress');
-  checkIp(input.FilterAtSource?.SourceAddress, 'FilterAtSource.SourceAddress');
+  if (input.FilterAtSource && (input.SourceIp !== undefined || input.DestinationPort !== undefined)) {
+    throw new ApiError('InvalidParameterCombination', 'FilterAtSource cannot be specified together with SourceIp or DestinationPort.');
+  }
+  if (input.FilterAtDestination && input.DestinationIp !== undefined) {
+    throw new ApiError('InvalidParameterCombination', 'FilterAtDestination cannot be specified together with DestinationIp.');
+  }
+  for (const [name, f] of [
+    ['FilterAtSource', input.FilterAtSource],
+    ['FilterAtDestination', input.FilterAtDestination],
+  ] as const) {
+    checkIp(f?.DestinationAddress, `${name}.DestinationAddress`);
+    checkIp(f?.SourceAddress, `${name}.SourceAddress`);
+    checkRange(f?.SourcePortRange, `${name}.SourcePortRange`);
+    checkRange(f?.DestinationPortRange, `${name}.DestinationPortRange`);
+  }
   const tags = tagsFromSpecs(ctx, input.TagSpecifications, PATH);
   const source = requireEndpoint(ctx, input.Source, 'Source');
   const destination = input.Destination ? requireEndpoint(ctx, input.Destination, 'Destination') : undefined;
@@ -426,18 +454,40 @@ export function snapshot(ctx: RequestContext): NetworkModel {
   return buildNetworkModel({ store, config: ctx.config }, { now: ctx.now });
 }
 
-/** Destination ports to try when the path leaves the port open: the destination's allowed ports. */
-function candidatePorts(net: CompiledNetwork, destination: string | undefined, protocol: string): number[] {
+/**
+ * Destination ports to try when the path leaves the port open (or gives a range): the ends
+ * of the range and the ports the destination's security groups open inside it.
+ */
+function candidatePorts(net: CompiledNetwork, destination: string | undefined, protocol: string, range?: { FromPort?: number; ToPort?: number }): number[] {
+  const lo = range?.FromPort ?? 0;
+  const hi = range?.ToPort ?? 65535;
   const ports = new Set<number>();
   const iface = destination?.startsWith('i-') ? net.instances.get(destination)?.interfaces[0] : destination ? net.interfaces.get(destination) : undefined;
   for (const g of iface?.groups ?? []) {
     for (const r of g.model.ingress) {
       if (r.protocol !== protocol && r.protocol !== '-1') continue;
-      ports.add(r.protocol === '-1' || r.fromPort < 0 ? 80 : r.fromPort);
+      const from = r.protocol === '-1' || r.fromPort < 0 ? lo : Math.max(lo, r.fromPort);
+      const to = r.protocol === '-1' || r.toPort < 0 ? hi : Math.min(hi, r.toPort);
+      if (from <= to) ports.add(from === 0 && to >= 80 ? 80 : from);
     }
+  }
+  if (range) {
+    ports.add(lo);
+    ports.add(hi);
   }
   if (ports.size === 0) ports.add(80);
   return [...ports].slice(0, 16);
+}
+
+/** Whether the packet as it arrived matches the path's filter at the destination. */
+function matchesAtDestination(t: TraceResult, path: PathRecord): boolean {
+  const f = path.FilterAtDestination;
+  if (!f) return true;
+  const h = t.forward.last;
+  if (f.DestinationAddress && formatAddr(h.dst) !== f.DestinationAddress) return false;
+  if (f.SourceAddress && formatAddr(h.src) !== f.SourceAddress) return false;
+  const inRange = (p: number, r: { FromPort?: number; ToPort?: number } | undefined) => !r || (p >= (r.FromPort ?? 0) && p <= (r.ToPort ?? 65535));
+  return inRange(h.dport, f.DestinationPortRange) && inRange(h.sport, f.SourcePortRange);
 }
 
 interface Outcome {
@@ -459,6 +509,26 @@ function relax(model: NetworkModel, net: CompiledNetwork, e: Explanation): boole
     const a = model.networkAcls.find((x) => x.id === e.acl);
     if (!a || !net.acls.has(a.id)) return false;
     a[e.aclDirection].unshift({ ruleNumber: 0, action: 'allow', protocol: '-1', cidr: '0.0.0.0/0' });
+    return true;
+  }
+  if (e.code === 'ENI_SOURCE_DEST_CHECK_RESTRICTION') {
+    const i = model.interfaces.find((x) => x.id === e.component.id);
+    if (!i || !i.sourceDestCheck) return false;
+    i.sourceDestCheck = false;
+    return true;
+  }
+  if (e.code === 'BAD_STATE' && e.component.type === 'instance') {
+    const i = model.instances.find((x) => x.id === e.component.id);
+    if (!i || i.state === 'running') return false;
+    i.state = 'running';
+    return true;
+  }
+  if ((e.code === 'IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS' || e.code === 'IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS') && typeof e.address === 'number') {
+    // Assume the private address had a public one (from the documentation range), to look further.
+    const addr = formatAddr(e.address);
+    const i = model.interfaces.find((x) => x.privateIps.includes(addr) && !x.publicIps[addr]);
+    if (!i) return false;
+    i.publicIps[addr] = `203.0.113.${1 + (model.interfaces.indexOf(i) % 250)}`;
     return true;
   }
   return false;
@@ -501,14 +571,14 @@ function analyse(ctx: RequestContext, path: PathRecord): Outcome {
   if (src.startsWith('vpce-') || src.startsWith('pcx-')) {
     return { net, explanations: [], failure: `Paths that start at ${src.startsWith('vpce-') ? 'a VPC endpoint' : 'a VPC peering connection'} are not analysed yet.` };
   }
-  const fixed = path.DestinationPort ?? path.FilterAtSource?.DestinationPortRange?.FromPort;
-  const ports = fixed !== undefined ? [fixed] : candidatePorts(net, path.Destination, path.Protocol!);
+  const range = path.FilterAtSource?.DestinationPortRange ?? path.FilterAtDestination?.DestinationPortRange;
+  const ports = path.DestinationPort !== undefined ? [path.DestinationPort] : candidatePorts(net, path.Destination, path.Protocol!, range);
   let result: TraceResult | undefined;
   try {
     for (const port of ports) {
       const t = traceOnce(net, path, port);
       result ??= t;
-      if (t.verdict === 'accepted' && reachesDestination(t, path)) {
+      if (t.verdict === 'accepted' && reachesDestination(t, path) && matchesAtDestination(t, path)) {
         result = t;
         break;
       }
@@ -518,19 +588,26 @@ function analyse(ctx: RequestContext, path: PathRecord): Outcome {
     throw err;
   }
   const first = result!;
-  if (first.verdict === 'accepted' && !reachesDestination(first, path)) {
+  if (first.verdict === 'accepted' && (!reachesDestination(first, path) || !matchesAtDestination(first, path))) {
     const last = first.forward.hops[first.forward.hops.length - 1];
     return {
       result: first,
       net,
-      explanations: [{ code: 'NO_PATH', direction: 'forward', component: last ? { type: last.type, id: last.id } : { type: 'vpc', id: path.Source! }, note: 'the traffic reaches another destination' }],
+      explanations: [
+        {
+          code: 'NO_PATH',
+          direction: 'forward',
+          component: last ? { type: last.type, id: last.id } : { type: 'vpc', id: path.Source! },
+          note: reachesDestination(first, path) ? 'the traffic arrives with headers outside the filter at the destination' : 'the traffic reaches another destination',
+        },
+      ],
     };
   }
   const explanations = [...first.explanations];
   // Further blockers: assume each blocking group or ACL allows the traffic and trace again.
   const port = first.forward.first.dport || ports[0];
   let cur = first;
-  for (let i = 0; i < 8 && cur.verdict === 'dropped'; i++) {
+  for (let i = 0; i < 12 && cur.verdict === 'dropped'; i++) {
     const e = cur.explanations[0];
     if (!e || !relax((model ??= structuredClone(original.model)), net, e)) break;
     net = compile(model);
