@@ -35,7 +35,7 @@ import { activeFlowLogsIn, type ActiveFlowLog, FLOW_LOG, setDeliverLogsStatus } 
 import { appendLogEvents, ensureLogGroup, type LogEventInput } from '../services/logs/index.js';
 import { putObject } from '../services/s3/index.js';
 import { ScopedState, scopeKey } from '../state/store.js';
-import { aggregationKey, compileFormat, type FlowRecord, interfaceMeta, recordOf, statusRecord } from './flow-records.js';
+import { compileFormat, type FlowRecord, interfaceMeta, recordOf, statusRecord } from './flow-records.js';
 import type { InterfaceObservation } from './types.js';
 
 export interface DeliveryReport {
@@ -80,19 +80,23 @@ function positiveInt(v: string | undefined): number | undefined {
 
 type AppLike = Pick<App, 'store' | 'config'> & Partial<Pick<App, 'exclusive'>>;
 
+/** A record being aggregated, chained to the next record whose flow has the same hash. */
+type Agg = FlowRecord & { next?: Agg };
+
 /** One flow log's view of one interface in one window. */
 interface Bucket {
-  fl: ActiveFlowLog;
-  account: string;
-  region: string;
-  interfaceId: string;
+  pair: Pair;
   window: number;
   endMs: number;
-  records: Map<string, FlowRecord>;
+  /** Records by flow hash (see flowHash), collisions chained. */
+  records: Map<number, Agg>;
+  size: number;
   skipped?: FlowRecord;
+  /** The last packet second seen in the window. */
+  lastSec: number;
 }
 
-/** A flow log and an interface it has seen traffic of (for NODATA). */
+/** A flow log and an interface it has seen traffic of: its open windows, and what NODATA needs. */
 interface Pair {
   fl: ActiveFlowLog;
   meta: ReturnType<typeof interfaceMeta>;
@@ -100,6 +104,8 @@ interface Pair {
   covered: number;
   /** Windows after `covered` that had traffic. */
   busy: Set<number>;
+  /** Windows with records not delivered yet. */
+  buckets: Map<number, Bucket>;
 }
 
 /** What goes to one flow log in one delivery. */
@@ -112,10 +118,55 @@ interface Delivery {
   count: number;
 }
 
+function hashString(h: number, s: string | undefined): number {
+  if (s === undefined) return Math.imul(h ^ 0xff, 16777619);
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return Math.imul(h ^ 0x20, 16777619);
+}
+
+function hashInt(h: number, n: number): number {
+  h = Math.imul(h ^ (n & 0xffff), 16777619);
+  return Math.imul(h ^ (n >>> 16), 16777619);
+}
+
+/** FNV-1a over the fields that tell flows apart (those of aggregationKey), without allocating. */
+function flowHash(o: InterfaceObservation): number {
+  let h = 2166136261;
+  h = hashString(h, o.srcaddr);
+  h = hashString(h, o.dstaddr);
+  h = hashInt(h, o.srcport);
+  h = hashInt(h, o.dstport);
+  h = hashInt(h, (o.protocol << 3) | (o.action === 'ACCEPT' ? 1 : 0) | (o.flowDirection === 'ingress' ? 2 : 0) | (o.type === 'IPv4' ? 4 : 0));
+  if (o.pktSrcaddr !== o.srcaddr) h = hashString(h, o.pktSrcaddr);
+  if (o.pktDstaddr !== o.dstaddr) h = hashString(h, o.pktDstaddr);
+  h = hashInt(h, o.trafficPath ?? 0xffff);
+  if (o.pktSrcAwsService !== undefined) h = hashString(h, o.pktSrcAwsService);
+  if (o.pktDstAwsService !== undefined) h = hashString(h, o.pktDstAwsService);
+  return h;
+}
+
+function sameFlow(r: FlowRecord, o: InterfaceObservation): boolean {
+  return (
+    r.srcport === o.srcport &&
+    r.dstport === o.dstport &&
+    r.srcaddr === o.srcaddr &&
+    r.dstaddr === o.dstaddr &&
+    r.protocol === o.protocol &&
+    r.action === o.action &&
+    r.flowDirection === o.flowDirection &&
+    r.pktSrcaddr === o.pktSrcaddr &&
+    r.pktDstaddr === o.pktDstaddr &&
+    r.type === o.type &&
+    r.trafficPath === o.trafficPath &&
+    r.pktSrcAwsService === o.pktSrcAwsService &&
+    r.pktDstAwsService === o.pktDstAwsService
+  );
+}
+
 export class FlowLogPipelineImpl implements FlowLogPipeline {
   windowCapacity = DEFAULT_WINDOW_CAPACITY;
-  private buckets = new Map<string, Bucket>();
-  private pairs = new Map<string, Pair>();
+  /** flow log ID → interface ID → pair. */
+  private pairs = new Map<string, Map<string, Pair>>();
   private generation: number;
   private lastNowMs = 0;
 
@@ -126,7 +177,9 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   /** Records waiting for delivery (OK records and SKIPDATA records). */
   get pending(): number {
     let n = 0;
-    for (const b of this.buckets.values()) n += b.records.size + (b.skipped ? 1 : 0);
+    for (const byIface of this.pairs.values()) {
+      for (const pair of byIface.values()) for (const b of pair.buckets.values()) n += b.size + (b.skipped ? 1 : 0);
+    }
     return n;
   }
 
@@ -134,7 +187,6 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   private checkGeneration(): void {
     if (this.app.store.generation === this.generation) return;
     this.generation = this.app.store.generation;
-    this.buckets.clear();
     this.pairs.clear();
     this.lastNowMs = 0;
   }
@@ -144,18 +196,19 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     if (observations.length === 0) return;
     const tx = this.app.store.begin();
     try {
+      // Interface IDs are unique across accounts and regions: the flow logs of each, once per call.
       const cache = new Map<string, ActiveFlowLog[]>();
       for (const o of observations) {
-        const scope = scopeKey(o.account, o.region);
-        const ck = scope + ' ' + o.interfaceId + ' ' + o.subnetId + ' ' + o.vpcId;
-        let fls = cache.get(ck);
+        let fls = cache.get(o.interfaceId);
         if (!fls) {
-          fls = activeFlowLogsIn(new ScopedState(tx, scope), { NetworkInterfaceId: o.interfaceId, SubnetId: o.subnetId, VpcId: o.vpcId }).filter(
+          const state = new ScopedState(tx, scopeKey(o.account, o.region));
+          fls = activeFlowLogsIn(state, { NetworkInterfaceId: o.interfaceId, SubnetId: o.subnetId, VpcId: o.vpcId }).filter(
             (f) => f.destinationType === 'cloud-watch-logs' || f.destinationType === 's3',
           );
-          cache.set(ck, fls);
+          cache.set(o.interfaceId, fls);
         }
-        for (const fl of fls) {
+        for (let i = 0; i < fls.length; i++) {
+          const fl = fls[i]!;
           if (fl.trafficType !== 'ALL' && fl.trafficType !== o.action) continue;
           if (fl.creationTimeMs !== undefined && o.startMs < fl.creationTimeMs) continue;
           this.add(fl, o);
@@ -173,8 +226,9 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     const w0 = Math.floor(startMs / intervalMs);
     const w1 = Math.floor(endMs / intervalMs);
     const pair = this.pairOf(fl, o, w0);
+    const hash = flowHash(o);
     if (w0 === w1) {
-      this.addPiece(fl, o, w0, intervalMs, startMs, endMs, o.packets, o.bytes, o.tcpFlags, pair);
+      this.addPiece(pair, o, hash, w0, intervalMs, startMs, endMs, o.packets, o.bytes, o.tcpFlags);
       return;
     }
     // Split among the windows in proportion to the time spent in each; SYN goes with the first
@@ -202,45 +256,55 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       let flags = keep;
       if (w === w0) flags |= o.tcpFlags & 2;
       if (w === w1) flags |= o.tcpFlags & (1 | 4);
-      this.addPiece(fl, o, w, intervalMs, ps, pe, packets, bytes, flags, pair);
+      this.addPiece(pair, o, hash, w, intervalMs, ps, pe, packets, bytes, flags);
     }
   }
 
   private pairOf(fl: ActiveFlowLog, o: InterfaceObservation, firstWindow: number): Pair {
-    const key = fl.flowLogId + ' ' + o.interfaceId;
-    let pair = this.pairs.get(key);
+    let byIface = this.pairs.get(fl.flowLogId);
+    if (!byIface) {
+      byIface = new Map();
+      this.pairs.set(fl.flowLogId, byIface);
+    }
+    let pair = byIface.get(o.interfaceId);
     if (!pair) {
-      pair = { fl, meta: interfaceMeta(o), covered: firstWindow - 1, busy: new Set() };
-      this.pairs.set(key, pair);
+      pair = { fl, meta: interfaceMeta(o), covered: firstWindow - 1, busy: new Set(), buckets: new Map() };
+      byIface.set(o.interfaceId, pair);
     }
     return pair;
   }
 
-  private addPiece(fl: ActiveFlowLog, o: InterfaceObservation, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number, pair: Pair): void {
-    const bkey = fl.flowLogId + ' ' + o.interfaceId + ' ' + w;
-    let b = this.buckets.get(bkey);
+  private addPiece(pair: Pair, o: InterfaceObservation, hash: number, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number): void {
+    let b = pair.buckets.get(w);
     if (!b) {
-      b = { fl, account: o.account, region: o.region, interfaceId: o.interfaceId, window: w, endMs: (w + 1) * intervalMs, records: new Map() };
-      this.buckets.set(bkey, b);
+      b = { pair, window: w, endMs: (w + 1) * intervalMs, records: new Map(), size: 0, lastSec: 0 };
+      pair.buckets.set(w, b);
+      if (w > pair.covered) pair.busy.add(w);
     }
-    if (w > pair.covered) pair.busy.add(w);
-    const key = aggregationKey(o);
-    const r = b.records.get(key);
     const startSec = Math.floor(startMs / 1000);
     const endSec = Math.floor(endMs / 1000);
+    if (endSec > b.lastSec) b.lastSec = endSec;
+    const head = b.records.get(hash);
+    let r = head;
+    while (r !== undefined && !sameFlow(r, o)) r = r.next;
     if (r) {
       r.packets! += packets;
       r.bytes! += bytes;
       r.tcpFlags! |= flags;
       if (startSec < r.start) r.start = startSec;
       if (endSec > r.end) r.end = endSec;
-    } else if (b.records.size < this.windowCapacity) {
-      b.records.set(key, recordOf(o, startMs, endMs, packets, bytes, flags));
+    } else if (b.size < this.windowCapacity) {
+      const rec: Agg = recordOf(o, startMs, endMs, packets, bytes, flags);
+      if (head) {
+        rec.next = head.next;
+        head.next = rec;
+      } else b.records.set(hash, rec);
+      b.size++;
     } else if (b.skipped) {
       if (startSec < b.skipped.start) b.skipped.start = startSec;
       if (endSec > b.skipped.end) b.skipped.end = endSec;
     } else {
-      b.skipped = statusRecord('SKIPDATA', interfaceMeta(o), startSec, endSec);
+      b.skipped = statusRecord('SKIPDATA', pair.meta, startSec, endSec);
     }
   }
 
@@ -248,26 +312,28 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     this.checkGeneration();
     if (nowMs > this.lastNowMs) this.lastNowMs = nowMs;
     const deliveries = new Map<string, Delivery>();
-    // NODATA: windows closed since the last delivery in which an interface that had traffic
-    // before saw none (at most MAX_NODATA_WINDOWS of the latest per call).
-    for (const pair of this.pairs.values()) {
-      const intervalMs = pair.fl.maxAggregationInterval * 1000;
-      const lastClosed = Math.floor(nowMs / intervalMs) - 1;
-      if (lastClosed <= pair.covered) continue;
-      const from = Math.max(pair.covered + 1, lastClosed - MAX_NODATA_WINDOWS + 1);
-      for (let w = from; w <= lastClosed; w++) {
-        if (pair.busy.has(w)) continue;
-        const startSec = (w * intervalMs) / 1000;
-        const rec = statusRecord('NODATA', pair.meta, startSec, startSec + intervalMs / 1000 - 1);
-        push(deliveries, pair.fl, pair.meta.account, pair.meta.region, rec);
+    for (const byIface of this.pairs.values()) {
+      for (const pair of byIface.values()) {
+        // NODATA: windows closed since the last delivery in which an interface that had traffic
+        // before saw none (at most MAX_NODATA_WINDOWS of the latest per call).
+        const intervalMs = pair.fl.maxAggregationInterval * 1000;
+        const lastClosed = Math.floor(nowMs / intervalMs) - 1;
+        if (lastClosed > pair.covered) {
+          const from = Math.max(pair.covered + 1, lastClosed - MAX_NODATA_WINDOWS + 1);
+          for (let w = from; w <= lastClosed; w++) {
+            if (pair.busy.has(w)) continue;
+            const startSec = (w * intervalMs) / 1000;
+            push(deliveries, pair, statusRecord('NODATA', pair.meta, startSec, startSec + intervalMs / 1000 - 1));
+          }
+          for (const w of pair.busy) if (w <= lastClosed) pair.busy.delete(w);
+          pair.covered = lastClosed;
+        }
+        for (const [w, b] of pair.buckets) {
+          if (b.endMs > nowMs) continue;
+          pair.buckets.delete(w);
+          pushBucket(deliveries, b);
+        }
       }
-      for (const w of pair.busy) if (w <= lastClosed) pair.busy.delete(w);
-      pair.covered = lastClosed;
-    }
-    for (const [key, b] of this.buckets) {
-      if (b.endMs > nowMs) continue;
-      this.buckets.delete(key);
-      pushBucket(deliveries, b);
     }
     return this.deliver(deliveries, nowMs);
   }
@@ -276,11 +342,15 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     this.checkGeneration();
     const deliveries = new Map<string, Delivery>();
     let latest = this.lastNowMs;
-    for (const b of this.buckets.values()) {
-      pushBucket(deliveries, b);
-      for (const r of b.records.values()) latest = Math.max(latest, r.end * 1000);
+    for (const byIface of this.pairs.values()) {
+      for (const pair of byIface.values()) {
+        for (const b of pair.buckets.values()) {
+          pushBucket(deliveries, b);
+          latest = Math.max(latest, b.lastSec * 1000);
+        }
+        pair.buckets.clear();
+      }
     }
-    this.buckets.clear();
     return this.deliver(deliveries, latest || Date.now());
   }
 
@@ -294,7 +364,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       const tally = (r: Outcome) => {
         if (r.gone) {
           // The flow log was deleted since: its records go nowhere, and it needs no NODATA.
-          for (const iface of d.byInterface.keys()) this.pairs.delete(d.fl.flowLogId + ' ' + iface);
+          this.pairs.delete(d.fl.flowLogId);
         }
         report.records += r.records;
         report.logEvents += r.logEvents;
@@ -323,30 +393,35 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   }
 }
 
-function deliveryOf(deliveries: Map<string, Delivery>, fl: ActiveFlowLog, account: string, region: string): Delivery {
-  let d = deliveries.get(fl.flowLogId);
+function deliveryOf(deliveries: Map<string, Delivery>, pair: Pair): Delivery {
+  let d = deliveries.get(pair.fl.flowLogId);
   if (!d) {
-    d = { fl, account, region, byInterface: new Map(), count: 0 };
-    deliveries.set(fl.flowLogId, d);
+    d = { fl: pair.fl, account: pair.meta.account, region: pair.meta.region, byInterface: new Map(), count: 0 };
+    deliveries.set(pair.fl.flowLogId, d);
   }
   return d;
 }
 
-function push(deliveries: Map<string, Delivery>, fl: ActiveFlowLog, account: string, region: string, rec: FlowRecord): void {
-  const d = deliveryOf(deliveries, fl, account, region);
-  let list = d.byInterface.get(rec.interfaceId);
-  if (!list) d.byInterface.set(rec.interfaceId, (list = []));
-  list.push(rec);
+function listOf(d: Delivery, interfaceId: string): FlowRecord[] {
+  let list = d.byInterface.get(interfaceId);
+  if (!list) d.byInterface.set(interfaceId, (list = []));
+  return list;
+}
+
+function push(deliveries: Map<string, Delivery>, pair: Pair, rec: FlowRecord): void {
+  const d = deliveryOf(deliveries, pair);
+  listOf(d, pair.meta.interfaceId).push(rec);
   d.count++;
 }
 
 function pushBucket(deliveries: Map<string, Delivery>, b: Bucket): void {
-  const d = deliveryOf(deliveries, b.fl, b.account, b.region);
-  let list = d.byInterface.get(b.interfaceId);
-  if (!list) d.byInterface.set(b.interfaceId, (list = []));
-  for (const r of b.records.values()) list.push(r);
+  const d = deliveryOf(deliveries, b.pair);
+  const list = listOf(d, b.pair.meta.interfaceId);
+  for (const head of b.records.values()) {
+    for (let r: Agg | undefined = head; r !== undefined; r = r.next) list.push(r);
+  }
   if (b.skipped) list.push(b.skipped);
-  d.count += b.records.size + (b.skipped ? 1 : 0);
+  d.count += b.size + (b.skipped ? 1 : 0);
 }
 
 interface Outcome {
