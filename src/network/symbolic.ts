@@ -26,8 +26,9 @@
  * groups and ACLs match); the reply carries it as its source port and is matched by the
  * ACLs on its destination port, the client's ephemeral source port, which stays fixed
  * (DEFAULT_SOURCE_PORT unless given). ICMP: the "port" is the ICMP type (code fixed, 0
- * unless given); an echo request (8) is answered by an echo reply (0), so type 8 is
- * always a class of its own. Other protocols carry no port: one class, [0, 0].
+ * unless given; ICMPv6 likewise); an echo request (8; ICMPv6 128) is answered by an echo
+ * reply (0; 129), so the echo request is always a class of its own. Other protocols carry
+ * no port: one class, [0, 0].
  *
  * Addresses (reachableDestinations): the same method over the destination address, with
  * cuts at every block the network names — routes (prefix lists included), ACL entries,
@@ -35,9 +36,10 @@
  * prefixes, AWS service ranges, the private (RFC 1918) ranges — and every address held by
  * an interface, private or public (group references match members' private addresses).
  * Those cuts are taken from the whole network at once (no fixpoint), so the count of
- * classes grows with the network; `within` narrows the range asked about.
+ * classes grows with the network; `within` narrows the range asked about. The address
+ * dimension is IPv4; the port dimension works for both families.
  */
-import { type CompiledNetwork, PROTO_ICMP, PROTO_TCP, PROTO_UDP } from './compile.js';
+import { type Addr, type CompiledNetwork, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP } from './compile.js';
 import { IntervalSet } from './intervals.js';
 import { DEFAULT_SOURCE_PORT, type Headers, resolveRequest, type Source, type TraceRequest, type TraceResult, traceResolved } from './trace.js';
 
@@ -72,16 +74,20 @@ function hasPorts(proto: number): boolean {
   return proto === PROTO_TCP || proto === PROTO_UDP;
 }
 
+function isIcmp(proto: number): boolean {
+  return proto === PROTO_ICMP || proto === PROTO_ICMPV6;
+}
+
 /** The range the "port" of `proto` lives in. */
 export function portUniverse(proto: number): [number, number] {
   if (hasPorts(proto)) return [0, 65535];
-  if (proto === PROTO_ICMP) return [0, 255];
+  if (isIcmp(proto)) return [0, 255];
   return [0, 0];
 }
 
-function packet(srcIp: number, dst: number, proto: number, port: number, opts: SymbolicOptions): Headers {
+function packet(srcIp: Addr, dst: Addr, proto: number, port: number, opts: SymbolicOptions): Headers {
   const ports = hasPorts(proto);
-  const icmp = proto === PROTO_ICMP;
+  const icmp = isIcmp(proto);
   return {
     src: srcIp,
     dst,
@@ -144,7 +150,7 @@ class PortCutter {
       for (const r of rules) {
         if (r.protocol !== this.proto) continue;
         if (hasPorts(this.proto)) fresh = this.cut(r.fromPort, r.toPort) || fresh;
-        else if (this.proto === PROTO_ICMP && r.fromPort !== -1) fresh = this.cut(r.fromPort, r.fromPort) || fresh;
+        else if (isIcmp(this.proto) && r.fromPort !== -1) fresh = this.cut(r.fromPort, r.fromPort) || fresh;
       }
     }
     return fresh;
@@ -160,7 +166,7 @@ class PortCutter {
       for (const e of entries) {
         if (e.protocol !== this.proto) continue;
         if (hasPorts(this.proto)) fresh = this.cut(e.fromPort, e.toPort) || fresh;
-        else if (this.proto === PROTO_ICMP && e.icmpType !== -1) fresh = this.cut(e.icmpType, e.icmpType) || fresh;
+        else if (isIcmp(this.proto) && e.icmpType !== -1) fresh = this.cut(e.icmpType, e.icmpType) || fresh;
       }
     }
     return fresh;
@@ -222,8 +228,8 @@ function summarise(points: number[], hi: number, results: Map<number, { verdict:
 export function reachableSet(
   net: CompiledNetwork,
   source: Source,
-  srcIp: number,
-  dst: number,
+  srcIp: Addr,
+  dst: Addr,
   proto: number,
   ports?: [number, number],
   opts: SymbolicOptions = {},
@@ -234,9 +240,11 @@ export function reachableSet(
   if (lo > hi) return { allowed: IntervalSet.EMPTY, classes: [], traces: 0 };
   const cuts = new Set<number>([lo]);
   const cutter = new PortCutter(net, proto, cuts, lo, hi);
-  if (proto === PROTO_ICMP) {
-    // The echo request (8) is answered with type 0: its reply differs from its neighbours'.
-    for (const c of [8, 9]) if (c > lo && c <= hi) cuts.add(c);
+  if (isIcmp(proto)) {
+    // The echo request (8; ICMPv6 128) is answered with an echo reply (0; 129): its reply
+    // differs from its neighbours'.
+    const echo = proto === PROTO_ICMP ? 8 : 128;
+    for (const c of [echo, echo + 1]) if (c > lo && c <= hi) cuts.add(c);
   }
   const results = new Map<number, { verdict: Verdict; codes: string[] }>();
   let traces = 0;
@@ -273,6 +281,7 @@ const V4_END = 0x100000000;
  */
 export function forEachNamedBlock(net: CompiledNetwork, visit: (lo: number, hi: number) => void): void {
   const block = (base: number, mask: number) => {
+    if (base < 0) return; // an IPv6 block
     const lo = base >>> 0;
     visit(lo, lo + (~mask >>> 0));
   };
