@@ -46,7 +46,8 @@ export function importNatGateways(s: ScopeImport): void {
       record.FailureCode = item.FailureCode;
       record.FailureMessage = item.FailureMessage;
     }
-    if (!live) record._settledAt = record.DeleteTime ?? s.run.now.toISOString();
+    // Shown for an hour from the import, as AWS shows it for an hour from the export.
+    if (!live) record._settledAt = s.run.now.toISOString();
     if (live) {
       if (!primary?.NetworkInterfaceId || !primary.PrivateIp) c.fail('an available NAT gateway needs its primary address (NetworkInterfaceId, PrivateIp)');
       record._eniId = primary.NetworkInterfaceId;

@@ -45,13 +45,13 @@ function readJson(path: string, name: string): Json {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ImportError(name, undefined, `cannot be read (${(err as Error).message})`);
+    throw new ImportError(name, undefined, `unreadable (${(err as Error).message})`);
   }
-  if (text.trim() === '') throw new ImportError(name, undefined, 'is empty');
+  if (text.trim() === '') throw new ImportError(name, undefined, 'empty file');
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ImportError(name, undefined, `is not valid JSON (${(err as Error).message})`);
+    throw new ImportError(name, undefined, `not valid JSON (${(err as Error).message})`);
   }
 }
 
@@ -59,7 +59,7 @@ function readJson(path: string, name: string): Json {
 function classify(file: ExportFile): { key: string } | { attribute: { vpcId: string; attribute: string; value: boolean } } | { entries: true } {
   const body = file.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ImportError(file.name, undefined, 'is not the JSON object a describe-* command prints');
+    throw new ImportError(file.name, undefined, 'not the JSON object a describe-* command prints');
   }
   const keys = Object.keys(body).filter((k) => k !== 'NextToken' && k !== 'ResponseMetadata');
   if (typeof body.VpcId === 'string' && keys.length === 2) {
@@ -115,7 +115,7 @@ function ownerOf(files: Map<string, ExportFile[]>): string | undefined {
 
 /** Reads every region folder of an export. `account` overrides the account file. */
 export function readExport(root: string, account?: string): RegionExport[] {
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new ImportError(root, undefined, 'is not a folder');
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new ImportError(root, undefined, 'not a folder');
   let base = root;
   if (existsSync(join(root, 'aws_configs')) && statSync(join(root, 'aws_configs')).isDirectory()) base = join(root, 'aws_configs');
   const fileAccount = exportAccount(root, root) ?? (base !== root ? exportAccount(base, root) : undefined);
@@ -125,7 +125,7 @@ export function readExport(root: string, account?: string): RegionExport[] {
     if (!statSync(dir).isDirectory()) continue;
     const rel = relative(root, dir);
     if (!REGION.test(entry)) {
-      throw new ImportError(rel, undefined, `is not a region name (the export has one folder per region, e.g. us-east-1)`);
+      throw new ImportError(rel, undefined, `not a region name (the export has one folder per region, e.g. us-east-1)`);
     }
     if (!isKnownRegion(entry)) throw new ImportError(rel, undefined, `'${entry}' is not a region vpcsim knows`);
     const files = new Map<string, ExportFile[]>();
