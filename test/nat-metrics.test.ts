@@ -7,6 +7,7 @@
 import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   AllocateAddressCommand,
+  AssignPrivateNatGatewayAddressCommand,
   AssociateNatGatewayAddressCommand,
   AcceptVpcPeeringConnectionCommand,
   AssociateRouteTableCommand,
@@ -27,6 +28,7 @@ import {
   DescribeNetworkAclsCommand,
   EC2Client,
   ReplaceNetworkAclAssociationCommand,
+  ReplaceRouteCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
@@ -470,6 +472,44 @@ describe('NAT gateway metrics (AWS/NATGateway) from simulated traffic', () => {
     assert.equal(all.ConnectionAttemptCount, 4);
     assert.equal(all.ConnectionEstablishedCount, 3);
     assert.equal(all.ErrorPortAllocation, 0);
+  });
+
+  it('two NAT gateways in a row: the one without a port drops the connection, the one before forwarded it', async () => {
+    // private instance → private NAT gateway (two addresses: 110,000 per destination) → public NAT gateway (55,000) → internet
+    const { Subnet } = await ec2.send(new CreateSubnetCommand({ VpcId: lab.vpcId, CidrBlock: '10.0.3.0/24', AvailabilityZone: 'us-east-1a' }));
+    const { RouteTable } = await ec2.send(new CreateRouteTableCommand({ VpcId: lab.vpcId }));
+    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: RouteTable!.RouteTableId!, SubnetId: Subnet!.SubnetId! }));
+    await ec2.send(new CreateRouteCommand({ RouteTableId: RouteTable!.RouteTableId!, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: lab.natId }));
+    const { NatGateway } = await ec2.send(new CreateNatGatewayCommand({ SubnetId: Subnet!.SubnetId!, ConnectivityType: 'private' }));
+    const first = NatGateway!.NatGatewayId!;
+    await ec2.send(new AssignPrivateNatGatewayAddressCommand({ NatGatewayId: first, PrivateIpAddressCount: 1 }));
+    await ec2.send(new ReplaceRouteCommand({ RouteTableId: lab.privateRt, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: first }));
+
+    const t = traced(lab, WEBSITE, 'tcp', 443);
+    assert.equal(t.verdict, 'accepted', JSON.stringify(t.explanations));
+    assert.deepEqual(
+      t.forward.hops.filter((h) => h.type === 'nat-gateway').map((h) => [h.id, h.action]),
+      [
+        [first, 'translate'],
+        [lab.natId, 'translate'],
+      ],
+    );
+    const flows = Array.from({ length: 55_001 }, () =>
+      flow(t, { source: lab.eni, destination: WEBSITE, count: 55_001 }, { start: t0, end: t0 + 30_000, packets: 2, bytes: 100, replyPackets: 1, replyBytes: 50 }),
+    );
+    await send(flows);
+    assert.equal(flows.filter((f) => f.natDropped).length, 1);
+
+    const a = await totals(first, t0, t0 + MIN);
+    const b = await totals(lab.natId, t0, t0 + MIN);
+    assert.deepEqual(
+      [a.ConnectionAttemptCount, a.ErrorPortAllocation, a.PacketsDropCount, a.PacketsOutToDestination, a.PacketsInFromDestination, a.ConnectionEstablishedCount],
+      [55_001, 0, 0, 2 * 55_001, 55_000, 55_000],
+    );
+    assert.deepEqual(
+      [b.ConnectionAttemptCount, b.ErrorPortAllocation, b.PacketsDropCount, b.PacketsInFromSource, b.PacketsOutToDestination, b.ConnectionEstablishedCount],
+      [55_001, 1, 2, 2 * 55_001, 2 * 55_000, 55_000],
+    );
   });
 
   it('AWS CLI: get-metric-statistics and list-metrics in AWS/NATGateway', async () => {

@@ -162,6 +162,9 @@ interface Memory {
 
 const memories = new WeakMap<Store, Memory>();
 
+/** The NAT gateway that had no port for a connection (when a connection crosses several). */
+const droppedAt = new WeakMap<DecidedFlow, string>();
+
 function memoryOf(store: Store): Memory {
   let m = memories.get(store);
   if (!m || m.generation !== store.generation) {
@@ -326,6 +329,7 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
       // Cheap bounds first; the exact peak only when they reach the limit.
       if (spans.total >= limit && spans.overlapping(s, e) >= limit && spans.peak(s, e) >= limit) {
         f.natDropped = true;
+        droppedAt.set(f, hop.id);
         break;
       }
       spans.add(s, e);
@@ -437,8 +441,8 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
       if (!acc) continue;
       touch(acc, s, e);
       at(acc, s, ATTEMPTS, 1);
-      // A gateway after the one that dropped the connection never saw it.
-      if (f.natDropped) {
+      // The gateway without a port drops the connection; those after it never see it.
+      if (f.natDropped && (droppedAt.get(f) ?? natId) === natId) {
         at(acc, s, ERROR_PORT_ALLOCATION, 1);
         spread(acc, s, e, [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE, PACKETS_DROP], [f.packets, f.bytes, f.packets]);
         break;
@@ -451,7 +455,7 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
       }
       const rev = t.reverse;
       const r = rev ? translations(rev).find((j) => rev.hops[j]!.id === natId) : undefined;
-      if (rev && r !== undefined && f.replyPackets + f.replyBytes > 0) {
+      if (!f.natDropped && rev && r !== undefined && f.replyPackets + f.replyBytes > 0) {
         metrics.push(PACKETS_IN_FROM_DESTINATION, BYTES_IN_FROM_DESTINATION);
         values.push(f.replyPackets, f.replyBytes);
         if (leftGateway(rev, r)) {
@@ -460,7 +464,7 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
         }
       }
       spread(acc, s, e, metrics, values);
-      const established = t.verdict === 'accepted' && f.replyPackets > 0;
+      const established = !f.natDropped && t.verdict === 'accepted' && f.replyPackets > 0;
       if (established) at(acc, s, ESTABLISHED, 1);
       if (fwd.first.proto === PROTO_TCP && established) {
         const [as, ae] = spanOf(f);
