@@ -131,8 +131,9 @@ export interface TrafficFlow {
 /** Sends flows through the network (POST /_vpcsim/traffic), then delivers pending flow log records (POST /_vpcsim/flush). */
 export async function sendTraffic(session: Session, flows: TrafficFlow[]): Promise<{ traffic: Rec; flush?: Rec }> {
   // Signed requests act in the signer's account; otherwise the account is named.
-  const scope = (f: TrafficFlow): Rec => (session.secretAccessKey ? { ...f, region: session.region } : { ...f, account: session.account, region: session.region });
-  const traffic = await vpcsimCall<Rec>(session, '/_vpcsim/traffic', { flows: flows.map(scope) });
+  const body: Rec = { flows, region: session.region };
+  if (!session.secretAccessKey) body.account = session.account;
+  const traffic = await vpcsimCall<Rec>(session, '/_vpcsim/traffic', body);
   const flush = await vpcsimCall<Rec>(session, '/_vpcsim/flush', {});
   return { traffic, flush };
 }

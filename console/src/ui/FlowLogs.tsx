@@ -391,26 +391,13 @@ function SendTraffic(props: { session: Session; snap?: RegionSnapshot; vpcId?: s
 /** What the server said about the flows and the delivery, in a sentence. */
 function trafficSummary(traffic: Rec, flush: Rec | undefined, n: number): string {
   const parts: string[] = [];
-  const flows = arr(traffic.flows);
-  if (flows.length) {
-    const verdicts = new Map<string, number>();
-    for (const f of flows) {
-      const v = str(f.verdict ?? f.action ?? f.result) || 'sent';
-      verdicts.set(v, (verdicts.get(v) ?? 0) + (Number(f.count) || 1));
-    }
-    parts.push([...verdicts].map(([v, c]) => `${c} ${v}`).join(', '));
-  } else {
-    parts.push(`${n} connection${n === 1 ? '' : 's'} sent`);
-  }
-  const numbers = (r: Rec | undefined) =>
-    Object.entries(r ?? {})
-      .filter(([, v]) => typeof v === 'number')
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ');
-  const t = numbers(traffic);
-  if (t) parts.push(t);
-  const d = numbers(flush);
-  if (d) parts.push(`delivered: ${d}`);
+  const total = Number(traffic.connections) || n;
+  parts.push(`${total} connection${total === 1 ? '' : 's'}: ${Number(traffic.accepted) || 0} accepted, ${Number(traffic.dropped) || 0} dropped`);
+  const codes = [...new Set(arr(traffic.flows).flatMap((f) => arr<string>(f.explanationCodes)))];
+  if (codes.length) parts.push(codes.join(', '));
+  const d: Rec = { records: 0, logEvents: 0, s3Objects: 0 };
+  for (const x of [traffic.delivered, flush?.delivered]) for (const k of Object.keys(d)) d[k] += Number(x?.[k]) || 0;
+  parts.push(`delivered ${d.records} flow log record${d.records === 1 ? '' : 's'} (${d.logEvents} log events, ${d.s3Objects} S3 files)`);
   return parts.join(' · ');
 }
 
