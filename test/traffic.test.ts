@@ -184,11 +184,11 @@ function decide(net: CompiledNetwork, spec: FlowSpec) {
 describe('traffic: what each interface records', () => {
   it('a connection from the internet: the receiver records the request (ingress) and its reply (egress)', () => {
     const net = network().build();
-    const [f] = decide(net, { source: 'internet:198.51.100.7', destination: 'i-web', protocol: 'tcp', destinationPort: 443, packets: 12, bytes: 1500, replyPackets: 9, replyBytes: 7000 });
+    const [f] = decide(net, { source: 'internet:198.18.0.7', destination: 'i-web', protocol: 'tcp', destinationPort: 443, packets: 12, bytes: 1500, replyPackets: 9, replyBytes: 7000 });
     assert.equal(f!.trace.verdict, 'accepted');
     assert.deepEqual(f!.observations.map(rec), [
-      'eni-web ingress 198.51.100.7 10.0.1.10 49152 443 6 198.51.100.7 10.0.1.10 12 1500 3 ACCEPT - - -',
-      'eni-web egress 10.0.1.10 198.51.100.7 443 49152 6 10.0.1.10 198.51.100.7 9 7000 19 ACCEPT 2 - -',
+      'eni-web ingress 198.18.0.7 10.0.1.10 49152 443 6 198.18.0.7 10.0.1.10 12 1500 3 ACCEPT - - -',
+      'eni-web egress 10.0.1.10 198.18.0.7 443 49152 6 10.0.1.10 198.18.0.7 9 7000 19 ACCEPT 2 - -',
     ]);
     const o = f!.observations[0]!;
     assert.equal(o.account, ACCOUNT);
@@ -204,9 +204,9 @@ describe('traffic: what each interface records', () => {
 
   it('a security group that refuses the connection: one REJECT record at the receiver, SYN only', () => {
     const net = network().build();
-    const [f] = decide(net, { source: 'internet:198.51.100.7', destination: 'i-web', protocol: 'tcp', destinationPort: 22 });
+    const [f] = decide(net, { source: 'internet:198.18.0.7', destination: 'i-web', protocol: 'tcp', destinationPort: 22 });
     assert.equal(f!.trace.verdict, 'dropped');
-    assert.deepEqual(f!.observations.map(rec), ['eni-web ingress 198.51.100.7 10.0.1.10 49152 22 6 198.51.100.7 10.0.1.10 10 840 2 REJECT - - -']);
+    assert.deepEqual(f!.observations.map(rec), ['eni-web ingress 198.18.0.7 10.0.1.10 49152 22 6 198.18.0.7 10.0.1.10 10 840 2 REJECT - - -']);
     assert.equal(f!.replyPackets, 0);
   });
 
@@ -220,11 +220,11 @@ describe('traffic: what each interface records', () => {
         ],
       },
     }).build();
-    const [f] = decide(net, { source: 'internet:203.0.113.12', destination: 'i-web', protocol: 'icmp', packets: 4, bytes: 336, replyPackets: 4, replyBytes: 336 });
+    const [f] = decide(net, { source: 'internet:198.18.1.12', destination: 'i-web', protocol: 'icmp', packets: 4, bytes: 336, replyPackets: 4, replyBytes: 336 });
     assert.equal(f!.trace.verdict, 'dropped');
     assert.deepEqual(f!.observations.map(rec), [
-      'eni-web ingress 203.0.113.12 10.0.1.10 0 0 1 203.0.113.12 10.0.1.10 4 336 0 ACCEPT - - -',
-      'eni-web egress 10.0.1.10 203.0.113.12 0 0 1 10.0.1.10 203.0.113.12 4 336 0 REJECT 2 - -',
+      'eni-web ingress 198.18.1.12 10.0.1.10 0 0 1 198.18.1.12 10.0.1.10 4 336 0 ACCEPT - - -',
+      'eni-web egress 10.0.1.10 198.18.1.12 0 0 1 10.0.1.10 198.18.1.12 4 336 0 REJECT 2 - -',
     ]);
   });
 
@@ -238,7 +238,7 @@ describe('traffic: what each interface records', () => {
         ],
       },
     }).build();
-    const [f] = decide(net, { source: 'internet:203.0.113.12', destination: 'i-web', protocol: 'tcp', destinationPort: 443 });
+    const [f] = decide(net, { source: 'internet:198.18.1.12', destination: 'i-web', protocol: 'tcp', destinationPort: 443 });
     assert.deepEqual(
       f!.observations.map((o) => `${o.flowDirection} ${o.tcpFlags} ${o.action}`),
       ['ingress 2 ACCEPT', 'egress 18 REJECT'],
@@ -247,15 +247,15 @@ describe('traffic: what each interface records', () => {
 
   it('through a NAT gateway: the instance, and the NAT gateway interface on both sides with the original addresses', () => {
     const net = network().build();
-    const [f] = decide(net, { source: 'i-app', destination: '203.0.113.5', protocol: 'tcp', destinationPort: 443, sourcePort: 40000 });
+    const [f] = decide(net, { source: 'i-app', destination: '198.18.10.5', protocol: 'tcp', destinationPort: 443, sourcePort: 40000 });
     assert.equal(f!.trace.verdict, 'accepted');
     assert.deepEqual(f!.observations.map(rec), [
-      'eni-app egress 10.0.2.20 203.0.113.5 40000 443 6 10.0.2.20 203.0.113.5 10 840 3 ACCEPT 1 - -',
-      'eni-nat-1 ingress 10.0.2.20 10.0.1.200 40000 443 6 10.0.2.20 203.0.113.5 10 840 3 ACCEPT - - -',
-      'eni-nat-1 egress 10.0.1.200 203.0.113.5 40000 443 6 10.0.1.200 203.0.113.5 10 840 3 ACCEPT 2 - -',
-      'eni-nat-1 ingress 203.0.113.5 10.0.1.200 443 40000 6 203.0.113.5 10.0.1.200 10 840 19 ACCEPT - - -',
-      'eni-nat-1 egress 10.0.1.200 10.0.2.20 443 40000 6 203.0.113.5 10.0.2.20 10 840 19 ACCEPT 1 - -',
-      'eni-app ingress 203.0.113.5 10.0.2.20 443 40000 6 203.0.113.5 10.0.2.20 10 840 19 ACCEPT - - -',
+      'eni-app egress 10.0.2.20 198.18.10.5 40000 443 6 10.0.2.20 198.18.10.5 10 840 3 ACCEPT 1 - -',
+      'eni-nat-1 ingress 10.0.2.20 10.0.1.200 40000 443 6 10.0.2.20 198.18.10.5 10 840 3 ACCEPT - - -',
+      'eni-nat-1 egress 10.0.1.200 198.18.10.5 40000 443 6 10.0.1.200 198.18.10.5 10 840 3 ACCEPT 2 - -',
+      'eni-nat-1 ingress 198.18.10.5 10.0.1.200 443 40000 6 198.18.10.5 10.0.1.200 10 840 19 ACCEPT - - -',
+      'eni-nat-1 egress 10.0.1.200 10.0.2.20 443 40000 6 198.18.10.5 10.0.2.20 10 840 19 ACCEPT 1 - -',
+      'eni-app ingress 198.18.10.5 10.0.2.20 443 40000 6 198.18.10.5 10.0.2.20 10 840 19 ACCEPT - - -',
     ]);
     const nat = f!.observations[1]!;
     assert.equal(nat.instanceId, undefined, 'a NAT gateway interface has no instance');
@@ -263,7 +263,7 @@ describe('traffic: what each interface records', () => {
 
   it('a flow the NAT gateway had no port for ends at its interface', () => {
     const net = network().build();
-    const [f] = decide(net, { source: 'i-app', destination: '203.0.113.5', protocol: 'tcp', destinationPort: 443 });
+    const [f] = decide(net, { source: 'i-app', destination: '198.18.10.5', protocol: 'tcp', destinationPort: 443 });
     f!.natDropped = true;
     assert.deepEqual(
       observationsFor(f!, net).map((o) => `${o.interfaceId} ${o.flowDirection} ${o.tcpFlags}`),
@@ -320,14 +320,14 @@ describe('traffic: what each interface records', () => {
 
   it('count: one connection per source port, each recorded', () => {
     const net = network().build();
-    const flows = decide(net, { source: 'internet:198.51.100.7', destination: 'i-web', protocol: 'tcp', destinationPort: 443, sourcePort: 60000, count: 3 });
+    const flows = decide(net, { source: 'internet:198.18.0.7', destination: 'i-web', protocol: 'tcp', destinationPort: 443, sourcePort: 60000, count: 3 });
     assert.equal(flows.length, 3);
     assert.deepEqual(
       flows.map((f) => f.observations[0]!.srcport),
       [60000, 60001, 60002],
     );
     assert.throws(
-      () => decide(net, { source: 'internet:198.51.100.7', destination: 'i-web', protocol: 'tcp', destinationPort: 443, sourcePort: 65535, count: 2 }),
+      () => decide(net, { source: 'internet:198.18.0.7', destination: 'i-web', protocol: 'tcp', destinationPort: 443, sourcePort: 65535, count: 2 }),
       TraceInputError,
     );
   });
@@ -362,7 +362,7 @@ describe('traffic: what each interface records', () => {
 
   it('start and duration come from the spec or the clock', () => {
     const net = network().build();
-    const [f] = decideFlows(net, [{ source: 'internet:198.51.100.7', destination: 'i-web', protocol: 'tcp', destinationPort: 443, startMs: T0 + 5000, durationMs: 30_000 }], T0);
+    const [f] = decideFlows(net, [{ source: 'internet:198.18.0.7', destination: 'i-web', protocol: 'tcp', destinationPort: 443, startMs: T0 + 5000, durationMs: 30_000 }], T0);
     assert.equal(f!.observations[0]!.startMs, T0 + 5000);
     assert.equal(f!.observations[0]!.endMs, T0 + 35_000);
     assert.throws(() => decideFlows(net, [{ source: 'i-web', destination: 'i-app', protocol: 'tcp', destinationPort: 1, packets: -1 }], T0), TraceInputError);
@@ -499,10 +499,10 @@ describe('traffic through the API, flow logs read back with the SDKs', () => {
   it('records both sides of each flow, the NAT gateway interface with the original addresses, and REJECT for a refused reply', async () => {
     const r = await post(srv, '/_vpcsim/traffic', {
       flows: [
-        { source: 'internet:198.51.100.7', destination: n.web, protocol: 'tcp', port: 443, sourcePort: 50000, packets: 12, bytes: 1500, replyPackets: 9, replyBytes: 7000 },
-        { source: 'internet:203.0.113.12', destination: 'tag:Name=web-1', protocol: 'icmp', packets: 4, bytes: 336, replyPackets: 4, replyBytes: 336 },
-        { source: n.app, destination: '203.0.113.5', protocol: 'tcp', destinationPort: 443, sourcePort: 40000 },
-        { source: 'internet:198.51.100.7', destination: n.web, protocol: 'tcp', destinationPort: 22, sourcePort: 50001, packets: 2, bytes: 120 },
+        { source: 'internet:198.18.0.7', destination: n.web, protocol: 'tcp', port: 443, sourcePort: 50000, packets: 12, bytes: 1500, replyPackets: 9, replyBytes: 7000 },
+        { source: 'internet:198.18.1.12', destination: 'tag:Name=web-1', protocol: 'icmp', packets: 4, bytes: 336, replyPackets: 4, replyBytes: 336 },
+        { source: n.app, destination: '198.18.10.5', protocol: 'tcp', destinationPort: 443, sourcePort: 40000 },
+        { source: 'internet:198.18.0.7', destination: n.web, protocol: 'tcp', destinationPort: 22, sourcePort: 50001, packets: 2, bytes: 120 },
       ],
     });
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -511,7 +511,7 @@ describe('traffic through the API, flow logs read back with the SDKs', () => {
       [
         [n.web, 'tcp', '50000→443', 'accepted', []],
         [n.web, 'icmp', '-', 'dropped', ['SUBNET_ACL_RESTRICTION']],
-        ['203.0.113.5', 'tcp', '40000→443', 'accepted', []],
+        ['198.18.10.5', 'tcp', '40000→443', 'accepted', []],
         [n.web, 'tcp', '50001→22', 'dropped', ['ENI_SG_RULES_MISMATCH']],
       ],
     );
@@ -528,21 +528,21 @@ describe('traffic through the API, flow logs read back with the SDKs', () => {
     const s = Math.floor(base / 1000);
     const e = s + 1;
     assert.deepEqual(await events(n.webEni), [
-      `5 ${n.webEni} ${n.webIp} 198.51.100.7 443 50000 6 ${n.webIp} 198.51.100.7 9 7000 ${s} ${e} 19 ACCEPT egress 2 OK`,
-      `5 ${n.webEni} ${n.webIp} 203.0.113.12 0 0 1 ${n.webIp} 203.0.113.12 4 336 ${s} ${e} 0 REJECT egress 2 OK`,
-      `5 ${n.webEni} 198.51.100.7 ${n.webIp} 50000 443 6 198.51.100.7 ${n.webIp} 12 1500 ${s} ${e} 3 ACCEPT ingress - OK`,
-      `5 ${n.webEni} 198.51.100.7 ${n.webIp} 50001 22 6 198.51.100.7 ${n.webIp} 2 120 ${s} ${e} 2 REJECT ingress - OK`,
-      `5 ${n.webEni} 203.0.113.12 ${n.webIp} 0 0 1 203.0.113.12 ${n.webIp} 4 336 ${s} ${e} 0 ACCEPT ingress - OK`,
+      `5 ${n.webEni} ${n.webIp} 198.18.0.7 443 50000 6 ${n.webIp} 198.18.0.7 9 7000 ${s} ${e} 19 ACCEPT egress 2 OK`,
+      `5 ${n.webEni} ${n.webIp} 198.18.1.12 0 0 1 ${n.webIp} 198.18.1.12 4 336 ${s} ${e} 0 REJECT egress 2 OK`,
+      `5 ${n.webEni} 198.18.0.7 ${n.webIp} 50000 443 6 198.18.0.7 ${n.webIp} 12 1500 ${s} ${e} 3 ACCEPT ingress - OK`,
+      `5 ${n.webEni} 198.18.0.7 ${n.webIp} 50001 22 6 198.18.0.7 ${n.webIp} 2 120 ${s} ${e} 2 REJECT ingress - OK`,
+      `5 ${n.webEni} 198.18.1.12 ${n.webIp} 0 0 1 198.18.1.12 ${n.webIp} 4 336 ${s} ${e} 0 ACCEPT ingress - OK`,
     ].sort());
     assert.deepEqual(await events(n.natEni), [
-      `5 ${n.natEni} ${n.appIp} ${n.natIp} 40000 443 6 ${n.appIp} 203.0.113.5 10 840 ${s} ${e} 3 ACCEPT ingress - OK`,
-      `5 ${n.natEni} ${n.natIp} 203.0.113.5 40000 443 6 ${n.natIp} 203.0.113.5 10 840 ${s} ${e} 3 ACCEPT egress 2 OK`,
-      `5 ${n.natEni} 203.0.113.5 ${n.natIp} 443 40000 6 203.0.113.5 ${n.natIp} 10 840 ${s} ${e} 19 ACCEPT ingress - OK`,
-      `5 ${n.natEni} ${n.natIp} ${n.appIp} 443 40000 6 203.0.113.5 ${n.appIp} 10 840 ${s} ${e} 19 ACCEPT egress 1 OK`,
+      `5 ${n.natEni} ${n.appIp} ${n.natIp} 40000 443 6 ${n.appIp} 198.18.10.5 10 840 ${s} ${e} 3 ACCEPT ingress - OK`,
+      `5 ${n.natEni} ${n.natIp} 198.18.10.5 40000 443 6 ${n.natIp} 198.18.10.5 10 840 ${s} ${e} 3 ACCEPT egress 2 OK`,
+      `5 ${n.natEni} 198.18.10.5 ${n.natIp} 443 40000 6 198.18.10.5 ${n.natIp} 10 840 ${s} ${e} 19 ACCEPT ingress - OK`,
+      `5 ${n.natEni} ${n.natIp} ${n.appIp} 443 40000 6 198.18.10.5 ${n.appIp} 10 840 ${s} ${e} 19 ACCEPT egress 1 OK`,
     ].sort());
     assert.deepEqual(await events(n.appEni), [
-      `5 ${n.appEni} ${n.appIp} 203.0.113.5 40000 443 6 ${n.appIp} 203.0.113.5 10 840 ${s} ${e} 3 ACCEPT egress 1 OK`,
-      `5 ${n.appEni} 203.0.113.5 ${n.appIp} 443 40000 6 203.0.113.5 ${n.appIp} 10 840 ${s} ${e} 19 ACCEPT ingress - OK`,
+      `5 ${n.appEni} ${n.appIp} 198.18.10.5 40000 443 6 ${n.appIp} 198.18.10.5 10 840 ${s} ${e} 3 ACCEPT egress 1 OK`,
+      `5 ${n.appEni} 198.18.10.5 ${n.appIp} 443 40000 6 198.18.10.5 ${n.appIp} 10 840 ${s} ${e} 19 ACCEPT ingress - OK`,
     ].sort());
   });
 
@@ -550,7 +550,7 @@ describe('traffic through the API, flow logs read back with the SDKs', () => {
     const before = await fetch(`${srv.endpoint}/_vpcsim/clock`).then((r) => r.json() as Promise<any>);
     const t0 = before.clock.now as number;
     const r = await post(srv, '/_vpcsim/traffic', {
-      flows: [{ source: 'internet:198.51.100.99', destination: n.web, protocol: 'tcp', destinationPort: 443, sourcePort: 55555, durationMs: 5_000 }],
+      flows: [{ source: 'internet:198.18.0.99', destination: n.web, protocol: 'tcp', destinationPort: 443, sourcePort: 55555, durationMs: 5_000 }],
     });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const moved = await post(srv, '/_vpcsim/clock', { advanceSeconds: 120 });
@@ -570,7 +570,7 @@ describe('traffic through the API, flow logs read back with the SDKs', () => {
     const r = await post(srv, '/_vpcsim/traffic', {
       scenario: {
         name: 'portscan',
-        steps: [{ name: 'scan', flows: [{ source: 'internet:203.0.113.66', destination: 'tag:Name=web-1', protocol: 'tcp', ports: '1-1024', sourcePort: 61000, packets: 1, bytes: 44, replyPackets: 1, replyBytes: 44 }] }],
+        steps: [{ name: 'scan', flows: [{ source: 'internet:198.18.66.66', destination: 'tag:Name=web-1', protocol: 'tcp', ports: '1-1024', sourcePort: 61000, packets: 1, bytes: 44, replyPackets: 1, replyBytes: 44 }] }],
       },
     });
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -578,7 +578,7 @@ describe('traffic through the API, flow logs read back with the SDKs', () => {
     assert.equal(r.body.accepted, 1);
     assert.equal(r.body.observations, 1023 + 2);
     await post(srv, '/_vpcsim/flush', {});
-    const scan = (await events(n.webEni)).filter((l) => l.includes('203.0.113.66'));
+    const scan = (await events(n.webEni)).filter((l) => l.includes('198.18.66.66'));
     assert.equal(scan.filter((l) => / REJECT ingress /.test(l)).length, 1023);
     assert.equal(scan.filter((l) => / ACCEPT /.test(l)).length, 2);
   });
@@ -595,7 +595,7 @@ describe('traffic through the API, flow logs read back with the SDKs', () => {
       [{ flows: [{ source: n.app, destination: 'tag:Name=nothing', protocol: 'tcp', port: 443 }] }, /No running instance/],
       [{ scenario: { steps: [] } }, /non-empty list/],
       [{ scenario: { steps: [{ every: 'often', repeat: 2, flows: [{ source: n.app, destination: n.web, port: 443 }] }] } }, /not a duration/],
-      [{ scenario: { steps: [{ every: '1s', for: '2d', flows: [{ source: 'internet:198.51.100.1', hosts: 10, destination: n.web, port: 443 }] }] } }, /At most 100000 connections/],
+      [{ scenario: { steps: [{ every: '1s', for: '2d', flows: [{ source: 'internet:198.18.0.1', hosts: 10, destination: n.web, port: 443 }] }] } }, /At most 100000 connections/],
     ];
     for (const [body, message] of cases) {
       const r = await post(srv, '/_vpcsim/traffic', body);
@@ -645,7 +645,7 @@ describe('traffic in sigv4 mode', () => {
         const r = await fetch(`${srv.endpoint}/_vpcsim/traffic`, { method: 'POST', headers: req.headers as Record<string, string>, body: text });
         return { status: r.status, body: (await r.json()) as Record<string, any> };
       };
-      const flow = { flows: [{ source: 'internet:198.51.100.7', destination: n.web, protocol: 'tcp', port: 443 }] };
+      const flow = { flows: [{ source: 'internet:198.18.0.7', destination: n.web, protocol: 'tcp', port: 443 }] };
       const unsigned = await post(srv, '/_vpcsim/traffic', flow);
       assert.equal(unsigned.status, 403);
       const byAlice = await signed(ALICE, flow);
