@@ -9,6 +9,8 @@ import {
   AssociateRouteTableCommand,
   AttachInternetGatewayCommand,
   AuthorizeSecurityGroupIngressCommand,
+  AttachVpnGatewayCommand,
+  CreateCustomerGatewayCommand,
   CreateInternetGatewayCommand,
   CreateNatGatewayCommand,
   CreateNetworkAclCommand,
@@ -20,6 +22,9 @@ import {
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
+  CreateVpnConnectionCommand,
+  CreateVpnConnectionRouteCommand,
+  CreateVpnGatewayCommand,
   DeleteNetworkInsightsAccessScopeAnalysisCommand,
   DeleteNetworkInsightsAccessScopeCommand,
   DescribeNetworkInsightsAccessScopeAnalysesCommand,
@@ -306,6 +311,44 @@ describe('Network Access Analyzer (network insights access scopes and analyses)'
       summary(direct.findings),
       [`${lab.db.instance} -> ${lab.igwId}: 6 443`, `${lab.web.instance} -> ${lab.igwId}: 6 443`, `${lab.admin.instance} -> ${lab.igwId}: 6 443`].sort(),
     );
+  });
+
+  it('paths from on premises through a virtual private gateway', async () => {
+    const lab = await new Lab().build();
+    const { CustomerGateway } = await ec2.send(new CreateCustomerGatewayCommand({ Type: 'ipsec.1', IpAddress: '203.0.113.12', BgpAsn: 65000 }));
+    const { VpnGateway } = await ec2.send(new CreateVpnGatewayCommand({ Type: 'ipsec.1' }));
+    const vgwId = VpnGateway!.VpnGatewayId!;
+    await ec2.send(new AttachVpnGatewayCommand({ VpcId: lab.vpcId, VpnGatewayId: vgwId }));
+    const { VpnConnection } = await ec2.send(
+      new CreateVpnConnectionCommand({ Type: 'ipsec.1', CustomerGatewayId: CustomerGateway!.CustomerGatewayId, VpnGatewayId: vgwId, Options: { StaticRoutesOnly: true } }),
+    );
+    await ec2.send(new CreateVpnConnectionRouteCommand({ VpnConnectionId: VpnConnection!.VpnConnectionId, DestinationCidrBlock: '192.168.0.0/16' }));
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId: lab.db.sg, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '192.168.0.0/16' }] }] }),
+    );
+    const { findings } = await analyse(
+      await createScope({
+        MatchPaths: [
+          {
+            Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::VPNGateway'] } },
+            Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] }, PacketHeaderStatement: { Protocols: ['tcp'] } },
+          },
+        ],
+      }),
+    );
+    const ends = findings
+      .map((f) => {
+        const cs = f.FindingComponents!;
+        const ports = cs.find((c) => c.OutboundHeader)!.OutboundHeader!.DestinationPortRanges!.map((r) => `${r.From}-${r.To}`).join(',');
+        return `${cs.some((c) => c.Component!.Id === vgwId) ? vgwId : cs[0]!.Component!.Id} -> ${cs[cs.length - 1]!.Component!.Id}: ${ports}`;
+      })
+      .sort();
+    // The database lets on premises in on 5432, the web server on 80 and 443; the admin host only the VPC.
+    assert.deepEqual(ends, [`${vgwId} -> ${lab.db.instance}: 5432-5432`, `${vgwId} -> ${lab.web.instance}: 80-80,443-443`].sort());
+    const db = findings.find((f) => f.FindingComponents!.at(-1)!.Component!.Id === lab.db.instance)!;
+    assert.deepEqual(db.FindingComponents!.find((c) => c.OutboundHeader)!.OutboundHeader!.SourceAddresses, ['192.168.0.10']);
+    const ids = db.FindingComponents!.map((c) => c.Component!.Id);
+    assert.deepEqual(ids.slice(0, 2), [VpnConnection!.VpnConnectionId, vgwId], ids.join(' '));
   });
 
   it('a retried create with the same ClientToken answers the same scope', async () => {

@@ -50,7 +50,7 @@ import type {
   ThroughResourcesStatement,
 } from '@aws-sdk/client-ec2';
 import { type Cidr4, containsIp4, formatIpv4, isRfc1918, parseCidr, parseIpv4, parseIpv6 } from '../../network/cidr.js';
-import { type Addr, type CInterface, type CInternetGateway, compile, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../../network/compile.js';
+import { type Addr, type CInterface, type CInternetGateway, type CVpnGateway, compile, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../../network/compile.js';
 import { DEFAULT_INTERNET_IP, DEFAULT_SOURCE_PORT, type Hop, trace, TraceInputError, type TraceRequest, type TraceResult } from '../../network/trace.js';
 import { ApiError } from '../../protocol/errors.js';
 import type { Handler, RequestContext } from '../context.js';
@@ -397,18 +397,22 @@ const protoIn = (lists: number[][], proto: number) => lists.every((l) => l.inclu
 // Analyses: sources, destinations and their statements
 // ---------------------------------------------------------------------------------------
 
-type Endpoint = { kind: 'eni'; id: string; iface: CInterface } | { kind: 'igw'; id: string; igw: CInternetGateway };
+type Endpoint =
+  | { kind: 'eni'; id: string; iface: CInterface }
+  | { kind: 'igw'; id: string; igw: CInternetGateway }
+  | { kind: 'vgw'; id: string; vgw: CVpnGateway };
 
 function matchesResources(ep: Endpoint, s: ResourceStatement | undefined): boolean {
   if (!s) return true;
   if (s.Resources?.length) {
     const ids = new Set(s.Resources.map(idOfArnOrId));
-    if (ep.kind === 'igw') return ids.has(ep.id);
+    if (ep.kind !== 'eni') return ids.has(ep.id);
     const i = ep.iface;
     return ids.has(i.id) || (!!i.instance && ids.has(i.instance.id)) || ids.has(i.subnet.id) || ids.has(i.vpc.id) || i.model.groupIds.some((g) => ids.has(g));
   }
   const types = s.ResourceTypes ?? [];
   if (ep.kind === 'igw') return types.includes('AWS::EC2::InternetGateway');
+  if (ep.kind === 'vgw') return types.includes('AWS::EC2::VPNGateway');
   return types.some((t) => {
     switch (t) {
       case 'AWS::EC2::NetworkInterface':
@@ -533,7 +537,17 @@ interface Run {
 }
 
 function endpointVpc(ep: Endpoint): string | undefined {
-  return ep.kind === 'eni' ? ep.iface.vpc.id : ep.igw.vpc?.id;
+  return ep.kind === 'eni' ? ep.iface.vpc.id : ep.kind === 'igw' ? ep.igw.vpc?.id : ep.vgw.vpc?.id;
+}
+
+/** On-premises addresses to try behind a virtual private gateway: one in each block its VPN connections serve. */
+function onPremisesAddresses(run: Run, vgw: CVpnGateway, allowed: Cidr4[][]): number[] {
+  const candidates = new Set<number>();
+  for (const c of vgw.connections) {
+    for (const b of c.onPremises) if (b.base6 === undefined) candidates.add(b.prefix < 31 ? (b.base + 10) >>> 0 : b.base);
+  }
+  for (const a of run.statementAddresses) candidates.add(a);
+  return [...candidates].filter((a) => addrIn(allowed, a) && vgw.connections.some((c) => c.onPremises.some((b) => b.base6 === undefined && ((a & b.mask) >>> 0) === b.base))).slice(0, 64);
 }
 
 /** Destination port classes for a pair: [start, end] of each class inside 0-65535, within `dports`. */
@@ -577,6 +591,7 @@ function arrivesAt(t: TraceResult, to: Endpoint): boolean {
   const end = t.forward.end;
   if (!t.forward.accepted || !end) return false;
   if (to.kind === 'eni') return end.kind === 'interface' && end.iface === to.iface;
+  if (to.kind === 'vgw') return end.kind === 'on-premises' && end.vgw.id === to.id;
   return end.kind === 'internet' && end.igw.id === to.id;
 }
 
@@ -597,6 +612,12 @@ function packetsFor(run: Run, from: Endpoint, to: Endpoint, c: Constraint): Arra
   } else if (from.kind === 'eni' && to.kind === 'igw') {
     const srcIps = from.iface.ips.filter((ip) => addrIn(c.src, ip)).slice(0, 1);
     for (const s of srcIps) for (const d of internetAddresses(run, from, c.dst)) out.push({ source: from.id, sourceIp: formatIpv4(s), destination: formatIpv4(d), src: s, dst: d });
+  } else if (from.kind === 'vgw' && to.kind === 'eni') {
+    if (c.dst.length && !to.iface.ips.some((ip) => addrIn(c.dst, ip))) return out;
+    for (const s of onPremisesAddresses(run, from.vgw, c.src)) out.push({ source: from.id, sourceIp: formatIpv4(s), destination: to.id, src: s, dst: to.iface.primaryIp });
+  } else if (from.kind === 'eni' && to.kind === 'vgw') {
+    const srcIps = from.iface.ips.filter((ip) => addrIn(c.src, ip)).slice(0, 1);
+    for (const s of srcIps) for (const d of onPremisesAddresses(run, to.vgw, c.dst)) out.push({ source: from.id, sourceIp: formatIpv4(s), destination: formatIpv4(d), src: s, dst: d });
   }
   return out;
 }
@@ -605,6 +626,8 @@ function analysePair(run: Run, from: Endpoint, to: Endpoint, findings: Map<strin
   // The internet reaches a VPC, and is reached from it, through that VPC's own gateway.
   if (from.kind === 'igw' && to.kind === 'eni' && from.igw.vpc !== to.iface.vpc) return;
   if (from.kind === 'eni' && to.kind === 'igw' && to.igw.vpc !== from.iface.vpc) return;
+  if (from.kind === 'vgw' && to.kind === 'eni' && from.vgw.vpc !== to.iface.vpc) return;
+  if (from.kind === 'eni' && to.kind === 'vgw' && to.vgw.vpc !== from.iface.vpc) return;
   for (const { path, c } of run.match) {
     if (!matchesResources(from, path.Source?.ResourceStatement) || !matchesResources(to, path.Destination?.ResourceStatement)) continue;
     const sport = sourcePort(c);
@@ -656,6 +679,7 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
   const interfaces = [...net.interfaces.values()].filter((i) => mine(i.model.account, i.model.region));
   const endpoints: Endpoint[] = [
     ...[...net.internetGateways.values()].filter((g) => g.vpc && mine(g.vpc.model.account, g.vpc.model.region)).map((igw): Endpoint => ({ kind: 'igw', id: igw.id, igw })),
+    ...[...net.vpnGateways.values()].filter((g) => g.vpc && mine(g.vpc.model.account, g.vpc.model.region)).map((vgw): Endpoint => ({ kind: 'vgw', id: vgw.id, vgw })),
     ...interfaces.filter((i) => i.up).map((iface): Endpoint => ({ kind: 'eni', id: iface.id, iface })),
   ];
   let run: Run;
@@ -696,7 +720,7 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
   const destinations = endpoints.filter((e) => run.match.some(({ path }) => matchesResources(e, path.Destination?.ResourceStatement)));
   for (const from of sources) {
     for (const to of destinations) {
-      if (from === to || (from.kind === 'igw' && to.kind === 'igw')) continue;
+      if (from === to || (from.kind !== 'eni' && to.kind !== 'eni')) continue;
       analysePair(run, from, to, found);
     }
   }
@@ -706,6 +730,8 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
     const t = f.first.trace;
     const components: PathComponent[] = m.components(t.forward.hops, t.forward.first, t.forward.last);
     const ports: PortRange[] = f.ports.map((r) => ({ From: r.from, To: r.to }));
+    // The first component carries the packet as it set out (a path from on premises starts at the VPN connection).
+    if (components[0] && !components[0].OutboundHeader) components[0].OutboundHeader = m.header(t.forward.first);
     for (const c of components) {
       widen(c.InboundHeader, ports);
       widen(c.OutboundHeader, ports);
