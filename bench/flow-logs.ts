@@ -189,7 +189,7 @@ function render(results: Result[]): string {
     '',
     `Slowest end to end: ${fmt(worst)} observations per CPU second — ${worst >= 100_000 ? 'meets' : 'misses'} the 100,000 flows/s target. ` +
       'The network engine deciding each flow (bench/engine.ts) comes on top of this; "pending heap" is what the',
-    'aggregation buffers hold between delivery times (records, their keys and windows), measured after a full GC.',
+    'aggregation buffers hold between delivery times (records and their windows), measured after a full GC.',
     '',
   );
   return lines.join('\n');

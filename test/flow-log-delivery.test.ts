@@ -26,6 +26,8 @@ import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjec
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { logGroupExists } from '../src/services/logs/index.js';
+import { ScopedState, scopeKey } from '../src/state/store.js';
 import { type DeliveryReport, flowLogPipeline, flowLogPipelineImpl, s3Key } from '../src/traffic/flow-log-delivery.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
 import { startTestServer, type TestServer } from './helpers.js';
@@ -372,5 +374,32 @@ describe('flow log delivery', () => {
     await srv.reset();
     assert.equal((await settle(impl.flush())).records, 0);
     assert.equal(impl.pending, 0);
+  });
+
+  it('on a store shared by several servers, delivers through App.exclusive and reports the final counts when settled', async () => {
+    await cwFlowLog({ LogFormat: '${srcport}' });
+    const calls: string[] = [];
+    // The shape of an App on PostgreSQL: exclusive runs the write later, under the servers' lock.
+    const shared = {
+      store: srv.app.store,
+      config: srv.app.config,
+      exclusive: <T>(fn: () => T): Promise<T> => {
+        calls.push('exclusive');
+        return Promise.resolve().then(fn);
+      },
+    };
+    const p = flowLogPipeline(shared);
+    assert.notEqual(p, flowLogPipeline(srv.app));
+    assert.equal(p, flowLogPipeline(shared));
+    p.record([obs({ srcport: 7 }), obs({ srcport: 8 })]);
+    const handed = p.flush();
+    assert.deepEqual(calls, ['exclusive']);
+    assert.equal(handed.records, 2);
+    assert.ok(handed.settled instanceof Promise);
+    // Nothing is written before the lock is held.
+    assert.equal(logGroupExists(new ScopedState(srv.app.store.begin(), scopeKey(ACCOUNT, 'us-east-1')), '/vpc/flow'), false);
+    const final = await handed.settled!;
+    assert.deepEqual({ records: final.records, logEvents: final.logEvents, s3Objects: final.s3Objects }, { records: 2, logEvents: 2, s3Objects: 0 });
+    assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), ['7', '8']);
   });
 });
