@@ -44,6 +44,7 @@ import {
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, FilterLogEventsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateFlowLogsCommand } from '@aws-sdk/client-ec2';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateConnectionCommand,
   CreateDirectConnectGatewayAssociationCommand,
@@ -793,6 +794,17 @@ describe('console in Chromium', () => {
       assert.ok((await page.getByTestId(`metric-${m}`).locator('circle.dot').count()) > 0, `${m} has data points`);
       assert.equal(await page.getByTestId(`metric-${m}`).getByText('no data points').count(), 0);
     }
+    const cw = new CloudWatchClient({ endpoint: srv.endpoint, region: REGION, credentials: { accessKeyId: ACCOUNT, secretAccessKey: 'test' }, maxAttempts: 1 });
+    const sdk = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(Date.now() - 3600_000),
+        EndTime: new Date(Date.now() + 60_000),
+        MetricDataQueries: [{ Id: 'b', MetricStat: { Metric: { Namespace: 'AWS/NATGateway', MetricName: 'BytesOutToDestination', Dimensions: [{ Name: 'NatGatewayId', Value: demo.nat }] }, Period: 60, Stat: 'Sum' } }],
+      }),
+    );
+    const values = sdk.MetricDataResults![0]!.Values!;
+    assert.ok(values.length > 0 && values.every((v) => v > 0));
+    assert.equal(await page.getByTestId('metric-BytesOutToDestination').locator('circle.dot').count(), values.length, 'one point per minute with data, as GetMetricData answers');
     const top = await page.getByTestId('metric-ConnectionEstablishedCount').locator('text.axis').first().evaluate((el) => el.textContent ?? '');
     assert.ok(Number(top) >= 4, `4 connections established (axis top ${top})`);
     await page.getByTestId('metric-BytesOutToDestination').scrollIntoViewIfNeeded();
@@ -911,6 +923,28 @@ describe('console in Chromium against a server that verifies signatures', () => 
     if (await page.getByTestId('path-error').count()) assert.fail(await page.getByTestId('path-error').innerText());
     // The default group lets its members talk to each other.
     assert.match(await page.getByTestId('path-verdict').innerText(), /Reachable/);
+    assert.match(await page.getByTestId('analysis-id').innerText(), /^nia-/);
+    // Traffic and S3 reads are signed too: a flow log to S3 in the key's account, traffic sent from the page, its file read back.
+    const s3 = new S3Client({ endpoint: srv.endpoint, region: REGION, credentials: KEY, forcePathStyle: true, maxAttempts: 1 });
+    await s3.send(new CreateBucketCommand({ Bucket: 'signed-flow-logs' }));
+    const fl = await ec2.send(new CreateFlowLogsCommand({ ResourceType: 'VPC', ResourceIds: [vpcId], TrafficType: 'ALL', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::signed-flow-logs' }));
+    const flowLogId = fl.FlowLogIds![0]!;
+    await page.getByTestId('tab-flowlogs').click();
+    await page.getByTestId('traffic-source').fill(ids[0]!);
+    await page.getByTestId('traffic-destination').fill(ids[1]!);
+    await page.getByTestId('traffic-port').fill('22');
+    await page.getByTestId('traffic-count').fill('2');
+    await page.getByTestId('traffic-send').click();
+    await Promise.race([page.getByTestId('traffic-result').waitFor(), page.getByTestId('traffic-error').waitFor()]);
+    if (await page.getByTestId('traffic-error').count()) assert.fail(await page.getByTestId('traffic-error').innerText());
+    assert.match(await page.getByTestId('traffic-result').innerText(), /2 connections: 2 accepted, 0 dropped · delivered [1-9]\d* flow log records \(0 log events, 1 S3 files\)/);
+    await page.getByTestId('flowlog-list').getByText(flowLogId).click();
+    await page.getByTestId('s3-files').waitFor();
+    assert.match(await page.getByTestId('s3-files').innerText(), new RegExp(`AWSLogs/${KEY.accountId}/vpcflowlogs/${REGION}/.*_${flowLogId}_`));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="flow-records"] tbody tr td:nth-child(2)').length >= 2);
+    const rows = await page.getByTestId('flow-records').locator('tbody tr').allInnerTexts();
+    assert.ok(rows.length >= 4 && rows.every((r) => /ACCEPT/.test(r)), rows.join('\n'));
+    assert.equal(await page.locator('.banner.error').count(), 0);
     assert.deepEqual(errors, []);
     await page.close();
   });

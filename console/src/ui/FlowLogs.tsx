@@ -401,6 +401,13 @@ function trafficSummary(traffic: Rec, flush: Rec | undefined, n: number): string
   return parts.join(' · ');
 }
 
+/** Metric windows: label, span, period (seconds). */
+const METRIC_WINDOWS: Array<[string, number, number]> = [
+  ['last hour, 1-minute periods', 3600_000, 60],
+  ['last 3 hours, 5-minute periods', 3 * 3600_000, 300],
+  ['last 24 hours, 1-hour periods', 24 * 3600_000, 3600],
+];
+
 const NAT_METRICS: Array<{ metric: string; stat: string; unit: string }> = [
   { metric: 'BytesOutToDestination', stat: 'Sum', unit: 'bytes' },
   { metric: 'BytesInFromDestination', stat: 'Sum', unit: 'bytes' },
@@ -417,14 +424,16 @@ function NatMetrics(props: { session: Session; snap?: RegionSnapshot; vpcId?: st
   const nat = nats.find((n) => n.natGatewayId === chosen) ?? nats[0];
   const natId = str(nat?.natGatewayId);
   const [data, setData] = useState<{ results: MetricResult[]; supported: boolean; error?: string; from: number; to: number } | undefined>();
+  const [win, setWin] = useState(0);
+  const [label, spanMs, period] = METRIC_WINDOWS[win]!;
   useEffect(() => {
     if (!natId) return;
     let live = true;
     const to = Date.now();
-    const from = to - 3 * 3600_000;
+    const from = to - spanMs;
     getMetricData(
       props.session,
-      NAT_METRICS.map((m, i) => ({ id: `m${i}`, namespace: 'AWS/NATGateway', metric: m.metric, dimensions: { NatGatewayId: natId }, stat: m.stat, period: 300 })),
+      NAT_METRICS.map((m, i) => ({ id: `m${i}`, namespace: 'AWS/NATGateway', metric: m.metric, dimensions: { NatGatewayId: natId }, stat: m.stat, period })),
       from,
       to,
     )
@@ -433,7 +442,7 @@ function NatMetrics(props: { session: Session; snap?: RegionSnapshot; vpcId?: st
     return () => {
       live = false;
     };
-  }, [props.session, natId, props.tick]);
+  }, [props.session, natId, props.tick, spanMs, period]);
   return (
     <section className="panel-block" data-testid="nat-metrics">
       <h2>NAT gateway metrics</h2>
@@ -449,9 +458,21 @@ function NatMetrics(props: { session: Session; snap?: RegionSnapshot; vpcId?: st
                   {str(n.natGatewayId)} {nameTag(n) ?? ''}
                 </option>
               ))}
-            </select>{' '}
-            <span className="muted">last 3 hours, 5-minute periods</span>
-          </label>
+            </select>
+          </label>{' '}
+          <label className="inline">
+            Period{' '}
+            <select value={win} onChange={(e) => setWin(Number(e.target.value))} data-testid="metric-window">
+              {METRIC_WINDOWS.map(([l], i) => (
+                <option key={l} value={i}>
+                  {l}
+                </option>
+              ))}
+            </select>
+          </label>{' '}
+          <span className="muted" data-testid="metric-window-label">
+            {label}
+          </span>
           {!data ? (
             <div className="muted">Loading metrics…</div>
           ) : !data.supported ? (
