@@ -73,7 +73,7 @@ function randomCidr(r: Rng, vpcs: number): string {
   }
 }
 
-function randomAclEntries(r: Rng, vpcs: number): AclEntryModel[] {
+export function randomAclEntries(r: Rng, vpcs: number): AclEntryModel[] {
   const out: AclEntryModel[] = [];
   let n = 0;
   const count = r.int(0, 7);
@@ -99,7 +99,7 @@ function randomAclEntries(r: Rng, vpcs: number): AclEntryModel[] {
 
 let ruleSeq = 0;
 
-export function randomSgRules(r: Rng, vpcs: number, groupIds: string[], count: number): SecurityGroupRuleModel[] {
+export function randomSgRules(r: Rng, vpcs: number, groupIds: string[], count: number, internet = false): SecurityGroupRuleModel[] {
   const out: SecurityGroupRuleModel[] = [];
   for (let k = 0; k < count; k++) {
     const protocol = r.pick(['tcp', 'tcp', 'tcp', 'udp', 'udp', 'icmp', '-1']);
@@ -113,13 +113,17 @@ export function randomSgRules(r: Rng, vpcs: number, groupIds: string[], count: n
     else if (kind === 2) {
       rule.prefixListId = `pl-${r.int(1, 3)}`;
       rule.prefixListCidrs = [randomCidr(r, vpcs), randomCidr(r, vpcs)];
-    } else rule.cidr = randomCidr(r, vpcs);
+    } else if (internet && r.chance(0.4)) rule.cidr = '0.0.0.0/0';
+    else rule.cidr = r.chance(0.5) ? r.pick(['0.0.0.0/0', '10.0.0.0/8', `10.${r.int(0, vpcs - 1)}.0.0/16`]) : randomCidr(r, vpcs);
     out.push(rule);
   }
   return out;
 }
 
-export function randomRoutes(r: Rng, ctx: { vpc: number; vpcs: number; cidr: string; igw: string; nat?: string; enis: string[]; peerings: { id: string; peer: number }[] }): RouteModel[] {
+export function randomRoutes(
+  r: Rng,
+  ctx: { vpc: number; vpcs: number; cidr: string; igw: string; nat?: string; enis: string[]; peerings: { id: string; peer: number }[]; internet?: boolean },
+): RouteModel[] {
   const routes: RouteModel[] = [{ destination: ctx.cidr, target: { kind: 'local', id: 'local' }, state: 'active', origin: 'CreateRouteTable' }];
   const seen = new Set<string>([ctx.cidr]);
   const push = (destination: string, target: RouteModel['target'], state: RouteModel['state'] = 'active') => {
@@ -129,7 +133,7 @@ export function randomRoutes(r: Rng, ctx: { vpc: number; vpcs: number; cidr: str
   };
   // The default route: usually the internet gateway, else NAT, an appliance, a blackhole or nothing.
   const d = r.int(0, 9);
-  if (d <= 5) push('0.0.0.0/0', { kind: 'igw', id: ctx.igw });
+  if (d <= 5 || (ctx.internet && r.chance(0.7))) push('0.0.0.0/0', { kind: 'igw', id: ctx.igw });
   else if (d === 6 && ctx.nat) push('0.0.0.0/0', { kind: 'nat', id: ctx.nat });
   else if (d === 7 && ctx.enis.length > 0) push('0.0.0.0/0', { kind: 'eni', id: r.pick(ctx.enis) });
   else if (d === 8) push('0.0.0.0/0', { kind: 'igw', id: ctx.igw }, 'blackhole');
@@ -154,7 +158,9 @@ export interface RandomNetwork {
   interfaces: InterfaceModel[];
 }
 
-export function randomNetwork(seed: number): RandomNetwork {
+/** `internet`: internet-facing networks (gateways attached, default routes and rules open to the internet more often). */
+export function randomNetwork(seed: number, opts: { internet?: boolean } = {}): RandomNetwork {
+  const internet = opts.internet ?? false;
   const r = new Rng(seed);
   const m = emptyModel();
   const vpcs = r.int(1, 3);
@@ -174,7 +180,7 @@ export function randomNetwork(seed: number): RandomNetwork {
     m.vpcs.push({ id: vpcId, account: ACCOUNT, region: REGION, cidrs: [cidr], ipv6Cidrs: [] });
     const igw = `igw-${v}`;
     // Usually attached to its VPC; sometimes detached.
-    m.internetGateways.push({ id: igw, account: ACCOUNT, region: REGION, vpcId: r.chance(0.85) ? vpcId : undefined });
+    m.internetGateways.push({ id: igw, account: ACCOUNT, region: REGION, vpcId: internet || r.chance(0.85) ? vpcId : undefined });
 
     // Security groups of the VPC.
     const groups = Array.from({ length: r.int(1, 4) }, (_, g) => `sg-${v}-${g}`);
@@ -182,7 +188,7 @@ export function randomNetwork(seed: number): RandomNetwork {
       const egress: SecurityGroupRuleModel[] = r.chance(0.8)
         ? [{ id: `sgr-${g}-out`, protocol: '-1', fromPort: -1, toPort: -1, cidr: '0.0.0.0/0' }]
         : randomSgRules(r, vpcs, groups, r.int(0, 4));
-      m.securityGroups.push({ id: g, name: g, vpcId, account: ACCOUNT, region: REGION, ingress: randomSgRules(r, vpcs, groups, r.int(1, 8)), egress });
+      m.securityGroups.push({ id: g, name: g, vpcId, account: ACCOUNT, region: REGION, ingress: randomSgRules(r, vpcs, groups, r.int(1, 8), internet), egress });
     }
 
     // ACLs.
@@ -262,7 +268,7 @@ export function randomNetwork(seed: number): RandomNetwork {
       const gatewayIds: string[] = [];
       // Rarely, an edge-associated table routes the internet gateway's inbound traffic.
       if (k === 1 && r.chance(0.2)) gatewayIds.push(igw);
-      m.routeTables.push({ id, vpcId, main: k === 0, gatewayIds, routes: randomRoutes(r, { vpc: v, vpcs, cidr, igw, nat: natId, enis, peerings: myPeerings }) });
+      m.routeTables.push({ id, vpcId, main: k === 0, gatewayIds, routes: randomRoutes(r, { vpc: v, vpcs, cidr, igw, nat: natId, enis, peerings: myPeerings, internet }) });
     }
   }
   return { model: m, interfaces: m.interfaces.filter((i) => i.type === 'interface') };
