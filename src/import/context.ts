@@ -178,10 +178,10 @@ export class Check {
     return new Date(t).toISOString();
   }
 
-  /** Tags as the CLI prints them (Key/Value pairs); undefined when there are none. */
+  /** Tags as the CLI prints them (Key/Value pairs): [] when the export shows none, undefined when it has no such member. */
   tags(obj: Json, field = 'Tags'): Array<{ Key: string; Value: string }> | undefined {
+    if (obj?.[field] === undefined || obj?.[field] === null) return undefined;
     const list = this.list(obj, field);
-    if (list.length === 0) return undefined;
     return list.map((t) => ({ Key: this.str(t, 'Key'), Value: typeof t?.Value === 'string' ? t.Value : '' }));
   }
 }

@@ -222,7 +222,7 @@ export function importVpcEndpoints(s: ScopeImport): void {
       RouteTableIds: c.list(item, 'RouteTableIds').map(String),
       SubnetIds: c.list(item, 'SubnetIds').map(String),
       Groups: c.list(item, 'Groups').map((g: Json) => ({ GroupId: g.GroupId, GroupName: g.GroupName })),
-      IpAddressType: item.IpAddressType ?? 'ipv4',
+      IpAddressType: item.IpAddressType,
       PrivateDnsEnabled: item.PrivateDnsEnabled === true,
       NetworkInterfaceIds: interfaces,
       CreationTimestamp: c.time(item, 'CreationTimestamp', s.run.now),
@@ -242,9 +242,10 @@ export function importVpcEndpoints(s: ScopeImport): void {
     for (const rtId of record.RouteTableIds as string[]) {
       const rt = s.state.edit<Json>('route-table', rtId);
       if (!rt) continue;
-      const routes = (rt.Routes ?? []).filter((r: Json) => r.GatewayId !== id);
-      routes.push({ DestinationPrefixListId: pl, GatewayId: id, Origin: 'CreateRoute' });
-      rt.Routes = routes;
+      const route = { DestinationPrefixListId: pl, GatewayId: id, Origin: 'CreateRoute' };
+      const routes: Json[] = rt.Routes ?? [];
+      const at = routes.findIndex((r: Json) => r.GatewayId === id);
+      rt.Routes = at >= 0 ? [...routes.slice(0, at), route, ...routes.slice(at + 1).filter((r: Json) => r.GatewayId !== id)] : [...routes, route];
     }
   }
 }

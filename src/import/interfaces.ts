@@ -62,7 +62,8 @@ function interfaceRecord(s: ScopeImport, c: Check, item: Json, fallback: { az?: 
       AttachmentId: c.str(a, 'AttachmentId', { pattern: /^(eni|ela)-attach-[0-9a-f]+$/ }),
       DeleteOnTermination: a.DeleteOnTermination ?? false,
       DeviceIndex: c.num(a, 'DeviceIndex'),
-      NetworkCardIndex: a.NetworkCardIndex ?? 0,
+      // Instances' attachments have a network card; a service's interface shows none.
+      NetworkCardIndex: a.NetworkCardIndex ?? (a.InstanceId || fallback.instanceId ? 0 : undefined),
       InstanceId: a.InstanceId ?? fallback.instanceId,
       InstanceOwnerId: a.InstanceOwnerId ?? fallback.instanceOwner ?? (a.InstanceId || fallback.instanceId ? s.account : undefined),
       Status: 'attached',
