@@ -25,10 +25,12 @@ import {
   ReplaceNetworkAclAssociationCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import type { Credential } from '../src/config.js';
 import { startTestServer, type TestServer } from './helpers.js';
 import { compile, type CompiledNetwork } from '../src/network/compile.js';
@@ -581,6 +583,37 @@ describe('traffic through the API, flow logs read back with the SDKs', () => {
     const scan = (await events(n.webEni)).filter((l) => l.includes('198.18.66.66'));
     assert.equal(scan.filter((l) => / REJECT ingress /.test(l)).length, 1023);
     assert.equal(scan.filter((l) => / ACCEPT /.test(l)).length, 2);
+  });
+
+  it('delivers to S3 too: gzip text with the fields of the flow log, the service name of S3 addresses', async () => {
+    const s3 = new S3Client({ endpoint: srv.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, forcePathStyle: true, maxAttempts: 1 });
+    await s3.send(new CreateBucketCommand({ Bucket: 'traffic-logs' }));
+    await ec2.send(
+      new CreateFlowLogsCommand({
+        ResourceType: 'NetworkInterface',
+        ResourceIds: [n.appEni],
+        TrafficType: 'ALL',
+        LogDestinationType: 's3',
+        LogDestination: 'arn:aws:s3:::traffic-logs/flows',
+        MaxAggregationInterval: 60,
+        LogFormat: '${version} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${action} ${flow-direction} ${traffic-path} ${pkt-src-aws-service} ${pkt-dst-aws-service} ${log-status}',
+      }),
+    );
+    const r = await post(srv, '/_vpcsim/traffic', { flows: [{ source: 'tag:Name=app-1', destination: '52.216.10.20', protocol: 'tcp', port: 443, sourcePort: 42000 }] });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.accepted, 1);
+    const flushed = await post(srv, '/_vpcsim/flush', {});
+    assert.equal(flushed.body.delivered.s3Objects, 1);
+    const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: 'traffic-logs' }))).Contents ?? []).map((o) => o.Key!);
+    assert.equal(keys.length, 1);
+    assert.match(keys[0]!, /^flows\/AWSLogs\/000000000000\/vpcflowlogs\/us-east-1\/\d{4}\/\d\d\/\d\d\/000000000000_vpcflowlogs_us-east-1_fl-[0-9a-f]+_\d{8}T\d{4}Z_[0-9a-f]{8}\.log\.gz$/);
+    const body = await (await s3.send(new GetObjectCommand({ Bucket: 'traffic-logs', Key: keys[0]! }))).Body!.transformToByteArray();
+    const lines = gunzipSync(Buffer.from(body)).toString().split('\n');
+    assert.equal(lines[0], 'version interface-id srcaddr dstaddr srcport dstport action flow-direction traffic-path pkt-src-aws-service pkt-dst-aws-service log-status');
+    assert.deepEqual(lines.slice(1).filter(Boolean).sort(), [
+      `5 ${n.appEni} ${n.appIp} 52.216.10.20 42000 443 ACCEPT egress 1 - S3 OK`,
+      `5 ${n.appEni} 52.216.10.20 ${n.appIp} 443 42000 ACCEPT ingress - S3 - OK`,
+    ].sort());
   });
 
   it('refuses bad bodies with 400 InvalidRequest', async () => {
