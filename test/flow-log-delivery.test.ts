@@ -190,7 +190,7 @@ describe('flow log delivery', () => {
     assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), [`${eniId} 3`]);
   });
 
-  it('writes NODATA for windows the interface spent idle after it had traffic, up to the time the simulation reached', async () => {
+  it('writes NODATA for windows the interface spent idle after it had traffic, up to the time the simulation reached and 60 windows after the last traffic', async () => {
     await cwFlowLog({ LogFormat: '${version} ${interface-id} ${srcaddr} ${packets} ${start} ${end} ${action} ${log-status}' });
     const p = flowLogPipeline(srv.app);
     // Before any traffic: no NODATA.
@@ -206,8 +206,15 @@ describe('flow log delivery', () => {
     // The same time again adds nothing; a later time adds the windows passed since.
     assert.equal((await settle(p.deliverDue(base + 5 * MIN))).records, 0);
     assert.equal((await settle(p.deliverDue(base + 7 * MIN + 30_000))).records, 2);
-    // A jump far ahead writes at most the latest 60 windows.
-    assert.equal((await settle(p.deliverDue(base + 24 * 60 * MIN))).records, 60);
+    // A jump far ahead writes NODATA up to 60 windows after the last traffic (window 2), then no more.
+    const late = await settle(p.deliverDue(base + 24 * 60 * MIN));
+    assert.equal(late.records, 62 - 7 + 1);
+    const all = await events(`${eniId}-all`);
+    assert.equal(all.at(-1)!.message, `2 ${eniId} - - ${w(62)} ${w(62) + 59} - NODATA`);
+    assert.equal((await settle(p.deliverDue(base + 48 * 60 * MIN))).records, 0);
+    // New traffic starts the count again.
+    p.record([obs({ startMs: base + 48 * 60 * MIN + 5_000, endMs: base + 48 * 60 * MIN + 5_000 })]);
+    assert.equal((await settle(p.deliverDue(base + 48 * 60 * MIN + 3 * MIN))).records, 3);
   });
 
   it('turns the flows past the window capacity into one SKIPDATA record', async () => {

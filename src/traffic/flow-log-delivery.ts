@@ -5,7 +5,8 @@
  *                         (on the interface, its subnet or its VPC; TrafficType; created before the
  *                         traffic) and added to the record of its flow in its aggregation window
  *   deliverDue(nowMs)     every window that closed at or before nowMs is delivered, with NODATA
- *                         records for the windows an interface that had traffic spent idle
+ *                         records for the windows an interface that had traffic spent idle since
+ *                         the previous call (up to 60 windows after its last traffic)
  *   flush()               everything pending is delivered now, windows still open too
  *
  * Windows are aligned to the clock: a flow log with MaxAggregationInterval I (60 or 600 s) has
@@ -66,7 +67,7 @@ export interface FlowLogPipeline {
 /** Distinct flows one interface may log in one window before the rest is SKIPDATA. */
 export const DEFAULT_WINDOW_CAPACITY = positiveInt(process.env.VPCSIM_FLOW_LOG_WINDOW_CAPACITY) ?? 50_000;
 
-/** The most NODATA records one deliverDue writes per interface and flow log (the latest windows). */
+/** After an interface's last traffic, NODATA records are written for at most this many windows. */
 export const MAX_NODATA_WINDOWS = 60;
 
 /** AWS's message for a delivery its role could not make (DescribeFlowLogs DeliverLogsErrorMessage). */
@@ -104,6 +105,8 @@ interface Pair {
   covered: number;
   /** Windows after `covered` that had traffic. */
   busy: Set<number>;
+  /** The last window that had traffic. */
+  lastBusy: number;
   /** Windows with records not delivered yet. */
   buckets: Map<number, Bucket>;
 }
@@ -268,7 +271,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     }
     let pair = byIface.get(o.interfaceId);
     if (!pair) {
-      pair = { fl, meta: interfaceMeta(o), covered: firstWindow - 1, busy: new Set(), buckets: new Map() };
+      pair = { fl, meta: interfaceMeta(o), covered: firstWindow - 1, busy: new Set(), lastBusy: firstWindow, buckets: new Map() };
       byIface.set(o.interfaceId, pair);
     }
     return pair;
@@ -280,6 +283,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       b = { pair, window: w, endMs: (w + 1) * intervalMs, records: new Map(), size: 0, lastSec: 0 };
       pair.buckets.set(w, b);
       if (w > pair.covered) pair.busy.add(w);
+      if (w > pair.lastBusy) pair.lastBusy = w;
     }
     const startSec = Math.floor(startMs / 1000);
     const endSec = Math.floor(endMs / 1000);
@@ -315,12 +319,12 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     for (const byIface of this.pairs.values()) {
       for (const pair of byIface.values()) {
         // NODATA: windows closed since the last delivery in which an interface that had traffic
-        // before saw none (at most MAX_NODATA_WINDOWS of the latest per call).
+        // before saw none, up to MAX_NODATA_WINDOWS windows after its last traffic.
         const intervalMs = pair.fl.maxAggregationInterval * 1000;
         const lastClosed = Math.floor(nowMs / intervalMs) - 1;
         if (lastClosed > pair.covered) {
-          const from = Math.max(pair.covered + 1, lastClosed - MAX_NODATA_WINDOWS + 1);
-          for (let w = from; w <= lastClosed; w++) {
+          const to = Math.min(lastClosed, pair.lastBusy + MAX_NODATA_WINDOWS);
+          for (let w = pair.covered + 1; w <= to; w++) {
             if (pair.busy.has(w)) continue;
             const startSec = (w * intervalMs) / 1000;
             push(deliveries, pair, statusRecord('NODATA', pair.meta, startSec, startSec + intervalMs / 1000 - 1));
