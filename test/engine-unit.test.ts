@@ -537,6 +537,23 @@ describe('engine: peering', () => {
     assert.ok(components(t, true).includes('vpc-peering-connection:pcx-ab:forward'));
   });
 
+  it('traces traffic arriving through a peering connection, and its reply leaving through it', () => {
+    const t = trace(chain().build(), tcp('pcx-ab', 'eni-b', 5432));
+    assert.equal(t.verdict, 'accepted', JSON.stringify(traceJson(t).explanations));
+    assert.equal(t.source.kind, 'peering');
+    assert.equal(formatAddr(t.forward.first.src), '10.1.0.10', 'from the far side’s block');
+    assert.equal(t.reverse!.end!.kind, 'peering');
+    // Not transitive from the connection either: pcx-ab does not lead into vpc-c.
+    assert.throws(() => trace(chain().build(), tcp('pcx-ab', 'eni-c', 5432)), TraceInputError);
+    // A source address outside the far VPC cannot come through the connection.
+    assert.throws(() => trace(chain().build(), tcp('pcx-ab', 'eni-b', 5432, { sourceIp: '10.3.0.5' })), TraceInputError);
+    // The ACL on the way in still decides.
+    const b = chain();
+    b.acl('acl-closed', 'vpc-b', [{ ruleNumber: 32767, action: 'deny', protocol: '-1', cidr: '0.0.0.0/0' }], [...ALLOW_ALL]);
+    b.m.subnets.find((x) => x.id === 'subnet-b')!.networkAclId = 'acl-closed';
+    assert.deepEqual(codes(trace(b.build(), tcp('pcx-ab', 'eni-b', 5432))), ['SUBNET_ACL_RESTRICTION']);
+  });
+
   it('is not transitive', () => {
     const t = trace(chain().build(), tcp('eni-a', 'eni-c', 5432));
     assert.deepEqual(codes(t), ['PCX_REQUIRES_ADDRESS_IN_VPC_CIDR']);

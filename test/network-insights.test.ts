@@ -285,6 +285,37 @@ describe('Reachability Analyzer (network insights paths and analyses)', () => {
     assert.deepEqual(codes(atPublic), ['NO_PATH']);
   });
 
+  it('paths from and to a peering connection', async () => {
+    const lab = await new Lab().build();
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }));
+    const peerVpc = Vpc!.VpcId!;
+    const { Subnet } = await ec2.send(new CreateSubnetCommand({ VpcId: peerVpc, CidrBlock: '10.9.1.0/24', AvailabilityZone: 'us-east-1a' }));
+    const { Instances } = await ec2.send(new RunInstancesCommand({ ImageId: AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SubnetId: Subnet!.SubnetId! }));
+    const { CreateVpcPeeringConnectionCommand, AcceptVpcPeeringConnectionCommand, DescribeRouteTablesCommand } = await import('@aws-sdk/client-ec2');
+    const { VpcPeeringConnection } = await ec2.send(new CreateVpcPeeringConnectionCommand({ VpcId: lab.vpcId, PeerVpcId: peerVpc }));
+    const pcxId = VpcPeeringConnection!.VpcPeeringConnectionId!;
+    await ec2.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcxId }));
+    await ec2.send(new CreateRouteCommand({ RouteTableId: lab.rtId, DestinationCidrBlock: '10.9.0.0/16', VpcPeeringConnectionId: pcxId }));
+    const { RouteTables } = await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'vpc-id', Values: [peerVpc] }] }));
+    await ec2.send(new CreateRouteCommand({ RouteTableId: RouteTables![0]!.RouteTableId!, DestinationCidrBlock: '10.0.0.0/16', VpcPeeringConnectionId: pcxId }));
+
+    const inbound = await analyse({ Source: pcxId, Destination: lab.web, Protocol: 'tcp', DestinationPort: 443 });
+    assert.equal(inbound.NetworkPathFound, true, JSON.stringify(inbound.Explanations));
+    assert.equal(inbound.ForwardPathComponents![0]!.Component!.Id, pcxId);
+    assert.equal(inbound.ReturnPathComponents!.at(-1)!.Component!.Id, pcxId, 'the reply leaves through the connection');
+    const closed = await analyse({ Source: pcxId, Destination: lab.web, Protocol: 'tcp', DestinationPort: 22 });
+    assert.deepEqual(codes(closed), ['ENI_SG_RULES_MISMATCH']);
+
+    const outbound = await analyse({ Source: lab.web, Destination: pcxId, Protocol: 'tcp', DestinationPort: 443 });
+    assert.equal(outbound.NetworkPathFound, true, JSON.stringify(outbound.Explanations));
+    assert.ok(outbound.ForwardPathComponents!.some((c) => c.Component!.Id === pcxId));
+    assert.equal(outbound.ForwardPathComponents!.at(-1)!.Component!.Id, pcxId, 'the path ends at the connection');
+    assert.ok(!outbound.ForwardPathComponents!.some((c) => c.Component!.Id === Instances![0]!.InstanceId), 'the far VPC is not analysed');
+    await ec2.send(new DeleteRouteCommand({ RouteTableId: lab.rtId, DestinationCidrBlock: '10.9.0.0/16' }));
+    const noRoute = await analyse({ Source: lab.web, Destination: pcxId, Protocol: 'tcp', DestinationPort: 443 });
+    assert.equal(noRoute.NetworkPathFound, false);
+  });
+
   it('refuses filters combined with the parameters they replace', async () => {
     const lab = await new Lab().build();
     await rejects(

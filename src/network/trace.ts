@@ -49,6 +49,7 @@ import {
   type CVpnConnection,
   type CVpnGateway,
   type CInternetGateway,
+  type CPeering,
   inBlock,
   inBlocks,
   PROTO_ALL,
@@ -155,7 +156,9 @@ export type Endpoint =
   | { kind: 'interface'; iface: CInterface }
   | { kind: 'internet'; igw: CInternetGateway; address: Addr; egressOnly?: boolean }
   | { kind: 'aws-service'; service: string; via: { type: 'vpc-endpoint' | 'internet-gateway'; id: string }; vpce?: CVpcEndpoint; igw?: CInternetGateway; address: Addr }
-  | { kind: 'on-premises'; vgw: CVpnGateway; connection: CVpnConnection; address: Addr };
+  | { kind: 'on-premises'; vgw: CVpnGateway; connection: CVpnConnection; address: Addr }
+  /** Traffic handed to a peering connection (the reply of traffic that came from it). */
+  | { kind: 'peering'; pcx: CPeering; address: Addr };
 
 export interface PathResult {
   accepted: boolean;
@@ -183,10 +186,12 @@ export interface TraceResult {
 export type Source =
   | { kind: 'interface'; iface: CInterface }
   | { kind: 'internet'; igw?: CInternetGateway }
-  | { kind: 'on-premises'; vgw?: CVpnGateway };
+  | { kind: 'on-premises'; vgw?: CVpnGateway }
+  /** Traffic arriving through a peering connection into `into` (from the other end's blocks). */
+  | { kind: 'peering'; pcx: CPeering; into?: CVpc };
 
 export interface TraceRequest {
-  /** eni-…, i-…, igw-…, vgw-…, an IPv4 or IPv6 address, "internet:IP" or "onprem:IP". */
+  /** eni-…, i-…, igw-…, vgw-…, pcx-…, vpce-… (an interface endpoint), an IPv4 or IPv6 address, "internet:IP" or "onprem:IP". */
   source: string;
   /** eni-…, i-… or an IPv4 or IPv6 address. */
   destination: string;
@@ -335,6 +340,19 @@ export function resolveRequest(net: CompiledNetwork, req: TraceRequest): Resolve
       src = family(ip(req.sourceIp, 'Source address'), 'Source address');
       if (!iface.hasIp(src)) throw new TraceInputError(`${req.sourceIp} is not an address of ${iface.id}.`);
     } else src = primary(iface, 'Source');
+  } else if (s.startsWith('vpce-')) {
+    const e = net.vpcEndpoints.get(s);
+    if (!e) throw new TraceInputError(`Source VPC endpoint ${s} does not exist.`);
+    const iface = [...net.interfaces.values()].find((i) => i.model.vpcEndpointId === s);
+    if (!iface) throw new TraceInputError(`Source VPC endpoint ${s} has no network interface (only interface endpoints send traffic).`);
+    source = { kind: 'interface', iface };
+    src = req.sourceIp !== undefined ? family(ip(req.sourceIp, 'Source address'), 'Source address') : primary(iface, 'Source');
+  } else if (s.startsWith('pcx-')) {
+    const pcx = net.peerings.get(s);
+    if (!pcx) throw new TraceInputError(`Source peering connection ${s} does not exist.`);
+    if (!pcx.active) throw new TraceInputError(`Source peering connection ${s} is ${pcx.model.status}, not active.`);
+    source = { kind: 'peering', pcx };
+    src = req.sourceIp !== undefined ? family(ip(req.sourceIp, 'Source address'), 'Source address') : 0; // set once the destination's side is known
   } else if (s.startsWith('igw-')) {
     const igw = net.internetGateways.get(s);
     if (!igw) throw new TraceInputError(`Source internet gateway ${s} does not exist.`);
@@ -381,6 +399,22 @@ export function resolveRequest(net: CompiledNetwork, req: TraceRequest): Resolve
     dst = family(ip(d, 'Destination'), 'Destination');
   }
 
+  if (source.kind === 'peering') {
+    // The side the traffic enters is the destination's; it comes from the other side's blocks.
+    const pcx = source.pcx;
+    const here = [pcx.requester, pcx.accepter].find((e) => (destIface ? e.vpc === destIface.vpc : inBlocks(e.cidrs, dst)));
+    if (!here?.vpc) throw new TraceInputError(`The destination is not in either VPC of ${pcx.id}.`);
+    const there = here === pcx.requester ? pcx.accepter : pcx.requester;
+    source.into = here.vpc;
+    if (req.sourceIp === undefined) {
+      const b = there.cidrs.find((x) => (x.base6 !== undefined) === v6);
+      if (!b) throw new TraceInputError(`Give the source address (sourceIp): ${there.model.vpcId} has no IPv${v6 ? 6 : 4} block.`);
+      src = b.base6 !== undefined ? b.base6 + 10n : (b.base + 10) >>> 0;
+    } else if (!inBlocks(there.cidrs, src)) {
+      throw new TraceInputError(`${req.sourceIp} is not in ${there.model.vpcId}'s blocks: traffic through ${pcx.id} comes from there.`);
+    }
+  }
+
   const icmp = proto === PROTO_ICMP || proto === PROTO_ICMPV6;
   const pkt: Headers = {
     src,
@@ -412,6 +446,8 @@ interface Connection {
   translations: Translation[];
   /** The egress-only internet gateway the connection left through (its replies come back through it). */
   egressOnly?: CInternetGateway;
+  /** The peering connection the traffic came in through (its replies leave through it). */
+  peering?: CPeering;
 }
 
 type Origin = 'vpc' | 'peering' | 'vpn' | 'internet' | 'service';
@@ -921,6 +957,12 @@ class Walk {
     const remote = pcx.remoteOf(from.vpc.id);
     if (!remote) return this.fail('BAD_STATE', 'vpc-peering-connection', pcx.id, { note: `${from.vpc.id} is not part of the connection` });
     const p = this.pkt;
+    if (this.reply && this.conn.peering === pcx && inBlocks(remote.cidrs, p.dst)) {
+      // The reply of traffic that came in through this connection leaves through it.
+      this.hop('vpc-peering-connection', pcx.id, 'forward');
+      this.end = { kind: 'peering', pcx, address: p.dst };
+      return true;
+    }
     if (!inBlocks(remote.cidrs, p.dst)) {
       this.hop('vpc-peering-connection', pcx.id, 'drop');
       return this.fail('PCX_REQUIRES_ADDRESS_IN_VPC_CIDR', 'vpc-peering-connection', pcx.id, {
@@ -962,6 +1004,18 @@ class Walk {
       });
     }
     return this.fail('NO_ROUTE_TO_DESTINATION', 'vpn-gateway', vgw.id, { address: p.dst, note: 'no VPN connection of the gateway reaches this address' });
+  }
+
+  /** A packet arrives through a peering connection into `vpc`. */
+  fromPeering(pcx: CPeering, vpc: CVpc | undefined): boolean {
+    const p = this.pkt;
+    this.origin = 'peering';
+    this.conn.peering = pcx;
+    this.hop('vpc-peering-connection', pcx.id, 'forward');
+    if (!vpc) return this.fail('BAD_STATE', 'vpc-peering-connection', pcx.id, { note: 'the destination is in neither VPC of the connection' });
+    const owner = vpc.owner(p.dst);
+    if (!owner) return this.fail('UNKNOWN_DESTINATION', 'vpc', vpc.id, { address: p.dst, note: 'no interface holds this address' });
+    return this.deliver(owner, undefined);
   }
 
   /** A packet from on-premises enters the VPC through its virtual private gateway. */
@@ -1066,6 +1120,7 @@ export function traceResolved(net: CompiledNetwork, source: Source, pkt: Headers
   const conn: Connection = { translations: [] };
   const fwd = new Walk(net, pkt, false, conn);
   if (source.kind === 'interface') fwd.send(source.iface);
+  else if (source.kind === 'peering') fwd.fromPeering(source.pcx, source.into);
   else if (source.kind === 'internet') {
     fwd.hop('internet', 'internet', 'send');
     fwd.fromInternet(source.igw);
@@ -1096,6 +1151,10 @@ export function traceResolved(net: CompiledNetwork, source: Source, pkt: Headers
     case 'on-premises':
       back.fromVpnGateway(end.vgw);
       break;
+    case 'peering':
+      // Only replies end at a peering connection; a forward path never does.
+      back.fromPeering(end.pcx, undefined);
+      break;
   }
   const reverse = back.result();
   if (reverse.accepted) {
@@ -1108,6 +1167,8 @@ export function traceResolved(net: CompiledNetwork, source: Source, pkt: Headers
       mismatch = `the reply reaches the internet from ${formatAddr(reverse.last.src)}, not from ${formatAddr(forward.first.dst)} that the client sent to`;
     } else if (source.kind === 'on-premises' && rEnd.kind !== 'on-premises') {
       mismatch = 'the reply does not go back through the VPN';
+    } else if (source.kind === 'peering' && (rEnd.kind !== 'peering' || rEnd.pcx !== source.pcx)) {
+      mismatch = `the reply does not go back through ${source.pcx.id}`;
     }
     if (mismatch) {
       reverse.accepted = false;
@@ -1336,6 +1397,8 @@ function endpointJson(e: Endpoint | undefined): Record<string, unknown> | undefi
       return { kind: 'aws-service', service: e.service, address: formatAddr(e.address), via: e.via };
     case 'on-premises':
       return { kind: 'on-premises', address: formatAddr(e.address), vpnGatewayId: e.vgw.id, vpnConnectionId: e.connection.id };
+    case 'peering':
+      return { kind: 'peering', address: formatAddr(e.address), vpcPeeringConnectionId: e.pcx.id };
   }
 }
 
@@ -1349,7 +1412,9 @@ export function traceJson(t: TraceResult): Record<string, unknown> {
         ? { kind: 'interface', networkInterfaceId: src.iface.id, instanceId: src.iface.instance?.id, vpcId: src.iface.vpc.id }
         : src.kind === 'internet'
           ? { kind: 'internet', internetGatewayId: src.igw?.id }
-          : { kind: 'on-premises', vpnGatewayId: src.vgw?.id },
+          : src.kind === 'peering'
+            ? { kind: 'peering', vpcPeeringConnectionId: src.pcx.id, vpcId: src.into?.id }
+            : { kind: 'on-premises', vpnGatewayId: src.vgw?.id },
     packet: headersJson(t.forward.first),
     forwardPathAccepted: t.forward.accepted,
     returnPathAccepted: t.reverse?.accepted ?? false,

@@ -534,11 +534,22 @@ function relax(model: NetworkModel, net: CompiledNetwork, e: Explanation): boole
   return false;
 }
 
+/**
+ * A path whose destination is a peering connection ends there: what happens in the far VPC
+ * is not part of it. The trace is cut after the connection, and counts as found when the
+ * packet got that far.
+ */
+function endAtPeering(t: TraceResult, pcxId: string): TraceResult {
+  const i = t.forward.hops.findIndex((h) => h.type === 'vpc-peering-connection' && h.id === pcxId && h.action === 'forward');
+  if (i < 0) return t;
+  const forward = { ...t.forward, accepted: true, hops: t.forward.hops.slice(0, i + 1), explanation: undefined };
+  return { verdict: 'accepted', forward, explanations: [], source: t.source };
+}
+
 function traceOnce(net: CompiledNetwork, path: PathRecord, port: number | undefined): TraceResult {
   const f = path.FilterAtSource;
   const destinationIp = path.DestinationIp ?? f?.DestinationAddress;
-  let destination = destinationIp ?? path.Destination!;
-  if (!destinationIp && path.Destination?.startsWith('igw-')) destination = DEFAULT_INTERNET_IP;
+  const destination = destinationIp ?? destinationAddressOf(net, path);
   const req: TraceRequest = {
     source: path.Source!,
     destination,
@@ -548,7 +559,37 @@ function traceOnce(net: CompiledNetwork, path: PathRecord, port: number | undefi
   const sourceIp = path.SourceIp ?? f?.SourceAddress;
   if (sourceIp) req.sourceIp = sourceIp;
   if (f?.SourcePortRange?.FromPort !== undefined) req.sourcePort = f.SourcePortRange.FromPort;
-  return trace(net, req);
+  const t = trace(net, req);
+  return path.Destination?.startsWith('pcx-') ? endAtPeering(t, path.Destination) : t;
+}
+
+/**
+ * What a trace sends to when the path names a destination resource and no address: an
+ * interface or instance itself; an internet host for an internet gateway; for a gateway
+ * endpoint an address of its service, for a peering connection one of the far VPC's, for a
+ * virtual private gateway one of the on-premises networks.
+ */
+function destinationAddressOf(net: CompiledNetwork, path: PathRecord): string {
+  const d = path.Destination!;
+  const plus10 = (b: { base: number } | undefined) => (b ? formatAddr((b.base + 10) >>> 0) : undefined);
+  if (d.startsWith('igw-')) return DEFAULT_INTERNET_IP;
+  if (d.startsWith('vpce-')) {
+    const iface = [...net.interfaces.values()].find((i) => i.model.vpcEndpointId === d);
+    if (iface) return iface.id;
+    return plus10(net.vpcEndpoints.get(d)?.prefixes[0]) ?? d;
+  }
+  if (d.startsWith('pcx-')) {
+    const pcx = net.peerings.get(d);
+    const src = path.Source!;
+    const from = src.startsWith('i-') ? net.instances.get(src)?.interfaces[0]?.vpc : net.interfaces.get(src)?.vpc;
+    const far = pcx && from ? pcx.remoteOf(from.id) : pcx?.accepter;
+    return plus10(far?.cidrs.find((b) => b.base6 === undefined)) ?? d;
+  }
+  if (d.startsWith('vgw-')) {
+    const vgw = net.vpnGateways.get(d);
+    return plus10(vgw?.connections.flatMap((c) => c.onPremises).find((b) => b.base6 === undefined)) ?? d;
+  }
+  return d;
 }
 
 /** Whether an accepted trace ended at the path's destination resource. */
@@ -556,6 +597,7 @@ function reachesDestination(t: TraceResult, path: PathRecord): boolean {
   const d = path.Destination;
   const end = t.forward.end;
   if (!d || !end) return true;
+  if (d.startsWith('pcx-')) return t.forward.hops.some((h) => h.type === 'vpc-peering-connection' && h.id === d);
   if (end.kind === 'interface') return end.iface.id === d || end.iface.instance?.id === d || end.iface.model.vpcEndpointId === d;
   if (end.kind === 'internet') return end.igw.id === d;
   if (end.kind === 'aws-service') return end.via.id === d;
@@ -567,10 +609,6 @@ function analyse(ctx: RequestContext, path: PathRecord): Outcome {
   const original = compiledNetwork({ store: (ctx.state.tx as unknown as { store: Store }).store, config: ctx.config }, { now: ctx.now });
   let model: NetworkModel | undefined; // a private copy, made only to relax blockers (the cached network is shared)
   let net = original;
-  const src = path.Source!;
-  if (src.startsWith('vpce-') || src.startsWith('pcx-')) {
-    return { net, explanations: [], failure: `Paths that start at ${src.startsWith('vpce-') ? 'a VPC endpoint' : 'a VPC peering connection'} are not analysed yet.` };
-  }
   const range = path.FilterAtSource?.DestinationPortRange ?? path.FilterAtDestination?.DestinationPortRange;
   const ports = path.DestinationPort !== undefined ? [path.DestinationPort] : candidatePorts(net, path.Destination, path.Protocol!, range);
   let result: TraceResult | undefined;
