@@ -148,11 +148,14 @@ class Lab {
 
   /** Gives the public subnet a network ACL denying inbound tcp 443 (and allowing the rest). */
   async denyInbound443(): Promise<string> {
+    return this.publicAclDenying({ Protocol: '6', CidrBlock: '0.0.0.0/0', PortRange: { From: 443, To: 443 } });
+  }
+
+  /** Gives the public subnet a network ACL denying one kind of inbound traffic (rule 90) and allowing the rest. */
+  async publicAclDenying(deny: { Protocol: string; CidrBlock: string; PortRange?: { From: number; To: number } }): Promise<string> {
     const { NetworkAcl } = await ec2.send(new CreateNetworkAclCommand({ VpcId: this.vpcId }));
     const aclId = NetworkAcl!.NetworkAclId!;
-    await ec2.send(
-      new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: 90, Egress: false, RuleAction: 'deny', Protocol: '6', CidrBlock: '0.0.0.0/0', PortRange: { From: 443, To: 443 } }),
-    );
+    await ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: 90, Egress: false, RuleAction: 'deny', ...deny }));
     for (const Egress of [false, true]) {
       await ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: 100, Egress, RuleAction: 'allow', Protocol: '-1', CidrBlock: '0.0.0.0/0' }));
     }
@@ -357,6 +360,21 @@ describe('Network Access Analyzer (network insights access scopes and analyses)'
     assert.equal(b.NetworkInsightsAccessScope!.NetworkInsightsAccessScopeId, a.NetworkInsightsAccessScope!.NetworkInsightsAccessScopeId);
     const { NetworkInsightsAccessScopes } = await ec2.send(new DescribeNetworkInsightsAccessScopesCommand({}));
     assert.equal(NetworkInsightsAccessScopes!.length, 1);
+  });
+
+  it('internet addresses by class: a group opens a /24, the ACL closes its first /26', async () => {
+    const lab = await new Lab().build();
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId: lab.admin.sg, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24' }] }] }),
+    );
+    const scopeId = await createScope(INTERNET_TO_INTERFACES);
+    const open = await analyse(scopeId);
+    const adminFinding = (fs: AccessScopeAnalysisFinding[]) => fs.find((f) => f.FindingComponents!.at(-1)!.Component!.Id === lab.admin.instance);
+    assert.deepEqual(adminFinding(open.findings)!.FindingComponents![0]!.InboundHeader!.SourceAddresses, ['203.0.113.0']);
+    await lab.publicAclDenying({ Protocol: '-1', CidrBlock: '203.0.113.0/26' });
+    const narrowed = await analyse(scopeId);
+    assert.deepEqual(summary(narrowed.findings), [`${lab.igwId} -> ${lab.admin.instance}: 6 22`, `${lab.igwId} -> ${lab.web.instance}: 6 80,443`].sort());
+    assert.deepEqual(adminFinding(narrowed.findings)!.FindingComponents![0]!.InboundHeader!.SourceAddresses, ['203.0.113.64']);
   });
 
   it('a scope with no reachable path: FindingsFound false, no findings', async () => {

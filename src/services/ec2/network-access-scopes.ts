@@ -505,12 +505,18 @@ function cutsOf(net: CompiledNetwork, vpcId: string, cache: Map<string, VpcCuts>
     if (from >= 0 && from <= 65535) cuts.ports.add(from);
     if (to >= 0 && to < 65535) cuts.ports.add(to + 1);
   };
+  // A block [base, base + size) cuts the address space at both ends.
+  const block = (base: number, mask: number) => {
+    cuts.addresses.add(base);
+    const end = base + ((~mask >>> 0) + 1);
+    if (end < 0x100000000) cuts.addresses.add(end);
+  };
   const vpc = net.vpcs.get(vpcId);
   const groups = new Set<string>();
   for (const s of vpc?.subnets ?? []) {
     for (const e of [...(s.acl?.ingress ?? []), ...(s.acl?.egress ?? [])]) {
       if (e.protocol === PROTO_TCP || e.protocol === PROTO_UDP) port(e.fromPort, e.toPort);
-      cuts.addresses.add(e.base);
+      block(e.base, e.mask);
     }
   }
   for (const i of net.interfaces.values()) if (i.vpc === vpc) for (const g of i.groups) groups.add(g.id);
@@ -518,7 +524,7 @@ function cutsOf(net: CompiledNetwork, vpcId: string, cache: Map<string, VpcCuts>
     const g = net.securityGroups.get(gid);
     for (const r of [...(g?.ingress ?? []), ...(g?.egress ?? [])]) {
       if (r.protocol === PROTO_TCP || r.protocol === PROTO_UDP) port(r.fromPort, r.toPort);
-      for (const b of r.blocks) cuts.addresses.add(b.base);
+      for (const b of r.blocks) if (b.base6 === undefined) block(b.base, b.mask);
     }
   }
   cache.set(vpcId, cuts);
