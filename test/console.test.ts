@@ -471,7 +471,8 @@ describe('console in Chromium', () => {
     assert.ok((await page.getByTestId(`member-${demo.web}`).locator('.hop-badge').count()) > 0);
     assert.ok((await page.getByTestId(`member-${demo.app}`).locator('.hop-badge').count()) > 0);
     assert.ok((await page.getByTestId(`chip-${demo.appSg}`).locator('.hop-badge').count()) > 0, 'the app group is marked on the map');
-    assert.equal(await page.locator('.path-ok').count(), 1);
+    assert.equal(await page.locator('.path-ok').count(), 1, 'the forward path is drawn');
+    assert.equal(await page.locator('.path-return').count(), 1, 'and the return path');
     assert.equal(await page.locator('.block-badge').count(), 0);
     // The path is kept: a second run adds an analysis to it, and the first can be opened again.
     await page.getByTestId('analysis-history').locator(`[data-analysis="${analysisId}"]`).waitFor();
