@@ -212,6 +212,7 @@ describe('flow log delivery', () => {
     const all = await events(`${eniId}-all`);
     assert.equal(all.at(-1)!.message, `2 ${eniId} - - ${w(62)} ${w(62) + 59} - NODATA`);
     assert.equal((await settle(p.deliverDue(base + 48 * 60 * MIN))).records, 0);
+    assert.equal(flowLogPipelineImpl(srv.app).pairCount, 0);
     // New traffic starts the count again.
     p.record([obs({ startMs: base + 48 * 60 * MIN + 5_000, endMs: base + 48 * 60 * MIN + 5_000 })]);
     assert.equal((await settle(p.deliverDue(base + 48 * 60 * MIN + 3 * MIN))).records, 3);

@@ -186,6 +186,13 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     return n;
   }
 
+  /** Interfaces followed for NODATA, over all flow logs. */
+  get pairCount(): number {
+    let n = 0;
+    for (const byIface of this.pairs.values()) n += byIface.size;
+    return n;
+  }
+
   /** A reset or reload of the whole state drops what was buffered for it. */
   private checkGeneration(): void {
     if (this.app.store.generation === this.generation) return;
@@ -337,6 +344,8 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
           pair.buckets.delete(w);
           pushBucket(deliveries, b);
         }
+        // Idle for good: forgotten until it has traffic again (which starts a new pair).
+        if (pair.buckets.size === 0 && pair.covered >= pair.lastBusy + MAX_NODATA_WINDOWS) byIface.delete(pair.meta.interfaceId);
       }
     }
     return this.deliver(deliveries, nowMs);
