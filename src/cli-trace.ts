@@ -1,11 +1,13 @@
 /**
- * `vpcsim trace`: asks a running vpcsim (POST /_vpcsim/trace) where a packet goes, and
- * prints the path hop by hop with the verdict (or the JSON with --json).
+ * `vpcsim trace`: asks a running vpcsim (POST /_vpcsim/trace) where a packet goes — or,
+ * with --data-dir or --store, reads the saved state itself, no server needed — and prints
+ * the path hop by hop with the verdict (or the JSON with --json).
  *
  * Exit status: 0 when the packet and its reply get through, 1 when they do not, 2 when the
  * request could not be made or was refused.
  */
 import { parseArgs } from 'node:util';
+import { defaultConfig } from './config.js';
 
 export const TRACE_USAGE = `Usage: vpcsim trace --from SOURCE --to DESTINATION [options]
 
@@ -21,6 +23,8 @@ export const TRACE_USAGE = `Usage: vpcsim trace --from SOURCE --to DESTINATION [
   --account ID           prefer this account when a private address exists in several places
   --region REGION        prefer this region likewise
   --endpoint URL         the vpcsim server [VPCSIM_ENDPOINT] (default http://127.0.0.1:4566)
+  --data-dir DIR         trace on the state saved in DIR (SQLite) instead of asking a server
+  --store URL            trace on the state in a PostgreSQL store (postgres://…) likewise
   --json                 print the trace as JSON
 `;
 
@@ -86,6 +90,7 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
   let body: Record<string, unknown>;
   let endpoint: string;
   let asJson: boolean;
+  let offline: { dataDir?: string; store?: string } | undefined;
   try {
     const { values } = parseArgs({
       args,
@@ -102,6 +107,8 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
         account: { type: 'string' },
         region: { type: 'string' },
         endpoint: { type: 'string' },
+        'data-dir': { type: 'string' },
+        store: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -126,6 +133,10 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
       region: values.region,
     };
     endpoint = (values.endpoint ?? env.VPCSIM_ENDPOINT ?? 'http://127.0.0.1:4566').replace(/\/+$/, '');
+    if (values['data-dir'] !== undefined || values.store !== undefined) {
+      if (values.endpoint !== undefined) throw new UsageError('--endpoint and --data-dir/--store exclude each other.');
+      offline = { dataDir: values['data-dir'], store: values.store };
+    }
     asJson = !!values.json;
   } catch (err) {
     console.error(`${err instanceof Error ? err.message : err}\n\n${TRACE_USAGE}`);
@@ -134,7 +145,14 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
 
   let status: number;
   let reply: Json;
-  try {
+  if (offline) {
+    try {
+      ({ status, body: reply } = await traceSavedState(offline, body));
+    } catch (err) {
+      console.error(`vpcsim trace: cannot read the state: ${err instanceof Error ? err.message : err}`);
+      return 2;
+    }
+  } else try {
     const r = await fetch(`${endpoint}/_vpcsim/trace`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -157,4 +175,20 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
   }
   console.log(asJson ? JSON.stringify(reply, null, 2) : formatTrace(reply));
   return reply.verdict === 'accepted' ? 0 : 1;
+}
+
+/** Opens the saved state (SQLite data dir or PostgreSQL store), traces, and closes it again. */
+async function traceSavedState(where: { dataDir?: string; store?: string }, body: Record<string, unknown>): Promise<{ status: number; body: Json }> {
+  const { existsSync } = await import('node:fs');
+  if (where.dataDir !== undefined && !where.store && !existsSync(where.dataDir)) throw new Error(`${where.dataDir} does not exist.`);
+  const { openApp } = await import('./index.js');
+  const { handleTrace } = await import('./server/trace-route.js');
+  const config = { ...defaultConfig(), ...(where.dataDir !== undefined ? { dataDir: where.dataDir } : {}), ...(where.store ? { store: where.store } : {}) };
+  const app = await openApp(config);
+  try {
+    await app.sync();
+    return handleTrace(app, JSON.stringify(body));
+  } finally {
+    await app.store.persistence.close();
+  }
 }

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startTestServer, type TestServer } from './helpers.js';
+import { startTestServer, tempDir, type TestServer } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/vpcsim.js', import.meta.url));
 
@@ -35,9 +35,11 @@ describe('vpcsim trace (command line)', () => {
   let db = '';
   let dbIp = '';
   let sgDb = '';
+  const dataDir = tempDir();
 
   before(async () => {
-    srv = await startTestServer({ stateTransitionMs: 0 });
+    // Saved in SQLite, so that the state can also be traced without the server.
+    srv = await startTestServer({ stateTransitionMs: 0, dataDir });
     const ec2 = srv.ec2();
     const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.30.0.0/16' }));
     const vpcId = Vpc!.VpcId!;
@@ -68,6 +70,21 @@ describe('vpcsim trace (command line)', () => {
     await ec2.send(new AssociateAddressCommand({ AllocationId, InstanceId: web }));
   });
   after(() => srv.close());
+
+  it('traces the saved state without a server (--data-dir)', async () => {
+    const online = await vpcsim(['trace', '--from', web, '--to', db, '--port', '5432', '--json', '--endpoint', srv.endpoint]);
+    const offline = await vpcsim(['trace', '--from', web, '--to', db, '--port', '5432', '--json', '--data-dir', dataDir]);
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.deepEqual(JSON.parse(offline.stdout), JSON.parse(online.stdout));
+    const blocked = await vpcsim(['trace', '--from', web, '--to', db, '--port', '22', '--data-dir', dataDir]);
+    assert.equal(blocked.code, 1);
+    assert.match(blocked.stdout, /ENI_SG_RULES_MISMATCH/);
+    const missing = await vpcsim(['trace', '--from', web, '--to', db, '--port', '22', '--data-dir', `${dataDir}/nothing-here`]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /does not exist/);
+    const both = await vpcsim(['trace', '--from', web, '--to', db, '--port', '22', '--data-dir', dataDir, '--endpoint', srv.endpoint]);
+    assert.equal(both.code, 2);
+  });
 
   it('prints the path hop by hop and exits 0 when the packet gets through', async () => {
     const r = await vpcsim(['trace', '--from', web, '--to', db, '--protocol', 'tcp', '--port', '5432', '--endpoint', srv.endpoint]);
