@@ -474,6 +474,16 @@ describe('console in Chromium', () => {
     assert.equal(await page.locator('.path-ok').count(), 1, 'the forward path is drawn');
     assert.equal(await page.locator('.path-return').count(), 1, 'and the return path');
     assert.equal(await page.locator('.block-badge').count(), 0);
+    // Hop by hop: stepping focuses each component on the map, forward then return.
+    for (let i = 0; i < 3; i++) await page.getByTestId('hop-next').click();
+    assert.match(await page.getByTestId('hop-step').innerText(), new RegExp(`^forward hop 3 of ${forward.length}: \\S+ ${forward[2]!.id}`));
+    assert.equal(await page.locator('.hop-active').getAttribute('data-component'), forward[2]!.id);
+    assert.equal(await page.locator('.focus-ring').count(), 1, 'the hop is ringed on the map');
+    for (let i = 3; i <= forward.length; i++) await page.getByTestId('hop-next').click();
+    assert.match(await page.getByTestId('hop-step').innerText(), new RegExp(`^return hop 1 of ${back.length}: \\S+ ${back[0]!.id}`));
+    assert.equal(await page.getByTestId('hops-return').locator('.hop-active').getAttribute('data-component'), back[0]!.id);
+    await page.getByTestId('hop-prev').click();
+    assert.equal(await page.getByTestId('hops-forward').locator('.hop-active').getAttribute('data-component'), forward[forward.length - 1]!.id);
     // The path is kept: a second run adds an analysis to it, and the first can be opened again.
     await page.getByTestId('analysis-history').locator(`[data-analysis="${analysisId}"]`).waitFor();
     await page.getByTestId('path-run').click();

@@ -55,18 +55,18 @@ function choices(snap: RegionSnapshot, vpcId: string | undefined, forSource: boo
   return out;
 }
 
-function HopTable(props: { hops: PathHop[]; title: string; onFocus: Props['onFocus']; onSelect: Select; known: Props['known']; testId: string }) {
+function HopTable(props: { hops: PathHop[]; title: string; onFocus: Props['onFocus']; onSelect: Select; known: Props['known']; testId: string; active?: number }) {
   if (props.hops.length === 0) return null;
   return (
     <section className="section">
       <h3>{props.title}</h3>
       <ol className="hops" data-testid={props.testId}>
-        {props.hops.map((h) => (
+        {props.hops.map((h, i) => (
           <li
             key={h.sequence}
             data-component={h.componentId}
             data-action={h.action}
-            className={`hop hop-${h.action}`}
+            className={`hop hop-${h.action}${props.active === i ? ' hop-active' : ''}`}
             onMouseEnter={() => props.onFocus(h.componentId)}
             onMouseLeave={() => props.onFocus(undefined)}
           >
@@ -213,6 +213,16 @@ export function PathExplorer(props: Props) {
   };
 
   const r = props.result;
+  // Stepping through the hops (forward, then return): the current one is focused on the map.
+  const [step, setStep] = useState<number | undefined>();
+  const steps = useMemo(() => (r ? [...r.hops.map((h) => ({ h, back: false })), ...r.returnHops.map((h) => ({ h, back: true }))] : []), [r]);
+  useEffect(() => setStep(undefined), [r]);
+  const go = (i: number) => {
+    const n = Math.max(0, Math.min(steps.length - 1, i));
+    setStep(n);
+    props.onFocus(steps[n]?.h.componentId);
+  };
+  const cur = step === undefined ? undefined : steps[step];
   return (
     <div className="path-explorer" data-testid="path-explorer">
       <form className="path-form" onSubmit={run}>
@@ -290,8 +300,44 @@ export function PathExplorer(props: Props) {
             </span>
           </div>
           <Explanations items={r.explanations} onFocus={props.onFocus} />
-          <HopTable hops={r.hops} title={`Forward path (${r.hops.length} hops)`} onFocus={props.onFocus} onSelect={props.onSelect} known={props.known} testId="hops-forward" />
-          <HopTable hops={r.returnHops} title={`Return path (${r.returnHops.length} hops)`} onFocus={props.onFocus} onSelect={props.onSelect} known={props.known} testId="hops-return" />
+          {steps.length > 0 && (
+            <div className="stepper" data-testid="hop-stepper">
+              <button type="button" onClick={() => go(step === undefined ? 0 : step - 1)} disabled={step === 0} data-testid="hop-prev">
+                ◀
+              </button>
+              <button type="button" onClick={() => go(step === undefined ? 0 : step + 1)} disabled={step === steps.length - 1} data-testid="hop-next">
+                ▶
+              </button>
+              <span data-testid="hop-step">
+                {cur ? (
+                  <>
+                    {cur.back ? 'return' : 'forward'} hop {cur.h.sequence} of {cur.back ? r.returnHops.length : r.hops.length}: {cur.h.componentType} <span className="mono">{cur.h.componentId}</span>
+                    {cur.h.detail ? ` — ${cur.h.detail}` : ''}
+                  </>
+                ) : (
+                  <span className="muted">Step through the path hop by hop</span>
+                )}
+              </span>
+            </div>
+          )}
+          <HopTable
+            hops={r.hops}
+            title={`Forward path (${r.hops.length} hops)`}
+            onFocus={props.onFocus}
+            onSelect={props.onSelect}
+            known={props.known}
+            testId="hops-forward"
+            active={cur && !cur.back ? step : undefined}
+          />
+          <HopTable
+            hops={r.returnHops}
+            title={`Return path (${r.returnHops.length} hops)`}
+            onFocus={props.onFocus}
+            onSelect={props.onSelect}
+            known={props.known}
+            testId="hops-return"
+            active={cur?.back && step !== undefined ? step - r.hops.length : undefined}
+          />
           {r.analysis && <History session={props.session} result={r} onOpen={props.onResult} />}
         </div>
       )}
