@@ -28,7 +28,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { logGroupExists } from '../src/services/logs/index.js';
 import { ScopedState, scopeKey } from '../src/state/store.js';
-import { type DeliveryReport, flowLogPipeline, flowLogPipelineImpl, s3Key } from '../src/traffic/flow-log-delivery.js';
+import { type DeliveryReport, flowHash, flowLogPipeline, flowLogPipelineImpl, s3Key } from '../src/traffic/flow-log-delivery.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
 import { startTestServer, type TestServer } from './helpers.js';
 
@@ -409,5 +409,29 @@ describe('flow log delivery', () => {
     const final = await handed.settled!;
     assert.deepEqual({ records: final.records, logEvents: final.logEvents, s3Objects: final.s3Objects }, { records: 2, logEvents: 2, s3Objects: 0 });
     assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), ['7', '8']);
+  });
+
+  it('keeps apart two flows whose hashes collide', async () => {
+    await cwFlowLog({ LogFormat: '${srcaddr} ${srcport} ${packets}' });
+    // A deterministic search for two flows with the same 32-bit hash (a birthday collision).
+    const seen = new Map<number, InterfaceObservation>();
+    let pair: [InterfaceObservation, InterfaceObservation] | undefined;
+    for (let i = 0; !pair && i < 1_000_000; i++) {
+      const o = obs({ srcaddr: `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`, srcport: 1024 + (i % 50_000) });
+      const h = flowHash(o);
+      const other = seen.get(h);
+      if (other) pair = [other, o];
+      else seen.set(h, o);
+    }
+    assert.ok(pair, 'no collision found');
+    const [a, b] = pair;
+    assert.equal(flowHash(a), flowHash(b));
+    const p = flowLogPipeline(srv.app);
+    p.record([a, b, { ...a, packets: 5 }, { ...b, packets: 7 }]);
+    assert.equal((await settle(p.flush())).records, 2);
+    assert.deepEqual(
+      (await events(`${eniId}-all`)).map((e) => e.message).sort(),
+      [`${a.srcaddr} ${a.srcport} 15`, `${b.srcaddr} ${b.srcport} 17`].sort(),
+    );
   });
 });

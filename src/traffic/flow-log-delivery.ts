@@ -133,7 +133,7 @@ function hashInt(h: number, n: number): number {
 }
 
 /** FNV-1a over the fields that tell flows apart (those of aggregationKey), without allocating. */
-function flowHash(o: InterfaceObservation): number {
+export function flowHash(o: InterfaceObservation): number {
   let h = 2166136261;
   h = hashString(h, o.srcaddr);
   h = hashString(h, o.dstaddr);
