@@ -334,6 +334,30 @@ describe('traffic: what each interface records', () => {
     );
   });
 
+  it('connections of one flow: each with its own port in the records, decided anew where the reply ACL tells ports apart', () => {
+    const net = network({
+      webAcl: {
+        ingress: [...ALLOW_ALL],
+        egress: [
+          { ruleNumber: 100, action: 'allow', protocol: '6', cidr: '0.0.0.0/0', fromPort: 1024, toPort: 50000 },
+          { ruleNumber: 32767, action: 'deny', protocol: '-1', cidr: '0.0.0.0/0' },
+        ],
+      },
+    }).build();
+    const flows = decide(net, { source: 'internet:198.18.0.7', destination: 'i-web', protocol: 'tcp', destinationPort: 443, sourcePort: 49999, count: 4 });
+    assert.deepEqual(
+      flows.map((f) => [f.sourcePort, f.trace.verdict, f.observations.map((o) => `${o.flowDirection} ${o.srcport}→${o.dstport} ${o.tcpFlags} ${o.action}`)]),
+      [
+        [49999, 'accepted', ['ingress 49999→443 3 ACCEPT', 'egress 443→49999 19 ACCEPT']],
+        [50000, 'accepted', ['ingress 50000→443 3 ACCEPT', 'egress 443→50000 19 ACCEPT']],
+        [50001, 'dropped', ['ingress 50001→443 2 ACCEPT', 'egress 443→50001 18 REJECT']],
+        [50002, 'dropped', ['ingress 50002→443 2 ACCEPT', 'egress 443→50002 18 REJECT']],
+      ],
+    );
+    assert.equal(flows[0]!.trace, flows[1]!.trace, 'connections decided alike share their trace');
+    assert.notEqual(flows[1]!.trace, flows[2]!.trace);
+  });
+
   it('traffic with the instance metadata service or Amazon DNS is not recorded', () => {
     const net = network().build();
     const [meta] = decide(net, { source: 'i-web', destination: '169.254.169.254', protocol: 'tcp', destinationPort: 80 });

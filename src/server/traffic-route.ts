@@ -223,8 +223,9 @@ function connections(specs: readonly FlowSpec[]): number {
 function portsText(first: DecidedFlow, last: DecidedFlow): string | undefined {
   const a = first.trace.forward.first;
   if (a.proto !== 6 && a.proto !== 17) return undefined;
-  const b = last.trace.forward.first;
-  return `${a.sport === b.sport ? a.sport : `${a.sport}-${b.sport}`}→${a.dport}`;
+  const from = first.sourcePort ?? a.sport;
+  const to = last.sourcePort ?? last.trace.forward.first.sport;
+  return `${from === to ? from : `${from}-${to}`}→${a.dport}`;
 }
 
 function summary(spec: FlowSpec, flows: DecidedFlow[]): Record<string, unknown> {

@@ -29,8 +29,8 @@
  * Pure: no I/O; time comes from the caller.
  */
 import { formatAddr, parseIpv6 } from '../network/cidr.js';
-import { type Addr, type CInterface, type CompiledNetwork, PROTO_TCP } from '../network/compile.js';
-import { type Headers, type PathResult, resolveRequest, TraceInputError, traceResolved } from '../network/trace.js';
+import { type Addr, type CAcl, type CAclEntry, type CInterface, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../network/compile.js';
+import { type Headers, type PathResult, resolveRequest, TraceInputError, type TraceResult, traceResolved } from '../network/trace.js';
 import { zonesOf } from '../services/ec2/regions.js';
 import type { DecidedFlow, FlowSpec, InterfaceObservation } from './types.js';
 
@@ -68,11 +68,18 @@ export function connectionsOf(spec: FlowSpec): number {
   return c;
 }
 
-/** Decides every flow: one trace (request and reply) per connection, and what each interface saw. */
+/**
+ * Decides every flow: one trace (request and reply) per connection, and what each interface saw.
+ *
+ * The connections of one spec differ only in their client port, which only the network ACLs
+ * on the reply path look at: a connection whose reply meets the same ACL entries as the one
+ * before shares its trace (whose headers show the first connection's port; `sourcePort` and
+ * the observations carry each connection's own).
+ */
 export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], clock: TimeSource | number): DecidedFlow[] {
   const now = typeof clock === 'number' ? clock : clock.now();
   const out: DecidedFlow[] = [];
-  const services = new ServiceNames(net);
+  const ctx = new ObservationContext(net);
   for (const spec of specs) {
     const count = connectionsOf(spec);
     const packets = checkCount(spec.packets, 'packets') ?? DEFAULT_PACKETS;
@@ -86,10 +93,14 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
     if (count > 1 && resolved.pkt.sport !== 0 && firstPort + count - 1 > 65535) {
       throw new TraceInputError(`count ${count} from source port ${firstPort} goes past port 65535.`);
     }
+    let plan: Plan | undefined;
     for (let i = 0; i < count; i++) {
-      const pkt: Headers = { ...resolved.pkt };
-      if (pkt.sport !== 0) pkt.sport = firstPort + i;
-      const t = traceResolved(net, resolved.source, pkt);
+      const sport = firstPort === 0 ? 0 : firstPort + i;
+      if (!plan || !plan.fits(sport)) {
+        const pkt: Headers = { ...resolved.pkt, sport };
+        plan = new Plan(ctx, traceResolved(net, resolved.source, pkt));
+      }
+      const t = plan.trace;
       const flow: DecidedFlow = {
         spec,
         trace: t,
@@ -100,8 +111,9 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
         replyPackets: t.forward.accepted ? replyPackets : 0,
         replyBytes: t.forward.accepted ? replyBytes : 0,
         observations: [],
+        sourcePort: sport,
       };
-      flow.observations = observationsFor(flow, net, services);
+      flow.observations = plan.observations(flow, sport);
       out.push(flow);
     }
   }
@@ -112,19 +124,99 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
 // Observations
 // ---------------------------------------------------------------------------------------
 
-/** The AWS service name (as flow logs print it) of addresses, cached. */
-class ServiceNames {
-  private readonly cache = new Map<string, string | null>();
-  constructor(private readonly net: CompiledNetwork) {}
-  of(addr: Addr, region: string): string | undefined {
-    const key = `${addr}/${region}`;
-    let v = this.cache.get(key);
+/** Caches for one batch: service names and printed addresses. */
+class ObservationContext {
+  private readonly services = new Map<string, Map<Addr, string | null>>();
+  private readonly printed = new Map<Addr, string>();
+  constructor(readonly net: CompiledNetwork) {}
+  /** The AWS service name (as flow logs print it) of an address. */
+  service(addr: Addr, region: string): string | undefined {
+    let byAddr = this.services.get(region);
+    if (!byAddr) this.services.set(region, (byAddr = new Map()));
+    let v = byAddr.get(addr);
     if (v === undefined) {
       v = this.net.awsServices.length === 0 ? null : (this.net.awsServiceOf(addr, region)?.service.toUpperCase() ?? null);
-      this.cache.set(key, v);
+      byAddr.set(addr, v);
     }
     return v ?? undefined;
   }
+  print(addr: Addr): string {
+    let v = this.printed.get(addr);
+    if (v === undefined) {
+      v = formatAddr(addr);
+      if (this.printed.size < 100_000) this.printed.set(addr, v);
+    }
+    return v;
+  }
+}
+
+/** A reply-path network ACL decision: which entry matched, for the client port it saw. */
+interface AclCheck {
+  acl: CAcl;
+  egress: boolean;
+  remote: Addr;
+  proto: number;
+  icmpType: number;
+  icmpCode: number;
+  entry: CAclEntry | undefined;
+}
+
+/** One trace and what it makes each interface record, for every connection that shares it. */
+class Plan {
+  private readonly checks: AclCheck[] | undefined;
+  private forward: InterfaceObservation[] | undefined;
+  private reverse: InterfaceObservation[] = [];
+  private logged = true;
+  constructor(
+    private readonly ctx: ObservationContext,
+    readonly trace: TraceResult,
+  ) {
+    this.checks = replyAclChecks(ctx.net, trace);
+  }
+
+  /** Whether a connection from client port `sport` would be decided alike. */
+  fits(sport: number): boolean {
+    const checks = this.checks;
+    if (!checks) return false;
+    for (let i = 0; i < checks.length; i++) {
+      const c = checks[i]!;
+      if (c.acl.evaluate(c.egress, c.remote, c.proto, sport, c.icmpType, c.icmpCode) !== c.entry) return false;
+    }
+    return true;
+  }
+
+  observations(flow: DecidedFlow, sport: number): InterfaceObservation[] {
+    if (!this.forward) {
+      const t = templates(this.ctx, this.trace, false);
+      this.forward = t.forward;
+      this.reverse = t.reverse;
+      this.logged = t.logged;
+    }
+    if (!this.logged) return [];
+    const out: InterfaceObservation[] = [];
+    for (const o of this.forward) out.push({ ...o, srcport: o.srcport === 0 ? 0 : sport, packets: flow.packets, bytes: flow.bytes, startMs: flow.startMs, endMs: flow.endMs });
+    for (const o of this.reverse) out.push({ ...o, dstport: o.dstport === 0 ? 0 : sport, packets: flow.replyPackets, bytes: flow.replyBytes, startMs: flow.startMs, endMs: flow.endMs });
+    return out;
+  }
+}
+
+/** The ACL decisions of a trace's reply path (undefined when its ports are not the client's). */
+function replyAclChecks(net: CompiledNetwork, t: TraceResult): AclCheck[] | undefined {
+  const first = t.forward.first;
+  if (first.proto !== PROTO_TCP && first.proto !== PROTO_UDP) return [];
+  if (!t.reverse) return [];
+  const checks: AclCheck[] = [];
+  let pkt = t.reverse.first;
+  for (const h of t.reverse.hops) {
+    if (h.outbound && h.action === 'translate') pkt = h.outbound;
+    if (h.type !== 'network-acl') continue;
+    const acl = net.acls.get(h.id);
+    if (!acl) return undefined;
+    const egress = h.direction === 'egress';
+    if (pkt.dport !== first.sport) return undefined;
+    checks.push({ acl, egress, remote: egress ? pkt.dst : pkt.src, proto: pkt.proto, icmpType: pkt.icmpType, icmpCode: pkt.icmpCode, entry: h.aclEntry });
+  }
+  return checks;
 }
 
 /** One interface seeing one packet of a path. */
@@ -265,15 +357,8 @@ function azIdOf(region: string, zone: string | undefined): string | undefined {
   return zoneIds.get(key);
 }
 
-function observation(
-  net: CompiledNetwork,
-  services: ServiceNames,
-  t: Touch,
-  flow: DecidedFlow,
-  packets: number,
-  bytes: number,
-  tcpFlags: number,
-): InterfaceObservation {
+/** What one interface recorded of one direction, for the trace's first connection. */
+function observation(ctx: ObservationContext, t: Touch, tcpFlags: number): InterfaceObservation {
   const iface = t.iface;
   const p = t.pkt;
   const ingress = t.direction === 'ingress';
@@ -289,60 +374,67 @@ function observation(
     region,
     vpcId: iface.vpc.id,
     subnetId: iface.subnet.id,
-    srcaddr: formatAddr(ingress ? p.src : own),
-    dstaddr: formatAddr(ingress ? own : p.dst),
+    srcaddr: ctx.print(ingress ? p.src : own),
+    dstaddr: ctx.print(ingress ? own : p.dst),
     srcport: p.sport,
     dstport: p.dport,
     protocol: p.proto,
-    pktSrcaddr: formatAddr(p.src),
-    pktDstaddr: formatAddr(p.dst),
-    packets,
-    bytes,
+    pktSrcaddr: ctx.print(p.src),
+    pktDstaddr: ctx.print(p.dst),
+    packets: 0,
+    bytes: 0,
     tcpFlags: p.proto === PROTO_TCP ? tcpFlags : 0,
     action: t.reject ? 'REJECT' : 'ACCEPT',
     flowDirection: t.direction,
     type: v6 ? 'IPv6' : 'IPv4',
-    startMs: flow.startMs,
-    endMs: flow.endMs,
+    startMs: 0,
+    endMs: 0,
   };
   if (iface.instance) o.instanceId = iface.instance.id;
   const az = azIdOf(region, iface.subnet.model.availabilityZone ?? iface.model.availabilityZone);
   if (az) o.azId = az;
   if (!ingress) {
-    const tp = trafficPath(net, iface, p.dst);
+    const tp = trafficPath(ctx.net, iface, p.dst);
     if (tp !== undefined) o.trafficPath = tp;
   }
-  const srcSvc = services.of(p.src, region);
+  const srcSvc = ctx.service(p.src, region);
   if (srcSvc) o.pktSrcAwsService = srcSvc;
-  const dstSvc = services.of(p.dst, region);
+  const dstSvc = ctx.service(p.dst, region);
   if (dstSvc) o.pktDstAwsService = dstSvc;
   return o;
 }
 
-/**
- * What every interface on the flow's path saw, request then reply. A flow with `natDropped`
- * (the NAT gateway could not allocate a port) ends at the NAT gateway's interface.
- */
-export function observationsFor(flow: DecidedFlow, net: CompiledNetwork, services: ServiceNames = new ServiceNames(net)): InterfaceObservation[] {
-  const t = flow.trace;
-  const out: InterfaceObservation[] = [];
-  const natDropped = flow.natDropped === true;
+/** What a trace makes each interface record (packets, bytes and times of the first connection). */
+function templates(ctx: ObservationContext, t: TraceResult, natDropped: boolean): { forward: InterfaceObservation[]; reverse: InterfaceObservation[]; logged: boolean } {
+  const net = ctx.net;
   const forward = touchesOf(net, t.forward, natDropped);
   const replied = !natDropped && t.forward.accepted && t.reverse !== undefined;
   const reverse = replied ? touchesOf(net, t.reverse!, false) : [];
   // Flows with an address flow logs do not record leave no trace at all.
   const f = t.forward.first;
-  for (const touch of forward) if (unlogged(f.src, touch.iface) || unlogged(f.dst, touch.iface)) return out;
-
+  for (const touch of forward) if (unlogged(f.src, touch.iface) || unlogged(f.dst, touch.iface)) return { forward: [], reverse: [], logged: false };
   const tcp = f.proto === PROTO_TCP;
   const established = t.verdict === 'accepted' && !natDropped;
   // The client's flags: SYN, and FIN when the connection was established and closed.
   const clientFlags = tcp ? TCP_SYN | (established ? TCP_FIN : 0) : 0;
   // The server's: SYN-ACK, and FIN when its answers got through.
   const serverFlags = tcp ? TCP_SYN_ACK | (established ? TCP_FIN : 0) : 0;
-  for (const touch of forward) out.push(observation(net, services, touch, flow, flow.packets, flow.bytes, clientFlags));
-  for (const touch of reverse) out.push(observation(net, services, touch, flow, flow.replyPackets, flow.replyBytes, serverFlags));
-  return out;
+  return {
+    forward: forward.map((touch) => observation(ctx, touch, clientFlags)),
+    reverse: reverse.map((touch) => observation(ctx, touch, serverFlags)),
+    logged: true,
+  };
 }
 
-export { ServiceNames };
+/**
+ * What every interface on the flow's path saw, request then reply. A flow with `natDropped`
+ * (the NAT gateway could not allocate a port) ends at the NAT gateway's interface.
+ */
+export function observationsFor(flow: DecidedFlow, net: CompiledNetwork): InterfaceObservation[] {
+  const t = templates(new ObservationContext(net), flow.trace, flow.natDropped === true);
+  const sport = flow.sourcePort ?? flow.trace.forward.first.sport;
+  const out: InterfaceObservation[] = [];
+  for (const o of t.forward) out.push({ ...o, srcport: o.srcport === 0 ? 0 : sport, packets: flow.packets, bytes: flow.bytes, startMs: flow.startMs, endMs: flow.endMs });
+  for (const o of t.reverse) out.push({ ...o, dstport: o.dstport === 0 ? 0 : sport, packets: flow.replyPackets, bytes: flow.replyBytes, startMs: flow.startMs, endMs: flow.endMs });
+  return out;
+}

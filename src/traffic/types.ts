@@ -87,4 +87,9 @@ export interface DecidedFlow {
   observations: InterfaceObservation[];
   /** Set when the NAT gateway had no port to allocate for the connection (it goes no further). */
   natDropped?: boolean;
+  /**
+   * The connection's client port. Connections of one spec that the engine decides alike share
+   * one `trace`, whose headers show the first one's port.
+   */
+  sourcePort?: number;
 }
