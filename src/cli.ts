@@ -37,6 +37,8 @@ Options for serve (environment variable in brackets):
                          on every request against --credentials [VPCSIM_AUTH]
   --credentials FILE     JSON list of {accessKeyId, secretAccessKey, accountId, sessionToken?, admin?}:
                          each key acts in its account; admin keys may reset state [VPCSIM_CREDENTIALS]
+  --import DIR           load a real account's export (see vpcsim import) before serving; it replaces
+                         the state of the accounts and regions it covers (repeatable)
 `;
 
 export async function main(argv: string[]): Promise<void> {
@@ -77,6 +79,7 @@ export async function main(argv: string[]): Promise<void> {
       'log-requests': { type: 'boolean' },
       auth: { type: 'string' },
       credentials: { type: 'string' },
+      import: { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -97,7 +100,19 @@ export async function main(argv: string[]): Promise<void> {
   if (values.credentials) config.credentials = loadCredentials(values.credentials);
   checkAuthConfig(config);
 
+  // An export to load: read (and its files checked) before the server starts.
+  const imports = values.import?.length ? (await import('./import/index.js')).readAll(values.import) : undefined;
   const running = await startServer(config);
+  if (imports) {
+    try {
+      const result = await running.app.exclusive(() => imports.run(running.app, { replace: true }));
+      for (const w of result.warnings) console.error(`warning: ${w}`);
+      for (const s of result.scopes) console.log(`imported account ${s.account} ${s.region}`);
+    } catch (err) {
+      await running.close();
+      throw new Error(`vpcsim import: ${err instanceof Error ? err.message : err}`);
+    }
+  }
   const where = config.store
     ? `state in PostgreSQL ${(await import('./state/postgres.js')).redactUrl(config.store)}`
     : config.inMemory

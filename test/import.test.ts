@@ -25,7 +25,7 @@ import {
   DescribeVpcsCommand,
   DescribeVpnConnectionsCommand,
   DescribeVpnGatewaysCommand,
-  type EC2Client,
+  EC2Client,
   GetManagedPrefixListEntriesCommand,
   type IpPermission,
   StartNetworkInsightsAnalysisCommand,
@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { SqlitePersistence } from '../src/state/sqlite.js';
 import { startTestServer, tempDir, type TestServer } from './helpers.js';
 import { checkIntegrity } from './integrity.js';
+import { spawnServer } from './process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'vpcsim.js');
@@ -513,6 +514,48 @@ describe('vpcsim import: what it refuses and what it fills in', () => {
     const r2 = await vpcsim(['import', bad, '--data-dir', dir()]);
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, /prod-stuff: not a region name/);
+  });
+});
+
+describe('vpcsim serve --import', () => {
+  it('serves an export from memory, and from a data directory where a restart with the same flag replaces it', async () => {
+    const mem = await spawnServer(['--in-memory', '--import', FIXTURE]);
+    try {
+      assert.match(mem.output(), /imported account 111122223333 us-east-1/);
+      const client = new EC2Client({ endpoint: mem.endpoint, region: 'us-west-2', credentials: { accessKeyId: ACCOUNT, secretAccessKey: 'x' }, maxAttempts: 1 });
+      const { Vpcs } = await client.send(new DescribeVpcsCommand({}));
+      assert.deepEqual(Vpcs!.map((v) => v.VpcId), ['vpc-0b1b2c3d4e5f60718']);
+    } finally {
+      await mem.stop();
+    }
+    const data = tempDir('vpcsim-import-');
+    try {
+      for (let i = 0; i < 2; i++) {
+        const srv = await spawnServer(['--data-dir', data, '--import', FIXTURE]);
+        await srv.stop();
+      }
+      const srv = await startTestServer({ dataDir: data, stateTransitionMs: 0 });
+      try {
+        assert.deepEqual(checkIntegrity(srv.app.store), []);
+        const { Subnets } = await srv.ec2({ accessKeyId: ACCOUNT, region: 'us-east-1' }).send(new DescribeSubnetsCommand({}));
+        assert.equal(Subnets!.length, 3, 'imported once, not twice');
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+
+  it('a broken export stops the server with the error', async () => {
+    const bad = join(tempDir('vpcsim-import-'), 'export');
+    try {
+      cpSync(FIXTURE, bad, { recursive: true });
+      writeFileSync(join(bad, 'us-east-1', 'describe-vpcs.json'), JSON.stringify({ Vpcs: [{ VpcId: 'vpc-0a1b2c3d4e5f60718' }] }));
+      await assert.rejects(spawnServer(['--in-memory', '--import', bad]), /server (exited|did not start)[\s\S]*describe-vpcs\.json: vpc-0a1b2c3d4e5f60718: CidrBlock is missing/);
+    } finally {
+      rmSync(join(bad, '..'), { recursive: true, force: true });
+    }
   });
 });
 

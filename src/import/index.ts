@@ -172,3 +172,9 @@ export function importFolders(app: { store: Store; config: Config }, dirs: strin
   const regions = dirs.flatMap((d) => readExport(d, opts.account));
   return importRegions(app, regions, opts);
 }
+
+/** Reads export folders now, to import them later (serve --import: the files are checked before the server starts). */
+export function readAll(dirs: string[], account?: string): { run(app: { store: Store; config: Config }, opts?: ImportOptions): ImportResult } {
+  const regions = dirs.flatMap((d) => readExport(d, account));
+  return { run: (app, opts = {}) => importRegions(app, regions, opts) };
+}
