@@ -109,6 +109,14 @@ class Builder {
     this.m.natGateways.push({ id, vpcId: subnet.vpcId, subnetId, connectivity: 'public', state: 'available', interfaceId: `eni-${id}`, privateIp: ip, publicIp });
     return this;
   }
+  peering(id: string, a: string, b: string): this {
+    const end = (v: string) => {
+      const vpc = this.m.vpcs.find((x) => x.id === v)!;
+      return { account: vpc.account, region: vpc.region, vpcId: v, cidrs: vpc.cidrs, ipv6Cidrs: [] };
+    };
+    this.m.peeringConnections.push({ id, status: 'active', requester: end(a), accepter: end(b) });
+    return this;
+  }
   build(): CompiledNetwork {
     return compile(structuredClone(this.m));
   }
@@ -293,6 +301,45 @@ describe('traffic: what each interface records', () => {
         'eni-locked ingress 10.0.1.10:50000 10.0.2.30:8080 ACCEPT -',
         'eni-locked egress 10.0.2.30:8080 10.0.1.10:50000 ACCEPT 1',
         'eni-web ingress 10.0.2.30:8080 10.0.1.10:50000 ACCEPT -',
+      ],
+    );
+  });
+
+  it('through a NAT instance: its interface records both sides, with the packet addresses it translated', () => {
+    const b = network();
+    b.m.routeTables.find((t) => t.id === 'rtb-private')!.routes = [route('10.0.0.0/16', 'local', 'local'), route('0.0.0.0/0', 'eni', 'eni-natinst')];
+    b.sg('sg-natinst', 'vpc-1', [{ id: 'sgr-all', protocol: '-1', fromPort: -1, toPort: -1, cidr: '10.0.0.0/16' }]);
+    b.eni('eni-natinst', 'subnet-public', '10.0.1.50', { instance: 'i-natinst', publicIp: '54.0.0.50', groupIds: ['sg-natinst'], sourceDestCheck: false });
+    const net = b.build();
+    const [f] = decide(net, { source: 'i-app', destination: '198.18.10.5', protocol: 'tcp', destinationPort: 443, sourcePort: 40000 });
+    assert.equal(f!.trace.verdict, 'accepted', JSON.stringify(f!.trace.explanations));
+    assert.deepEqual(f!.observations.map(rec), [
+      'eni-app egress 10.0.2.20 198.18.10.5 40000 443 6 10.0.2.20 198.18.10.5 10 840 3 ACCEPT 1 - -',
+      'eni-natinst ingress 10.0.2.20 10.0.1.50 40000 443 6 10.0.2.20 198.18.10.5 10 840 3 ACCEPT - - -',
+      'eni-natinst egress 10.0.1.50 198.18.10.5 40000 443 6 10.0.1.50 198.18.10.5 10 840 3 ACCEPT 2 - -',
+      'eni-natinst ingress 198.18.10.5 10.0.1.50 443 40000 6 198.18.10.5 10.0.1.50 10 840 19 ACCEPT - - -',
+      'eni-natinst egress 10.0.1.50 10.0.2.20 443 40000 6 198.18.10.5 10.0.2.20 10 840 19 ACCEPT 1 - -',
+      'eni-app ingress 198.18.10.5 10.0.2.20 443 40000 6 198.18.10.5 10.0.2.20 10 840 19 ACCEPT - - -',
+    ]);
+  });
+
+  it('over a peering connection: the peer VPC’s interface records too; traffic-path 4 within a region', () => {
+    const b = network();
+    b.vpc('vpc-2', '10.9.0.0/16').subnet('subnet-peer', 'vpc-2', '10.9.1.0/24', { rt: 'rtb-peer' }).table('rtb-peer', 'vpc-2', route('10.0.0.0/16', 'pcx', 'pcx-1'));
+    b.sg('sg-peer', 'vpc-2', [{ id: 'sgr-peer', protocol: 'tcp', fromPort: 5432, toPort: 5432, cidr: '10.0.0.0/16' }]);
+    b.eni('eni-db', 'subnet-peer', '10.9.1.10', { instance: 'i-db', groupIds: ['sg-peer'] });
+    b.m.routeTables.find((t) => t.id === 'rtb-public')!.routes.push(route('10.9.0.0/16', 'pcx', 'pcx-1'));
+    b.peering('pcx-1', 'vpc-1', 'vpc-2');
+    const net = b.build();
+    const [f] = decide(net, { source: 'i-web', destination: 'i-db', protocol: 'tcp', destinationPort: 5432, sourcePort: 45000 });
+    assert.equal(f!.trace.verdict, 'accepted', JSON.stringify(f!.trace.explanations));
+    assert.deepEqual(
+      f!.observations.map((o) => `${o.interfaceId} ${o.vpcId} ${o.flowDirection} ${o.srcaddr}→${o.dstaddr} ${o.trafficPath ?? '-'}`),
+      [
+        'eni-web vpc-1 egress 10.0.1.10→10.9.1.10 4',
+        'eni-db vpc-2 ingress 10.0.1.10→10.9.1.10 -',
+        'eni-db vpc-2 egress 10.9.1.10→10.0.1.10 4',
+        'eni-web vpc-1 ingress 10.9.1.10→10.0.1.10 -',
       ],
     );
   });
