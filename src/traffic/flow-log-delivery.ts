@@ -40,7 +40,7 @@ import { compileFormat, type FlowRecord, interfaceMeta, recordOf, statusRecord }
 import type { InterfaceObservation } from './types.js';
 
 export interface DeliveryReport {
-  /** Records delivered (OK, NODATA and SKIPDATA), counted once per flow log. */
+  /** Records delivered (OK, NODATA and SKIPDATA); a record of two flow logs counts twice. */
   records: number;
   /** Events appended to CloudWatch Logs streams. */
   logEvents: number;
