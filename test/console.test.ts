@@ -39,6 +39,10 @@ import {
   RunInstancesCommand,
   CreateTagsCommand,
   DescribeInstancesCommand,
+  CreateNetworkAclCommand,
+  CreateNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
+  ReplaceNetworkAclAssociationCommand,
   DescribeNetworkInsightsAnalysesCommand,
 } from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, FilterLogEventsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -547,6 +551,41 @@ describe('console in Chromium', () => {
     assert.ok((await page.locator('.block-badge', { hasText: 'ENI_SG_RULES_MISMATCH' }).count()) > 0, 'the blocking component is marked on the map');
     await page.locator('.path-bad').first().waitFor({ state: 'attached' });
     await shot(page, 'path-blocked');
+    noErrors(page);
+    await page.close();
+  });
+
+  it('path explorer: a network ACL that denies is named with the rule that matched', async () => {
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.70.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: tag('locked') }] }))).Vpc!.VpcId!;
+    const a = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.70.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    const b = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.70.2.0/24', AvailabilityZone: 'us-east-1b' }))).Subnet!.SubnetId!;
+    const sg = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'ssh', Description: 'ssh inside' }))).GroupId!;
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: sg, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.70.0.0/16' }] }] }));
+    const acl = (await ec2.send(new CreateNetworkAclCommand({ VpcId: vpcId, TagSpecifications: [{ ResourceType: 'network-acl', Tags: tag('web-only') }] }))).NetworkAcl!.NetworkAclId!;
+    await ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: acl, RuleNumber: 100, Protocol: '6', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0', PortRange: { From: 80, To: 80 } }));
+    await ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: acl, RuleNumber: 100, Protocol: '-1', RuleAction: 'allow', Egress: true, CidrBlock: '0.0.0.0/0' }));
+    const assoc = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [b] }] }))).NetworkAcls![0]!.Associations!.find((x) => x.SubnetId === b)!;
+    await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: assoc.NetworkAclAssociationId!, NetworkAclId: acl }));
+    const run = async (subnetId: string) => (await ec2.send(new RunInstancesCommand({ ImageId: AL2023, MinCount: 1, MaxCount: 1, SubnetId: subnetId, SecurityGroupIds: [sg] }))).Instances![0]!.InstanceId!;
+    const from = await run(a);
+    const to = await run(b);
+    const page = await open({ vpc: vpcId });
+    await page.getByTestId(`member-${to}`).waitFor();
+    await analyze(page, from, to, 22);
+    assert.match(await page.getByTestId('path-verdict').innerText(), /Not reachable[\s\S]*Reachability Analyzer/);
+    const item = page.getByTestId('explanations').locator(`li[data-code="SUBNET_ACL_RESTRICTION"]`);
+    assert.equal(await item.getAttribute('data-component'), acl);
+    const text = await item.innerText();
+    assert.match(text, /network ACL does not allow this traffic/);
+    assert.match(text, new RegExp(`Network ACL\\s+${acl}`));
+    assert.match(text, /ACL rule\s+#\* deny all 0\.0\.0\.0\/0 \(inbound\)/, 'the default deny matched');
+    assert.ok((await page.getByTestId(`chip-${acl}`).locator('.block-badge', { hasText: 'SUBNET_ACL_RESTRICTION' }).count()) > 0, 'the ACL is marked on the map');
+    await shot(page, 'path-acl-blocked');
+    // Port 80 is let in by rule 100: the same two instances are reachable there (the group allows only 22, though).
+    await page.getByTestId('path-port').fill('80');
+    await page.getByTestId('path-run').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="explanations"] li[data-code="ENI_SG_RULES_MISMATCH"]'));
+    assert.equal(await page.getByTestId('explanations').locator('li[data-code="SUBNET_ACL_RESTRICTION"]').count(), 0);
     noErrors(page);
     await page.close();
   });
