@@ -25,6 +25,7 @@ import {
   ReplaceNetworkAclAssociationCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -460,6 +461,7 @@ interface Net {
   appIp: string;
   natEni: string;
   natIp: string;
+  natId: string;
 }
 
 async function buildNetwork(ec2: EC2Client, cidr = '10.40'): Promise<Net> {
@@ -525,6 +527,7 @@ async function buildNetwork(ec2: EC2Client, cidr = '10.40'): Promise<Net> {
     appIp: app.PrivateIpAddress!,
     natEni: natGw.NatGatewayAddresses![0]!.NetworkInterfaceId!,
     natIp: natGw.NatGatewayAddresses![0]!.PrivateIp!,
+    natId: nat,
   };
 }
 
@@ -617,6 +620,27 @@ describe('traffic through the API, flow logs read back with the SDKs', () => {
       `5 ${n.appEni} ${n.appIp} 198.18.10.5 40000 443 6 ${n.appIp} 198.18.10.5 10 840 ${s} ${e} 3 ACCEPT egress 1 OK`,
       `5 ${n.appEni} 198.18.10.5 ${n.appIp} 443 40000 6 198.18.10.5 ${n.appIp} 10 840 ${s} ${e} 19 ACCEPT ingress - OK`,
     ].sort());
+  });
+
+  it('the NAT gateway counts the connection that went through it (AWS/NATGateway)', async () => {
+    const cw = new CloudWatchClient({ endpoint: srv.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    const sum = async (metric: string) =>
+      (
+        await cw.send(
+          new GetMetricStatisticsCommand({
+            Namespace: 'AWS/NATGateway',
+            MetricName: metric,
+            Dimensions: [{ Name: 'NatGatewayId', Value: n.natId }],
+            StartTime: new Date(base - 60_000),
+            EndTime: new Date(base + 120_000),
+            Period: 60,
+            Statistics: ['Sum'],
+          }),
+        )
+      ).Datapoints!.reduce((a, d) => a + (d.Sum ?? 0), 0);
+    assert.equal(await sum('BytesOutToDestination'), 840);
+    assert.equal(await sum('PacketsInFromDestination'), 10);
+    assert.equal(await sum('ConnectionEstablishedCount'), 1);
   });
 
   it('moving the simulated clock delivers the windows that closed; GET /_vpcsim/clock reads it', async () => {
