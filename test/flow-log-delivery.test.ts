@@ -434,4 +434,25 @@ describe('flow log delivery', () => {
       [`${a.srcaddr} ${a.srcport} 15`, `${b.srcaddr} ${b.srcport} 17`].sort(),
     );
   });
+
+  it('delivers in the interface\'s own account and Region, each flow log on the interface, subnet and VPC capturing it', async () => {
+    const west = srv.ec2({ region: 'eu-west-1' });
+    const westLogs = new CloudWatchLogsClient({ endpoint: srv.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    const vpc = (await west.send(new CreateVpcCommand({ CidrBlock: '10.70.0.0/16' }))).Vpc!.VpcId!;
+    const subnet = (await west.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.70.1.0/24' }))).Subnet!.SubnetId!;
+    const eni = (await west.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet }))).NetworkInterface!.NetworkInterfaceId!;
+    for (const [type, id, group] of [['VPC', vpc, '/w/vpc'], ['Subnet', subnet, '/w/subnet'], ['NetworkInterface', eni, '/w/eni']] as const) {
+      await west.send(new CreateFlowLogsCommand({ ResourceType: type, ResourceIds: [id], TrafficType: 'ALL', LogGroupName: group, DeliverLogsPermissionArn: ROLE, LogFormat: '${region} ${interface-id} ${srcport}' }));
+    }
+    const p = flowLogPipeline(srv.app);
+    p.record([obs({ region: 'eu-west-1', vpcId: vpc, subnetId: subnet, interfaceId: eni, srcport: 9 })]);
+    const r = await settle(p.flush());
+    assert.deepEqual({ records: r.records, logEvents: r.logEvents }, { records: 3, logEvents: 3 });
+    for (const group of ['/w/vpc', '/w/subnet', '/w/eni']) {
+      const got = await westLogs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: `${eni}-all`, startFromHead: true }));
+      assert.deepEqual(got.events!.map((e) => e.message), [`eu-west-1 ${eni} 9`], group);
+    }
+    // Nothing in us-east-1.
+    assert.deepEqual((await logs.send(new DescribeLogGroupsCommand({}))).logGroups, []);
+  });
 });
