@@ -491,20 +491,15 @@ function isInternetAddress(ip: number): boolean {
   return !isRfc1918({ version: 4, base: ip, prefix: 32 });
 }
 
-/** Port and address boundaries of one VPC's rules: where a decision can change. */
+/** Address boundaries of one VPC's rules: where a decision about an outside address can change. */
 interface VpcCuts {
-  ports: Set<number>;
   addresses: Set<number>;
 }
 
 function cutsOf(net: CompiledNetwork, vpcId: string, cache: Map<string, VpcCuts>): VpcCuts {
   const hit = cache.get(vpcId);
   if (hit) return hit;
-  const cuts: VpcCuts = { ports: new Set(), addresses: new Set() };
-  const port = (from: number, to: number) => {
-    if (from >= 0 && from <= 65535) cuts.ports.add(from);
-    if (to >= 0 && to < 65535) cuts.ports.add(to + 1);
-  };
+  const cuts: VpcCuts = { addresses: new Set() };
   // A block [base, base + size) cuts the address space at both ends.
   const block = (base: number, mask: number) => {
     cuts.addresses.add(base);
@@ -515,7 +510,6 @@ function cutsOf(net: CompiledNetwork, vpcId: string, cache: Map<string, VpcCuts>
   const groups = new Set<string>();
   for (const s of vpc?.subnets ?? []) {
     for (const e of [...(s.acl?.ingress ?? []), ...(s.acl?.egress ?? [])]) {
-      if (e.protocol === PROTO_TCP || e.protocol === PROTO_UDP) port(e.fromPort, e.toPort);
       block(e.base, e.mask);
     }
   }
@@ -523,7 +517,6 @@ function cutsOf(net: CompiledNetwork, vpcId: string, cache: Map<string, VpcCuts>
   for (const gid of groups) {
     const g = net.securityGroups.get(gid);
     for (const r of [...(g?.ingress ?? []), ...(g?.egress ?? [])]) {
-      if (r.protocol === PROTO_TCP || r.protocol === PROTO_UDP) port(r.fromPort, r.toPort);
       for (const b of r.blocks) if (b.base6 === undefined) block(b.base, b.mask);
     }
   }
@@ -554,19 +547,6 @@ function onPremisesAddresses(run: Run, vgw: CVpnGateway, allowed: Cidr4[][]): nu
   }
   for (const a of run.statementAddresses) candidates.add(a);
   return [...candidates].filter((a) => addrIn(allowed, a) && vgw.connections.some((c) => c.onPremises.some((b) => b.base6 === undefined && ((a & b.mask) >>> 0) === b.base))).slice(0, 64);
-}
-
-/** Destination port classes for a pair: [start, end] of each class inside 0-65535, within `dports`. */
-function portClasses(run: Run, from: Endpoint, to: Endpoint, dports: Range[][]): Range[] {
-  const cuts = new Set<number>([0, ...run.statementPorts]);
-  for (const v of [endpointVpc(from), endpointVpc(to)]) if (v) for (const p of cutsOf(run.net, v, run.cuts).ports) cuts.add(p);
-  const sorted = [...cuts].filter((p) => p >= 0 && p <= 65535).sort((a, b) => a - b);
-  const out: Range[] = [];
-  for (let k = 0; k < sorted.length; k++) {
-    const r = { from: sorted[k]!, to: k + 1 < sorted.length ? sorted[k + 1]! - 1 : 65535 };
-    if (portIn(dports, r.from)) out.push(r);
-  }
-  return out;
 }
 
 /** Internet addresses to try on the outside end of a path: one per block a rule or statement names. */
@@ -602,8 +582,16 @@ function arrivesAt(t: TraceResult, to: Endpoint): boolean {
 }
 
 /** The packets (by source and destination address) one MatchPath allows between two endpoints. */
-function packetsFor(run: Run, from: Endpoint, to: Endpoint, c: Constraint): Array<{ source: string; sourceIp: string; destination: string; src: number; dst: number }> {
-  const out: Array<{ source: string; sourceIp: string; destination: string; src: number; dst: number }> = [];
+interface Packet {
+  source: string;
+  sourceIp: string;
+  destination: string;
+  src: number;
+  dst: number;
+}
+
+function packetsFor(run: Run, from: Endpoint, to: Endpoint, c: Constraint): Packet[] {
+  const out: Packet[] = [];
   if (from.kind === 'eni' && to.kind === 'eni') {
     const srcIps = from.iface.ips.filter((ip) => addrIn(c.src, ip)).slice(0, 1);
     const dstIps = [...to.iface.ips, ...to.iface.publicIps.filter((p) => p !== 0)];
@@ -628,6 +616,92 @@ function packetsFor(run: Run, from: Endpoint, to: Endpoint, c: Constraint): Arra
   return out;
 }
 
+/**
+ * Adds the port bounds of the rules that decided (or could decide) a trace's forward packet
+ * to `cuts`: the egress rules of the interface that sent it, the ingress rules of the one that
+ * received it (both of an appliance it crossed), the entries of each network ACL it met in the
+ * direction it met them. Answers whether any cut is new.
+ */
+function cutsMet(net: CompiledNetwork, t: TraceResult, proto: number, cuts: Set<number>, seen: Set<string>): boolean {
+  let fresh = false;
+  const cut = (a: number, b: number) => {
+    for (const x of [a, b + 1]) {
+      if (x > 0 && x <= 65535 && !cuts.has(x)) {
+        cuts.add(x);
+        fresh = true;
+      }
+    }
+  };
+  const groups = (ifaceId: string, egress: boolean) => {
+    const key = `${ifaceId}/${egress ? 'out' : 'in'}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    for (const g of net.interfaces.get(ifaceId)?.groups ?? []) for (const r of egress ? g.egress : g.ingress) if (r.protocol === proto) cut(r.fromPort, r.toPort);
+  };
+  const acl = (id: string, egress: boolean) => {
+    const key = `${id}/${egress ? 'out' : 'in'}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const a = net.acls.get(id);
+    for (const e of (egress ? a?.egress : a?.ingress) ?? []) if (e.protocol === proto) cut(e.fromPort, e.toPort);
+  };
+  const path = t.forward;
+  for (const h of path.hops) {
+    if (h.type === 'network-acl') acl(h.id, h.direction === 'egress');
+    else if (h.type === 'network-interface') {
+      if (h.action !== 'receive') groups(h.id, true);
+      if (h.action !== 'send') groups(h.id, false);
+    }
+  }
+  const x = path.explanation;
+  if (x?.acl) acl(x.acl, x.aclDirection === 'egress');
+  if (x?.component.type === 'network-interface') {
+    groups(x.component.id, true);
+    groups(x.component.id, false);
+  }
+  return fresh;
+}
+
+/**
+ * The destination ports on which one packet (source, destination, protocol) gets through and
+ * matches `path` and no exclude path: the port range is cut at the bounds of the scope's port
+ * statements and, as a fixpoint, of every rule the traced packets meet; one trace per class
+ * decides the class (every port of it meets the same rules).
+ */
+function openPorts(run: Run, path: AccessScopePath, c: Constraint, from: Endpoint, to: Endpoint, proto: number, sport: number, pk: Packet): Array<{ range: Range; pass: Passage }> {
+  const cuts = new Set<number>([0, ...[...run.statementPorts].filter((p) => p > 0 && p <= 65535)]);
+  const seen = new Set<string>();
+  const results = new Map<number, Passage | undefined>();
+  for (;;) {
+    let fresh = false;
+    for (const port of [...cuts].sort((a, b) => a - b)) {
+      if (results.has(port)) continue;
+      if (!portIn(c.dports, port)) {
+        results.set(port, undefined);
+        continue;
+      }
+      const t = traceQuietly(run.net, { source: pk.source, sourceIp: pk.sourceIp, destination: pk.destination, protocol: proto, sourcePort: sport, destinationPort: port });
+      if (!t) {
+        results.set(port, undefined);
+        continue;
+      }
+      if (cutsMet(run.net, t, proto, cuts, seen)) fresh = true;
+      let pass: Passage | undefined = { trace: t, src: t.forward.first.src, dst: t.forward.first.dst, sport };
+      if (!arrivesAt(t, to) || !pathMatches(path, c, from, to, proto, pass, port)) pass = undefined;
+      else if (run.exclude.some((x) => pathMatches(x.path, x.c, from, to, proto, pass!, port))) pass = undefined;
+      results.set(port, pass);
+    }
+    if (!fresh) break;
+  }
+  const points = [...cuts].sort((a, b) => a - b);
+  const out: Array<{ range: Range; pass: Passage }> = [];
+  for (let k = 0; k < points.length; k++) {
+    const pass = results.get(points[k]!);
+    if (pass) out.push({ range: { from: points[k]!, to: k + 1 < points.length ? points[k + 1]! - 1 : 65535 }, pass });
+  }
+  return out;
+}
+
 function analysePair(run: Run, from: Endpoint, to: Endpoint, findings: Map<string, Finding>): void {
   // The internet reaches a VPC, and is reached from it, through that VPC's own gateway.
   if (from.kind === 'igw' && to.kind === 'eni' && from.igw.vpc !== to.iface.vpc) return;
@@ -639,30 +713,14 @@ function analysePair(run: Run, from: Endpoint, to: Endpoint, findings: Map<strin
     const sport = sourcePort(c);
     if (sport === undefined) continue;
     const packets = packetsFor(run, from, to, c);
-    if (!packets.length) continue;
     for (const proto of [PROTO_TCP, PROTO_UDP]) {
       if (!protoIn(c.protocols, proto)) continue;
       const key = `${from.id}|${to.id}|${proto}`;
-      for (const cls of portClasses(run, from, to, c.dports)) {
-        const known = findings.get(key);
-        if (known?.ports.some((r) => cls.from >= r.from && cls.to <= r.to)) continue;
-        for (const pk of packets) {
-          const t = traceQuietly(run.net, {
-            source: pk.source,
-            sourceIp: pk.sourceIp,
-            destination: pk.destination,
-            protocol: proto,
-            sourcePort: sport,
-            destinationPort: cls.from,
-          });
-          if (!t || !arrivesAt(t, to)) continue;
-          const pass: Passage = { trace: t, src: t.forward.first.src, dst: t.forward.first.dst, sport };
-          if (!pathMatches(path, c, from, to, proto, pass, cls.from)) continue;
-          if (run.exclude.some((x) => pathMatches(x.path, x.c, from, to, proto, pass, cls.from))) continue;
+      for (const pk of packets) {
+        for (const { range, pass } of openPorts(run, path, c, from, to, proto, sport, pk)) {
           const f = findings.get(key);
-          if (f) f.ports = mergeRanges([...f.ports, cls]);
-          else findings.set(key, { from, to, proto, ports: [cls], first: pass });
-          break;
+          if (f) f.ports = mergeRanges([...f.ports, range]);
+          else findings.set(key, { from, to, proto, ports: [range], first: pass });
         }
       }
     }
