@@ -580,6 +580,7 @@ describe('console in Chromium', () => {
     assert.match(text, new RegExp(`Network ACL\\s+${acl}`));
     assert.match(text, /ACL rule\s+#\* deny all 0\.0\.0\.0\/0 \(inbound\)/, 'the default deny matched');
     assert.ok((await page.getByTestId(`chip-${acl}`).locator('.block-badge', { hasText: 'SUBNET_ACL_RESTRICTION' }).count()) > 0, 'the ACL is marked on the map');
+    await page.locator('.path-bad').waitFor({ state: 'attached' });
     await shot(page, 'path-acl-blocked');
     // Port 80 is let in by rule 100: the same two instances are reachable there (the group allows only 22, though).
     await page.getByTestId('path-port').fill('80');

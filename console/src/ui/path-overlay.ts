@@ -17,10 +17,10 @@ export interface Overlay {
 /** Components that mark a place on the path (security groups and ACLs are checks at a place). */
 const CHECKS = new Set(['security-group', 'network-acl', 'vpc', 'internet', 'on-premises', 'aws-service']);
 
-function points(layout: Layout, hops: PathResult['hops'], offMap: Set<string>) {
+function points(layout: Layout, hops: PathResult['hops'], offMap: Set<string>, checks = false) {
   const out: Array<{ x: number; y: number; id: string }> = [];
   for (const h of hops) {
-    if (CHECKS.has(h.componentType)) continue;
+    if (!checks && CHECKS.has(h.componentType)) continue;
     const r = rectOf(layout, h.componentId);
     if (!r) {
       if (h.componentId) offMap.add(h.componentId);
@@ -67,6 +67,8 @@ export function buildOverlay(result: PathResult, layout: Layout): Overlay {
       layout,
       result.explanations.filter((e) => e.direction !== 'return').map((e, i) => ({ sequence: i, componentId: e.componentId, componentType: e.componentType, action: 'drop', detail: '', facts: [] })),
       offMap,
+      // A blocking ACL or group is drawn as such (its chip), not skipped as a check on the way.
+      true,
     );
     const last = forward[forward.length - 1];
     for (const p of ends) if (!last || last.x !== p.x || last.y !== p.y) forward.push(p);
