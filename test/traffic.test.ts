@@ -789,3 +789,19 @@ describe('traffic in sigv4 mode', () => {
     }
   });
 });
+
+describe('traffic: reset', () => {
+  it('a reset brings the real clock back', async () => {
+    const srv = await startTestServer();
+    try {
+      const future = Date.now() + 3_600_000;
+      assert.equal((await post(srv, '/_vpcsim/clock', { set: future })).body.clock.mode, 'simulated');
+      await srv.reset();
+      const after = (await fetch(`${srv.endpoint}/_vpcsim/clock`).then((r) => r.json())) as { clock: { mode: string; now: number } };
+      assert.equal(after.clock.mode, 'real');
+      assert.ok(after.clock.now < future);
+    } finally {
+      await srv.close();
+    }
+  });
+});
