@@ -55,6 +55,8 @@ export class ScopeImport {
   readonly ids = new Map<string, Set<string>>();
   /** AWS-managed prefix list IDs of the export → the IDs vpcsim gives those lists. */
   readonly prefixListMap = new Map<string, string>();
+  /** The network ACL each subnet is associated with. */
+  readonly aclOfSubnet = new Map<string, string>();
 
   constructor(
     readonly run: ImportRun,

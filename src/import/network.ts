@@ -278,7 +278,8 @@ export function importNetworkAcls(s: ScopeImport): void {
       const assocId = c.str(a, 'NetworkAclAssociationId', { pattern: idPattern('aclassoc') });
       const subnetId = c.str(a, 'SubnetId', { pattern: SUBNET_ID });
       if (!s.imported('subnet', subnetId)) c.fail(`is associated with subnet ${subnetId}, which the export does not describe`);
-      if (s.state.listBy<Json>(ACL_ASSOCIATION, 'SubnetId', subnetId).length > 0) c.fail(`subnet ${subnetId} is associated with two network ACLs`);
+      if (s.aclOfSubnet.has(subnetId)) c.fail(`subnet ${subnetId} is associated with two network ACLs`);
+      s.aclOfSubnet.set(subnetId, id);
       s.put(ACL_ASSOCIATION, assocId, { NetworkAclAssociationId: assocId, NetworkAclId: id, SubnetId: subnetId });
     }
   }
@@ -293,9 +294,23 @@ export function importNetworkAcls(s: ScopeImport): void {
  * create them when the export does not describe them.
  */
 export function completeVpcs(s: ScopeImport): void {
+  // One pass over each kind (a large account has thousands of each).
+  const byVpc = (kind: string): Map<string, Json[]> => {
+    const out = new Map<string, Json[]>();
+    for (const r of s.state.list<Json>(kind)) {
+      const list = out.get(r.VpcId) ?? [];
+      list.push(r);
+      out.set(r.VpcId, list);
+    }
+    return out;
+  };
+  const tablesOf = byVpc('route-table');
+  const aclsOf = byVpc(ACL_KIND);
+  const subnetsOf = byVpc('subnet');
+  const groupsOf = byVpc('security-group');
   for (const vpcId of s.ids.get('vpc') ?? []) {
     const vpc: Json = { ...s.state.get<Json>('vpc', vpcId)! };
-    const tables = s.state.listBy<Json>('route-table', 'VpcId', vpcId);
+    const tables = tablesOf.get(vpcId) ?? [];
     if (!tables.some((t) => (t.Associations ?? []).some((a: Json) => a.Main))) {
       const liveCidrs = (vpc.CidrBlockAssociationSet ?? []).filter((a: Json) => a.CidrBlockState?.State === 'associated').map((a: Json) => a.CidrBlock);
       const rt = createMainRouteTable(s.ctx, vpc);
@@ -304,18 +319,19 @@ export function completeVpcs(s: ScopeImport): void {
       for (const block of liveCidrs.slice(1)) edited.Routes.push({ DestinationCidrBlock: block, GatewayId: 'local', Origin: 'CreateRouteTable' });
       s.warn(`VPC ${vpcId} has no main route table in the export; one with local routes only was created (${rt.RouteTableId})`);
     }
-    const acls = s.state.list<Json>(ACL_KIND).filter((a) => a.VpcId === vpcId);
+    const acls = aclsOf.get(vpcId) ?? [];
     let defaultAcl = acls.find((a) => a.IsDefault);
     if (!defaultAcl) {
       defaultAcl = createDefaultNetworkAcl(s.ctx, vpc);
       s.warn(`VPC ${vpcId} has no default network ACL in the export; one allowing all traffic was created (${defaultAcl.NetworkAclId})`);
     }
-    for (const sub of s.state.listBy<Json>('subnet', 'VpcId', vpcId)) {
-      if (s.state.listBy<Json>(ACL_ASSOCIATION, 'SubnetId', sub.SubnetId).length > 0) continue;
+    for (const sub of subnetsOf.get(vpcId) ?? []) {
+      if (s.aclOfSubnet.has(sub.SubnetId)) continue;
+      s.aclOfSubnet.set(sub.SubnetId, defaultAcl.NetworkAclId);
       const assocId = newId('aclassoc');
       s.state.put(ACL_ASSOCIATION, assocId, { NetworkAclAssociationId: assocId, NetworkAclId: defaultAcl.NetworkAclId, SubnetId: sub.SubnetId });
     }
-    const groups = s.state.list<Json>('security-group').filter((g) => g.VpcId === vpcId);
+    const groups = groupsOf.get(vpcId) ?? [];
     if (!groups.some((g) => g.GroupName === 'default')) {
       const g = createDefaultSecurityGroup(s.ctx, vpc);
       s.warn(`VPC ${vpcId} has no default security group in the export; one was created (${g.GroupId})`);
