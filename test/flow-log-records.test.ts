@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_FIELDS, FLOW_LOG_FIELDS, parseLogFormat } from '../src/services/ec2/flow-logs.js';
-import { aggregationKey, compileFormat, fieldValue, type FlowRecord, formatRecord, knownFields, recordOf, statusRecord } from '../src/traffic/flow-records.js';
+import { aggregationKey, compileFormat, fieldValue, type FlowRecord, formatRecord, type InterfaceMeta, knownFields, recordOf, statusRecord } from '../src/traffic/flow-records.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
 
 const meta = {
@@ -16,10 +16,16 @@ const meta = {
   subnetId: 'subnet-22222222bbbbbbbbb',
 };
 
-function ok(over: Partial<FlowRecord> = {}): FlowRecord {
+/** An OK record; interface fields (interfaceId, instanceId, azId…) may be overridden too. */
+function ok(over: Partial<FlowRecord> & Partial<InterfaceMeta> = {}): FlowRecord {
+  const { account, region, interfaceId, vpcId, subnetId, instanceId, azId, ...flow } = over;
+  const iface: InterfaceMeta = { ...meta };
+  for (const [k, v] of Object.entries({ account, region, interfaceId, vpcId, subnetId, instanceId, azId })) {
+    if (k in over) (iface as unknown as Record<string, unknown>)[k] = v;
+  }
   return {
     logStatus: 'OK',
-    ...meta,
+    iface,
     start: 1418530010,
     end: 1418530070,
     srcaddr: '172.31.16.139',
@@ -35,7 +41,7 @@ function ok(over: Partial<FlowRecord> = {}): FlowRecord {
     type: 'IPv4',
     pktSrcaddr: '172.31.16.139',
     pktDstaddr: '172.31.16.21',
-    ...over,
+    ...flow,
   };
 }
 

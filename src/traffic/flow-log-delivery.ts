@@ -36,7 +36,7 @@ import { activeFlowLogsIn, type ActiveFlowLog, FLOW_LOG, setDeliverLogsStatus } 
 import { appendLogEvents, ensureLogGroup, type LogEventInput } from '../services/logs/index.js';
 import { putObject } from '../services/s3/index.js';
 import { ScopedState, scopeKey } from '../state/store.js';
-import { compileFormat, type FlowRecord, interfaceMeta, recordOf, statusRecord } from './flow-records.js';
+import { compileFormat, type FlowRecord, type InterfaceMeta, interfaceMeta, recordOf, statusRecord } from './flow-records.js';
 import type { InterfaceObservation } from './types.js';
 
 export interface DeliveryReport {
@@ -100,7 +100,7 @@ interface Bucket {
 /** A flow log and an interface it has seen traffic of: its open windows, and what NODATA needs. */
 interface Pair {
   fl: ActiveFlowLog;
-  meta: ReturnType<typeof interfaceMeta>;
+  meta: InterfaceMeta;
   /** Windows up to this one are settled (delivered, or found idle). */
   covered: number;
   /** Windows after `covered` that had traffic. */
@@ -305,7 +305,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       if (startSec < r.start) r.start = startSec;
       if (endSec > r.end) r.end = endSec;
     } else if (b.size < this.windowCapacity) {
-      const rec: Agg = recordOf(o, startMs, endMs, packets, bytes, flags);
+      const rec: Agg = recordOf(o, startMs, endMs, packets, bytes, flags, pair.meta);
       if (head) {
         rec.next = head.next;
         head.next = rec;

@@ -11,9 +11,8 @@ import type { InterfaceObservation } from './types.js';
 
 export type LogStatus = 'OK' | 'NODATA' | 'SKIPDATA';
 
-/** One flow log record before formatting. Times are Unix seconds. */
-export interface FlowRecord {
-  logStatus: LogStatus;
+/** The interface a record is about: shared by all its records. */
+export interface InterfaceMeta {
   account: string;
   region: string;
   interfaceId: string;
@@ -21,6 +20,12 @@ export interface FlowRecord {
   subnetId: string;
   instanceId?: string;
   azId?: string;
+}
+
+/** One flow log record before formatting. Times are Unix seconds. */
+export interface FlowRecord {
+  logStatus: LogStatus;
+  iface: InterfaceMeta;
   /** First and last packet second (OK), or the part of the window covered (NODATA, SKIPDATA). */
   start: number;
   end: number;
@@ -57,8 +62,8 @@ type Getter = (r: FlowRecord) => string;
  * `encryption-status` (VPC encryption controls).
  */
 const GETTERS: Readonly<Record<string, Getter>> = {
-  'account-id': (r) => r.account,
-  'interface-id': (r) => r.interfaceId,
+  'account-id': (r) => r.iface.account,
+  'interface-id': (r) => r.iface.interfaceId,
   srcaddr: (r) => str(r.srcaddr),
   dstaddr: (r) => str(r.dstaddr),
   srcport: (r) => str(r.srcport),
@@ -70,15 +75,15 @@ const GETTERS: Readonly<Record<string, Getter>> = {
   end: (r) => String(r.end),
   action: (r) => str(r.action),
   'log-status': (r) => r.logStatus,
-  'vpc-id': (r) => str(r.vpcId),
-  'subnet-id': (r) => str(r.subnetId),
-  'instance-id': (r) => str(r.instanceId),
+  'vpc-id': (r) => str(r.iface.vpcId),
+  'subnet-id': (r) => str(r.iface.subnetId),
+  'instance-id': (r) => str(r.iface.instanceId),
   'tcp-flags': (r) => str(r.tcpFlags),
   type: (r) => str(r.type),
   'pkt-srcaddr': (r) => str(r.pktSrcaddr),
   'pkt-dstaddr': (r) => str(r.pktDstaddr),
-  region: (r) => str(r.region),
-  'az-id': (r) => str(r.azId),
+  region: (r) => str(r.iface.region),
+  'az-id': (r) => str(r.iface.azId),
   'sublocation-type': () => dash,
   'sublocation-id': () => dash,
   'pkt-src-aws-service': (r) => str(r.pktSrcAwsService),
@@ -155,24 +160,18 @@ export function formatRecord(record: FlowRecord, fields: readonly string[]): str
 }
 
 /** The interface metadata of an observation, shared by all records of that interface. */
-export function interfaceMeta(o: Pick<InterfaceObservation, 'account' | 'region' | 'interfaceId' | 'vpcId' | 'subnetId' | 'instanceId' | 'azId'>): Pick<
-  FlowRecord,
-  'account' | 'region' | 'interfaceId' | 'vpcId' | 'subnetId' | 'instanceId' | 'azId'
-> {
+export function interfaceMeta(o: Pick<InterfaceObservation, 'account' | 'region' | 'interfaceId' | 'vpcId' | 'subnetId' | 'instanceId' | 'azId'>): InterfaceMeta {
   return { account: o.account, region: o.region, interfaceId: o.interfaceId, vpcId: o.vpcId, subnetId: o.subnetId, instanceId: o.instanceId, azId: o.azId };
 }
 
-/** An OK record from one observation (or a part of it): packets and bytes as given. */
-export function recordOf(o: InterfaceObservation, startMs: number, endMs: number, packets: number, bytes: number, tcpFlags: number): FlowRecord {
+/**
+ * An OK record from one observation (or a part of it): packets and bytes as given. `iface` is
+ * the interface's metadata (defaults to the observation's own).
+ */
+export function recordOf(o: InterfaceObservation, startMs: number, endMs: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta = interfaceMeta(o)): FlowRecord {
   return {
     logStatus: 'OK',
-    account: o.account,
-    region: o.region,
-    interfaceId: o.interfaceId,
-    vpcId: o.vpcId,
-    subnetId: o.subnetId,
-    instanceId: o.instanceId,
-    azId: o.azId,
+    iface,
     start: Math.floor(startMs / 1000),
     end: Math.floor(endMs / 1000),
     srcaddr: o.srcaddr,
@@ -195,13 +194,8 @@ export function recordOf(o: InterfaceObservation, startMs: number, endMs: number
 }
 
 /** A NODATA or SKIPDATA record of an interface for [startSec, endSec]. */
-export function statusRecord(
-  status: 'NODATA' | 'SKIPDATA',
-  meta: Pick<FlowRecord, 'account' | 'region' | 'interfaceId' | 'vpcId' | 'subnetId' | 'instanceId' | 'azId'>,
-  startSec: number,
-  endSec: number,
-): FlowRecord {
-  return { logStatus: status, ...meta, start: startSec, end: endSec };
+export function statusRecord(status: 'NODATA' | 'SKIPDATA', iface: InterfaceMeta, startSec: number, endSec: number): FlowRecord {
+  return { logStatus: status, iface, start: startSec, end: endSec };
 }
 
 /**
