@@ -37,6 +37,8 @@ import { startTestServer, type TestServer } from './helpers.js';
 import { compile, type CompiledNetwork } from '../src/network/compile.js';
 import { type AclEntryModel, emptyModel, type InterfaceModel, type NetworkModel, type RouteModel, type SecurityGroupRuleModel } from '../src/network/model.js';
 import { TraceInputError } from '../src/network/trace.js';
+import { ClockError, parseDuration, SimulationClock } from '../src/traffic/clock.js';
+import { expandScenario, parsePorts, parseScenario, ScenarioError } from '../src/traffic/scenario.js';
 import { decideFlows, observationsFor } from '../src/traffic/simulate.js';
 import type { FlowSpec, InterfaceObservation } from '../src/traffic/types.js';
 
@@ -803,5 +805,70 @@ describe('traffic: reset', () => {
     } finally {
       await srv.close();
     }
+  });
+});
+
+describe('traffic: scenarios and the clock', () => {
+  it('expands steps over time: every/for, repeat, at; hosts, destinations and ports; fresh client ports each round', () => {
+    const specs = expandScenario(
+      parseScenario({
+        steps: [
+          { name: 'a', every: '1m', for: '3m', flows: [{ source: 'internet:198.18.0.254', hosts: 3, destinations: ['i-1', 'i-2'], protocol: 'tcp', destinationPort: 443, duration: '2s' }] },
+          { name: 'b', at: '30s', every: 10, repeat: 2, flows: [{ source: 'i-1', destination: '10.0.0.9', protocol: 'udp', ports: '53,123-124' }] },
+          { flows: [{ source: 'i-1', destination: '10.0.0.9', protocol: 'icmp' }] },
+        ],
+      }),
+      T0,
+      1000,
+    );
+    const a = specs.filter((x) => x.destinationPort === 443);
+    assert.equal(a.length, 3 * 3 * 2);
+    assert.deepEqual([...new Set(a.map((x) => x.source))], ['internet:198.18.0.254', 'internet:198.18.0.255', 'internet:198.18.1.0']);
+    assert.deepEqual([...new Set(a.map((x) => x.startMs! - T0))], [0, 60_000, 120_000]);
+    assert.deepEqual([...new Set(a.map((x) => x.sourcePort ?? 49152))], [49152, 49153, 49154]);
+    assert.ok(a.every((x) => x.durationMs === 2000 && !('hosts' in x) && !('destinations' in x) && !('duration' in x)));
+    const b = specs.filter((x) => x.protocol === 'udp');
+    assert.deepEqual(
+      b.map((x) => [x.startMs! - T0, x.destinationPort]),
+      [[30_000, 53], [30_000, 123], [30_000, 124], [40_000, 53], [40_000, 123], [40_000, 124]],
+    );
+    const icmp = specs.filter((x) => x.protocol === 'icmp');
+    assert.deepEqual(icmp.map((x) => [x.startMs, x.sourcePort]), [[T0, undefined]]);
+  });
+
+  it('refuses malformed scenarios and too many connections', () => {
+    const bad: Array<[unknown, RegExp]> = [
+      [[], /JSON object with "steps"/],
+      [{ steps: [{}] }, /needs "flows"/],
+      [{ steps: [{ flows: [{ destination: 'x' }] }] }, /needs a "source"/],
+      [{ steps: [{ flows: [{ source: 'x' }] }] }, /"destination" or "destinations"/],
+    ];
+    for (const [v, msg] of bad) assert.throws(() => parseScenario(v), (e: Error) => e instanceof ScenarioError && msg.test(e.message));
+    const flows = [{ source: 'i-1', destination: 'i-2', destinationPort: 1 }];
+    assert.throws(() => expandScenario({ steps: [{ repeat: 2, flows }] }, T0, 10), /need "every"/);
+    assert.throws(() => expandScenario({ steps: [{ every: '1s', repeat: 2, for: '1m', flows }] }, T0, 10), /not both/);
+    assert.throws(() => expandScenario({ steps: [{ every: '1s', for: '1m', flows }] }, T0, 10), /At most 10 connections/);
+    assert.throws(() => expandScenario({ steps: [{ flows: [{ source: 'i-1', destination: 'i-2', hosts: 2 }] }] }, T0, 10), /hosts needs an address source/);
+    assert.throws(() => parsePorts('20-10'), /empty/);
+    assert.throws(() => parsePorts('70000'), /not a port/);
+    assert.deepEqual(parsePorts([22, 80]), [22, 80]);
+  });
+
+  it('the clock: real until moved, then simulated and only forward', () => {
+    let real = 1_000_000;
+    const c = new SimulationClock(() => real);
+    assert.deepEqual([c.now(), c.mode], [1_000_000, 'real']);
+    real += 5;
+    assert.equal(c.advance(60_000), 1_060_005);
+    real += 5;
+    assert.deepEqual([c.now(), c.mode], [1_060_005, 'simulated'], 'simulated time stands still between moves');
+    assert.equal(c.set(2_000_000), 2_000_000);
+    assert.throws(() => c.set(1_999_999), ClockError);
+    assert.throws(() => c.advance(-1), ClockError);
+    assert.throws(() => c.real(), /ahead of the real clock/);
+    real = 3_000_000;
+    assert.deepEqual([c.real(), c.mode], [3_000_000, 'real']);
+    assert.deepEqual([parseDuration('90'), parseDuration('500ms'), parseDuration('10m'), parseDuration('1.5h'), parseDuration('1d'), parseDuration(2)], [90_000, 500, 600_000, 5_400_000, 86_400_000, 2000]);
+    assert.throws(() => parseDuration('soon'), /not a duration/);
   });
 });
