@@ -505,6 +505,34 @@ describe('vpcsim import: what it refuses and what it fills in', () => {
     }
   });
 
+  it('Batfish’s layout (aws_configs/<region>/Vpcs.json …) reads too; --account names the account of an export without one', async () => {
+    const batfish = join(dir(), 'snapshot');
+    mkdirSync(join(batfish, 'aws_configs', 'us-west-2'), { recursive: true });
+    const names: Record<string, string> = {
+      'describe-vpcs.json': 'Vpcs.json',
+      'describe-subnets.json': 'Subnets.json',
+      'describe-route-tables.json': 'RouteTables.json',
+      'describe-network-acls.json': 'NetworkAcls.json',
+      'describe-security-groups.json': 'SecurityGroups.json',
+      'describe-network-interfaces.json': 'NetworkInterfaces.json',
+      'describe-instances.json': 'Reservations.json',
+    };
+    for (const [from, to] of Object.entries(names)) cpSync(join(FIXTURE, 'us-west-2', from), join(batfish, 'aws_configs', 'us-west-2', to));
+    const data = dir();
+    const r = await vpcsim(['import', batfish, '--data-dir', data, '--account', '555566667777']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /imported account 555566667777 us-west-2: 1 vpc, 1 subnet, 1 route-table, 1 network-acl, 2 security-groups, 4 security-group-rules, 1 network-interface, 1 instance/);
+    const srv = await startTestServer({ dataDir: data, stateTransitionMs: 0 });
+    try {
+      const { Reservations } = await srv.ec2({ accessKeyId: '555566667777', region: 'us-west-2' }).send(new DescribeInstancesCommand({}));
+      assert.deepEqual(Reservations!.flatMap((x) => x.Instances!.map((i) => [i.InstanceId, i.PrivateIpAddress, i.State!.Name])), [['i-0b00000000000b0e1', '10.1.1.10', 'running']]);
+      const other = await srv.ec2({ accessKeyId: ACCOUNT, region: 'us-west-2' }).send(new DescribeInstancesCommand({}));
+      assert.deepEqual(other.Reservations, [], 'the export’s own OwnerIds do not decide the account when --account is given');
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('usage errors: no folder, a folder that is not a region', async () => {
     const r = await vpcsim(['import']);
     assert.equal(r.code, 2);
