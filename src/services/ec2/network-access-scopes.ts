@@ -10,11 +10,12 @@
  * an internet gateway) to a destination (a network interface, or the internet through an
  * internet gateway) that a MatchPath matches and no ExcludePath does.
  *
- * Ports are not traced one by one: the destination ports are cut into classes at every
- * boundary of the security group rules and network ACL entries of the VPCs involved and of
- * the scope's own port statements; one packet per class decides for the whole class. A
- * finding reports the union of the classes that get through as its destination port ranges.
- * Internet addresses are treated the same way: one address per block named by a rule.
+ * Ports are not traced one by one: the destination ports are cut into classes at the bounds
+ * of the scope's port statements and, as a fixpoint, of the rules the traced packets meet
+ * (sender's egress, receiver's ingress, ACLs in the direction met); one packet per class
+ * decides for the whole class. A finding reports the union of the classes that get through as
+ * its destination port ranges. Outside addresses are chosen the same way: one address per
+ * block the rules of the VPC name (cut at both ends of each block).
  */
 import { randomUUID } from 'node:crypto';
 import type {
