@@ -171,6 +171,33 @@ describe('internet exposure: known answers', () => {
     checkAgainstTraces(index, [22, 80, 81], 'edge');
   });
 
+  it('replies that leave another way: through a NAT gateway → nothing; through a firewall appliance → the ports', () => {
+    const build = (via: 'nat' | 'eni') => {
+      const m = webServer({ ingress: [tcp('sgr-web', 80, 80)], routes: [LOCAL, { destination: '0.0.0.0/0', target: { kind: via, id: via === 'nat' ? 'nat-1' : 'eni-fw' }, state: 'active' }] });
+      m.routeTables.push({ id: 'rtb-edge-out', vpcId: 'vpc-1', main: false, gatewayIds: [], routes: [LOCAL, DEFAULT_IGW] });
+      m.subnets.push({ id: 'subnet-out', vpcId: 'vpc-1', cidr: '10.0.9.0/24', availabilityZone: 'us-east-1a', networkAclId: 'acl-pub', routeTableId: 'rtb-edge-out' });
+      m.securityGroups.push({ id: 'sg-fw', name: 'fw', vpcId: 'vpc-1', ...ACCT, ingress: [{ id: 'sgr-fw', protocol: '-1', fromPort: -1, toPort: -1, cidr: '0.0.0.0/0' }], egress: [{ id: 'sgr-fw-out', protocol: '-1', fromPort: -1, toPort: -1, cidr: '0.0.0.0/0' }] });
+      const base = { ...ACCT, vpcId: 'vpc-1', subnetId: 'subnet-out', ipv6Addresses: [], attached: true };
+      if (via === 'nat') {
+        m.interfaces.push({ ...base, id: 'eni-nat', privateIps: ['10.0.9.5'], publicIps: { '10.0.9.5': '54.9.9.9' }, groupIds: [], sourceDestCheck: false, type: 'nat_gateway', natGatewayId: 'nat-1' });
+        m.natGateways.push({ id: 'nat-1', vpcId: 'vpc-1', subnetId: 'subnet-out', connectivity: 'public', state: 'available', interfaceId: 'eni-nat', privateIp: '10.0.9.5', publicIp: '54.9.9.9' });
+      } else {
+        m.interfaces.push({ ...base, id: 'eni-fw', privateIps: ['10.0.9.5'], publicIps: {}, groupIds: ['sg-fw'], sourceDestCheck: false, type: 'interface' });
+      }
+      return ExposureIndex.fromModel(m);
+    };
+    const nat = build('nat');
+    assert.ok(!isExposed(nat.get('eni-web')));
+    checkAgainstTraces(nat, [80], 'nat');
+    const fw = build('eni');
+    assert.equal(fw.get('eni-web').tcp.toString(), '80');
+    checkAgainstTraces(fw, [80, 81], 'firewall');
+    // The verdict of the way out is kept per subnet, and forgotten when a table it used changes.
+    const changed = fw.updateRoutes('rtb-edge-out', [LOCAL]);
+    assert.ok(!isExposed(changed.get('eni-web')!));
+    checkAgainstTraces(fw, [80], 'firewall without its route');
+  });
+
   it('exposureJson: the exposed interfaces with their ports', () => {
     const index = ExposureIndex.fromModel(webServer({ ingress: [tcp('sgr-443', 443, 443), tcp('sgr-8000', 8000, 8100)] }));
     assert.deepEqual(exposureJson(index), {

@@ -68,7 +68,7 @@ import {
 import { ALL_PORTS, IntervalSet } from './intervals.js';
 import type { AclEntryModel, NetworkModel, RouteModel, SecurityGroupRuleModel } from './model.js';
 import { forEachNamedBlock, reachableSet } from './symbolic.js';
-import { DEFAULT_INTERNET_IP, DEFAULT_SOURCE_PORT, type Source } from './trace.js';
+import { DEFAULT_INTERNET_IP, DEFAULT_SOURCE_PORT, type Source, traceResolved } from './trace.js';
 
 /** What the internet client reaches on one interface. */
 export interface Exposure {
@@ -170,6 +170,17 @@ export class ExposureIndex {
   private readonly aclReply = new Map<string, PortSets>();
   private readonly comboSets = new Map<string, PortSets>();
   private readonly subnetReply = new Map<string, Reply>();
+  /**
+   * Replies that leave another way than straight to the internet gateway (a NAT gateway, an
+   * appliance, a peering connection...): the verdict of one concrete trace per subnet and
+   * protocol, with the ACLs and route tables that trace met (a change to one of those
+   * forgets the verdict).
+   */
+  private readonly otherReply = new Map<string, boolean>();
+  private readonly otherReplyOfAcl = new Map<string, Set<string>>();
+  private readonly otherReplyOfTable = new Map<string, Set<string>>();
+  /** Public addresses held by more than one interface (their replies are walked one by one). */
+  private readonly sharedPublic = new Set<number>();
   /** Which union / intersection keys used a group or an ACL. */
   private readonly keysOfSg = new Map<string, Set<string>>();
   private readonly keysOfAcl = new Map<string, Set<string>>();
@@ -190,6 +201,14 @@ export class ExposureIndex {
     this.clientPort = opts.clientPort ?? DEFAULT_SOURCE_PORT;
     this.clientPlain = plainInternetHost(net, this.client);
 
+    const seenPublic = new Set<number>();
+    for (const iface of net.interfaces.values()) {
+      for (const pub of iface.publicIps) {
+        if (!pub) continue;
+        if (seenPublic.has(pub)) this.sharedPublic.add(pub);
+        seenPublic.add(pub);
+      }
+    }
     for (const iface of net.interfaces.values()) {
       for (const g of iface.groups) add(this.ifacesOfSg, g.id, iface);
       const pubs: { pub: number; priv: number }[] = [];
@@ -265,6 +284,7 @@ export class ExposureIndex {
       this.subnetReply.delete(s.id);
       for (const id of this.candidatesOfSubnet.get(s.id) ?? []) ids.add(id);
     }
+    this.forgetOtherReplies(this.otherReplyOfAcl, aclId, ids);
     return this.recompute(ids);
   }
 
@@ -291,7 +311,18 @@ export class ExposureIndex {
       for (const c of this.candidates.values()) if (c.iface.vpc === igw.vpc) ids.add(c.iface.id);
     }
     for (const vgw of this.net.vpnGateways.values()) if (vgw.routeTable === old) vgw.routeTable = rt;
+    this.forgetOtherReplies(this.otherReplyOfTable, routeTableId, ids);
     return this.recompute(ids);
+  }
+
+  /** Forgets the other-way reply verdicts a component took part in; their subnets' interfaces are to be recomputed. */
+  private forgetOtherReplies(keysOf: Map<string, Set<string>>, id: string, ids: Set<string>): void {
+    for (const key of keysOf.get(id) ?? []) {
+      this.otherReply.delete(key);
+      const subnetId = key.slice(0, key.indexOf('|'));
+      for (const c of this.candidatesOfSubnet.get(subnetId) ?? []) ids.add(c);
+    }
+    keysOf.delete(id);
   }
 
   private forget(keysOf: Map<string, Set<string>>, id: string, cache: Map<string, PortSets>): void {
@@ -455,6 +486,48 @@ export class ExposureIndex {
     return sets;
   }
 
+  private ordinary(iface: CInterface, pub: number, c: Candidate): boolean {
+    const priv = c.pubs.find((x) => x.pub === pub)!.priv;
+    return isOrdinary(this.net, iface, pub, priv, this.sharedPublic);
+  }
+
+  /**
+   * Whether the reply gets back to the client when the subnet's route for the client is
+   * not the internet gateway. The reply path does not depend on the service port (ACLs
+   * match the reply on the client's port; security groups let replies pass) nor, for an
+   * ordinary interface, on which interface of the subnet answers: one trace per subnet
+   * and protocol, on a port the forward path lets through, decides it for all.
+   */
+  private replyOtherWay(iface: CInterface, pub: number, proto: number, open: IntervalSet): boolean {
+    const key = `${iface.subnet.id}|${proto}`;
+    const hit = this.otherReply.get(key);
+    if (hit !== undefined) return hit;
+    let port = open.min!;
+    if (port === this.clientPort && open.size > 1) port = open.has(port + 1) ? port + 1 : open.bounds[2]!;
+    const icmp = proto === PROTO_ICMP;
+    const t = traceResolved(this.net, this.source, {
+      src: this.client,
+      dst: pub,
+      proto,
+      sport: icmp ? 0 : this.clientPort,
+      dport: icmp ? 0 : port,
+      icmpType: icmp ? ICMP_ECHO_REQUEST : 0,
+      icmpCode: 0,
+    });
+    const ok = t.verdict === 'accepted';
+    this.otherReply.set(key, ok);
+    for (const path of [t.forward, t.reverse]) {
+      for (const h of path?.hops ?? []) {
+        if (h.type === 'network-acl') add(this.otherReplyOfAcl, h.id, key);
+        else if (h.routeTable) add(this.otherReplyOfTable, h.routeTable, key);
+      }
+    }
+    // The subnet's own ACL and table, even when the walk stopped before them.
+    if (iface.subnet.acl) add(this.otherReplyOfAcl, iface.subnet.acl.id, key);
+    if (iface.subnet.routeTable) add(this.otherReplyOfTable, iface.subnet.routeTable.id, key);
+    return ok;
+  }
+
   // --- Per interface ----------------------------------------------------------------------
 
   private compute(c: Candidate): Exposure {
@@ -496,8 +569,16 @@ export class ExposureIndex {
     const reached: number[] = [];
     if (direct.length > 0) {
       const r = this.reply(iface.subnet);
-      if (r.kind === 'other') walk.push(...direct);
-      else if (r.kind === 'igw') {
+      if (r.kind === 'other') {
+        if (direct.every((pub) => this.ordinary(iface, pub, c))) {
+          const s = this.inbound(iface);
+          const pub = direct[0]!;
+          tcp = !s.tcp.isEmpty && this.replyOtherWay(iface, pub, PROTO_TCP, s.tcp) ? s.tcp : IntervalSet.EMPTY;
+          udp = !s.udp.isEmpty && this.replyOtherWay(iface, pub, PROTO_UDP, s.udp) ? s.udp : IntervalSet.EMPTY;
+          icmp = s.icmp && this.replyOtherWay(iface, pub, PROTO_ICMP, IntervalSet.point(ICMP_ECHO_REQUEST));
+          if (icmp || !tcp.isEmpty || !udp.isEmpty) reached.push(...direct);
+        } else walk.push(...direct);
+      } else if (r.kind === 'igw') {
         const s = this.inbound(iface);
         tcp = r.tcp ? s.tcp : IntervalSet.EMPTY;
         udp = r.udp ? s.udp : IntervalSet.EMPTY;
@@ -519,6 +600,15 @@ export class ExposureIndex {
     }
     return { tcp, udp, icmp, publicIps: reached.sort((a, b) => a - b).map(formatIpv4) };
   }
+}
+
+/**
+ * Whether the reply from `pub` can only be told from its subnet's: the interface does not
+ * forward others' traffic (source/destination check on), no other interface holds its
+ * public or private address.
+ */
+function isOrdinary(net: CompiledNetwork, iface: CInterface, pub: number, priv: number, shared: Set<number>): boolean {
+  return iface.model.sourceDestCheck && !shared.has(pub) && (net.byPrivateIp.get(priv)?.length ?? 0) === 1;
 }
 
 function add<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
