@@ -347,6 +347,24 @@ describe('traffic: what each interface records', () => {
     );
   });
 
+  it('to an interface endpoint: the endpoint’s interface records like a receiver, without an instance', () => {
+    const b = network();
+    b.sg('sg-vpce', 'vpc-1', [{ id: 'sgr-vpce', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '10.0.0.0/16' }]);
+    b.eni('eni-vpce', 'subnet-private', '10.0.2.77', { groupIds: ['sg-vpce'], type: 'vpc_endpoint', vpcEndpointId: 'vpce-sqs' });
+    const net = b.build();
+    const [f] = decide(net, { source: 'i-app', destination: '10.0.2.77', protocol: 'tcp', destinationPort: 443, sourcePort: 43000 });
+    assert.equal(f!.trace.verdict, 'accepted');
+    assert.deepEqual(
+      f!.observations.map((o) => `${o.interfaceId} ${o.instanceId ?? '-'} ${o.flowDirection} ${o.srcaddr}:${o.srcport}→${o.dstaddr}:${o.dstport} ${o.action}`),
+      [
+        'eni-app i-app egress 10.0.2.20:43000→10.0.2.77:443 ACCEPT',
+        'eni-vpce - ingress 10.0.2.20:43000→10.0.2.77:443 ACCEPT',
+        'eni-vpce - egress 10.0.2.77:443→10.0.2.20:43000 ACCEPT',
+        'eni-app i-app ingress 10.0.2.77:443→10.0.2.20:43000 ACCEPT',
+      ],
+    );
+  });
+
   it('a sender whose security group has no outbound rule: REJECT egress at the sender', () => {
     const net = network().build();
     const [f] = decide(net, { source: 'i-locked', destination: 'i-web', protocol: 'tcp', destinationPort: 443 });
