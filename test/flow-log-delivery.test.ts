@@ -19,6 +19,7 @@ import {
   CreateSubnetCommand,
   CreateVpcCommand,
   DeleteFlowLogsCommand,
+  DeleteNetworkInterfaceCommand,
   DescribeFlowLogsCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -453,6 +454,18 @@ describe('flow log delivery', () => {
       assert.deepEqual(got.events!.map((e) => e.message), [`eu-west-1 ${eni} 9`], group);
     }
     // Nothing in us-east-1.
+    assert.deepEqual((await logs.send(new DescribeLogGroupsCommand({}))).logGroups, []);
+  });
+
+  it('delivers nothing for a flow log whose resource was deleted since the traffic', async () => {
+    const other = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }))).NetworkInterface!.NetworkInterfaceId!;
+    await cwFlowLog({ ResourceType: 'NetworkInterface', ResourceIds: [other], LogFormat: '${srcport}' });
+    const p = flowLogPipeline(srv.app);
+    p.record([obs({ interfaceId: other, srcport: 11 })]);
+    assert.equal(flowLogPipelineImpl(srv.app).pending, 1);
+    await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: other }));
+    const r = await settle(p.flush());
+    assert.deepEqual({ records: r.records, failed: r.failed }, { records: 0, failed: 1 });
     assert.deepEqual((await logs.send(new DescribeLogGroupsCommand({}))).logGroups, []);
   });
 });

@@ -32,7 +32,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { App } from '../server/app.js';
-import { activeFlowLogsIn, type ActiveFlowLog, FLOW_LOG, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
+import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
 import { appendLogEvents, ensureLogGroup, type LogEventInput } from '../services/logs/index.js';
 import { putObject } from '../services/s3/index.js';
 import { ScopedState, scopeKey } from '../state/store.js';
@@ -491,7 +491,7 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number): { write: () => 
     const planned = { records: d.count, logEvents: n, s3Objects: 0, failed: 0 };
     const write = () =>
       inTransaction(app, scope, (state) => {
-        if (!state.get(FLOW_LOG, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
+        if (!flowLogInForce(state, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
         const now = Date.now();
         ensureLogGroup(state, d.fl.logGroupName!, now);
         for (const [stream, events] of streams) appendLogEvents(state, d.fl.logGroupName!, stream, events, now);
@@ -515,7 +515,7 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number): { write: () => 
   );
   const write = () =>
     inTransaction(app, scope, (state) => {
-      if (!state.get(FLOW_LOG, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
+      if (!flowLogInForce(state, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
       const written = putObject(state, app.config, d.fl.bucket!, key, body, {}, new Date());
       setDeliverLogsStatus(state, d.fl.flowLogId, written ? undefined : ACCESS_ERROR);
       return written

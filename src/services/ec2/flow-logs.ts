@@ -395,6 +395,12 @@ export function activeFlowLogsIn(state: ScopedState, eni: { NetworkInterfaceId?:
   return out;
 }
 
+/** For producers: whether a flow log exists and is in force (its VPC, subnet or interface still exists). */
+export function flowLogInForce(state: ScopedState, flowLogId: string): boolean {
+  const r = state.get<FlowLogRecord>(FLOW_LOG, flowLogId);
+  return r !== undefined && resourceExists({ state } as RequestContext, r);
+}
+
 /**
  * For producers: records the outcome of a delivery on the flow log, as DescribeFlowLogs shows
  * it (DeliverLogsStatus SUCCESS, or FAILED with DeliverLogsErrorMessage). Returns false when
