@@ -377,6 +377,29 @@ describe('Network Access Analyzer (network insights access scopes and analyses)'
     assert.deepEqual(adminFinding(narrowed.findings)!.FindingComponents![0]!.InboundHeader!.SourceAddresses, ['203.0.113.64']);
   });
 
+  it('port ranges are exact: concrete traces agree at and around every bound', async () => {
+    const lab = await new Lab().build();
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId: lab.web.sg, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 8000, ToPort: 8099, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }),
+    );
+    await lab.publicAclDenying({ Protocol: '6', CidrBlock: '0.0.0.0/0', PortRange: { From: 8050, To: 8060 } });
+    const { findings } = await analyse(await createScope(INTERNET_TO_INTERFACES));
+    assert.deepEqual(summary(findings), [`${lab.igwId} -> ${lab.web.instance}: 6 80,443,8000-8049,8061-8099`]);
+    const ranges = findings[0]!.FindingComponents![0]!.OutboundHeader!.DestinationPortRanges!;
+    const open = (p: number) => ranges.some((r) => p >= r.From! && p <= r.To!);
+    const probes = new Set<number>([0, 1, 65535]);
+    for (const r of ranges) for (const p of [r.From! - 1, r.From!, r.To!, r.To! + 1]) probes.add(p);
+    for (const port of probes) {
+      const r = await fetch(`${srv.endpoint}/_vpcsim/trace`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ source: lab.igwId, destination: lab.web.instance, protocol: 'tcp', port }),
+      });
+      const t = (await r.json()) as { verdict: string };
+      assert.equal(t.verdict === 'accepted', open(port), `port ${port}: trace ${t.verdict}, finding ${open(port) ? 'open' : 'closed'}`);
+    }
+  });
+
   it('a scope with no reachable path: FindingsFound false, no findings', async () => {
     const lab = await new Lab().build();
     const scopeId = await createScope({
