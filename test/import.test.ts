@@ -133,7 +133,7 @@ describe('vpcsim import of a real account export', () => {
   });
 
   it('reports what it imported, per account and region, and what the export left out', () => {
-    assert.match(imported.stdout, /imported account 111122223333 us-east-1: 1 vpc, 3 subnets, 3 route-tables, 2 network-acls, 5 security-groups, 12 security-group-rules, 6 network-interfaces, 4 instances/);
+    assert.match(imported.stdout, /imported account 111122223333 us-east-1: 1 vpc, 3 subnets, 3 route-tables, 2 network-acls, 5 security-groups, 13 security-group-rules, 6 network-interfaces, 4 instances, 1 internet-gateway, 1 egress-only-internet-gateway, 2 nat-gateways/);
     assert.match(imported.stdout, /imported account 111122223333 us-west-2: 1 vpc, 1 subnet, 1 route-table/);
     assert.match(imported.stderr, /warning: 111122223333\/us-west-2: DHCP options set dopt-0b00000000000aaaa is not in the export/);
   });
@@ -364,6 +364,14 @@ describe('vpcsim import of a real account export', () => {
     const dead = await trace(srv.endpoint, { source: 'i-0a00000000000b0e2', destination: '172.16.1.5', protocol: 'tcp', port: 443 });
     assert.notEqual(dead.verdict, 'accepted');
     assert.ok(dead.explanations.some((e: Json) => e.component.id === 'rtb-0a00000000000f002'), JSON.stringify(dead.explanations));
+  });
+
+  it('trace over IPv6: out through the egress-only internet gateway, nothing in', async () => {
+    const out = await trace(srv.endpoint, { source: 'i-0a00000000000b0e2', destination: '2600:9000::1', protocol: 'tcp', port: 443 });
+    assert.equal(out.verdict, 'accepted', JSON.stringify(out.explanations));
+    assert.ok(out.hops.some((h: Json) => h.component.id === 'eigw-0a00000000000b002'), 'through the egress-only internet gateway');
+    const inbound = await trace(srv.endpoint, { source: 'internet:2600:9000::1', destination: '2600:1f18:1234:5602::30', protocol: 'tcp', port: 443 });
+    assert.notEqual(inbound.verdict, 'accepted');
   });
 
   it('vpcsim trace on the command line against the imported state', async () => {
