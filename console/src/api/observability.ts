@@ -117,6 +117,23 @@ export async function fetchS3FlowRecords(session: Session, arn: string, flowLogI
 // Simulated traffic
 // ---------------------------------------------------------------------------------------
 
+/**
+ * The time flow logs and metrics are at: vpcsim's simulation clock (GET /_vpcsim/clock) when
+ * it has been moved, else the real time (also when the server has no clock).
+ */
+export async function clockNow(signal?: AbortSignal): Promise<{ now: number; simulated: boolean }> {
+  try {
+    const res = await fetch('/_vpcsim/clock', { signal });
+    if (res.ok) {
+      const c = ((await res.json()) as Rec).clock as Rec | undefined;
+      if (c?.mode === 'simulated' && typeof c.now === 'number') return { now: c.now, simulated: true };
+    }
+  } catch (err) {
+    if (signal?.aborted) throw err;
+  }
+  return { now: Date.now(), simulated: false };
+}
+
 export interface TrafficFlow {
   source: string;
   destination: string;

@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { loadFlowLogs } from '../api/aws.js';
 import type { Session } from '../api/client.js';
-import { type EventsPage, fetchFlowRecords, fetchS3FlowRecords, formatFields, getMetricData, type MetricResult, sendTraffic } from '../api/observability.js';
+import { clockNow, type EventsPage, fetchFlowRecords, fetchS3FlowRecords, formatFields, getMetricData, type MetricResult, sendTraffic } from '../api/observability.js';
 import type { RegionSnapshot } from '../api/aws.js';
 import { arr, nameTag, type Rec, str } from '../api/values.js';
 import { ActionChart, type Bucket, LineChart } from './charts.js';
@@ -97,7 +97,7 @@ function Records(props: { session: Session; flowLog: Rec; tick: number }) {
   const [port, setPort] = useState('');
   const [action, setAction] = useState('');
   const [page, setPage] = useState<EventsPage | undefined>();
-  const [range, setRange] = useState<{ from: number; to: number }>({ from: Date.now() - 3600_000, to: Date.now() });
+  const [range, setRange] = useState<{ from: number; to: number; simulated?: boolean }>({ from: Date.now() - 3600_000, to: Date.now() });
   const destType = str(f.logDestinationType) || 'cloud-watch-logs';
   const group = str(f.logGroupName) || str(f.logDestination).split(':log-group:')[1]?.replace(/:\*$/, '') || '';
 
@@ -105,14 +105,15 @@ function Records(props: { session: Session; flowLog: Rec; tick: number }) {
   useEffect(() => {
     if (!readable) return;
     let live = true;
-    const to = Date.now();
-    const from = to - windowMs;
-    const read = destType === 's3' ? fetchS3FlowRecords(props.session, str(f.logDestination), str(f.flowLogId), fields, from, to) : fetchFlowRecords(props.session, group, fields, from, to);
-    read.then((p) => {
+    void (async () => {
+      const clock = await clockNow();
+      const to = clock.now;
+      const from = to - windowMs;
+      const p = await (destType === 's3' ? fetchS3FlowRecords(props.session, str(f.logDestination), str(f.flowLogId), fields, from, to) : fetchFlowRecords(props.session, group, fields, from, to));
       if (!live) return;
       setPage(p);
-      setRange({ from, to });
-    });
+      setRange({ from, to, simulated: clock.simulated });
+    })();
     return () => {
       live = false;
     };
@@ -214,6 +215,11 @@ function Records(props: { session: Session; flowLog: Rec; tick: number }) {
                 <span className="swatch reject" /> rejected {filtered.filter((r) => r.action === 'REJECT').length}
               </div>
               <div className="muted">{filtered.length} records{page?.truncated ? ' (first 5000)' : ''}</div>
+              {range.simulated && (
+                <div className="muted" data-testid="simulated-time">
+                  simulated time: {new Date(range.to).toLocaleString()}
+                </div>
+              )}
             </div>
           </div>
           {page?.objects && <S3Files files={page.objects} />}
@@ -429,14 +435,19 @@ function NatMetrics(props: { session: Session; snap?: RegionSnapshot; vpcId?: st
   useEffect(() => {
     if (!natId) return;
     let live = true;
-    const to = Date.now();
-    const from = to - spanMs;
-    getMetricData(
-      props.session,
-      NAT_METRICS.map((m, i) => ({ id: `m${i}`, namespace: 'AWS/NATGateway', metric: m.metric, dimensions: { NatGatewayId: natId }, stat: m.stat, period })),
-      from,
-      to,
-    )
+    let from = Date.now() - spanMs;
+    let to = Date.now();
+    clockNow()
+      .then((c) => {
+        to = c.now;
+        from = to - spanMs;
+        return getMetricData(
+          props.session,
+          NAT_METRICS.map((m, i) => ({ id: `m${i}`, namespace: 'AWS/NATGateway', metric: m.metric, dimensions: { NatGatewayId: natId }, stat: m.stat, period })),
+          from,
+          to,
+        );
+      })
       .then((r) => live && setData({ ...r, from, to }))
       .catch((err) => live && setData({ results: [], supported: true, error: err instanceof Error ? err.message : String(err), from, to }));
     return () => {
