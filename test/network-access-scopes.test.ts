@@ -20,6 +20,7 @@ import {
   CreateRouteCommand,
   CreateRouteTableCommand,
   CreateSecurityGroupCommand,
+  CreateTagsCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
   CreateVpnConnectionCommand,
@@ -536,6 +537,8 @@ describe('Network Access Analyzer (network insights access scopes and analyses)'
     assert.deepEqual((await scopes({})).sort(), [s.NetworkInsightsAccessScopeId, other].sort());
     assert.deepEqual(await scopes({ NetworkInsightsAccessScopeIds: [other] }), [other]);
     assert.deepEqual(await scopes({ Filters: [{ Name: 'tag:team', Values: ['net'] }] }), [s.NetworkInsightsAccessScopeId]);
+    await ec2.send(new CreateTagsCommand({ Resources: [other], Tags: [{ Key: 'team', Value: 'sec' }] }));
+    assert.deepEqual(await scopes({ Filters: [{ Name: 'tag:team', Values: ['sec'] }] }), [other]);
     const page = await ec2.send(new DescribeNetworkInsightsAccessScopesCommand({ MaxResults: 1 }));
     assert.equal(page.NetworkInsightsAccessScopes!.length, 1);
     assert.ok(page.NextToken);
@@ -631,6 +634,8 @@ describe('Network Access Analyzer (network insights access scopes and analyses)'
     await rejects(ec2.send(new GetNetworkInsightsAccessScopeContentCommand({ NetworkInsightsAccessScopeId: 'nope-1' })), 'InvalidNetworkInsightsAccessScopeId.Malformed');
     await rejects(ec2.send(new DescribeNetworkInsightsAccessScopesCommand({ NetworkInsightsAccessScopeIds: [nis] })), 'InvalidNetworkInsightsAccessScopeId.NotFound');
     await rejects(ec2.send(new DescribeNetworkInsightsAccessScopesCommand({ MaxResults: 101 })), 'InvalidParameterValue');
+    await rejects(ec2.send(new DescribeNetworkInsightsAccessScopesCommand({ Filters: [{ Name: 'protocol', Values: ['tcp'] }] })), 'InvalidParameterValue');
+    await rejects(ec2.send(new DescribeNetworkInsightsAccessScopeAnalysesCommand({ Filters: [{ Name: 'status', Values: ['succeeded'] }] })), 'InvalidParameterValue');
     await rejects(ec2.send(new DeleteNetworkInsightsAccessScopeCommand({ NetworkInsightsAccessScopeId: nis })), 'InvalidNetworkInsightsAccessScopeId.NotFound');
     await rejects(ec2.send(new StartNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeId: nis })), 'InvalidNetworkInsightsAccessScopeId.NotFound');
     await rejects(ec2.send(new StartNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeId: 'x' })), 'InvalidNetworkInsightsAccessScopeId.Malformed');
