@@ -165,7 +165,7 @@ function History(props: { session: Session; result: PathResult; onOpen: (r: Path
         <div className="muted">Loading…</div>
       ) : (
         <ul className="analyses" data-testid="analysis-history">
-          {items.map((x) => (
+          {items.slice(0, 20).map((x) => (
             <li key={x.analysisId} className={x.analysisId === a.analysisId ? 'current' : ''} data-analysis={x.analysisId}>
               <button type="button" className="link mono" onClick={() => void open(x.analysisId)} disabled={x.analysisId === a.analysisId}>
                 {x.analysisId}
@@ -174,6 +174,7 @@ function History(props: { session: Session; result: PathResult; onOpen: (r: Path
               <span className={x.found ? 'allow' : x.found === false ? 'deny' : 'muted'}>{x.status === 'succeeded' ? (x.found ? 'reachable' : 'not reachable') : x.status}</span>
             </li>
           ))}
+          {items.length > 20 && <li className="muted">and {items.length - 20} older</li>}
         </ul>
       )}
     </section>
