@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { SqlitePersistence } from '../src/state/sqlite.js';
 import { startTestServer, tempDir, type TestServer } from './helpers.js';
 import { checkIntegrity } from './integrity.js';
+import { createTestDatabase, TEST_POSTGRES_URL } from './pg.js';
 import { spawnServer } from './process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -591,6 +592,40 @@ describe('vpcsim serve --import', () => {
       await assert.rejects(spawnServer(['--in-memory', '--import', bad]), /server (exited|did not start)[\s\S]*describe-vpcs\.json: vpc-0a1b2c3d4e5f60718: CidrBlock is missing/);
     } finally {
       rmSync(join(bad, '..'), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('vpcsim import into PostgreSQL', { skip: TEST_POSTGRES_URL ? false : 'VPCSIM_TEST_POSTGRES_URL is not set' }, () => {
+  it('imports into a shared store; --replace while a server runs on it is seen by that server', async () => {
+    const db = await createTestDatabase();
+    const work = tempDir('vpcsim-import-');
+    let srv: TestServer | undefined;
+    try {
+      const r = await vpcsim(['import', FIXTURE, '--store', db.url, '--quiet']);
+      assert.equal(r.code, 0, r.stderr);
+      srv = await startTestServer({ store: db.url, stateTransitionMs: 0 });
+      const ec2 = srv.ec2({ accessKeyId: ACCOUNT, region: 'us-east-1' });
+      const before = await ec2.send(new DescribeVpcsCommand({}));
+      assert.deepEqual(before.Vpcs!.map((v) => v.Tags?.find((x) => x.Key === 'Name')?.Value), ['prod']);
+      const copy = join(work, 'export');
+      cpSync(FIXTURE, copy, { recursive: true });
+      const vpcs = JSON.parse(readFileSync(join(copy, 'us-east-1', 'describe-vpcs.json'), 'utf8'));
+      vpcs.Vpcs[0].Tags = [{ Key: 'Name', Value: 'prod-renamed' }];
+      writeFileSync(join(copy, 'us-east-1', 'describe-vpcs.json'), JSON.stringify(vpcs));
+      const again = await vpcsim(['import', copy, '--store', db.url]);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /already has state in this store/);
+      const replaced = await vpcsim(['import', copy, '--store', db.url, '--replace', '--quiet']);
+      assert.equal(replaced.code, 0, replaced.stderr);
+      const after = await ec2.send(new DescribeVpcsCommand({}));
+      assert.deepEqual(after.Vpcs!.map((v) => v.Tags?.find((x) => x.Key === 'Name')?.Value), ['prod-renamed']);
+      const t = await trace(srv.endpoint, { source: 'internet:198.18.0.1', destination: '3.93.20.30', protocol: 'tcp', port: 443 });
+      assert.equal(t.verdict, 'accepted');
+    } finally {
+      await srv?.close();
+      await db.drop();
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });
