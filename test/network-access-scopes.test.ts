@@ -9,6 +9,7 @@ import {
   AssociateRouteTableCommand,
   AttachInternetGatewayCommand,
   AuthorizeSecurityGroupIngressCommand,
+  AcceptVpcPeeringConnectionCommand,
   AttachVpnGatewayCommand,
   CreateCustomerGatewayCommand,
   CreateInternetGatewayCommand,
@@ -23,6 +24,7 @@ import {
   CreateTagsCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
+  CreateVpcPeeringConnectionCommand,
   CreateVpnConnectionCommand,
   CreateVpnConnectionRouteCommand,
   CreateVpnGatewayCommand,
@@ -30,6 +32,7 @@ import {
   DeleteNetworkInsightsAccessScopeCommand,
   DescribeNetworkInsightsAccessScopeAnalysesCommand,
   DescribeNetworkAclsCommand,
+  DescribeRouteTablesCommand,
   DescribeNetworkInsightsAccessScopesCommand,
   EC2Client,
   GetNetworkInsightsAccessScopeAnalysisFindingsCommand,
@@ -80,6 +83,7 @@ class Lab {
   igwId = '';
   publicSubnet = '';
   privateSubnet = '';
+  publicRt = '';
   web!: Host;
   admin!: Host;
   db!: Host;
@@ -120,6 +124,7 @@ class Lab {
     const priv = await ec2.send(new CreateSubnetCommand({ VpcId: this.vpcId, CidrBlock: '10.0.2.0/24', AvailabilityZone: 'us-east-1a' }));
     this.privateSubnet = priv.Subnet!.SubnetId!;
     const { RouteTable } = await ec2.send(new CreateRouteTableCommand({ VpcId: this.vpcId }));
+    this.publicRt = RouteTable!.RouteTableId!;
     await ec2.send(new AssociateRouteTableCommand({ RouteTableId: RouteTable!.RouteTableId, SubnetId: this.publicSubnet }));
     await ec2.send(new CreateRouteCommand({ RouteTableId: RouteTable!.RouteTableId, DestinationCidrBlock: '0.0.0.0/0', GatewayId: this.igwId }));
     const webSg = await this.group('web', [
@@ -353,6 +358,43 @@ describe('Network Access Analyzer (network insights access scopes and analyses)'
     assert.deepEqual(db.FindingComponents!.find((c) => c.OutboundHeader)!.OutboundHeader!.SourceAddresses, ['192.168.0.10']);
     const ids = db.FindingComponents!.map((c) => c.Component!.Id);
     assert.deepEqual(ids.slice(0, 2), [VpnConnection!.VpnConnectionId, vgwId], ids.join(' '));
+  });
+
+  it('paths into a peered VPC, and through statements naming the peering connection', async () => {
+    const lab = await new Lab().build();
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }));
+    const vpcB = Vpc!.VpcId!;
+    const { Subnet } = await ec2.send(new CreateSubnetCommand({ VpcId: vpcB, CidrBlock: '10.1.1.0/24', AvailabilityZone: 'us-east-1a' }));
+    const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcB, GroupName: 'reports', Description: 'reports' }));
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.0.1.0/24' }] }] }),
+    );
+    const { Instances } = await ec2.send(
+      new RunInstancesCommand({ ImageId: AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SubnetId: Subnet!.SubnetId, SecurityGroupIds: [GroupId!] }),
+    );
+    const reports = Instances![0]!.InstanceId!;
+    const { VpcPeeringConnection } = await ec2.send(new CreateVpcPeeringConnectionCommand({ VpcId: lab.vpcId, PeerVpcId: vpcB }));
+    const pcx = VpcPeeringConnection!.VpcPeeringConnectionId!;
+    await ec2.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcx }));
+    await ec2.send(new CreateRouteCommand({ RouteTableId: lab.publicRt, DestinationCidrBlock: '10.1.0.0/16', VpcPeeringConnectionId: pcx }));
+    const { RouteTables } = await ec2.send(
+      new DescribeRouteTablesCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcB] }, { Name: 'association.main', Values: ['true'] }] }),
+    );
+    await ec2.send(new CreateRouteCommand({ RouteTableId: RouteTables![0]!.RouteTableId, DestinationCidrBlock: '10.0.0.0/16', VpcPeeringConnectionId: pcx }));
+
+    const match = {
+      Source: { ResourceStatement: { Resources: [lab.vpcId] } },
+      Destination: { ResourceStatement: { Resources: [vpcB] }, PacketHeaderStatement: { Protocols: ['tcp' as Protocol] } },
+    };
+    const expected = [`${lab.admin.instance} -> ${reports}: 6 5432`, `${lab.web.instance} -> ${reports}: 6 5432`].sort();
+    const direct = await analyse(await createScope({ MatchPaths: [match] }));
+    // The database's subnet has no route to the peer (and the peer lets only the public subnet in).
+    assert.deepEqual(summary(direct.findings), expected);
+    assert.ok(direct.findings[0]!.FindingComponents!.some((c) => c.Component!.Id === pcx));
+    const through = await analyse(await createScope({ MatchPaths: [{ ...match, ThroughResources: [{ ResourceStatement: { ResourceTypes: ['AWS::EC2::VPCPeeringConnection'] } }] }] }));
+    assert.deepEqual(summary(through.findings), expected);
+    const excluded = await analyse(await createScope({ MatchPaths: [match], ExcludePaths: [{ ThroughResources: [{ ResourceStatement: { Resources: [pcx] } }] }] }));
+    assert.deepEqual(excluded.findings, []);
   });
 
   it('a retried create with the same ClientToken answers the same scope', async () => {
