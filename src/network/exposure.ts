@@ -133,14 +133,23 @@ function plainInternetHost(net: CompiledNetwork, ip: number): boolean {
  * no interface; DEFAULT_INTERNET_IP when it qualifies, else the lowest such unicast address.
  */
 export function internetClient(net: CompiledNetwork): number {
+  const preferred = parseIpv4(DEFAULT_INTERNET_IP)!;
+  let taken = net.byPublicIp.has(preferred) || net.byPrivateIp.has(preferred);
+  for (const n of net.natGateways.values()) if (n.privateIp === preferred || n.publicIp === preferred) taken = true;
+  forEachNamedBlock(
+    net,
+    (lo, hi) => {
+      if (preferred >= lo && preferred <= hi && !(lo === 0 && hi === 0xffffffff)) taken = true;
+    },
+    false,
+  );
+  if (!taken) return preferred;
   const named: [number, number][] = [];
   forEachNamedBlock(net, (lo, hi) => {
     if (!(lo === 0 && hi === 0xffffffff)) named.push([lo, hi]);
   });
   // Not "this network", loopback, link-local, multicast or reserved either.
   named.push([0, 0x00ffffff], [0x7f000000, 0x7fffffff], [0xa9fe0000, 0xa9feffff], [0xe0000000, 0xffffffff]);
-  const preferred = parseIpv4(DEFAULT_INTERNET_IP)!;
-  if (!named.some(([lo, hi]) => preferred >= lo && preferred <= hi)) return preferred;
   const free = IntervalSet.of(named).complement(0, 0xffffffff);
   return free.min ?? preferred;
 }
@@ -168,22 +177,24 @@ export class ExposureIndex {
   private readonly groupSets = new Map<string, PortSets>();
   private readonly aclSets = new Map<string, PortSets>();
   private readonly aclReply = new Map<string, PortSets>();
-  private readonly comboSets = new Map<string, PortSets>();
+  /** ACL ID → groups key → inbound sets. */
+  private readonly comboSets = new Map<string, Map<string, PortSets>>();
+  /** Security group ID → the "aclId|groups key" intersections it took part in. */
+  private readonly comboOfSg = new Map<string, Set<string>>();
   private readonly subnetReply = new Map<string, Reply>();
   /**
    * Replies that leave another way than straight to the internet gateway (a NAT gateway, an
    * appliance, a peering connection...): the verdict of one concrete trace per subnet and
-   * protocol, with the ACLs and route tables that trace met (a change to one of those
-   * forgets the verdict).
+   * protocol (by subnet ID: TCP, UDP, ICMP), with the ACLs and route tables those traces
+   * met (a change to one of those forgets the subnet's verdicts).
    */
-  private readonly otherReply = new Map<string, boolean>();
+  private readonly otherReply = new Map<string, (boolean | undefined)[]>();
   private readonly otherReplyOfAcl = new Map<string, Set<string>>();
   private readonly otherReplyOfTable = new Map<string, Set<string>>();
   /** Public addresses held by more than one interface (their replies are walked one by one). */
   private readonly sharedPublic = new Set<number>();
-  /** Which union / intersection keys used a group or an ACL. */
+  /** Which unions of groups used a group. */
   private readonly keysOfSg = new Map<string, Set<string>>();
-  private readonly keysOfAcl = new Map<string, Set<string>>();
 
   // Reverse indexes (over every interface and subnet, so the compiled network stays whole).
   private readonly ifacesOfSg = new Map<string, Set<CInterface>>();
@@ -259,9 +270,13 @@ export class ExposureIndex {
     const ifaces = this.ifacesOfSg.get(sgId) ?? new Set<CInterface>();
     for (const i of ifaces) i.groups = i.groups.map((x) => (x === old ? g : x));
     this.sgSets.delete(sgId);
-    this.forget(this.keysOfSg, sgId, this.groupSets);
-    this.forget(this.keysOfSg, sgId, this.comboSets);
+    for (const k of this.keysOfSg.get(sgId) ?? []) this.groupSets.delete(k);
     this.keysOfSg.delete(sgId);
+    for (const k of this.comboOfSg.get(sgId) ?? []) {
+      const bar = k.indexOf('|');
+      this.comboSets.get(k.slice(0, bar))?.delete(k.slice(bar + 1));
+    }
+    this.comboOfSg.delete(sgId);
     const ids = new Set<string>();
     for (const i of ifaces) if (this.candidates.has(i.id)) ids.add(i.id);
     return this.recompute(ids);
@@ -277,8 +292,7 @@ export class ExposureIndex {
     for (const s of subnets) s.acl = a;
     this.aclSets.delete(aclId);
     this.aclReply.delete(aclId);
-    this.forget(this.keysOfAcl, aclId, this.comboSets);
-    this.keysOfAcl.delete(aclId);
+    this.comboSets.delete(aclId);
     const ids = new Set<string>();
     for (const s of subnets) {
       this.subnetReply.delete(s.id);
@@ -317,16 +331,11 @@ export class ExposureIndex {
 
   /** Forgets the other-way reply verdicts a component took part in; their subnets' interfaces are to be recomputed. */
   private forgetOtherReplies(keysOf: Map<string, Set<string>>, id: string, ids: Set<string>): void {
-    for (const key of keysOf.get(id) ?? []) {
-      this.otherReply.delete(key);
-      const subnetId = key.slice(0, key.indexOf('|'));
+    for (const subnetId of keysOf.get(id) ?? []) {
+      this.otherReply.delete(subnetId);
       for (const c of this.candidatesOfSubnet.get(subnetId) ?? []) ids.add(c);
     }
     keysOf.delete(id);
-  }
-
-  private forget(keysOf: Map<string, Set<string>>, id: string, cache: Map<string, PortSets>): void {
-    for (const k of keysOf.get(id) ?? []) cache.delete(k);
   }
 
   private recompute(ids: Set<string>): Map<string, Exposure> {
@@ -474,21 +483,16 @@ export class ExposureIndex {
     const acl = iface.subnet.acl;
     const g = this.groups(iface);
     if (!acl) return g.sets;
-    const key = `${acl.id}|${g.key}`;
-    let sets = this.comboSets.get(key);
+    let byGroups = this.comboSets.get(acl.id);
+    if (!byGroups) this.comboSets.set(acl.id, (byGroups = new Map()));
+    let sets = byGroups.get(g.key);
     if (!sets) {
       const a = this.aclIn(acl);
       sets = { tcp: a.tcp.intersect(g.sets.tcp), udp: a.udp.intersect(g.sets.udp), icmp: a.icmp && g.sets.icmp };
-      this.comboSets.set(key, sets);
-      add(this.keysOfAcl, acl.id, key);
-      for (const x of iface.groups) add(this.keysOfSg, x.id, key);
+      byGroups.set(g.key, sets);
+      for (const x of iface.groups) add(this.comboOfSg, x.id, `${acl.id}|${g.key}`);
     }
     return sets;
-  }
-
-  private ordinary(iface: CInterface, pub: number, c: Candidate): boolean {
-    const priv = c.pubs.find((x) => x.pub === pub)!.priv;
-    return isOrdinary(this.net, iface, pub, priv, this.sharedPublic);
   }
 
   /**
@@ -499,9 +503,11 @@ export class ExposureIndex {
    * and protocol, on a port the forward path lets through, decides it for all.
    */
   private replyOtherWay(iface: CInterface, pub: number, proto: number, open: IntervalSet): boolean {
-    const key = `${iface.subnet.id}|${proto}`;
-    const hit = this.otherReply.get(key);
-    if (hit !== undefined) return hit;
+    const slot = proto === PROTO_TCP ? 0 : proto === PROTO_UDP ? 1 : 2;
+    let known = this.otherReply.get(iface.subnet.id);
+    if (known === undefined) this.otherReply.set(iface.subnet.id, (known = [undefined, undefined, undefined]));
+    if (known[slot] !== undefined) return known[slot]!;
+    const key = iface.subnet.id;
     let port = open.min!;
     if (port === this.clientPort && open.size > 1) port = open.has(port + 1) ? port + 1 : open.bounds[2]!;
     const icmp = proto === PROTO_ICMP;
@@ -515,7 +521,7 @@ export class ExposureIndex {
       icmpCode: 0,
     });
     const ok = t.verdict === 'accepted';
-    this.otherReply.set(key, ok);
+    known[slot] = ok;
     for (const path of [t.forward, t.reverse]) {
       for (const h of path?.hops ?? []) {
         if (h.type === 'network-acl') add(this.otherReplyOfAcl, h.id, key);
@@ -538,6 +544,7 @@ export class ExposureIndex {
     if (!this.clientPlain || !iface.up || !igw || iface.nat) return emptyExposure();
     const net = this.net;
     const direct: number[] = [];
+    let allOrdinary = true;
     const walk: number[] = [];
     for (const { pub, priv } of c.pubs) {
       const hit = net.byPublicIp.get(pub);
@@ -562,6 +569,7 @@ export class ExposureIndex {
       const holder = vpc.byPrivateIp.get(priv);
       if (!holder || !holder.up || holder.publicIpOf(priv) !== pub) continue;
       direct.push(pub);
+      if (allOrdinary && !isOrdinary(net, iface, pub, priv, this.sharedPublic)) allOrdinary = false;
     }
     let tcp = IntervalSet.EMPTY;
     let udp = IntervalSet.EMPTY;
@@ -570,7 +578,7 @@ export class ExposureIndex {
     if (direct.length > 0) {
       const r = this.reply(iface.subnet);
       if (r.kind === 'other') {
-        if (direct.every((pub) => this.ordinary(iface, pub, c))) {
+        if (allOrdinary) {
           const s = this.inbound(iface);
           const pub = direct[0]!;
           tcp = !s.tcp.isEmpty && this.replyOtherWay(iface, pub, PROTO_TCP, s.tcp) ? s.tcp : IntervalSet.EMPTY;
@@ -598,7 +606,7 @@ export class ExposureIndex {
         if (i || !t.isEmpty || !u.isEmpty) reached.push(pub);
       }
     }
-    return { tcp, udp, icmp, publicIps: reached.sort((a, b) => a - b).map(formatIpv4) };
+    return { tcp, udp, icmp, publicIps: reached.length === 1 ? [formatIpv4(reached[0]!)] : reached.sort((a, b) => a - b).map(formatIpv4) };
   }
 }
 

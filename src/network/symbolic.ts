@@ -277,9 +277,10 @@ const V4_END = 0x100000000;
 /**
  * Calls `visit(lo, hi)` for every address block the network names (routes, ACL entries,
  * security group blocks, VPC, subnet, peered, VPN, AWS service and endpoint blocks, the
- * private ranges) and, with lo = hi, every address an interface or NAT gateway holds.
+ * private ranges) and, with lo = hi, every address an interface or NAT gateway holds
+ * (unless `addresses` is false).
  */
-export function forEachNamedBlock(net: CompiledNetwork, visit: (lo: number, hi: number) => void): void {
+export function forEachNamedBlock(net: CompiledNetwork, visit: (lo: number, hi: number) => void, addresses = true): void {
   const block = (base: number, mask: number) => {
     if (base < 0) return; // an IPv6 block
     const lo = base >>> 0;
@@ -309,6 +310,7 @@ export function forEachNamedBlock(net: CompiledNetwork, visit: (lo: number, hi: 
   block(0x0a000000, 0xff000000);
   block(0xac100000, 0xfff00000);
   block(0xc0a80000, 0xffff0000);
+  if (!addresses) return;
   for (const i of net.interfaces.values()) {
     for (const ip of i.ips) visit(ip, ip);
     for (const ip of i.publicIps) if (ip) visit(ip, ip);
