@@ -44,6 +44,7 @@ import {
   DescribeNetworkAclsCommand,
   ReplaceNetworkAclAssociationCommand,
   DescribeNetworkInsightsAnalysesCommand,
+  DescribeNetworkInsightsPathsCommand,
 } from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, FilterLogEventsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateFlowLogsCommand } from '@aws-sdk/client-ec2';
@@ -527,6 +528,23 @@ describe('console in Chromium', () => {
     assert.ok((await hopList(page, 'hops-return')).some((h) => h.id === demo.igw), 'the reply goes back out through the gateway');
     assert.ok((await page.getByTestId(`conn-${demo.igw}`).locator('.hop-badge').count()) > 0);
     await shot(page, 'path-internet');
+    noErrors(page);
+    await page.close();
+  });
+
+  it('path explorer: web → an internet address on 443, through Reachability Analyzer with a filter at the source', async () => {
+    const page = await open();
+    await page.getByTestId(`member-${demo.web}`).waitFor();
+    await analyze(page, demo.web, '93.184.216.34', 443);
+    assert.match(await page.getByTestId('path-verdict').innerText(), /Reachable[\s\S]*Reachability Analyzer/);
+    const analysisId = await page.getByTestId('analysis-id').innerText();
+    const { NetworkInsightsAnalyses } = await ec2.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [analysisId] }));
+    const { NetworkInsightsPaths } = await ec2.send(new DescribeNetworkInsightsPathsCommand({ NetworkInsightsPathIds: [NetworkInsightsAnalyses![0]!.NetworkInsightsPathId!] }));
+    const path = NetworkInsightsPaths![0]!;
+    assert.equal(path.FilterAtSource?.DestinationAddress, '93.184.216.34');
+    assert.deepEqual(path.FilterAtSource?.DestinationPortRange, { FromPort: 443, ToPort: 443 });
+    assert.equal(path.DestinationPort, undefined);
+    assert.ok((await hopList(page, 'hops-forward')).some((h) => h.id === demo.igw));
     noErrors(page);
     await page.close();
   });

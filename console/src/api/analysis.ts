@@ -463,10 +463,9 @@ async function findOrCreatePath(session: Session, req: PathRequest, signal?: Abo
         same(p.destination, destIsIp ? '' : req.destination) &&
         same(p.filterAtSource?.destinationAddress, destIsIp ? req.destination : '') &&
         same(p.destinationIp, '') &&
-        same(p.destinationPort, req.port ?? '') &&
-        same(p.sourceIp, req.sourceIp ?? '') &&
-        !p.filterAtDestination &&
-        !str(p.filterAtSource?.sourceAddress),
+        same(destIsIp ? p.filterAtSource?.destinationPortRange?.fromPort : p.destinationPort, req.port ?? '') &&
+        same(destIsIp ? p.filterAtSource?.sourceAddress : p.sourceIp, req.sourceIp ?? '') &&
+        !p.filterAtDestination,
     );
     if (hit) return str(hit.networkInsightsPathId);
   } catch (err) {
@@ -474,10 +473,20 @@ async function findOrCreatePath(session: Session, req: PathRequest, signal?: Abo
     // A path that cannot be looked up is simply created again.
   }
   const params: QueryParams = { ClientToken: crypto.randomUUID(), Source: req.source, Protocol: req.protocol, 'TagSpecification.1.ResourceType': 'network-insights-path', 'TagSpecification.1.Tag.1.Key': 'Name', 'TagSpecification.1.Tag.1.Value': 'vpcsim console' };
-  if (destIsIp) params['FilterAtSource.DestinationAddress'] = req.destination;
-  else params.Destination = req.destination;
-  if (req.port !== undefined) params.DestinationPort = req.port;
-  if (req.sourceIp) params.SourceIp = req.sourceIp;
+  // With a filter at the source, the source address and port go in the filter too (AWS refuses
+  // FilterAtSource together with SourceIp or DestinationPort).
+  if (destIsIp) {
+    params['FilterAtSource.DestinationAddress'] = req.destination;
+    if (req.port !== undefined) {
+      params['FilterAtSource.DestinationPortRange.FromPort'] = req.port;
+      params['FilterAtSource.DestinationPortRange.ToPort'] = req.port;
+    }
+    if (req.sourceIp) params['FilterAtSource.SourceAddress'] = req.sourceIp;
+  } else {
+    params.Destination = req.destination;
+    if (req.port !== undefined) params.DestinationPort = req.port;
+    if (req.sourceIp) params.SourceIp = req.sourceIp;
+  }
   const path = await ec2(session, 'CreateNetworkInsightsPath', params, signal);
   return str(path.value.networkInsightsPath?.networkInsightsPathId);
 }
