@@ -33,6 +33,7 @@ import {
   DescribeNetworkInsightsAccessScopeAnalysesCommand,
   DescribeNetworkAclsCommand,
   DescribeRouteTablesCommand,
+  DescribeVpcsCommand,
   DescribeNetworkInsightsAccessScopesCommand,
   EC2Client,
   GetNetworkInsightsAccessScopeAnalysisFindingsCommand,
@@ -461,8 +462,10 @@ describe('Network Access Analyzer (network insights access scopes and analyses)'
 
   it('traffic from one subnet to another on tcp 22, and exclude paths', async () => {
     const lab = await new Lab().build();
+    const { Vpcs } = await ec2.send(new DescribeVpcsCommand({ VpcIds: [lab.vpcId] }));
+    // A resource may be named by its ARN.
     const match = {
-      Source: { ResourceStatement: { Resources: [lab.publicSubnet] } },
+      Source: { ResourceStatement: { Resources: [`arn:aws:ec2:us-east-1:${Vpcs![0]!.OwnerId}:subnet/${lab.publicSubnet}`] } },
       Destination: { ResourceStatement: { Resources: [lab.privateSubnet] }, PacketHeaderStatement: { Protocols: ['tcp' as Protocol], DestinationPorts: ['22'] } },
     };
     const all = await analyse(await createScope({ MatchPaths: [match] }));
