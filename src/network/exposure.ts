@@ -158,6 +158,8 @@ interface Candidate {
   iface: CInterface;
   /** Public address → the private address it maps to. */
   pubs: { pub: number; priv: number }[];
+  /** The public address as text, once needed (interfaces with one public address). */
+  shown?: string[];
 }
 
 export class ExposureIndex {
@@ -606,7 +608,10 @@ export class ExposureIndex {
         if (i || !t.isEmpty || !u.isEmpty) reached.push(pub);
       }
     }
-    return { tcp, udp, icmp, publicIps: reached.length === 1 ? [formatIpv4(reached[0]!)] : reached.sort((a, b) => a - b).map(formatIpv4) };
+    if (reached.length === 0) return emptyExposure();
+    // The usual case — one public address, reached — shares one list per interface.
+    if (reached.length === 1 && c.pubs.length === 1) return { tcp, udp, icmp, publicIps: (c.shown ??= [formatIpv4(reached[0]!)]) };
+    return { tcp, udp, icmp, publicIps: [...new Set(reached)].sort((a, b) => a - b).map(formatIpv4) };
   }
 }
 
