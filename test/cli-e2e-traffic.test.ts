@@ -472,4 +472,33 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
       for (const p of ports) assert.deepEqual(p, { From: 443, To: 443 });
     });
   });
+
+  it('two minutes later: NODATA for the idle minute of each interface, in CloudWatch Logs and in S3', async () => {
+    const moved = await vpcsim(['traffic', 'clock', '--advance', '2m', '--json', '--endpoint', srv.endpoint]);
+    assert.equal(moved.code, 0, moved.stderr);
+    const answer = JSON.parse(moved.stdout);
+    assert.equal(answer.clock.now, base + 120_000);
+    // The minute of the traffic was delivered by the flush; the next one had no traffic: one NODATA record per interface and flow log.
+    assert.deepEqual(answer.delivered, { records: 6, logEvents: 3, s3Objects: 1 });
+
+    const s = Math.floor(base / 1000) + 60;
+    const e = s + 59;
+    const nodata = (eni: string, subnet: string, instance: string) =>
+      `5 ${ACCOUNT} ${eni} - - - - - - - ${s} ${e} - NODATA ${vpcId} ${subnet} ${instance} - - - - us-east-1 ${azId} - - - -`;
+    const want = [nodata(webEni, pubSubnet, web), nodata(natEni, pubSubnet, '-'), nodata(appEni, privSubnet, app)].sort();
+    const [found, ls] = await Promise.all([
+      ok(['logs', 'filter-log-events', '--log-group-name', GROUP, '--filter-pattern', '[version, account, eni, source, destination, srcport, destport, protocol, packets, bytes, start, end, action, status="NODATA", ...]']),
+      awsBytes(['s3', 'ls', `s3://${BUCKET}/${PREFIX}/`, '--recursive']),
+    ]);
+    assert.deepEqual(found.events.map((ev: any) => ev.message).sort(), want);
+    for (const ev of found.events) assert.equal(ev.timestamp, s * 1000);
+    const keys = ls.toString().trim().split('\n').map((l) => l.split(/\s+/)[3]!).sort();
+    assert.equal(keys.length, 2);
+    const t = new Date(base + 120_000).toISOString();
+    const later = `${PREFIX}/AWSLogs/aws-account-id=${ACCOUNT}/aws-service=vpcflowlogs/aws-region=us-east-1/year=${t.slice(0, 4)}/month=${t.slice(5, 7)}/day=${t.slice(8, 10)}/hour=${t.slice(11, 13)}/${ACCOUNT}_vpcflowlogs_us-east-1_${s3FlowLog}_${t.slice(0, 4)}${t.slice(5, 7)}${t.slice(8, 10)}T${t.slice(11, 13)}${t.slice(14, 16)}Z_`;
+    const second = keys.find((k) => k.startsWith(later));
+    assert.ok(second, `${keys.join(' ')} should hold ${later}…`);
+    const lines = gunzipSync(await awsBytes(['s3', 'cp', `s3://${BUCKET}/${second}`, '-'])).toString('utf8').split('\n').filter(Boolean);
+    assert.deepEqual([lines[0], ...lines.slice(1).sort()], [FIELDS.join(' '), ...want]);
+  });
 });
