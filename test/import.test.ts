@@ -551,6 +551,12 @@ describe('vpcsim import: what it refuses and what it fills in', () => {
     const r2 = await vpcsim(['import', bad, '--data-dir', dir()]);
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, /prod-stuff: not a region name/);
+    const flat = join(dir(), 'export');
+    mkdirSync(flat);
+    cpSync(join(FIXTURE, 'us-west-2', 'describe-vpcs.json'), join(flat, 'describe-vpcs.json'));
+    const r3 = await vpcsim(['import', flat, '--data-dir', dir()]);
+    assert.equal(r3.code, 1);
+    assert.match(r3.stderr, /describe-vpcs\.json: outside a region folder/);
   });
 });
 

@@ -122,7 +122,12 @@ export function readExport(root: string, account?: string): RegionExport[] {
   const regions: RegionExport[] = [];
   for (const entry of readdirSync(base).sort()) {
     const dir = join(base, entry);
-    if (!statSync(dir).isDirectory()) continue;
+    if (!statSync(dir).isDirectory()) {
+      if (entry.endsWith('.json') && entry !== 'get-caller-identity.json' && entry !== 'account.json') {
+        throw new ImportError(relative(root, dir), undefined, 'outside a region folder: put each region\'s files in a folder named after the region (e.g. us-east-1/)');
+      }
+      continue;
+    }
     const rel = relative(root, dir);
     if (!REGION.test(entry)) {
       throw new ImportError(rel, undefined, `not a region name (the export has one folder per region, e.g. us-east-1)`);
