@@ -621,7 +621,14 @@ describe('Network Access Analyzer (network insights access scopes and analyses)'
       ec2.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: a2.NetworkInsightsAccessScopeAnalysisId })),
       'InvalidNetworkInsightsAccessScopeAnalysisId.NotFound',
     );
-    // Deleting a scope deletes its analyses.
+    // A scope with analyses is kept until they are deleted.
+    const refused = await rejects(
+      ec2.send(new DeleteNetworkInsightsAccessScopeCommand({ NetworkInsightsAccessScopeId: s.NetworkInsightsAccessScopeId })),
+      'AnalysisExistsForNetworkInsightsAccessScope',
+    );
+    assert.match(refused.message, new RegExp(`\\[${a1.NetworkInsightsAccessScopeAnalysisId}\\] exists for access scope ${s.NetworkInsightsAccessScopeId}`));
+    assert.deepEqual(await analyses({}), [a1.NetworkInsightsAccessScopeAnalysisId]);
+    await ec2.send(new DeleteNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeAnalysisId: a1.NetworkInsightsAccessScopeAnalysisId }));
     const delScope = await ec2.send(new DeleteNetworkInsightsAccessScopeCommand({ NetworkInsightsAccessScopeId: s.NetworkInsightsAccessScopeId }));
     assert.equal(delScope.NetworkInsightsAccessScopeId, s.NetworkInsightsAccessScopeId);
     assert.deepEqual(await analyses({}), []);

@@ -312,9 +312,16 @@ export function getNetworkInsightsAccessScopeContent(ctx: RequestContext, input:
 
 export function deleteNetworkInsightsAccessScope(ctx: RequestContext, input: DeleteNetworkInsightsAccessScopeRequest): DeleteNetworkInsightsAccessScopeResult {
   const s = requireRecord<ScopeRecord>(ctx.state, SCOPE, input.NetworkInsightsAccessScopeId, 'NetworkInsightsAccessScopeId');
-  // Deleting a scope deletes its analyses (and their findings).
-  for (const a of ctx.state.list<AnalysisRecord>(ANALYSIS)) {
-    if (a.NetworkInsightsAccessScopeId === s.NetworkInsightsAccessScopeId) ctx.state.delete(ANALYSIS, a.NetworkInsightsAccessScopeAnalysisId);
+  // As for Reachability Analyzer's paths (AnalysisExistsForNetworkInsightsPath), a scope with analyses is kept.
+  const analyses = ctx.state
+    .list<AnalysisRecord>(ANALYSIS)
+    .filter((a) => a.NetworkInsightsAccessScopeId === s.NetworkInsightsAccessScopeId)
+    .map((a) => a.NetworkInsightsAccessScopeAnalysisId);
+  if (analyses.length) {
+    throw new ApiError(
+      'AnalysisExistsForNetworkInsightsAccessScope',
+      `At least one analysis [${analyses.join(', ')}] exists for access scope ${s.NetworkInsightsAccessScopeId}. Delete all the analyses before deleting this access scope.`,
+    );
   }
   ctx.state.delete(SCOPE, s.NetworkInsightsAccessScopeId);
   return { NetworkInsightsAccessScopeId: s.NetworkInsightsAccessScopeId };
