@@ -27,6 +27,7 @@ import { formatIpv4 } from '../src/network/cidr.js';
 import { compile, type CompiledNetwork } from '../src/network/compile.js';
 import { type AclEntryModel, emptyModel, type NetworkModel, type RouteModel, type SecurityGroupRuleModel } from '../src/network/model.js';
 import { ExposureIndex, internetExposure } from '../src/network/exposure.js';
+import type { IntervalSet } from '../src/network/intervals.js';
 import { resolveRequest, trace, traceResolved, type TraceRequest } from '../src/network/trace.js';
 import type { App } from '../src/server/app.js';
 import { compiledNetwork, compiledNetworkBuilds, dropCompiledNetwork } from '../src/services/ec2/network-cache.js';
@@ -102,18 +103,30 @@ function timings(runs: number, warm: number, fn: (i: number) => void): Timing {
   return { cpuMean, wallP50: percentile(walls, 50), wallP99: percentile(walls, 99), wallMax: walls[walls.length - 1]! };
 }
 
-/** Calls per CPU second of `run` over the requests, after a warm-up. */
-function rate(requests: TraceRequest[], run: (r: TraceRequest) => unknown): number {
+/**
+ * Calls per CPU second of `run` over the requests, after a warm-up: measured in slices of
+ * 0.1 s of CPU for SECONDS in all; the median slice, and the best one (what the code does
+ * while the rest of the machine leaves the core alone).
+ */
+function rate(requests: TraceRequest[], run: (r: TraceRequest) => unknown): { median: number; best: number } {
   for (let i = 0; i < Math.min(requests.length * 5, 20_000); i++) run(requests[i % requests.length]!);
+  const slices: number[] = [];
   let n = 0;
   const start = cpuSeconds();
-  let used = 0;
-  while (used < SECONDS) {
-    for (let i = 0; i < 2000; i++) run(requests[(n + i) % requests.length]!);
-    n += 2000;
-    used = cpuSeconds() - start;
+  while (cpuSeconds() - start < SECONDS) {
+    const t = cpuSeconds();
+    let k = 0;
+    let used = 0;
+    while (used < 0.1) {
+      for (let i = 0; i < 500; i++) run(requests[(n + i) % requests.length]!);
+      n += 500;
+      k += 500;
+      used = cpuSeconds() - t;
+    }
+    slices.push(k / used);
   }
-  return n / used;
+  slices.sort((a, b) => a - b);
+  return { median: percentile(slices, 50), best: slices[slices.length - 1]! };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -298,8 +311,13 @@ function measureCompile(model: () => NetworkModel): { model: NetworkModel; net: 
 
 interface Rate {
   name: string;
+  /** Median slice. */
   perSec: number;
+  best: number;
 }
+
+/** Microseconds to resolve one request, by network. */
+const resolveUs = new Map<string, number>();
 
 function traceRates(s: Shape, model: NetworkModel, net: CompiledNetwork): Rate[] {
   const ifaces = model.interfaces.filter((i) => i.type === 'interface');
@@ -352,14 +370,17 @@ function traceRates(s: Shape, model: NetworkModel, net: CompiledNetwork): Rate[]
   let ri = 0;
   const out: Rate[] = [];
   const add = (name: string, rs: TraceRequest[], run: (r: TraceRequest) => unknown) => {
-    const perSec = rate(rs, run);
-    out.push({ name, perSec });
-    console.log(`  ${name.padEnd(62)} ${fmt(perSec).padStart(10)} traces/s  ${(1e6 / perSec).toFixed(2).padStart(6)} µs`);
+    const { median: perSec, best } = rate(rs, run);
+    out.push({ name, perSec, best });
+    console.log(`  ${name.padEnd(62)} ${fmt(perSec).padStart(10)} traces/s  ${(1e6 / perSec).toFixed(2).padStart(6)} µs  (best slice ${fmt(best)}/s)`);
   };
   add('intra-VPC, same subnet, packet already resolved', sameSubnet, () => {
     const r = resolved[ri++ % resolved.length]!;
     return traceResolved(net, r.source, { ...r.pkt });
   });
+  const resolution = rate(sameSubnet, (r) => resolveRequest(net, r)).median;
+  console.log(`  ${'resolving a request alone (IDs and addresses to interfaces)'.padEnd(62)} ${fmt(resolution).padStart(10)} /s        ${(1e6 / resolution).toFixed(2).padStart(6)} µs`);
+  resolveUs.set(s.name, 1e6 / resolution);
   add('intra-VPC, same subnet', sameSubnet, (r) => trace(net, r));
   add('intra-VPC, across subnets (ACLs both ways)', crossSubnet, (r) => trace(net, r));
   add('intra-VPC, blocked by the security group', blocked, (r) => trace(net, r));
@@ -608,7 +629,8 @@ interface ExposureResult {
 
 function exposureOf(index: ExposureIndex, ifaceId: string): string {
   const e = index.get(ifaceId);
-  return `tcp ${e.tcp.toString()} udp ${e.udp.toString()} icmp ${e.icmp}`;
+  const set = (x: IntervalSet) => (x.isEmpty ? 'none' : x.toString());
+  return `TCP ${set(e.tcp)}, UDP ${set(e.udp)}, ICMP echo ${e.icmp ? 'yes' : 'no'}`;
 }
 
 /** "Which interfaces are reachable from the internet, on which ports", then one rule change at a time. */
@@ -762,7 +784,7 @@ function render(sizes: SizeResult[], api: ApiResult, load: { before: number; aft
   const blocked = api.rows.find((r) => !r.found);
   if (blocked) {
     lines.push(
-      `| the same, where no path exists | ${blocked.cpuMean.toFixed(0)} ms of CPU (${blocked.name}) | ${verdict(blocked.cpuMean < 10)}${blocked.cpuMean < 10 ? '' : `, ${(blocked.cpuMean / 10).toFixed(0)}× over: looking past each blocker compiles the whole network again (below)`} |`,
+      `| the same, where no path exists | ${blocked.cpuMean.toFixed(0)} ms of CPU: ${blocked.name} | ${verdict(blocked.cpuMean < 10)}${blocked.cpuMean < 10 ? '' : `, ${(blocked.cpuMean / 10).toFixed(0)}× over: looking past each blocker compiles the whole network again (below)`} |`,
     );
   }
   const rates = small.rates.slice(1);
@@ -857,14 +879,17 @@ function render(sizes: SizeResult[], api: ApiResult, load: { before: number; aft
   lines.push('');
   lines.push('`trace(net, request)` from the request by ID and address (resolving source and destination, then the');
   lines.push('packet walk and its reply); the first row walks an already resolved packet. 2,000 different requests');
-  lines.push(`per kind, in turn, for ${SECONDS} s of CPU each.`);
+  lines.push(`per kind, in turn, for ${SECONDS} s of CPU each, counted in slices of 0.1 s: the median slice (judged`);
+  lines.push('against the target) and the best one (the same code while the rest of the machine left the core alone).');
   lines.push('');
-  lines.push(`| kind of path | ${sizes.map((s) => `${s.shape.name} traces/s`).join(' | ')} | ${sizes.map((s) => `${s.shape.name} µs/trace`).join(' | ')} |`);
-  lines.push(`|---|${sizes.map(() => '---:').join('|')}|${sizes.map(() => '---:').join('|')}|`);
+  lines.push(
+    `| kind of path | ${sizes.map((s) => `${s.shape.name} traces/s`).join(' | ')} | ${sizes.map((s) => `${s.shape.name} µs/trace`).join(' | ')} | ${sizes.map((s) => `${s.shape.name} best slice/s`).join(' | ')} |`,
+  );
+  lines.push(`|---|${sizes.map(() => '---:').join('|')}|${sizes.map(() => '---:').join('|')}|${sizes.map(() => '---:').join('|')}|`);
   for (let i = 0; i < small.rates.length; i++) {
     const name = small.rates[i]!.name;
     lines.push(
-      `| ${name} | ${sizes.map((s) => fmt(s.rates[i]!.perSec)).join(' | ')} | ${sizes.map((s) => (1e6 / s.rates[i]!.perSec).toFixed(2)).join(' | ')} |`,
+      `| ${name} | ${sizes.map((s) => fmt(s.rates[i]!.perSec)).join(' | ')} | ${sizes.map((s) => (1e6 / s.rates[i]!.perSec).toFixed(2)).join(' | ')} | ${sizes.map((s) => fmt(s.rates[i]!.best)).join(' | ')} |`,
     );
   }
   lines.push('');
@@ -876,15 +901,17 @@ function render(sizes: SizeResult[], api: ApiResult, load: { before: number; aft
     lines.push(
       `**Why ${under.length} of ${rates.length} kinds are under 200,000/s (10k):** ${under.map((r) => `${r.name} ${fmt(r.perSec)}/s (${((1 - r.perSec / 200_000) * 100).toFixed(0)}% under)`).join('; ')}. ` +
         'A trace is the resolution of the request (IDs and addresses to interfaces), the forward walk and the walk of ' +
-        `the reply. Resolution is the difference between the first two rows (${resolvedUs.toFixed(1)} µs resolved, ${byIdUs.toFixed(1)} µs by ID, within the noise here). ` +
-        'The paths under the target are the ones that deliver to an interface inside the VPCs: the receiving ' +
+        `the reply. Resolution alone costs ${(resolveUs.get(small.shape.name) ?? 0).toFixed(2)} µs (measured apart); the difference between the first two rows ` +
+        `(${resolvedUs.toFixed(1)} µs resolved, ${byIdUs.toFixed(1)} µs by ID) is mostly the machine's noise. ` +
+        'The paths under the target are the ones that reach an interface inside the VPCs (the NAT gateway is one): the receiving ' +
         'interface\'s security group is evaluated rule by rule in the group\'s order (20 rules, HTTPS last), two ' +
         'network ACLs are evaluated both ways across subnets, and the reply is walked hop by hop with every hop ' +
         'recorded (an object per hop: the trace is an explanation, not only a verdict); paths that end at the ' +
         `internet gateway stop at the edge: ${edge.map((r) => `${fmt(r.perSec)}/s`).join(' and ')}. The 100k network is slower per ` +
         'trace because its address maps and groups no longer fit the CPU caches. With the machine as busy as it ' +
-        'was (load average above), the CPU time per trace is also inflated; a packet already resolved, ' +
-        'walked both ways, costs ' + `${resolvedUs.toFixed(1)} µs.`,
+        'was (load average above), the CPU time per trace is also inflated: the best slices show ' +
+        `${fmt(Math.min(...under.map((r) => r.best)))}/s and more for the same kinds` +
+        `${Math.min(...under.map((r) => r.best)) >= 200_000 ? ', above the target' : ''}.`,
     );
     lines.push('');
   }
