@@ -143,6 +143,16 @@ describe('vpcsim import of a real account export', () => {
     assert.deepEqual(checkIntegrity(srv.app.store), []);
   });
 
+  it('the global registries hold the account’s public addresses and the peering connection', () => {
+    const ips = srv.app.store.table('global/global', 'public-ip')!;
+    for (const ip of ['3.93.20.30', '3.93.20.31', '52.0.100.10', '34.200.1.1', '34.200.1.2']) {
+      assert.deepEqual(ips.get(ip), { ip, account: ACCOUNT, region: 'us-east-1' }, ip);
+    }
+    const pcx = srv.app.store.table('global/global', 'vpc-peering-connection')!.get('pcx-0a00000000000ab01') as Json;
+    assert.deepEqual(pcx._requester, { account: ACCOUNT, region: 'us-east-1', vpcId: 'vpc-0a1b2c3d4e5f60718' });
+    assert.deepEqual(pcx._accepter, { account: ACCOUNT, region: 'us-west-2', vpcId: 'vpc-0b1b2c3d4e5f60718' });
+  });
+
   it('DescribeVpcs: the exported VPCs, and no default VPC of vpcsim’s own', async () => {
     for (const [client, region] of [
       [east, 'us-east-1'],
