@@ -27,17 +27,26 @@
  *   internet gateway (0.0.0.0/0 or any covering route; blackhole or no route: nothing),
  *   the outbound ACL must allow the client's port (ICMP: the echo reply), and the public
  *   address the reply leaves from must be the one the client sent to.
- * When the path is anything else — an edge route to a middlebox, a reply route to an
- * appliance, a NAT or peering connection, a client address that is not an internet host —
- * that interface's answer comes from the symbolic walk (symbolic.ts: atomic predicates
- * decided by concrete traces), still exact, only slower; such interfaces are rare.
+ * When the subnet's route for the client leads elsewhere (a NAT gateway, an appliance, a
+ * peering connection...), the reply's fate does not depend on the service port (ACLs match
+ * the reply on the client's port, security groups let replies pass) nor, for an ordinary
+ * interface (source/destination check on, no other interface holding its addresses), on
+ * which interface of the subnet answers: one concrete trace per subnet and protocol, on a
+ * port the inbound sets let through, decides it for all of them (through a NAT gateway the
+ * reply leaves from the wrong address: nothing; through a firewall appliance back to the
+ * gateway: the inbound sets). What remains — an edge route to a middlebox, an interface
+ * that forwards others' traffic or shares an address — is answered by the symbolic walk
+ * (symbolic.ts: atomic predicates decided by concrete traces), still exact, only slower.
+ * A client address that is not a plain internet host (an AWS service range, a private
+ * range, one of the network's public addresses) never gets its reply: nothing is exposed.
+ * IPv4 only: IPv6 addresses reachable through the internet gateway are not covered yet.
  *
  * Cost. Everything that does not depend on the interface is computed once per component and
  * kept: per security group its ingress port sets for the client, per set of groups their
  * union, per network ACL its inbound port sets and its verdict on the reply, per (ACL,
  * groups) their intersection, per subnet whether the reply gets out. An interface then
  * costs a few map lookups. Only interfaces with a public address can be exposed; the others
- * are never looked at.
+ * are never looked at (beyond one pass building the reverse indexes).
  *
  * Incremental (in the class of APKeep and Delta-net: keep each predicate's result, redo only
  * what a change touches). The index keeps reverse indexes security group → interfaces,
@@ -46,7 +55,9 @@
  * the unions and intersections that used it and recomputes the exposure of the interfaces
  * holding it; an ACL change does the same through its subnets; a route table change
  * recomputes the reply verdict of its subnets (and, for an edge-associated table, every
- * interface of the VPC). The compiled network the index holds is updated in place (the
+ * interface of the VPC). A reply verdict decided by a trace remembers the ACLs and route
+ * tables that trace met; changing one of them forgets it. Interfaces answered by the
+ * symbolic walk are recomputed after every change. The compiled network the index holds is updated in place (the
  * changed group, ACL or table is replaced by a newly compiled one), so concrete traces on
  * `index.net` see the change too; its `model` is left as it was.
  */

@@ -18,9 +18,15 @@
  * new class; repeat until no walk meets a rule whose bounds are not cuts yet. At that
  * point every class's representative met only rules that are constant over its class, so
  * by induction along the walk every port of the class makes the same decisions: the
- * answer is exact, not sampled, and the number of traces is the number of classes (plus
- * none: each class is traced once). Adjacent classes with the same verdict and the same
- * explanation codes are merged in the result.
+ * answer is exact, not sampled, and each class is traced once (as many traces as
+ * classes). Adjacent classes with the same verdict and the same explanation codes are
+ * merged in the result.
+ *
+ * Choice: classes are decided by concrete traces rather than by evaluating the rule sets
+ * as interval sets along a symbolic path, so that the answer follows every rule of the walk
+ * (translations, appliances, peering, endpoints, explanation codes) with no second
+ * implementation to keep in step; exposure.ts evaluates rule sets as interval sets directly
+ * where the path is the simple one and speed matters.
  *
  * Ports: the forward packet carries the port as its destination port (what security
  * groups and ACLs match); the reply carries it as its source port and is matched by the
