@@ -14,7 +14,7 @@ import { formatIpv4, parseIpv4 } from '../src/network/cidr.js';
 import { compile, type CompiledNetwork, PROTO_ICMP, PROTO_TCP, PROTO_UDP, protocolNumber } from '../src/network/compile.js';
 import { IntervalSet } from '../src/network/intervals.js';
 import { type AclEntryModel, emptyModel, type NetworkModel, type SecurityGroupRuleModel } from '../src/network/model.js';
-import { portUniverse, reachableDestinations, reachableSet, reachableSetFor, type ReachableSet } from '../src/network/symbolic.js';
+import { portUniverse, reachableDestinations, reachableJson, reachableSet, reachableSetFor, type ReachableSet } from '../src/network/symbolic.js';
 import { resolveRequest, trace, type TraceRequest } from '../src/network/trace.js';
 import { randomNetwork, Rng } from './engine-random-network.js';
 
@@ -168,6 +168,9 @@ describe('symbolic reachability: known answers', () => {
     );
     // A handful of traces, not 65,536.
     assert.ok(rs.traces <= 12, `${rs.traces} traces`);
+    const json = reachableJson(rs);
+    assert.equal(json.allowed, '443,8000-8049,8051-8100');
+    assert.deepEqual(json.classes[4], { from: 8050, to: 8050, verdict: 'dropped', explanationCodes: ['SUBNET_ACL_RESTRICTION'] });
     // UDP: nothing is open.
     assert.ok(portsFrom(net, { source: 'eni-c', destination: 'eni-s', protocol: 'udp' }).allowed.isEmpty);
   });

@@ -367,3 +367,19 @@ export function reachableDestinations(
   }
   return summarise(uniq, hi, results, uniq.length);
 }
+
+export interface ReachableJson {
+  /** "443,8000-8049,8051-8100" */
+  allowed: string;
+  classes: { from: number; to: number; verdict: Verdict; explanationCodes: string[] }[];
+  traces: number;
+}
+
+/** A result as JSON, for the API and the CLI (bounds as numbers: ports, ICMP types or IPv4 addresses). */
+export function reachableJson(rs: ReachableSet): ReachableJson {
+  return {
+    allowed: rs.allowed.toString(),
+    classes: rs.classes.map((c) => ({ from: c.ports[0], to: c.ports[1], verdict: c.verdict, explanationCodes: c.codes })),
+    traces: rs.traces,
+  };
+}
