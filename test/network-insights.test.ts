@@ -421,7 +421,10 @@ describe('Reachability Analyzer (network insights paths and analyses)', () => {
       ec2.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [nia.NetworkInsightsAnalysisId!] })),
       'InvalidNetworkInsightsAnalysisId.NotFound',
     );
-    // Deleting a path deletes its analyses.
+    // A path with analyses left cannot be deleted.
+    const refused = await rejects(ec2.send(new DeleteNetworkInsightsPathCommand({ NetworkInsightsPathId: p!.NetworkInsightsPathId })), 'AnalysisExistsForNetworkInsightsPath');
+    assert.equal(refused.message, `At least one analysis [${nia2}] exists for path ${p!.NetworkInsightsPathId}. Delete all the analyses before deleting this network path.`);
+    await ec2.send(new DeleteNetworkInsightsAnalysisCommand({ NetworkInsightsAnalysisId: nia2 }));
     const delPath = await ec2.send(new DeleteNetworkInsightsPathCommand({ NetworkInsightsPathId: p!.NetworkInsightsPathId }));
     assert.equal(delPath.NetworkInsightsPathId, p!.NetworkInsightsPathId);
     assert.deepEqual(await analyses({}), []);

@@ -254,9 +254,13 @@ export function deleteNetworkInsightsPath(ctx: RequestContext, input: DeleteNetw
   const id = input.NetworkInsightsPathId;
   if (id) checkIdShape(kindOf(PATH), id);
   const p = requireRecord<PathRecord>(ctx.state, PATH, id, 'NetworkInsightsPathId');
-  // Deleting a path deletes its analyses.
-  for (const a of ctx.state.list<AnalysisRecord>(ANALYSIS)) {
-    if (a.NetworkInsightsPathId === p.NetworkInsightsPathId) ctx.state.delete(ANALYSIS, a.NetworkInsightsAnalysisId);
+  // A path with analyses is refused: they must be deleted first.
+  const left = ctx.state.list<AnalysisRecord>(ANALYSIS).filter((a) => a.NetworkInsightsPathId === p.NetworkInsightsPathId);
+  if (left.length > 0) {
+    throw new ApiError(
+      'AnalysisExistsForNetworkInsightsPath',
+      `At least one analysis [${left.map((a) => a.NetworkInsightsAnalysisId).join(', ')}] exists for path ${p.NetworkInsightsPathId}. Delete all the analyses before deleting this network path.`,
+    );
   }
   ctx.state.delete(PATH, p.NetworkInsightsPathId);
   return { NetworkInsightsPathId: p.NetworkInsightsPathId };
