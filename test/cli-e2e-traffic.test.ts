@@ -27,6 +27,8 @@ const FIELDS = [
   'region', 'az-id', 'pkt-src-aws-service', 'pkt-dst-aws-service', 'flow-direction', 'traffic-path',
 ];
 const LOG_FORMAT = FIELDS.map((f) => `\${${f}}`).join(' ');
+/** The default format (version 2), as DescribeFlowLogs shows it. */
+const DEFAULT_FORMAT = '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
 const INTERNET_TO_INTERFACES = [
   {
     Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::InternetGateway'] } },
@@ -94,6 +96,7 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
   let appIp = '';
   let cwlFlowLog = '';
   let s3FlowLog = '';
+  let rejectFlowLog = '';
   /** Simulated time of the traffic: a minute boundary after the flow logs exist. */
   let base = 0;
 
@@ -189,9 +192,9 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
     );
   });
 
-  it('turns on flow logs to CloudWatch Logs and to S3 with a custom format', async () => {
+  it('turns on flow logs: the VPC to CloudWatch Logs and to S3 in a custom format, the web server’s rejected traffic in the default format', async () => {
     await Promise.all([ok(['logs', 'create-log-group', '--log-group-name', GROUP]), ok(['s3', 'mb', `s3://${BUCKET}`])]);
-    const [cwl, s3] = await Promise.all([
+    const [cwl, s3, rejects] = await Promise.all([
       ok([
         'ec2', 'create-flow-logs', '--resource-type', 'VPC', '--resource-ids', vpcId, '--traffic-type', 'ALL',
         '--log-group-name', GROUP, '--deliver-logs-permission-arn', `arn:aws:iam::${ACCOUNT}:role/flow-logs`,
@@ -203,16 +206,22 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
         '--destination-options', 'FileFormat=plain-text,HiveCompatiblePartitions=true,PerHourPartition=true',
         '--max-aggregation-interval', '60', '--log-format', LOG_FORMAT,
       ]),
+      // The web server's rejected traffic alone, in the default format, to the same log group.
+      ok([
+        'ec2', 'create-flow-logs', '--resource-type', 'NetworkInterface', '--resource-ids', webEni, '--traffic-type', 'REJECT',
+        '--log-group-name', GROUP, '--deliver-logs-permission-arn', `arn:aws:iam::${ACCOUNT}:role/flow-logs`, '--max-aggregation-interval', '60',
+      ]),
     ]);
-    assert.deepEqual([cwl.Unsuccessful, s3.Unsuccessful], [[], []]);
+    assert.deepEqual([cwl.Unsuccessful, s3.Unsuccessful, rejects.Unsuccessful], [[], [], []]);
+    rejectFlowLog = rejects.FlowLogIds[0];
     cwlFlowLog = cwl.FlowLogIds[0];
     s3FlowLog = s3.FlowLogIds[0];
     assert.match(cwlFlowLog, /^fl-[0-9a-f]{17}$/);
     assert.match(s3FlowLog, /^fl-[0-9a-f]{17}$/);
 
-    const described = await ok(['ec2', 'describe-flow-logs', '--filter', `Name=resource-id,Values=${vpcId}`]);
+    const described = await ok(['ec2', 'describe-flow-logs']);
     const byId = new Map<string, any>(described.FlowLogs.map((f: any) => [f.FlowLogId, f]));
-    assert.equal(byId.size, 2);
+    assert.deepEqual([...byId.keys()].sort(), [cwlFlowLog, s3FlowLog, rejectFlowLog].sort());
     const c = byId.get(cwlFlowLog);
     assert.deepEqual(
       [c.LogDestinationType, c.LogGroupName, c.TrafficType, c.MaxAggregationInterval, c.LogFormat, c.FlowLogStatus],
@@ -223,6 +232,8 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
       [s.LogDestinationType, s.LogDestination, s.LogFormat, s.DestinationOptions],
       ['s3', `arn:aws:s3:::${BUCKET}/${PREFIX}/`, LOG_FORMAT, { FileFormat: 'plain-text', HiveCompatiblePartitions: true, PerHourPartition: true }],
     );
+    const r = byId.get(rejectFlowLog);
+    assert.deepEqual([r.ResourceId, r.TrafficType, r.LogGroupName, r.LogFormat], [webEni, 'REJECT', GROUP, DEFAULT_FORMAT]);
 
     // Simulated time from the next minute boundary on, after the flow logs were created.
     base = Math.ceil((Date.now() + 2_000) / 60_000) * 60_000 + 60_000;
@@ -255,12 +266,12 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
 
     const flushed = await vpcsim(['traffic', 'flush', '--endpoint', srv.endpoint]);
     assert.equal(flushed.code, 0, flushed.stderr);
-    // 10 records, each to both flow logs: 10 log events and one S3 object.
-    assert.equal(flushed.stdout.trim(), 'Delivered: 20 records (10 log events, 1 S3 object)');
+    // 10 records, each to both VPC flow logs (10 log events and one S3 object), and the web server's REJECT record once more.
+    assert.equal(flushed.stdout.trim(), 'Delivered: 21 records (11 log events, 1 S3 object)');
   });
 
   /** The records AWS writes for the traffic above, in the flow logs' format. */
-  function expected(): { web: string[]; nat: string[]; app: string[] } {
+  function expected(): { web: string[]; nat: string[]; app: string[]; sshDefault: string } {
     const s = Math.floor(base / 1000);
     const e = s + 1;
     // version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
@@ -276,6 +287,7 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
     const n = (...a: [string, string, number, number, number, number, number, string, number, string, string, string, string]) => line(natEni, pubSubnet, '-', ...a);
     const p = (...a: [string, string, number, number, number, number, number, string, number, string, string, string, string]) => line(appEni, privSubnet, app, ...a);
     return {
+      sshDefault: `2 ${ACCOUNT} ${webEni} 198.18.0.7 ${webIp} 50001 22 6 2 120 ${s} ${e} REJECT OK`,
       web: [
         w('198.18.0.7', webIp, 50000, 443, 6, 12, 1500, 'ACCEPT', 3, '198.18.0.7', webIp, 'ingress', '-'),
         w(webIp, '198.18.0.7', 443, 50000, 6, 9, 7000, 'ACCEPT', 19, webIp, '198.18.0.7', 'egress', '2'),
@@ -298,15 +310,19 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
   // Everything below reads what was delivered (or analyses the network): side by side, as several shells would.
   describe('after the flush', { concurrency: true }, () => {
     it('CloudWatch Logs: one stream per interface with traffic, the exact records on both sides of each flow', async () => {
-      const [streams, webEvents, others] = await Promise.all([
+      const [streams, webEvents, webRejects, others] = await Promise.all([
         ok(['logs', 'describe-log-streams', '--log-group-name', GROUP]),
         ok(['logs', 'get-log-events', '--log-group-name', GROUP, '--log-stream-name', `${webEni}-all`, '--start-from-head']),
+        ok(['logs', 'get-log-events', '--log-group-name', GROUP, '--log-stream-name', `${webEni}-reject`, '--start-from-head']),
         ok(['logs', 'filter-log-events', '--log-group-name', GROUP, '--log-stream-names', `${natEni}-all`, `${appEni}-all`]),
       ]);
       const natEvents = { events: others.events.filter((ev: any) => ev.logStreamName === `${natEni}-all`) };
       const appEvents = { events: others.events.filter((ev: any) => ev.logStreamName === `${appEni}-all`) };
       assert.equal(others.events.length, 7);
-      assert.deepEqual(streams.logStreams.map((x: any) => x.logStreamName).sort(), [`${appEni}-all`, `${natEni}-all`, `${webEni}-all`].sort());
+      assert.deepEqual(
+        streams.logStreams.map((x: any) => x.logStreamName).sort(),
+        [`${appEni}-all`, `${natEni}-all`, `${webEni}-all`, `${webEni}-reject`].sort(),
+      );
       for (const x of streams.logStreams) {
         assert.equal(x.arn, `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${GROUP}:log-stream:${x.logStreamName}`);
         assert.equal(x.firstEventTimestamp, base);
@@ -316,6 +332,7 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
       assert.deepEqual(messages(webEvents), [...want.web].sort());
       assert.deepEqual(messages(natEvents), [...want.nat].sort());
       assert.deepEqual(messages(appEvents), [...want.app].sort());
+      assert.deepEqual(messages(webRejects), [want.sshDefault]);
       for (const r of [webEvents, natEvents, appEvents]) for (const ev of r.events) assert.equal(ev.timestamp, base, 'the timestamp is the record start');
 
       // The NAT gateway's interface shows the application as the packets' source on the way out,
@@ -337,7 +354,15 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
         ]),
       ]);
       const want = expected();
-      assert.deepEqual(ssh.events.map((ev: any) => [ev.logStreamName, ev.message]), [[`${webEni}-all`, want.web[2]]]);
+      // Both flow logs of the web server recorded it; the pattern reads the seventh field of either format.
+      assert.deepEqual(
+        ssh.events.map((ev: any) => [ev.logStreamName, ev.message]).sort(),
+        [
+          [`${webEni}-all`, want.web[2]],
+          [`${webEni}-reject`, want.sshDefault],
+        ].sort(),
+      );
+      // 27 fields and no ellipsis: the default format's 14-field lines do not match.
       assert.deepEqual(rejects.events.map((ev: any) => ev.message).sort(), [want.web[2], want.app[2]].sort());
     });
 
@@ -479,18 +504,19 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
     const answer = JSON.parse(moved.stdout);
     assert.equal(answer.clock.now, base + 120_000);
     // The minute of the traffic was delivered by the flush; the next one had no traffic: one NODATA record per interface and flow log.
-    assert.deepEqual(answer.delivered, { records: 6, logEvents: 3, s3Objects: 1 });
+    assert.deepEqual(answer.delivered, { records: 7, logEvents: 4, s3Objects: 1 });
 
     const s = Math.floor(base / 1000) + 60;
     const e = s + 59;
     const nodata = (eni: string, subnet: string, instance: string) =>
       `5 ${ACCOUNT} ${eni} - - - - - - - ${s} ${e} - NODATA ${vpcId} ${subnet} ${instance} - - - - us-east-1 ${azId} - - - -`;
     const want = [nodata(webEni, pubSubnet, web), nodata(natEni, pubSubnet, '-'), nodata(appEni, privSubnet, app)].sort();
+    const rejectNodata = `2 ${ACCOUNT} ${webEni} - - - - - - - ${s} ${e} - NODATA`;
     const [found, ls] = await Promise.all([
       ok(['logs', 'filter-log-events', '--log-group-name', GROUP, '--filter-pattern', '[version, account, eni, source, destination, srcport, destport, protocol, packets, bytes, start, end, action, status="NODATA", ...]']),
       awsBytes(['s3', 'ls', `s3://${BUCKET}/${PREFIX}/`, '--recursive']),
     ]);
-    assert.deepEqual(found.events.map((ev: any) => ev.message).sort(), want);
+    assert.deepEqual(found.events.map((ev: any) => ev.message).sort(), [...want, rejectNodata].sort());
     for (const ev of found.events) assert.equal(ev.timestamp, s * 1000);
     const keys = ls.toString().trim().split('\n').map((l) => l.split(/\s+/)[3]!).sort();
     assert.equal(keys.length, 2);
