@@ -28,6 +28,7 @@ import {
   EC2Client,
   GetManagedPrefixListEntriesCommand,
   type IpPermission,
+  StartInstancesCommand,
   StartNetworkInsightsAnalysisCommand,
 } from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
@@ -412,6 +413,16 @@ describe('vpcsim import of a real account export', () => {
     const db = await analyse({ Source: 'i-0a00000000000b0e2', Destination: 'i-0a00000000000b0e3', DestinationPort: 5432 });
     assert.equal(db.NetworkPathFound, false);
     assert.ok(db.Explanations!.some((e) => e.ExplanationCode === 'SUBNET_ACL_RESTRICTION' || e.Acl?.Id === 'acl-0a00000000000a0a1'), JSON.stringify(db.Explanations));
+  });
+
+  it('the imported state is live: the stopped bastion starts and gets a public address, as its subnet gives at launch', async () => {
+    const { StartingInstances } = await east.send(new StartInstancesCommand({ InstanceIds: ['i-0a00000000000b0e4'] }));
+    assert.equal(StartingInstances![0]!.PreviousState!.Name, 'stopped');
+    const { Reservations } = await east.send(new DescribeInstancesCommand({ InstanceIds: ['i-0a00000000000b0e4'] }));
+    const bastion = Reservations![0]!.Instances![0]!;
+    assert.equal(bastion.State!.Name, 'running');
+    assert.match(bastion.PublicIpAddress ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+    assert.equal(bastion.PrivateIpAddress, '10.0.1.21');
   });
 });
 

@@ -197,6 +197,14 @@ function importInstance(s: ScopeImport, c: Check, file: ExportFile, inst: Json, 
     }
   }
   s.put('instance', id, clean(record));
+  // A stopped instance shows no public address; it gets one again on start when it was launched
+  // with one, which the export does not say: its subnet's setting is taken as the launch's.
+  if (name === 'stopped') {
+    const primary = s.state.list<Json>('network-interface').find((e) => e.Attachment?.InstanceId === id && e.Attachment.DeviceIndex === 0);
+    if (primary && !primary.Association && s.state.get<Json>('subnet', primary.SubnetId)?.MapPublicIpOnLaunch === true) {
+      s.state.edit<Json>('network-interface', primary.NetworkInterfaceId)!._autoPublicIp = true;
+    }
+  }
 }
 
 /** Attachments to instances the export does not describe: the interface is shown detached. */
