@@ -34,6 +34,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { compiledNetwork, compiledNetworkBuilds } from '../src/services/ec2/network-cache.js';
 import { startTestServer, type TestServer } from './helpers.js';
+import { createTestDatabase, TEST_POSTGRES_URL } from './pg.js';
 
 const AMI = 'ami-0a2023c0ffee0a864';
 const CLIENT = '198.51.100.7';
@@ -286,5 +287,45 @@ describe('compiled network cache and state transitions', () => {
     const later = Date.now() + 60_000;
     const a = compiledNetwork(srv.app, { now: new Date(later) });
     assert.equal(compiledNetwork(srv.app, { now: new Date(later + 5000) }), a);
+  });
+});
+
+describe('compiled network cache on a shared PostgreSQL store', { skip: TEST_POSTGRES_URL ? false : 'VPCSIM_TEST_POSTGRES_URL is not set' }, () => {
+  it("a trace on one server sees another server's rule change at once", async () => {
+    const db = await createTestDatabase();
+    const a = await startTestServer({ stateTransitionMs: 0, store: db.url });
+    const b = await startTestServer({ stateTransitionMs: 0, store: db.url });
+    const ec2a = a.ec2();
+    try {
+      const web = await buildWeb(ec2a);
+      const inboundOn = (srv: TestServer) => traced(srv, { source: `internet:${CLIENT}`, destination: web.publicIp, port: 443 });
+      assert.equal((await inboundOn(b)).verdict, 'accepted');
+      const cached = compiledNetwork(b.app);
+      assert.equal((await inboundOn(b)).verdict, 'accepted');
+      assert.equal(compiledNetwork(b.app), cached, 'unchanged: server b reuses its network');
+      const perm = [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }];
+      await ec2a.send(new RevokeSecurityGroupIngressCommand({ GroupId: web.sgId, IpPermissions: perm }));
+      assert.equal((await inboundOn(b)).verdict, 'dropped', 'server b sees the revocation made on server a');
+      await ec2a.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: web.sgId, IpPermissions: perm }));
+      assert.equal((await inboundOn(b)).verdict, 'accepted');
+      // An analysis started on server b, right after a change on server a.
+      await ec2a.send(new RevokeSecurityGroupIngressCommand({ GroupId: web.sgId, IpPermissions: perm }));
+      const ec2b = b.ec2();
+      try {
+        const { NetworkInsightsPath } = await ec2b.send(
+          new CreateNetworkInsightsPathCommand({ Source: web.igwId, Destination: web.instanceId, Protocol: 'tcp', DestinationPort: 443 }),
+        );
+        const { NetworkInsightsAnalysis } = await ec2b.send(new StartNetworkInsightsAnalysisCommand({ NetworkInsightsPathId: NetworkInsightsPath!.NetworkInsightsPathId }));
+        const r = await ec2b.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [NetworkInsightsAnalysis!.NetworkInsightsAnalysisId!] }));
+        assert.equal(r.NetworkInsightsAnalyses![0]!.NetworkPathFound, false);
+      } finally {
+        ec2b.destroy();
+      }
+    } finally {
+      ec2a.destroy();
+      await a.close();
+      await b.close();
+      await db.drop();
+    }
   });
 });
