@@ -224,6 +224,42 @@ describe('symbolic reachability: known answers', () => {
     assert.ok(portsFrom(closed, { source: 'eni-c', destination: 'eni-s', protocol: 50 }).allowed.isEmpty);
   });
 
+  it('IPv6: ports and ICMPv6 types over the IPv6 path, as trace() sees them', () => {
+    const v6all: AclEntryModel[] = [
+      { ruleNumber: 101, action: 'allow', protocol: '-1', ipv6Cidr: '::/0' },
+      { ruleNumber: 32768, action: 'deny', protocol: '-1', ipv6Cidr: '::/0' },
+    ];
+    const m = clientServer({
+      sIngress: [
+        { id: 'sgr-v6-443', protocol: 'tcp', fromPort: 443, toPort: 443, ipv6Cidr: '2600:1f18:1::/56' },
+        { id: 'sgr-v4-80', protocol: 'tcp', fromPort: 80, toPort: 80, cidr: '0.0.0.0/0' },
+        { id: 'sgr-v6-ping', protocol: 'icmpv6', fromPort: 128, toPort: -1, ipv6Cidr: '::/0' },
+      ],
+      bIngress: [{ ruleNumber: 90, action: 'deny', protocol: '6', ipv6Cidr: '::/0', fromPort: 444, toPort: 444 }, ...ALLOW_ALL, ...v6all],
+      bEgress: [...ALLOW_ALL, ...v6all],
+    });
+    m.vpcs[0]!.ipv6Cidrs = ['2600:1f18:1::/56'];
+    m.routeTables[0]!.routes.push({ destination: '2600:1f18:1::/56', target: { kind: 'local', id: 'local' }, state: 'active', origin: 'CreateRouteTable' });
+    for (const a of m.networkAcls) if (a.id === 'acl-a') a.ingress = a.egress = [...ALLOW_ALL, ...v6all];
+    m.subnets[0]!.ipv6Cidr = '2600:1f18:1:1::/64';
+    m.subnets[1]!.ipv6Cidr = '2600:1f18:1:2::/64';
+    m.interfaces[0]!.ipv6Addresses = ['2600:1f18:1:1::10'];
+    m.interfaces[1]!.ipv6Addresses = ['2600:1f18:1:2::20'];
+    m.securityGroups[0]!.egress.push({ id: 'sgr-out6', protocol: '-1', fromPort: -1, toPort: -1, ipv6Cidr: '::/0' });
+    const net = compile(m);
+    const req = { source: 'eni-c', destination: '2600:1f18:1:2::20', protocol: 'tcp' };
+    const rs = portsFrom(net, req);
+    assert.equal(rs.allowed.toString(), '443');
+    for (const p of [79, 80, 442, 443, 444, 445]) {
+      assert.equal(trace(net, { ...req, destinationPort: p }).verdict, rs.allowed.has(p) ? 'accepted' : 'dropped', `port ${p}`);
+    }
+    // Over IPv4 the same pair answers on 80 only.
+    assert.equal(portsFrom(net, { source: 'eni-c', destination: 'eni-s', protocol: 'tcp' }).allowed.toString(), '80');
+    const ping = portsFrom(net, { ...req, protocol: 'icmp' });
+    assert.equal(ping.allowed.toString(), '128');
+    assert.equal(trace(net, { ...req, protocol: 'icmp' }).verdict, 'accepted');
+  });
+
   it('destinations: the addresses a port reaches', () => {
     const m = clientServer({ sIngress: [tcpIn('sgr-443', 443, 443, '10.0.1.0/24')] });
     m.interfaces.push({ ...m.interfaces[1]!, id: 'eni-s2', privateIps: ['10.0.2.21'], groupIds: ['sg-c'] });
@@ -235,6 +271,12 @@ describe('symbolic reachability: known answers', () => {
     assert.deepEqual(classOf(rd, parseIpv4('10.0.2.21')!)!.codes, ['ENI_SG_RULES_MISMATCH']);
     assert.deepEqual(classOf(rd, parseIpv4('10.0.3.1')!)!.codes, ['UNKNOWN_DESTINATION']);
     assert.deepEqual(classOf(rd, parseIpv4('8.8.8.8')!)!.codes, ['NO_ROUTE_TO_DESTINATION']);
+    // Narrowed to one subnet.
+    const within = reachableDestinations(net, { kind: 'interface', iface: net.interfaces.get('eni-c')! }, src, PROTO_TCP, 443, [parseIpv4('10.0.2.0')!, parseIpv4('10.0.2.255')!]);
+    assert.equal(within.classes[0]!.ports[0], parseIpv4('10.0.2.0'));
+    assert.equal(within.classes[within.classes.length - 1]!.ports[1], parseIpv4('10.0.2.255'));
+    assert.ok(within.allowed.equals(rd.allowed));
+    assert.ok(within.traces < 10);
   });
 });
 
