@@ -740,7 +740,7 @@ describe('traffic through the API, flow logs read back with the SDKs', () => {
       [{ flows: [{ source: n.app, destination: n.web, protocol: 'tcp' }] }, /destination port/],
       [{ flows: [{ source: n.app, destination: n.web, protocol: 'tcp', port: 'https' }] }, /destinationPort must be an integer/],
       [{ flows: [{ source: n.app, destination: n.web, protocol: 'tcp', port: 443, count: 100_001 }] }, /At most 100000 connections/],
-      [{ flows: [{ source: n.app, destination: 'tag:Name=nothing', protocol: 'tcp', port: 443 }] }, /No running instance/],
+      [{ flows: [{ source: n.app, destination: 'tag:Name=nothing', protocol: 'tcp', port: 443 }] }, /No instance or network interface has the tag Name=nothing/],
       [{ scenario: { steps: [] } }, /non-empty list/],
       [{ scenario: { steps: [{ every: 'often', repeat: 2, flows: [{ source: n.app, destination: n.web, port: 443 }] }] } }, /not a duration/],
       [{ scenario: { steps: [{ every: '1s', for: '2d', flows: [{ source: 'internet:198.18.0.1', hosts: 10, destination: n.web, port: 443 }] }] } }, /At most 100000 connections/],

@@ -187,7 +187,7 @@ function resolveTag(app: App, ref: string, account?: string, region?: string): s
     tx.rollback();
   }
   const found = instances.length > 0 ? instances : interfaces;
-  if (found.length === 0) throw new TraceInputError(`No running instance or network interface has the tag ${key}=${body.slice(eq + 1)}.`);
+  if (found.length === 0) throw new TraceInputError(`No instance or network interface has the tag ${key}=${body.slice(eq + 1)}.`);
   return found.sort();
 }
 
