@@ -220,7 +220,11 @@ export function randomNetwork(seed: number, opts: { internet?: boolean } = {}): 
         const privateIps = [priv];
         if (r.chance(0.1)) privateIps.push(`10.${v}.${s}.${100 + k}`);
         const publicIps: Record<string, string> = {};
-        for (const p of privateIps) if (r.chance(0.55)) publicIps[p] = `54.${v}.${s}.${++pub}`;
+        for (const p of privateIps) {
+          if (!r.chance(0.55)) continue;
+          // Rarely, an address another interface also claims (a stale mapping).
+          publicIps[p] = pub > 0 && r.chance(0.03) ? `54.${v}.${s}.${pub}` : `54.${v}.${s}.${++pub}`;
+        }
         const running = r.chance(0.97);
         const instanceId = r.chance(0.85) ? `i-${v}-${s}-${k}` : undefined;
         m.interfaces.push({
