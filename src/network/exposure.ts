@@ -11,7 +11,8 @@
  * DEFAULT_SOURCE_PORT (49152, in every documented ephemeral range), as trace's do; the
  * reply must pass the network ACLs towards that port. Both can be chosen (`client`,
  * `clientPort`). An answer is exact for that host: port p is in `tcp` exactly when
- * trace(internet:client → a listed public address, tcp, p) is accepted, both ways.
+ * trace(internet:client → one of the interface's public addresses, tcp, p) is accepted,
+ * both ways; `publicIps` lists the addresses through which something is reached.
  *
  * What a connection from the internet needs (trace.ts's semantics, step by step):
  * - a public IPv4 address mapped to the interface, the interface up (attached, its
