@@ -39,7 +39,7 @@ import { type AclEntryModel, emptyModel, type InterfaceModel, type NetworkModel,
 import { TraceInputError } from '../src/network/trace.js';
 import { ClockError, parseDuration, SimulationClock } from '../src/traffic/clock.js';
 import { expandScenario, parsePorts, parseScenario, ScenarioError } from '../src/traffic/scenario.js';
-import { decideFlows, observationsFor } from '../src/traffic/simulate.js';
+import { decideFlows, isNitro, observationsFor } from '../src/traffic/simulate.js';
 import type { FlowSpec, InterfaceObservation } from '../src/traffic/types.js';
 
 const ACCOUNT = '111111111111';
@@ -292,6 +292,24 @@ describe('traffic: what each interface records', () => {
       'eni-app egress 10.0.2.20 52.216.8.9 41000 443 6 10.0.2.20 52.216.8.9 10 840 3 ACCEPT 2 - S3',
       'eni-app ingress 52.216.8.9 10.0.2.20 443 41000 6 52.216.8.9 10.0.2.20 10 840 19 ACCEPT - S3 -',
     ]);
+  });
+
+  it('Nitro-based instances: traffic-path 8 through an internet gateway, 7 through a gateway endpoint', () => {
+    const net = network().build();
+    const types: Record<string, string> = { 'i-web': 't3.micro', 'i-app': 'm5.large' };
+    const options = { instanceType: (id: string) => types[id] };
+    const path = (spec: FlowSpec) =>
+      decideFlows(net, [spec], T0, options)[0]!.observations.filter((o) => o.flowDirection === 'egress').map((o) => `${o.interfaceId} ${o.trafficPath}`);
+    assert.deepEqual(path({ source: 'internet:198.18.0.7', destination: 'i-web', protocol: 'tcp', destinationPort: 443 }), ['eni-web 8']);
+    assert.deepEqual(path({ source: 'i-app', destination: '52.216.8.9', protocol: 'tcp', destinationPort: 443 }), ['eni-app 7']);
+    // The NAT gateway's own interface is no instance: 2.
+    assert.deepEqual(path({ source: 'i-app', destination: '198.18.10.5', protocol: 'tcp', destinationPort: 443 }), ['eni-app 1', 'eni-nat-1 2', 'eni-nat-1 1']);
+    types['i-web'] = 't2.micro';
+    assert.deepEqual(path({ source: 'internet:198.18.0.7', destination: 'i-web', protocol: 'tcp', destinationPort: 443 }), ['eni-web 2']);
+    assert.deepEqual(
+      ['t2.micro', 'm4.large', 'c4.xlarge', 'i3.large', 'i3.metal', 'p3.2xlarge', 'p3dn.24xlarge', 't3.nano', 'm5.large', 'c7g.large', 'i3en.large', 'm1.small'].map(isNitro),
+      [false, false, false, false, true, false, true, true, true, true, true, false],
+    );
   });
 
   it('within the VPC: the sender (egress, traffic-path 1) and the receiver (ingress), both ways', () => {

@@ -18,7 +18,7 @@ import { ClockError, parseDuration, SimulationClock, startTicker } from '../traf
 import { type DeliveryReport, flowLogPipeline } from '../traffic/flow-log-delivery.js';
 import { applyNatLimits, recordNatMetrics } from '../traffic/nat-metrics.js';
 import { expandScenario, parseScenario, type Scenario, ScenarioError } from '../traffic/scenario.js';
-import { decideFlows, observationsFor } from '../traffic/simulate.js';
+import { type DecideOptions, decideFlows, observationsFor } from '../traffic/simulate.js';
 import type { DecidedFlow, FlowSpec } from '../traffic/types.js';
 import { buildNetworkModel } from '../services/ec2/snapshot.js';
 import type { App } from './app.js';
@@ -93,6 +93,30 @@ function ensureTicker(app: App, rt: Runtime): void {
         busy = false;
       });
   }, TICK_MS);
+}
+
+/** Each instance's type, read when first asked (Nitro-based instances have their own traffic-path codes). */
+function instanceTypes(app: App): DecideOptions {
+  let types: Map<string, string> | undefined;
+  return {
+    instanceType: (id) => {
+      if (!types) {
+        types = new Map();
+        const tx = app.store.begin();
+        try {
+          for (const scope of app.store.scopeNames()) {
+            if (!scope.includes('/') || scope.startsWith('global/')) continue;
+            for (const r of new ScopedState(tx, scope).list<{ InstanceId: string; InstanceType?: string }>('instance')) {
+              if (r.InstanceType) types.set(r.InstanceId, r.InstanceType);
+            }
+          }
+        } finally {
+          tx.rollback();
+        }
+      }
+      return types.get(id);
+    },
+  };
 }
 
 /** The network as the state describes it now (one place, so that it can be cached later). */
@@ -322,6 +346,7 @@ async function traffic(app: App, body: string, actor: TrafficActor | undefined):
   let flows: DecidedFlow[];
   let specs: FlowSpec[];
   let net: CompiledNetwork;
+  let options: DecideOptions;
   try {
     specs = expandScenario(scenario, rt.clock.now(), MAX_CONNECTIONS);
     specs = resolveTags(app, specs);
@@ -336,7 +361,8 @@ async function traffic(app: App, body: string, actor: TrafficActor | undefined):
         }
       }
     }
-    flows = decideFlows(net, specs, rt.clock);
+    options = instanceTypes(app);
+    flows = decideFlows(net, specs, rt.clock, options);
   } catch (err) {
     if (err instanceof TraceInputError || err instanceof ScenarioError) return invalid(err.message);
     throw err;
@@ -349,7 +375,7 @@ async function traffic(app: App, body: string, actor: TrafficActor | undefined):
   });
   let observations = 0;
   for (const f of flows) {
-    if (f.natDropped) f.observations = observationsFor(f, net);
+    if (f.natDropped) f.observations = observationsFor(f, net, options);
     observations += f.observations.length;
     if (f.observations.length > 0) rt.pipeline.record(f.observations);
   }

@@ -19,7 +19,8 @@
  *   connection that is never answered only shows its SYN (2) and, if the server's SYN-ACK
  *   was dropped, 18;
  * - traffic-path (egress records): 1 within the VPC, 2 internet gateway or gateway
- *   endpoint, 3 virtual private gateway, 4 intra-region peering, 5 inter-region peering;
+ *   endpoint (8 and 7 from Nitro-based instances), 3 virtual private gateway, 4 intra-region
+ *   peering, 5 inter-region peering;
  * - pkt-src-aws-service / pkt-dst-aws-service: the AWS service whose published ranges hold
  *   the packet's address (e.g. S3);
  * - traffic with the instance metadata service, Amazon Time Sync, Amazon DNS or the VPC
@@ -76,10 +77,10 @@ export function connectionsOf(spec: FlowSpec): number {
  * before shares its trace (whose headers show the first connection's port; `sourcePort` and
  * the observations carry each connection's own).
  */
-export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], clock: TimeSource | number): DecidedFlow[] {
+export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], clock: TimeSource | number, options: DecideOptions = {}): DecidedFlow[] {
   const now = typeof clock === 'number' ? clock : clock.now();
   const out: DecidedFlow[] = [];
-  const ctx = new ObservationContext(net);
+  const ctx = new ObservationContext(net, options.instanceType);
   for (const spec of specs) {
     const count = connectionsOf(spec);
     const packets = checkCount(spec.packets, 'packets') ?? DEFAULT_PACKETS;
@@ -124,11 +125,46 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
 // Observations
 // ---------------------------------------------------------------------------------------
 
-/** Caches for one batch: service names and printed addresses. */
+export interface DecideOptions {
+  /** An instance's type (e.g. t3.micro), for what depends on it: Nitro-based instances' traffic-path codes. */
+  instanceType?: (instanceId: string) => string | undefined;
+}
+
+/**
+ * Instance families not built on the AWS Nitro System (Xen): their traffic through an internet
+ * gateway or a gateway endpoint is traffic-path 2; Nitro-based instances show 8 and 7.
+ */
+const XEN_FAMILIES = new Set(['t1', 't2', 'm1', 'm2', 'm3', 'm4', 'c1', 'c3', 'c4', 'r3', 'r4', 'x1', 'x1e', 'i2', 'i3', 'd2', 'h1', 'g2', 'g3', 'g3s', 'p2', 'p3', 'f1', 'cc1', 'cc2', 'cg1', 'cr1', 'hi1', 'hs1']);
+const NITRO_EXCEPTIONS = new Set(['i3.metal', 'p3dn.24xlarge']);
+
+/** Whether an instance type is Nitro-based (an unknown type counts as Nitro: every new family is). */
+export function isNitro(instanceType: string): boolean {
+  if (NITRO_EXCEPTIONS.has(instanceType)) return true;
+  const dot = instanceType.indexOf('.');
+  return !XEN_FAMILIES.has(dot < 0 ? instanceType : instanceType.slice(0, dot));
+}
+
+/** Caches for one batch: service names, printed addresses, instance types. */
 class ObservationContext {
   private readonly services = new Map<string, Map<Addr, string | null>>();
   private readonly printed = new Map<Addr, string>();
-  constructor(readonly net: CompiledNetwork) {}
+  private readonly nitroByInstance = new Map<string, boolean>();
+  constructor(
+    readonly net: CompiledNetwork,
+    private readonly instanceType?: (instanceId: string) => string | undefined,
+  ) {}
+  /** Whether the interface belongs to a Nitro-based instance (false when the type is not known). */
+  nitro(iface: CInterface): boolean {
+    const id = iface.instance?.id;
+    if (!id || !this.instanceType) return false;
+    let v = this.nitroByInstance.get(id);
+    if (v === undefined) {
+      const type = this.instanceType(id);
+      v = type !== undefined && isNitro(type);
+      this.nitroByInstance.set(id, v);
+    }
+    return v;
+  }
   /** The AWS service name (as flow logs print it) of an address. */
   service(addr: Addr, region: string): string | undefined {
     let byAddr = this.services.get(region);
@@ -323,7 +359,7 @@ function touchesOf(net: CompiledNetwork, path: PathResult, natStop: boolean): To
 }
 
 /** traffic-path of a packet leaving `iface` towards `dst`, from its subnet's route. */
-function trafficPath(net: CompiledNetwork, iface: CInterface, dst: Addr): number | undefined {
+function trafficPath(net: CompiledNetwork, iface: CInterface, dst: Addr, nitro: boolean): number | undefined {
   const route = iface.subnet.routeTable?.lookup(dst);
   if (!route) return undefined;
   const t = route.model.target;
@@ -334,8 +370,9 @@ function trafficPath(net: CompiledNetwork, iface: CInterface, dst: Addr): number
     case 'instance':
       return 1;
     case 'igw':
+      return nitro ? 8 : 2;
     case 'vpce':
-      return 2;
+      return nitro ? 7 : 2;
     case 'vgw':
       return 3;
     case 'pcx': {
@@ -394,7 +431,7 @@ function observation(ctx: ObservationContext, t: Touch, tcpFlags: number): Inter
   const az = azIdOf(region, iface.subnet.model.availabilityZone ?? iface.model.availabilityZone);
   if (az) o.azId = az;
   if (!ingress) {
-    const tp = trafficPath(ctx.net, iface, p.dst);
+    const tp = trafficPath(ctx.net, iface, p.dst, ctx.nitro(iface));
     if (tp !== undefined) o.trafficPath = tp;
   }
   const srcSvc = ctx.service(p.src, region);
@@ -430,8 +467,8 @@ function templates(ctx: ObservationContext, t: TraceResult, natDropped: boolean)
  * What every interface on the flow's path saw, request then reply. A flow with `natDropped`
  * (the NAT gateway could not allocate a port) ends at the NAT gateway's interface.
  */
-export function observationsFor(flow: DecidedFlow, net: CompiledNetwork): InterfaceObservation[] {
-  const t = templates(new ObservationContext(net), flow.trace, flow.natDropped === true);
+export function observationsFor(flow: DecidedFlow, net: CompiledNetwork, options: DecideOptions = {}): InterfaceObservation[] {
+  const t = templates(new ObservationContext(net, options.instanceType), flow.trace, flow.natDropped === true);
   const sport = flow.sourcePort ?? flow.trace.forward.first.sport;
   const out: InterfaceObservation[] = [];
   for (const o of t.forward) out.push({ ...o, srcport: o.srcport === 0 ? 0 : sport, packets: flow.packets, bytes: flow.bytes, startMs: flow.startMs, endMs: flow.endMs });
