@@ -14,15 +14,13 @@
  *   npm run bench:flowlogs               full run, writes its section of docs/benchmarks.md
  *   npm run bench:flowlogs -- --quick    shorter, prints only
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { defaultConfig } from '../src/config.js';
 import { createApp } from '../src/index.js';
 import type { App } from '../src/server/app.js';
 import { FlowLogPipelineImpl } from '../src/traffic/flow-log-delivery.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
+import { writeSection } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const OBSERVATIONS = quick ? 200_000 : 1_000_000;
@@ -196,15 +194,6 @@ function render(results: Result[], load: [number, number]): string {
   return lines.join('\n');
 }
 
-function writeSection(section: string): void {
-  const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'benchmarks.md');
-  const block = `<!-- flowlogs:start -->\n${section}\n<!-- flowlogs:end -->`;
-  const doc = existsSync(out) ? readFileSync(out, 'utf8') : '# Benchmarks\n';
-  const re = /<!-- flowlogs:start -->[\s\S]*?<!-- flowlogs:end -->/;
-  const next = re.test(doc) ? doc.replace(re, () => block) : `${doc.replace(/\n*$/, '\n')}\n${block}\n`;
-  writeFileSync(out, next);
-  console.log(`wrote ${out}`);
-}
 
 function main(): void {
   if (!(globalThis as { gc?: unknown }).gc) console.log('(run with --expose-gc for memory figures: npm run bench:flowlogs does)');
@@ -223,7 +212,7 @@ function main(): void {
     );
     results.push(r);
   }
-  if (!quick) writeSection(render(results, [load0, loadavg()[0]!]));
+  if (!quick) console.log(`wrote ${writeSection('flowlogs', render(results, [load0, loadavg()[0]!]))}`);
 }
 
 main();

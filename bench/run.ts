@@ -18,14 +18,14 @@ import {
   DescribeSubnetsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { execSync } from 'node:child_process';
 import { spawnServer } from '../test/process.js';
+import { writeHead } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const scale = quick ? 10 : 1;
@@ -196,11 +196,8 @@ client on this machine, so most of the cost is Node's HTTP stack and the socket 
 VPC with 1,000 subnets (its overlap check is linear in the VPC's subnets). Compared with moto's 5–6 ms
 per request, vpcsim uses 10–20× less CPU.
 `;
-  const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'benchmarks.md');
-  // The Load section belongs to bench/load.ts: keep it.
-  const load = existsSync(out) ? /<!-- load:start -->[\s\S]*?<!-- load:end -->/.exec(readFileSync(out, 'utf8'))?.[0] : undefined;
-  writeFileSync(out, load ? `${doc}\n${load}\n` : doc);
-  console.log(`wrote ${out}`);
+  // The other sections belong to the other benchmarks: kept as they are.
+  console.log(`wrote ${writeHead(doc)}`);
 }
 
 main().catch((err) => {
