@@ -39,6 +39,10 @@ export interface Quotas {
   prefixListsPerRegion: number;
   /** Largest MaxEntries a prefix list may have. */
   entriesPerPrefixList: number;
+  /** Findings one Network Access Scope analysis may hold before it stops (failed: narrow the scope). */
+  findingsPerAccessScopeAnalysis: number;
+  /** CPU milliseconds one Network Access Scope analysis may take before it stops (failed: narrow the scope). */
+  accessScopeAnalysisCpuMs: number;
 }
 
 export const DEFAULT_QUOTAS: Quotas = {
@@ -70,6 +74,8 @@ export const DEFAULT_QUOTAS: Quotas = {
   interfaceEndpointsPerVpc: 50,
   prefixListsPerRegion: 100,
   entriesPerPrefixList: 1000,
+  findingsPerAccessScopeAnalysis: 10000,
+  accessScopeAnalysisCpuMs: 2000,
 };
 
 export interface Config {

@@ -51,12 +51,15 @@ import type {
   ThroughResourcesStatement,
 } from '@aws-sdk/client-ec2';
 import { type Cidr4, containsIp4, formatIpv4, isRfc1918, parseCidr, parseIpv4, parseIpv6 } from '../../network/cidr.js';
-import { type Addr, type CInterface, type CInternetGateway, type CVpnGateway, compile, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../../network/compile.js';
+import { type Addr, type CInterface, type CInternetGateway, type CVpnGateway, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../../network/compile.js';
+import { forEachNamedBlock } from '../../network/symbolic.js';
 import { DEFAULT_INTERNET_IP, DEFAULT_SOURCE_PORT, type Hop, trace, TraceInputError, type TraceRequest, type TraceResult } from '../../network/trace.js';
 import { ApiError } from '../../protocol/errors.js';
 import type { Handler, RequestContext } from '../context.js';
 import { applyFilters } from './filters.js';
-import { idOfArnOrId, Mapper, snapshot } from './network-insights.js';
+import type { Store } from '../../state/store.js';
+import { compiledNetwork } from './network-cache.js';
+import { idOfArnOrId, Mapper } from './network-insights.js';
 import { paginate } from './paginate.js';
 import { findPrefixList, prefixListCidrs } from './prefix-lists.js';
 import { checkIdShape, kindOf, newId, registerKind, requireRecord, selectByIds } from './resources.js';
@@ -541,6 +544,11 @@ interface Run {
   /** Port boundaries of every statement of the scope. */
   statementPorts: Set<number>;
   statementAddresses: number[];
+  /** Interfaces grouped into classes that every decision treats alike (see interfaceClass). */
+  classes: InterfaceClasses;
+  /** Port classes of a representative pair, by (path, protocol, source class, destination class). */
+  shared: Map<string, Range[]>;
+  budget: Budget;
 }
 
 function endpointVpc(ep: Endpoint): string | undefined {
@@ -572,9 +580,11 @@ function sourcePort(c: Constraint): number | undefined {
   return undefined;
 }
 
-function traceQuietly(net: CompiledNetwork, req: TraceRequest): TraceResult | undefined {
+function traceQuietly(run: Run, req: TraceRequest): TraceResult | undefined {
+  const b = run.budget;
+  if ((++b.traces & 63) === 0 && cpuMs() > b.deadline) throw new OverBudget(`more than ${run.ctx.config.quotas.accessScopeAnalysisCpuMs} ms of computing`);
   try {
-    return trace(net, req);
+    return trace(run.net, req);
   } catch (err) {
     if (err instanceof TraceInputError) return undefined;
     throw err;
@@ -688,7 +698,7 @@ function openPorts(run: Run, path: AccessScopePath, c: Constraint, from: Endpoin
         results.set(port, undefined);
         continue;
       }
-      const t = traceQuietly(run.net, { source: pk.source, sourceIp: pk.sourceIp, destination: pk.destination, protocol: proto, sourcePort: sport, destinationPort: port });
+      const t = traceQuietly(run, { source: pk.source, sourceIp: pk.sourceIp, destination: pk.destination, protocol: proto, sourcePort: sport, destinationPort: port });
       if (!t) {
         results.set(port, undefined);
         continue;
@@ -710,13 +720,143 @@ function openPorts(run: Run, path: AccessScopePath, c: Constraint, from: Endpoin
   return out;
 }
 
+/**
+ * Interfaces that every decision of a forward trace between two interfaces treats alike:
+ * same subnet (so the same route table and network ACL), same security groups, same kind
+ * (an interface of a NAT gateway or VPC endpoint answers differently), and primary addresses
+ * between the same two cuts of every block the network or the scope names (routes, ACL
+ * entries, security group rules, VPCs, subnets, peered and on-premises blocks, statements).
+ * A security group rule naming a group decides by the group set of the address's owner, which
+ * is part of the class. For two classes, one pair of members is traced port class by port
+ * class; every other pair gets its port classes, and is traced once, at the first open port,
+ * for the finding's components (that trace must agree, or the pair is traced in full).
+ */
+interface InterfaceClasses {
+  cuts: number[];
+  byIface: Map<CInterface, string>;
+  /** Per endpoint: which exclude paths its resources match, as source and as destination. */
+  asSource: Map<Endpoint, string>;
+  asDestination: Map<Endpoint, string>;
+}
+
+const V4_END = 0x100000000;
+
+function addressClass(cuts: number[], ip: number): number {
+  let lo = 0;
+  let hi = cuts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (cuts[mid]! <= ip) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function interfaceClasses(net: CompiledNetwork, blocks: Cidr4[]): InterfaceClasses {
+  const set = new Set<number>([0]);
+  const add = (lo: number, hi: number) => {
+    set.add(lo);
+    if (hi + 1 < V4_END) set.add(hi + 1);
+  };
+  forEachNamedBlock(net, add, false);
+  for (const b of blocks) add(b.base >>> 0, (b.base >>> 0) + 2 ** (32 - b.prefix) - 1);
+  const cuts = [...set].sort((a, b) => a - b);
+  return { cuts, byIface: new Map(), asSource: new Map(), asDestination: new Map() };
+}
+
+function classOf(run: Run, i: CInterface): string {
+  const cl = run.classes;
+  let k = cl.byIface.get(i);
+  if (k === undefined) {
+    const m = i.model;
+    k = `${i.subnet.id}|${[...m.groupIds].sort().join(',')}|${m.type}|${m.sourceDestCheck}|${i.nat?.id ?? ''}|${m.vpcEndpointId ?? ''}|${addressClass(cl.cuts, i.primaryIp)}`;
+    cl.byIface.set(i, k);
+  }
+  return k;
+}
+
+function excludeBits(run: Run, ep: Endpoint, source: boolean): string {
+  const map = source ? run.classes.asSource : run.classes.asDestination;
+  let bits = map.get(ep);
+  if (bits === undefined) {
+    bits = run.exclude.map(({ path }) => (matchesResources(ep, source ? path.Source?.ResourceStatement : path.Destination?.ResourceStatement) ? '1' : '0')).join('');
+    map.set(ep, bits);
+  }
+  return bits;
+}
+
+/** The analysis would take more than the budget allows: it stops and fails, saying why. */
+class OverBudget extends Error {}
+
+interface Budget {
+  maxFindings: number;
+  /** CPU milliseconds (process.cpuUsage) at which the analysis stops. */
+  deadline: number;
+  traces: number;
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function addFinding(run: Run, findings: Map<string, Finding>, key: string, from: Endpoint, to: Endpoint, proto: number, range: Range, pass: () => Passage | undefined): boolean {
+  const f = findings.get(key);
+  if (f) {
+    f.ports = mergeRanges([...f.ports, range]);
+    return true;
+  }
+  const first = pass();
+  if (!first) return false;
+  if (findings.size >= run.budget.maxFindings) throw new OverBudget(`more than ${run.budget.maxFindings} findings`);
+  findings.set(key, { from, to, proto, ports: [range], first });
+  return true;
+}
+
+/**
+ * A pair of interfaces for one packet: the port classes of the first pair of the same two
+ * classes, and one trace of this pair at the first open port for its components. Undefined
+ * when the pair must be traced in full (a public destination address, or a trace that does
+ * not agree with its class).
+ */
+function sharedPorts(run: Run, index: number, path: AccessScopePath, c: Constraint, from: Endpoint, to: Endpoint, proto: number, sport: number, pk: Packet, findings: Map<string, Finding>): boolean {
+  if (from.kind !== 'eni' || to.kind !== 'eni' || pk.dst !== to.iface.primaryIp) return false;
+  const key = `${index}|${proto}|${classOf(run, from.iface)}|${classOf(run, to.iface)}|${addressClass(run.classes.cuts, pk.src)}|${excludeBits(run, from, true)}|${excludeBits(run, to, false)}`;
+  const known = run.shared.get(key);
+  const fkey = `${from.id}|${to.id}|${proto}`;
+  if (!known) {
+    const open = openPorts(run, path, c, from, to, proto, sport, pk);
+    run.shared.set(key, mergeRanges(open.map((o) => o.range)));
+    for (const { range, pass } of open) addFinding(run, findings, fkey, from, to, proto, range, () => pass);
+    return true;
+  }
+  if (!known.length) return true;
+  let agreed = true;
+  for (const range of known) {
+    const ok = addFinding(run, findings, fkey, from, to, proto, range, () => {
+      const port = range.from;
+      const t = traceQuietly(run, { source: pk.source, sourceIp: pk.sourceIp, destination: pk.destination, protocol: proto, sourcePort: sport, destinationPort: port });
+      if (!t) return undefined;
+      const pass: Passage = { trace: t, src: t.forward.first.src, dst: t.forward.first.dst, sport };
+      if (!arrivesAt(t, to) || !pathMatches(path, c, from, to, proto, pass, port)) return undefined;
+      if (run.exclude.some((x) => pathMatches(x.path, x.c, from, to, proto, pass, port))) return undefined;
+      return pass;
+    });
+    if (!ok) {
+      agreed = false;
+      break;
+    }
+  }
+  return agreed;
+}
+
 function analysePair(run: Run, from: Endpoint, to: Endpoint, findings: Map<string, Finding>): void {
   // The internet reaches a VPC, and is reached from it, through that VPC's own gateway.
   if (from.kind === 'igw' && to.kind === 'eni' && from.igw.vpc !== to.iface.vpc) return;
   if (from.kind === 'eni' && to.kind === 'igw' && to.igw.vpc !== from.iface.vpc) return;
   if (from.kind === 'vgw' && to.kind === 'eni' && from.vgw.vpc !== to.iface.vpc) return;
   if (from.kind === 'eni' && to.kind === 'vgw' && to.vgw.vpc !== from.iface.vpc) return;
-  for (const { path, c } of run.match) {
+  for (const [index, { path, c }] of run.match.entries()) {
     if (!matchesResources(from, path.Source?.ResourceStatement) || !matchesResources(to, path.Destination?.ResourceStatement)) continue;
     const sport = sourcePort(c);
     if (sport === undefined) continue;
@@ -725,11 +865,8 @@ function analysePair(run: Run, from: Endpoint, to: Endpoint, findings: Map<strin
       if (!protoIn(c.protocols, proto)) continue;
       const key = `${from.id}|${to.id}|${proto}`;
       for (const pk of packets) {
-        for (const { range, pass } of openPorts(run, path, c, from, to, proto, sport, pk)) {
-          const f = findings.get(key);
-          if (f) f.ports = mergeRanges([...f.ports, range]);
-          else findings.set(key, { from, to, proto, ports: [range], first: pass });
-        }
+        if (sharedPorts(run, index, path, c, from, to, proto, sport, pk, findings)) continue;
+        for (const { range, pass } of openPorts(run, path, c, from, to, proto, sport, pk)) addFinding(run, findings, key, from, to, proto, range, () => pass);
       }
     }
   }
@@ -746,7 +883,8 @@ interface Outcome {
 }
 
 function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: string): Outcome {
-  const net = compile(snapshot(ctx));
+  const store = (ctx.state.tx as unknown as { store: Store }).store;
+  const net = compiledNetwork({ store, config: ctx.config }, { now: ctx.now });
   const mine = (account: string, region: string) => account === ctx.account && region === ctx.region;
   const interfaces = [...net.interfaces.values()].filter((i) => mine(i.model.account, i.model.region));
   const endpoints: Endpoint[] = [
@@ -758,6 +896,7 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
   try {
     const ports = new Set<number>();
     const addresses: number[] = [];
+    const blocks: Cidr4[] = [];
     const paths = (list: AccessScopePath[]) =>
       list.map((path) => {
         const c = pathConstraint(ctx, path);
@@ -765,10 +904,16 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
           ports.add(r.from);
           if (r.to < 65535) ports.add(r.to + 1);
         }
-        for (const l of [...c.src, ...c.dst]) for (const b of l) addresses.push(b.base);
+        for (const l of [...c.src, ...c.dst]) for (const b of l) {
+          addresses.push(b.base);
+          blocks.push(b);
+        }
         return { path, c };
       });
-    run = { ctx, net, match: paths(scope._matchPaths), exclude: paths(scope._excludePaths), cuts: new Map(), statementPorts: ports, statementAddresses: addresses };
+    const match = paths(scope._matchPaths);
+    const exclude = paths(scope._excludePaths);
+    const budget: Budget = { maxFindings: ctx.config.quotas.findingsPerAccessScopeAnalysis, deadline: cpuMs() + ctx.config.quotas.accessScopeAnalysisCpuMs, traces: 0 };
+    run = { ctx, net, match, exclude, cuts: new Map(), statementPorts: ports, statementAddresses: addresses, classes: interfaceClasses(net, blocks), shared: new Map(), budget };
   } catch (err) {
     if (err instanceof MissingComponent) return { findings: [], analyzedEnis: interfaces.length, failure: `The request failed due to missing component ${err.message}` };
     throw err;
@@ -790,15 +935,27 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
   const found = new Map<string, Finding>();
   const sources = endpoints.filter((e) => run.match.some(({ path }) => matchesResources(e, path.Source?.ResourceStatement)));
   const destinations = endpoints.filter((e) => run.match.some(({ path }) => matchesResources(e, path.Destination?.ResourceStatement)));
-  for (const from of sources) {
-    for (const to of destinations) {
-      if (from === to || (from.kind !== 'eni' && to.kind !== 'eni')) continue;
-      analysePair(run, from, to, found);
+  try {
+    for (const from of sources) {
+      for (const to of destinations) {
+        if (from === to || (from.kind !== 'eni' && to.kind !== 'eni')) continue;
+        analysePair(run, from, to, found);
+      }
     }
+  } catch (err) {
+    if (!(err instanceof OverBudget)) throw err;
+    return {
+      findings: [],
+      analyzedEnis: interfaces.length,
+      failure:
+        `The analysis was stopped: it would take ${err.message} (${sources.length} sources, ${destinations.length} destinations). ` +
+        'Narrow the Network Access Scope: name fewer sources or destinations (a subnet, a security group, an instance instead of every network interface), ' +
+        'or add protocols, ports or addresses to its packet header statements.',
+    };
   }
   const out: AccessScopeAnalysisFinding[] = [];
+  const m = new Mapper(ctx, net);
   for (const f of found.values()) {
-    const m = new Mapper(ctx, net);
     const t = f.first.trace;
     const components: PathComponent[] = m.components(t.forward.hops, t.forward.first, t.forward.last);
     const ports: PortRange[] = f.ports.map((r) => ({ From: r.from, To: r.to }));
