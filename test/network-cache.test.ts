@@ -263,7 +263,7 @@ describe('compiled network cache and state transitions', () => {
   let srv: TestServer;
   let ec2: EC2Client;
   before(async () => {
-    srv = await startTestServer({ stateTransitionMs: 300 });
+    srv = await startTestServer({ stateTransitionMs: 2000 });
     ec2 = srv.ec2();
   });
   after(async () => {
@@ -273,12 +273,12 @@ describe('compiled network cache and state transitions', () => {
 
   it('an instance becoming running is seen as soon as it is, without any write', async () => {
     const web = await buildWeb(ec2);
-    // Launched just now: pending for 300 ms.
+    // Launched just now: pending for 2 s.
     const { Instances } = await ec2.send(new RunInstancesCommand({ ImageId: AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SubnetId: web.subnetId, SecurityGroupIds: [web.sgId] }));
     const ip = Instances![0]!.PrivateIpAddress!;
     const t0 = await traced(srv, { source: web.instanceId, destination: ip, port: 443 });
     assert.equal(t0.verdict, 'dropped', 'the new instance is still pending');
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 2100));
     const t1 = await traced(srv, { source: web.instanceId, destination: ip, port: 443 });
     assert.equal(t1.verdict, 'accepted', JSON.stringify(t1.explanations));
   });
