@@ -25,6 +25,7 @@
  */
 import type { Config } from '../../config.js';
 import { compile, type CompiledNetwork } from '../../network/compile.js';
+import type { NetworkModel } from '../../network/model.js';
 import { type Store, Transaction } from '../../state/store.js';
 import { buildNetworkModel, type SnapshotOptions } from './snapshot.js';
 import { PEERING_KIND, type PeeringRecord } from './vpc-peering.js';
@@ -161,4 +162,25 @@ export function compiledNetwork(app: { store: Store; config: Config }, opts: Sna
     deadlines: peeringDeadlines(store),
   });
   return net;
+}
+
+function copyPlain(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copyPlain(v[i]);
+    return out;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return structuredClone(v);
+  const out: Record<string, unknown> = {};
+  for (const k in v as Record<string, unknown>) out[k] = copyPlain((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/**
+ * A private deep copy of a network model (plain data), to change for a what-if compile
+ * without touching the shared network's model: several times faster than structuredClone.
+ */
+export function copyModel(model: NetworkModel): NetworkModel {
+  return copyPlain(model) as NetworkModel;
 }

@@ -53,7 +53,7 @@ import { applyFilters } from './filters.js';
 import { paginate } from './paginate.js';
 import { checkIdShape, kindForId, kindOf, newId, registerKind, requireRecord, selectByIds } from './resources.js';
 import { buildNetworkModel } from './snapshot.js';
-import { compiledNetwork } from './network-cache.js';
+import { compiledNetwork, copyModel } from './network-cache.js';
 import { tagsFromSpecs } from './tags.js';
 
 registerKind({
@@ -651,7 +651,7 @@ function analyse(ctx: RequestContext, path: PathRecord): Outcome {
   let cur = first;
   for (let i = 0; i < 12 && cur.verdict === 'dropped'; i++) {
     const e = cur.explanations[0];
-    if (!e || !relax((model ??= structuredClone(original.model)), net, e)) break;
+    if (!e || !relax((model ??= copyModel(original.model)), net, e)) break;
     net = compile(model);
     cur = traceOnce(net, path, port);
     const next = cur.explanations[0];
