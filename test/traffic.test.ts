@@ -754,6 +754,10 @@ describe('traffic through the API, flow logs read back with the SDKs', () => {
       ['not json', /JSON object/],
       [{}, /flows.*scenario/],
       [{ flows: [] }, /non-empty/],
+      [{ flows: [{ source: n.app, destination: n.web, port: 443 }], account: 1 }, /account must be a string/],
+      [{ flows: [{ source: n.app, destination: n.web, port: 443, count: 0 }] }, /count must be a positive integer/],
+      [{ flows: [{ source: n.app, destination: n.web, protocol: 'tcp', port: 443, sourcePort: 65535, count: 2 }] }, /goes past port 65535/],
+      [{ flows: ['x'] }, /flows\[0\] must be an object/],
       [{ flows: [{ source: 'i-0123456789abcdef0', destination: n.web, protocol: 'tcp', port: 443 }] }, /does not exist/],
       [{ flows: [{ source: n.app, destination: n.web, protocol: 'tcp' }] }, /destination port/],
       [{ flows: [{ source: n.app, destination: n.web, protocol: 'tcp', port: 'https' }] }, /destinationPort must be an integer/],
@@ -868,6 +872,9 @@ describe('traffic: scenarios and the clock', () => {
       b.map((x) => [x.startMs! - T0, x.destinationPort]),
       [[30_000, 53], [30_000, 123], [30_000, 124], [40_000, 53], [40_000, 123], [40_000, 124]],
     );
+    // Client ports wrap around within the ephemeral range.
+    const many = expandScenario({ steps: [{ every: 1, repeat: 16386, flows: [{ source: 'i-1', destination: 'i-2', destinationPort: 1 }] }] }, T0, 20_000);
+    assert.deepEqual(many.slice(16382).map((x) => x.sourcePort), [65534, 65535, 49152, 49153]);
     const icmp = specs.filter((x) => x.protocol === 'icmp');
     assert.deepEqual(icmp.map((x) => [x.startMs, x.sourcePort]), [[T0, undefined]]);
   });

@@ -317,6 +317,7 @@ async function traffic(app: App, body: string, actor: TrafficActor | undefined):
   const hasFlows = req.flows !== undefined;
   const hasScenario = req.scenario !== undefined;
   if (hasFlows === hasScenario) return invalid('Expected {flows: [...]} or {scenario: {...}}.');
+  for (const k of ['account', 'region']) if (req[k] !== undefined && typeof req[k] !== 'string') return invalid(`${k} must be a string.`);
   if (actor && !actor.admin && req.account !== undefined && req.account !== actor.account) {
     return denied(`Access key ${actor.accessKeyId} may only act in account ${actor.account}.`);
   }

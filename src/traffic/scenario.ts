@@ -164,7 +164,7 @@ export function expandScenario(scenario: Scenario, startMs: number, maxConnectio
         // Fresh client ports each round (within the ephemeral range), as real clients use.
         const basePort = f.sourcePort ?? EPHEMERAL_FIRST;
         let sourcePort = basePort + k * count;
-        if (basePort >= EPHEMERAL_FIRST && count <= EPHEMERAL_COUNT) {
+        if (k > 0 && sourcePort + count - 1 > 65535 && basePort >= EPHEMERAL_FIRST && count <= EPHEMERAL_COUNT) {
           sourcePort = EPHEMERAL_FIRST + ((sourcePort - EPHEMERAL_FIRST) % (EPHEMERAL_COUNT - count + 1));
         }
         for (let h = 0; h < hosts; h++) {
