@@ -53,14 +53,19 @@ run() {
   fi
 }
 
+# The region for calls that are not about one region: the first one asked for, else the CLI's own.
+HOME_REGION=$(echo $REGIONS | cut -d' ' -f1)
+HOME_REGION=${HOME_REGION:-${AWS_REGION:-${AWS_DEFAULT_REGION:-$("$AWS" configure get region 2>/dev/null || true)}}}
+HOME_REGION=${HOME_REGION:-us-east-1}
+
 mkdir -p "$OUT"
-"$AWS" sts get-caller-identity --output json > "$OUT/get-caller-identity.json.tmp"
+"$AWS" sts get-caller-identity --region "$HOME_REGION" --output json > "$OUT/get-caller-identity.json.tmp"
 mv "$OUT/get-caller-identity.json.tmp" "$OUT/get-caller-identity.json"
-ACCOUNT=$("$AWS" sts get-caller-identity --query Account --output text)
+ACCOUNT=$("$AWS" sts get-caller-identity --region "$HOME_REGION" --query Account --output text)
 echo "account $ACCOUNT"
 
 if [ -z "$REGIONS" ]; then
-  REGIONS=$("$AWS" ec2 describe-regions --query 'Regions[].RegionName' --output text)
+  REGIONS=$("$AWS" ec2 describe-regions --region "$HOME_REGION" --query 'Regions[].RegionName' --output text)
 fi
 
 for region in $REGIONS; do

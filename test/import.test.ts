@@ -5,6 +5,33 @@
  * nothing; the collect script is run against a stand-in `aws` that prints canned JSON.
  */
 import {
+  AllocateAddressCommand,
+  AcceptVpcPeeringConnectionCommand,
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  AttachVpnGatewayCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateCustomerGatewayCommand,
+  CreateInternetGatewayCommand,
+  CreateManagedPrefixListCommand,
+  CreateNatGatewayCommand,
+  CreateNetworkAclCommand,
+  CreateNetworkAclEntryCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  CreateVpcEndpointCommand,
+  CreateVpcPeeringConnectionCommand,
+  CreateVpnConnectionCommand,
+  CreateVpnConnectionRouteCommand,
+  CreateVpnGatewayCommand,
+  DescribeDhcpOptionsCommand,
+  ModifySubnetAttributeCommand,
+  ModifyVpcAttributeCommand,
+  ReplaceNetworkAclAssociationCommand,
+  RunInstancesCommand,
   CreateNetworkInsightsPathCommand,
   DescribeAddressesCommand,
   DescribeCustomerGatewaysCommand,
@@ -38,6 +65,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SqlitePersistence } from '../src/state/sqlite.js';
+import { AWS } from './cli.js';
 import { startTestServer, tempDir, type TestServer } from './helpers.js';
 import { checkIntegrity } from './integrity.js';
 import { createTestDatabase, TEST_POSTGRES_URL } from './pg.js';
@@ -64,6 +92,11 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs a shell script with exactly this environment (plus PATH). */
+function run_(script: string, args: string[], env: Record<string, string>) {
+  return run('/bin/sh', [script, ...args], env);
 }
 
 function vpcsim(args: string[]) {
@@ -657,6 +690,122 @@ describe('vpcsim import into PostgreSQL', { skip: TEST_POSTGRES_URL ? false : 'V
   });
 });
 
+/**
+ * Round trip: a network built through the API, collected by the script with the real AWS CLI
+ * (pointed at that server), imported into a new store: every Describe* answers the same.
+ */
+describe('collect from a vpcsim server with the AWS CLI, import, describe: the same network', { skip: existsSync(AWS) || /^aws$/.test(AWS) ? false : 'no AWS CLI' }, () => {
+  it('round trip', async () => {
+    const work = tempDir('vpcsim-roundtrip-');
+    const account = '777788889999';
+    const a = await startTestServer({ stateTransitionMs: 0 });
+    let b: TestServer | undefined;
+    try {
+      const ec2 = a.ec2({ accessKeyId: account, region: 'us-east-1' });
+      const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.50.0.0/16', AmazonProvidedIpv6CidrBlock: true, TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'Name', Value: 'rt' }] }] }));
+      const vpcId = Vpc!.VpcId!;
+      await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
+      const { Subnet: pub } = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.50.1.0/24' }));
+      const { Subnet: priv } = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.50.2.0/24' }));
+      await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: pub!.SubnetId, MapPublicIpOnLaunch: { Value: true } }));
+      const { InternetGateway } = await ec2.send(new CreateInternetGatewayCommand({}));
+      await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: InternetGateway!.InternetGatewayId, VpcId: vpcId }));
+      const { RouteTable: pubRt } = await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }));
+      await ec2.send(new CreateRouteCommand({ RouteTableId: pubRt!.RouteTableId, DestinationCidrBlock: '0.0.0.0/0', GatewayId: InternetGateway!.InternetGatewayId }));
+      await ec2.send(new AssociateRouteTableCommand({ RouteTableId: pubRt!.RouteTableId, SubnetId: pub!.SubnetId }));
+      const { AllocationId } = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+      const { NatGateway } = await ec2.send(new CreateNatGatewayCommand({ SubnetId: pub!.SubnetId, AllocationId }));
+      const { RouteTable: privRt } = await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }));
+      await ec2.send(new CreateRouteCommand({ RouteTableId: privRt!.RouteTableId, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: NatGateway!.NatGatewayId }));
+      await ec2.send(new AssociateRouteTableCommand({ RouteTableId: privRt!.RouteTableId, SubnetId: priv!.SubnetId }));
+      const { PrefixList } = await ec2.send(new CreateManagedPrefixListCommand({ PrefixListName: 'office', AddressFamily: 'IPv4', MaxEntries: 5, Entries: [{ Cidr: '198.51.100.0/24', Description: 'hq' }] }));
+      const { GroupId: web } = await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'web', Description: 'web' }));
+      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: web, IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'https' }] },
+        { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListIds: [{ PrefixListId: PrefixList!.PrefixListId }] },
+      ] }));
+      const { GroupId: db } = await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'db', Description: 'db' }));
+      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: db, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: web }] }] }));
+      const { NetworkAcl } = await ec2.send(new CreateNetworkAclCommand({ VpcId: vpcId }));
+      await ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: NetworkAcl!.NetworkAclId, RuleNumber: 100, Protocol: '6', RuleAction: 'allow', Egress: false, CidrBlock: '10.50.1.0/24', PortRange: { From: 5432, To: 5432 } }));
+      const { NetworkAcls } = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [priv!.SubnetId!] }] }));
+      const assoc = NetworkAcls![0]!.Associations!.find((x) => x.SubnetId === priv!.SubnetId)!;
+      await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: assoc.NetworkAclAssociationId, NetworkAclId: NetworkAcl!.NetworkAclId }));
+      const run = (subnet: string, sg: string) =>
+        ec2.send(new RunInstancesCommand({ ImageId: 'ami-0a2023c0ffee0a864', MinCount: 1, MaxCount: 1, SubnetId: subnet, SecurityGroupIds: [sg] }));
+      await run(pub!.SubnetId!, web!);
+      await run(priv!.SubnetId!, db!);
+      await ec2.send(new CreateVpcEndpointCommand({ VpcId: vpcId, ServiceName: 'com.amazonaws.us-east-1.s3', RouteTableIds: [privRt!.RouteTableId!] }));
+      await ec2.send(new CreateVpcEndpointCommand({ VpcId: vpcId, VpcEndpointType: 'Interface', ServiceName: 'com.amazonaws.us-east-1.ssm', SubnetIds: [priv!.SubnetId!], SecurityGroupIds: [web!] }));
+      const { Vpc: other } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.60.0.0/16' }));
+      const { VpcPeeringConnection } = await ec2.send(new CreateVpcPeeringConnectionCommand({ VpcId: vpcId, PeerVpcId: other!.VpcId }));
+      await ec2.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: VpcPeeringConnection!.VpcPeeringConnectionId }));
+      await ec2.send(new CreateRouteCommand({ RouteTableId: privRt!.RouteTableId, DestinationCidrBlock: '10.60.0.0/16', VpcPeeringConnectionId: VpcPeeringConnection!.VpcPeeringConnectionId }));
+      const { CustomerGateway } = await ec2.send(new CreateCustomerGatewayCommand({ Type: 'ipsec.1', IpAddress: '198.51.100.77', BgpAsn: 65010 }));
+      const { VpnGateway } = await ec2.send(new CreateVpnGatewayCommand({ Type: 'ipsec.1' }));
+      await ec2.send(new AttachVpnGatewayCommand({ VpnGatewayId: VpnGateway!.VpnGatewayId, VpcId: vpcId }));
+      const { VpnConnection } = await ec2.send(new CreateVpnConnectionCommand({ Type: 'ipsec.1', CustomerGatewayId: CustomerGateway!.CustomerGatewayId, VpnGatewayId: VpnGateway!.VpnGatewayId, Options: { StaticRoutesOnly: true } }));
+      await ec2.send(new CreateVpnConnectionRouteCommand({ VpnConnectionId: VpnConnection!.VpnConnectionId, DestinationCidrBlock: '192.168.0.0/16' }));
+
+      // Collect with the AWS CLI, through a wrapper that points it at server A.
+      const bin = join(work, 'bin');
+      mkdirSync(bin);
+      writeFileSync(join(bin, 'aws-vpcsim'), `#!/bin/sh\nexec ${AWS} --endpoint-url ${a.endpoint} "$@"\n`);
+      chmodSync(join(bin, 'aws-vpcsim'), 0o755);
+      const out = join(work, 'export');
+      const collected = await run_(COLLECT, ['-o', out, '-r', 'us-east-1'], {
+        AWS_CLI: join(bin, 'aws-vpcsim'),
+        HOME: work,
+        AWS_ACCESS_KEY_ID: account,
+        AWS_SECRET_ACCESS_KEY: 'x',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_MAX_ATTEMPTS: '1',
+      });
+      assert.equal(collected.code, 0, collected.stderr);
+      const data = join(work, 'data');
+      const imp = await vpcsim(['import', out, '--data-dir', data]);
+      assert.equal(imp.code, 0, imp.stderr);
+      assert.match(imp.stdout, /imported account 777788889999 us-east-1/);
+      b = await startTestServer({ dataDir: data, stateTransitionMs: 0 });
+      assert.deepEqual(checkIntegrity(b.app.store), []);
+      const ec2b = b.ec2({ accessKeyId: account, region: 'us-east-1' });
+      const compare = async (name: string, command: () => Json, key: string, id: string) => {
+        const sortBy = (list: Json[]) => [...(list ?? [])].sort((x, y) => String(x[id]).localeCompare(String(y[id])));
+        // CurrentInstanceBootMode is newer than the botocore model of some AWS CLIs, which leave it out.
+        const strip = (o: Json) => JSON.parse(JSON.stringify(o, (k, v) => (k === '$metadata' || k === 'CurrentInstanceBootMode' ? undefined : v)));
+        const got = strip(await ec2b.send(command()))[key];
+        const want = strip(await ec2.send(command()))[key];
+        assert.ok(want.length > 0, `${name}: the original has some`);
+        assert.deepEqual(sortBy(got), sortBy(want), name);
+      };
+      await compare('DescribeVpcs', () => new DescribeVpcsCommand({}), 'Vpcs', 'VpcId');
+      await compare('DescribeSubnets', () => new DescribeSubnetsCommand({}), 'Subnets', 'SubnetId');
+      await compare('DescribeRouteTables', () => new DescribeRouteTablesCommand({}), 'RouteTables', 'RouteTableId');
+      await compare('DescribeSecurityGroups', () => new DescribeSecurityGroupsCommand({}), 'SecurityGroups', 'GroupId');
+      await compare('DescribeSecurityGroupRules', () => new DescribeSecurityGroupRulesCommand({}), 'SecurityGroupRules', 'SecurityGroupRuleId');
+      await compare('DescribeNetworkAcls', () => new DescribeNetworkAclsCommand({}), 'NetworkAcls', 'NetworkAclId');
+      await compare('DescribeNetworkInterfaces', () => new DescribeNetworkInterfacesCommand({}), 'NetworkInterfaces', 'NetworkInterfaceId');
+      await compare('DescribeInstances', () => new DescribeInstancesCommand({}), 'Reservations', 'ReservationId');
+      await compare('DescribeInternetGateways', () => new DescribeInternetGatewaysCommand({}), 'InternetGateways', 'InternetGatewayId');
+      await compare('DescribeNatGateways', () => new DescribeNatGatewaysCommand({}), 'NatGateways', 'NatGatewayId');
+      await compare('DescribeAddresses', () => new DescribeAddressesCommand({}), 'Addresses', 'AllocationId');
+      await compare('DescribeVpcEndpoints', () => new DescribeVpcEndpointsCommand({}), 'VpcEndpoints', 'VpcEndpointId');
+      await compare('DescribeVpcPeeringConnections', () => new DescribeVpcPeeringConnectionsCommand({}), 'VpcPeeringConnections', 'VpcPeeringConnectionId');
+      await compare('DescribeVpnGateways', () => new DescribeVpnGatewaysCommand({}), 'VpnGateways', 'VpnGatewayId');
+      await compare('DescribeCustomerGateways', () => new DescribeCustomerGatewaysCommand({}), 'CustomerGateways', 'CustomerGatewayId');
+      await compare('DescribeVpnConnections', () => new DescribeVpnConnectionsCommand({}), 'VpnConnections', 'VpnConnectionId');
+      await compare('DescribeManagedPrefixLists', () => new DescribeManagedPrefixListsCommand({}), 'PrefixLists', 'PrefixListId');
+      await compare('DescribeDhcpOptions', () => new DescribeDhcpOptionsCommand({}), 'DhcpOptions', 'DhcpOptionsId');
+      const entries = await ec2b.send(new GetManagedPrefixListEntriesCommand({ PrefixListId: PrefixList!.PrefixListId }));
+      assert.deepEqual(entries.Entries, [{ Cidr: '198.51.100.0/24', Description: 'hq' }]);
+    } finally {
+      await a.close();
+      await b?.close();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('scripts/collect-aws-network.sh', () => {
   it('writes one folder per region with a file per command, and the account, using only the aws command it finds', async () => {
     const work = tempDir('vpcsim-collect-');
@@ -670,7 +819,8 @@ describe('scripts/collect-aws-network.sh', () => {
         `#!/bin/sh
 echo "$*" >> "${log}"
 case "$*" in
-  *"sts get-caller-identity --query Account"*) echo 123456789012 ;;
+  *"configure get region"*) exit 1 ;;
+  *"sts get-caller-identity"*"--query Account"*) echo 123456789012 ;;
   *"sts get-caller-identity"*) echo '{"UserId": "AIDAEXAMPLE", "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/audit"}' ;;
   *"describe-regions"*) printf 'us-east-1\\teu-west-1\\n' ;;
   *"describe-vpcs"*"--query"*) case "$*" in *us-east-1*) echo vpc-0123456789abcdef0 ;; *) echo "" ;; esac ;;
@@ -735,6 +885,7 @@ esac
       assert.ok(!readdirSync(join(out, 'eu-west-1')).some((f) => f.startsWith('describe-vpc-attribute')));
       const calls = readFileSync(log, 'utf8');
       assert.match(calls, /ec2 describe-subnets --region eu-west-1 --output json/);
+      assert.match(calls, /sts get-caller-identity --region us-east-1 --output json/, 'a region for STS when none is configured');
       assert.doesNotMatch(calls, /\b(create|delete|modify|run|terminate|associate|attach)-/, 'read-only calls only');
       // What it collected is an export vpcsim imports.
       const data = join(work, 'data');

@@ -51,6 +51,13 @@ export function importNatGateways(s: ScopeImport): void {
     if (live) {
       if (!primary?.NetworkInterfaceId || !primary.PrivateIp) c.fail('an available NAT gateway needs its primary address (NetworkInterfaceId, PrivateIp)');
       record._eniId = primary.NetworkInterfaceId;
+      // Older CLIs do not print an address's AssociationId: the interface has it.
+      const eni = s.state.get<Json>('network-interface', primary.NetworkInterfaceId);
+      for (const a of addresses) {
+        if (a.AssociationId || !a.PublicIp || !eni) continue;
+        const held = (eni.PrivateIpAddresses ?? []).find((p: Json) => p.PrivateIpAddress === a.PrivateIp)?.Association;
+        if (held?.PublicIp === a.PublicIp && held.AssociationId) a.AssociationId = held.AssociationId;
+      }
       if (!s.state.get('network-interface', primary.NetworkInterfaceId)) {
         // The gateway's interface, as AWS describes it, when describe-network-interfaces is not in the export.
         const private_ = addresses.filter((a: Json) => a.PrivateIp);

@@ -88,6 +88,8 @@ export function importVpcs(s: ScopeImport): void {
       IsDefault: isDefault,
       State: 'available',
       DhcpOptionsId: dhcp,
+      // AWS's default; older CLIs do not print it.
+      BlockPublicAccessStates: item.BlockPublicAccessStates ?? { InternetGatewayBlockMode: 'off' },
       Tags: c.tags(item),
       _attributes: attrs,
     };
@@ -116,6 +118,7 @@ export function importSubnets(s: ScopeImport): void {
       OwnerId: item.OwnerId ?? s.account,
       State: 'available',
       SubnetArn: item.SubnetArn ?? `arn:aws:ec2:${s.region}:${s.account}:subnet/${id}`,
+      BlockPublicAccessStates: item.BlockPublicAccessStates ?? { InternetGatewayBlockMode: 'off' },
       Ipv6CidrBlockAssociationSet: c.list(item, 'Ipv6CidrBlockAssociationSet'),
       Tags: c.tags(item),
       _used: [] as string[],
