@@ -206,10 +206,11 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
         '--destination-options', 'FileFormat=plain-text,HiveCompatiblePartitions=true,PerHourPartition=true',
         '--max-aggregation-interval', '60', '--log-format', LOG_FORMAT,
       ]),
-      // The web server's rejected traffic alone, in the default format, to the same log group.
+      // The web server's rejected traffic alone, in the default format, to the same log group named by its ARN.
       ok([
         'ec2', 'create-flow-logs', '--resource-type', 'NetworkInterface', '--resource-ids', webEni, '--traffic-type', 'REJECT',
-        '--log-group-name', GROUP, '--deliver-logs-permission-arn', `arn:aws:iam::${ACCOUNT}:role/flow-logs`, '--max-aggregation-interval', '60',
+        '--log-destination-type', 'cloud-watch-logs', '--log-destination', `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${GROUP}`,
+        '--deliver-logs-permission-arn', `arn:aws:iam::${ACCOUNT}:role/flow-logs`, '--max-aggregation-interval', '60',
       ]),
     ]);
     assert.deepEqual([cwl.Unsuccessful, s3.Unsuccessful, rejects.Unsuccessful], [[], [], []]);
@@ -233,7 +234,10 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
       ['s3', `arn:aws:s3:::${BUCKET}/${PREFIX}/`, LOG_FORMAT, { FileFormat: 'plain-text', HiveCompatiblePartitions: true, PerHourPartition: true }],
     );
     const r = byId.get(rejectFlowLog);
-    assert.deepEqual([r.ResourceId, r.TrafficType, r.LogGroupName, r.LogFormat], [webEni, 'REJECT', GROUP, DEFAULT_FORMAT]);
+    assert.deepEqual(
+      [r.ResourceId, r.TrafficType, r.LogDestinationType, r.LogGroupName, r.LogDestination, r.LogFormat],
+      [webEni, 'REJECT', 'cloud-watch-logs', GROUP, `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${GROUP}`, DEFAULT_FORMAT],
+    );
 
     // Simulated time from the next minute boundary on, after the flow logs were created.
     base = Math.ceil((Date.now() + 2_000) / 60_000) * 60_000 + 60_000;
@@ -345,13 +349,14 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
       );
     });
 
-    it('CloudWatch Logs: space-delimited filter patterns pick the SSH record and the REJECT records', async () => {
-      const [ssh, rejects] = await Promise.all([
+    it('CloudWatch Logs: space-delimited filter patterns pick the SSH records, the REJECT records, the large replies', async () => {
+      const [ssh, rejects, large] = await Promise.all([
         ok(['logs', 'filter-log-events', '--log-group-name', GROUP, '--filter-pattern', '[version, account, eni, source, destination, srcport, destport="22", ...]']),
         ok([
           'logs', 'filter-log-events', '--log-group-name', GROUP,
           '--filter-pattern', `[version, account, eni, source, destination, srcport, destport, protocol, packets, bytes, start, end, action="REJECT", status="OK", ${FIELDS.slice(14).map((f) => f.replace(/-/g, '_')).join(', ')}]`,
         ]),
+        ok(['logs', 'filter-log-events', '--log-group-name', GROUP, '--filter-pattern', '[version, account, eni, source, destination, srcport, destport, protocol, packets, bytes>5000, ...]']),
       ]);
       const want = expected();
       // Both flow logs of the web server recorded it; the pattern reads the seventh field of either format.
@@ -364,6 +369,8 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
       );
       // 27 fields and no ellipsis: the default format's 14-field lines do not match.
       assert.deepEqual(rejects.events.map((ev: any) => ev.message).sort(), [want.web[2], want.app[2]].sort());
+      // Numeric comparison: the replies of 7000 and 24000 bytes, wherever they were recorded.
+      assert.deepEqual(large.events.map((ev: any) => ev.message).sort(), [want.web[1], want.nat[2], want.nat[3], want.app[1]].sort());
     });
 
     it('S3: one gzip object in the Hive-compatible hourly layout, a header line and the same records', async () => {
@@ -492,6 +499,7 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
       assert.ok(components.includes(webEni), components.join(' '));
       assert.ok(!components.includes(appEni), 'the application server is not reachable from the internet');
       assert.ok(!components.includes(natEni), 'nor is the NAT gateway');
+      assert.equal(components.at(-1), web);
       const ports = f.FindingComponents.flatMap((c: any) => c.OutboundHeader?.DestinationPortRanges ?? c.InboundHeader?.DestinationPortRanges ?? []);
       assert.ok(ports.length > 0);
       for (const p of ports) assert.deepEqual(p, { From: 443, To: 443 });
