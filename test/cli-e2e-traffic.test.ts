@@ -314,8 +314,9 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
   // Everything below reads what was delivered (or analyses the network): side by side, as several shells would.
   describe('after the flush', { concurrency: true }, () => {
     it('CloudWatch Logs: one stream per interface with traffic, the exact records on both sides of each flow', async () => {
-      const [streams, webEvents, webRejects, others] = await Promise.all([
+      const [streams, webStreams, webEvents, webRejects, others] = await Promise.all([
         ok(['logs', 'describe-log-streams', '--log-group-name', GROUP]),
+        ok(['logs', 'describe-log-streams', '--log-group-name', GROUP, '--log-stream-name-prefix', webEni, '--query', 'logStreams[].logStreamName']),
         ok(['logs', 'get-log-events', '--log-group-name', GROUP, '--log-stream-name', `${webEni}-all`, '--start-from-head']),
         ok(['logs', 'get-log-events', '--log-group-name', GROUP, '--log-stream-name', `${webEni}-reject`, '--start-from-head']),
         ok(['logs', 'filter-log-events', '--log-group-name', GROUP, '--log-stream-names', `${natEni}-all`, `${appEni}-all`]),
@@ -331,6 +332,7 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
         assert.equal(x.arn, `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${GROUP}:log-stream:${x.logStreamName}`);
         assert.equal(x.firstEventTimestamp, base);
       }
+      assert.deepEqual(webStreams.sort(), [`${webEni}-all`, `${webEni}-reject`]);
       const want = expected();
       const messages = (r: any) => r.events.map((ev: any) => ev.message).sort();
       assert.deepEqual(messages(webEvents), [...want.web].sort());
@@ -389,7 +391,7 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
 
       const [body, status] = await Promise.all([
         awsBytes(['s3', 'cp', `s3://${BUCKET}/${key}`, '-']),
-        ok(['ec2', 'describe-flow-logs', '--flow-log-ids', s3FlowLog, cwlFlowLog, '--query', 'FlowLogs[].[FlowLogId,DeliverLogsStatus]']),
+        ok(['ec2', 'describe-flow-logs', '--filter', 'Name=deliver-log-status,Values=SUCCESS', '--query', 'FlowLogs[].[FlowLogId,DeliverLogsStatus]']),
       ]);
       assert.equal(body.length, Number(m[1]), 'the size aws s3 ls shows');
       assert.equal(body[0], 0x1f, 'gzip');
@@ -399,7 +401,7 @@ describe('AWS CLI end to end: traffic, flow logs to CloudWatch Logs and S3, NAT 
       const want = expected();
       assert.deepEqual(lines.slice(1).sort(), [...want.web, ...want.nat, ...want.app].sort());
 
-      assert.deepEqual(status.sort(), [[cwlFlowLog, 'SUCCESS'], [s3FlowLog, 'SUCCESS']].sort());
+      assert.deepEqual(status.sort(), [[cwlFlowLog, 'SUCCESS'], [rejectFlowLog, 'SUCCESS'], [s3FlowLog, 'SUCCESS']].sort());
     });
 
     it('CloudWatch: the NAT gateway metrics match the traffic the application sent', async () => {
