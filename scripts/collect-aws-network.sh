@@ -72,19 +72,22 @@ for region in $REGIONS; do
   echo "$region"
   dir="$OUT/$region"
   mkdir -p "$dir"
+  # The region's commands run side by side (describe calls are cheap for AWS; the CLI's start is not).
   for cmd in $COMMANDS; do
-    run "$dir/$cmd.json" ec2 "$cmd" --region "$region"
+    run "$dir/$cmd.json" ec2 "$cmd" --region "$region" &
   done
+  wait
   for vpc in $("$AWS" ec2 describe-vpcs --region "$region" --query 'Vpcs[].VpcId' --output text); do
     [ "$vpc" = None ] && continue
     for attr in enableDnsSupport enableDnsHostnames; do
-      run "$dir/describe-vpc-attribute-$vpc-$attr.json" ec2 describe-vpc-attribute --region "$region" --vpc-id "$vpc" --attribute "$attr"
+      run "$dir/describe-vpc-attribute-$vpc-$attr.json" ec2 describe-vpc-attribute --region "$region" --vpc-id "$vpc" --attribute "$attr" &
     done
   done
   for pl in $("$AWS" ec2 describe-managed-prefix-lists --region "$region" --filters "Name=owner-id,Values=$ACCOUNT" \
     --query 'PrefixLists[].PrefixListId' --output text); do
     [ "$pl" = None ] && continue
-    run "$dir/get-managed-prefix-list-entries-$pl.json" ec2 get-managed-prefix-list-entries --region "$region" --prefix-list-id "$pl"
+    run "$dir/get-managed-prefix-list-entries-$pl.json" ec2 get-managed-prefix-list-entries --region "$region" --prefix-list-id "$pl" &
   done
+  wait
 done
 echo "written to $OUT; load it with: vpcsim import $OUT --data-dir DIR"
