@@ -35,7 +35,7 @@ function cpuMs(): number {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
 
-class Api {
+export class Api {
   private n = 0;
   readonly app: App;
   constructor(vpcs: number) {
@@ -201,4 +201,4 @@ function main(): void {
   else writeSection(section);
 }
 
-main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

@@ -41,8 +41,8 @@ export interface Quotas {
   entriesPerPrefixList: number;
   /** Findings one Network Access Scope analysis may hold before it stops (failed: narrow the scope). */
   findingsPerAccessScopeAnalysis: number;
-  /** CPU milliseconds one Network Access Scope analysis may take before it stops (failed: narrow the scope). */
-  accessScopeAnalysisCpuMs: number;
+  /** Milliseconds one Network Access Scope analysis may take before it stops (failed: narrow the scope). */
+  accessScopeAnalysisMs: number;
 }
 
 export const DEFAULT_QUOTAS: Quotas = {
@@ -75,7 +75,7 @@ export const DEFAULT_QUOTAS: Quotas = {
   prefixListsPerRegion: 100,
   entriesPerPrefixList: 1000,
   findingsPerAccessScopeAnalysis: 10000,
-  accessScopeAnalysisCpuMs: 2000,
+  accessScopeAnalysisMs: 2000,
 };
 
 export interface Config {
