@@ -213,6 +213,13 @@ describe('vpcsim import of a real account export', () => {
       Subnets!.map((s) => pick(s, fields)),
       fixture('us-east-1', 'describe-subnets.json').Subnets.map((s: Json) => pick(s, fields)),
     );
+    // Filters work on imported records as on any others.
+    const named = await east.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:Name', Values: ['prod-app-*'] }] }));
+    assert.deepEqual(named.Subnets!.map((s) => s.SubnetId), ['subnet-0a00000000000a002']);
+    const { NetworkInterfaces } = await east.send(
+      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: ['i-0a00000000000b0e3'] }] }),
+    );
+    assert.deepEqual(NetworkInterfaces!.map((e) => e.NetworkInterfaceId), ['eni-0a00000000000e003']);
   });
 
   it('DescribeRouteTables: routes, states (blackhole to a deleted NAT gateway, routes the VPN propagates) and associations', async () => {
