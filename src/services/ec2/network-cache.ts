@@ -21,7 +21,9 @@
  * seen by new transactions but have not moved any version yet), the network is built
  * afresh and not kept.
  *
- * The network answered is shared: callers must not change it (nor its `model`).
+ * The network answered is shared: callers must not change it (nor its `model`). What-if
+ * analyses compile a private copy (copyModel); an ExposureIndex, which updates the network it
+ * is given in place, needs a network of its own too.
  */
 import type { Config } from '../../config.js';
 import { compile, type CompiledNetwork } from '../../network/compile.js';
