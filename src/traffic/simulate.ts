@@ -31,7 +31,8 @@
  */
 import { formatAddr, parseIpv6 } from '../network/cidr.js';
 import { type Addr, type CAcl, type CAclEntry, type CInterface, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../network/compile.js';
-import { type Headers, type PathResult, resolveRequest, TraceInputError, type TraceResult, traceResolved } from '../network/trace.js';
+import { addressCuts } from '../network/symbolic.js';
+import { type Endpoint, type Explanation, Hop, type Headers, type PathResult, resolveRequest, type Source, TraceInputError, type TraceResult, traceResolved } from '../network/trace.js';
 import { zonesOf } from '../services/ec2/regions.js';
 import type { DecidedFlow, FlowSpec, InterfaceObservation } from './types.js';
 
@@ -76,11 +77,15 @@ export function connectionsOf(spec: FlowSpec): number {
  * on the reply path look at: a connection whose reply meets the same ACL entries as the one
  * before shares its trace (whose headers show the first connection's port; `sourcePort` and
  * the observations carry each connection's own).
+ *
+ * Flows of different specs are decided alike when they provably are (see `DecisionCache`):
+ * the engine then walks once, and each flow gets that walk with its own addresses and port.
  */
 export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], clock: TimeSource | number, options: DecideOptions = {}): DecidedFlow[] {
   const now = typeof clock === 'number' ? clock : clock.now();
   const out: DecidedFlow[] = [];
   const ctx = new ObservationContext(net, options.instanceType);
+  const cache = options.shareDecisions === false ? undefined : new DecisionCache(ctx);
   for (const spec of specs) {
     const count = connectionsOf(spec);
     const packets = checkCount(spec.packets, 'packets') ?? DEFAULT_PACKETS;
@@ -99,7 +104,7 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
       const sport = firstPort === 0 ? 0 : firstPort + i;
       if (!plan || !plan.fits(sport)) {
         const pkt: Headers = { ...resolved.pkt, sport };
-        plan = new Plan(ctx, traceResolved(net, resolved.source, pkt));
+        plan = cache ? cache.plan(resolved.source, pkt) : new Plan(ctx, traceResolved(net, resolved.source, pkt));
       }
       const t = plan.trace;
       const flow: DecidedFlow = {
@@ -122,12 +127,233 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
 }
 
 // ---------------------------------------------------------------------------------------
+// Flows decided alike
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The IPv4 address atoms of a network: the ranges between consecutive cut points, cut at every
+ * block the network names (routes, ACL entries, security group blocks, VPC, subnet, peered,
+ * VPN, AWS service and endpoint blocks, the private ranges: `addressCuts`), with every address
+ * that is someone's (interfaces' private and public addresses, NAT gateways') and every address
+ * flow logs leave out (metadata, time sync, Amazon DNS, the VPC router) an atom of its own.
+ *
+ * The engine looks at an address only through membership in those blocks and equality with
+ * those addresses, so two packets alike but for addresses in the same atoms meet the same
+ * rules, routes and gateways: the same hops with the same verdict, only with their own
+ * addresses in the headers.
+ */
+class AddressAtoms {
+  private readonly cuts: Float64Array;
+  private readonly single: Uint8Array;
+  constructor(net: CompiledNetwork) {
+    const cuts = addressCuts(net);
+    const singles: number[] = [LINK_LOCAL_METADATA, LINK_LOCAL_TIME, LINK_LOCAL_DNS];
+    for (const ip of net.byPublicIp.keys()) singles.push(ip);
+    for (const ip of net.byPrivateIp.keys()) singles.push(ip);
+    for (const n of net.natGateways.values()) {
+      if (n.privateIp) singles.push(n.privateIp);
+      if (n.publicIp) singles.push(n.publicIp);
+    }
+    for (const v of net.vpcs.values()) {
+      const primary = v.cidrs.find((b) => b.base6 === undefined);
+      if (primary) singles.push((primary.base + 2) >>> 0);
+      if (v.cidrs[0] && v.cidrs[0].base6 === undefined) singles.push((v.cidrs[0].base + 2) >>> 0);
+    }
+    for (const sn of net.subnets.values()) if (sn.block && sn.block.base6 === undefined) singles.push((sn.block.base + 1) >>> 0);
+    for (const a of singles) {
+      const x = a >>> 0;
+      cuts.add(x);
+      if (x + 1 < 0x100000000) cuts.add(x + 1);
+    }
+    const sorted = [...cuts].sort((a, b) => a - b);
+    this.cuts = Float64Array.from(sorted);
+    this.single = new Uint8Array(sorted.length);
+    for (let i = 0; i < sorted.length; i++) {
+      const hi = i + 1 < sorted.length ? sorted[i + 1]! : 0x100000000;
+      this.single[i] = hi - sorted[i]! === 1 ? 1 : 0;
+    }
+  }
+  /** The index of the atom holding `a`. */
+  of(a: number): number {
+    const c = this.cuts;
+    let lo = 0;
+    let hi = c.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (c[mid]! <= a) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+  /** Whether the atom holds one address only. */
+  isSingle(atom: number): boolean {
+    return this.single[atom] === 1;
+  }
+}
+
+const atomsByNet = new WeakMap<CompiledNetwork, AddressAtoms>();
+function atomsOf(net: CompiledNetwork): AddressAtoms {
+  let a = atomsByNet.get(net);
+  if (!a) atomsByNet.set(net, (a = new AddressAtoms(net)));
+  return a;
+}
+
+function sourceKey(s: Source): string {
+  switch (s.kind) {
+    case 'interface':
+      return `i:${s.iface.id}`;
+    case 'internet':
+      return `n:${s.igw?.id ?? ''}`;
+    case 'on-premises':
+      return `o:${s.vgw?.id ?? ''}`;
+    case 'peering':
+      return `p:${s.pcx.id}:${s.into?.id ?? ''}`;
+  }
+}
+
+/** Plans kept per equivalence key (the different client port classes of one key). */
+const PLANS_PER_KEY = 8;
+
+/**
+ * Decisions of one batch, shared by flows the engine provably decides alike: the same source,
+ * protocol, destination port (ICMP type and code), IPv4 addresses in the same atoms
+ * (`AddressAtoms`), and a client port the reply path's network ACLs treat alike (`Plan.fits`).
+ * A walk whose notes print an address or port that differs is only shared by flows with that
+ * same address or port. Anything else (IPv6) is traced on its own.
+ */
+class DecisionCache {
+  private readonly atoms: AddressAtoms;
+  private readonly byKey = new Map<string, Plan[]>();
+  constructor(private readonly ctx: ObservationContext) {
+    this.atoms = atomsOf(ctx.net);
+  }
+
+  plan(source: Source, pkt: Headers): Plan {
+    const net = this.ctx.net;
+    if (typeof pkt.src !== 'number' || typeof pkt.dst !== 'number') return new Plan(this.ctx, traceResolved(net, source, pkt));
+    const aSrc = this.atoms.of(pkt.src);
+    const aDst = this.atoms.of(pkt.dst);
+    const key = `${sourceKey(source)}|${aSrc}|${aDst}|${pkt.src === pkt.dst ? 1 : 0}|${pkt.proto}|${pkt.dport}|${pkt.icmpType}|${pkt.icmpCode}`;
+    let list = this.byKey.get(key);
+    if (list) {
+      for (let i = 0; i < list.length; i++) {
+        const p = list[i]!;
+        if (!p.shareable(pkt)) continue;
+        return p.sameAs(pkt) ? p : p.derive(source, pkt);
+      }
+    } else this.byKey.set(key, (list = []));
+    const p = new Plan(this.ctx, traceResolved(net, source, pkt));
+    p.learnSharing(!this.atoms.isSingle(aSrc), !this.atoms.isSingle(aDst));
+    if (list.length >= PLANS_PER_KEY) list.shift();
+    list.push(p);
+    return p;
+  }
+}
+
+/** Whether a string shows an address or a port as a word of its own. */
+function mentions(text: string, word: string): boolean {
+  let at = text.indexOf(word);
+  while (at >= 0) {
+    const before = at === 0 ? '' : text[at - 1]!;
+    const after = text[at + word.length] ?? '';
+    if (!/[0-9.]/.test(before) && !/[0-9]/.test(after) && !(after === '.' && /[0-9]/.test(text[at + word.length + 1] ?? ''))) return true;
+    at = text.indexOf(word, at + 1);
+  }
+  return false;
+}
+
+function notesOf(t: TraceResult): string[] {
+  const notes: string[] = [];
+  for (const path of [t.forward, t.reverse]) {
+    if (!path) continue;
+    for (const h of path.hops) if (h.note !== undefined) notes.push(h.note);
+    if (path.explanation?.note !== undefined) notes.push(path.explanation.note);
+  }
+  for (const e of t.explanations) if (e.note !== undefined) notes.push(e.note);
+  return notes;
+}
+
+/** A trace with its client's addresses and port replaced: what the engine decides for that client. */
+class TraceRewrite {
+  private readonly explanations = new Map<Explanation, Explanation>();
+  constructor(
+    private readonly fromSrc: Addr,
+    private readonly toSrc: Addr,
+    private readonly fromDst: Addr,
+    private readonly toDst: Addr,
+    /** The client port, when it changes. */
+    private readonly sport: number | undefined,
+  ) {}
+  addr(a: Addr): Addr {
+    return a === this.fromSrc ? this.toSrc : a === this.fromDst ? this.toDst : a;
+  }
+  headers(h: Headers, reply: boolean): Headers {
+    if (this.sport === undefined) return { ...h, src: this.addr(h.src), dst: this.addr(h.dst) };
+    return {
+      src: this.addr(h.src),
+      dst: this.addr(h.dst),
+      proto: h.proto,
+      sport: reply ? h.sport : this.sport,
+      dport: reply ? this.sport : h.dport,
+      icmpType: h.icmpType,
+      icmpCode: h.icmpCode,
+    };
+  }
+  explanation(e: Explanation | undefined): Explanation | undefined {
+    if (!e) return e;
+    let x = this.explanations.get(e);
+    if (!x) {
+      x = { ...e };
+      if ('address' in e && e.address !== undefined) x.address = this.addr(e.address);
+      this.explanations.set(e, x);
+    }
+    return x;
+  }
+  endpoint(e: Endpoint | undefined): Endpoint | undefined {
+    if (!e || e.kind === 'interface') return e;
+    return { ...e, address: this.addr(e.address) };
+  }
+  path(p: PathResult, reply: boolean): PathResult {
+    const hops = new Array<Hop>(p.hops.length);
+    for (let i = 0; i < hops.length; i++) {
+      const h = p.hops[i]!;
+      const c = new Hop(h.type, h.id, h.action);
+      c.direction = h.direction;
+      c.aclEntry = h.aclEntry;
+      c.sgRule = h.sgRule;
+      c.route = h.route;
+      c.routeTable = h.routeTable;
+      c.inbound = h.inbound && this.headers(h.inbound, reply);
+      c.outbound = h.outbound && this.headers(h.outbound, reply);
+      c.note = h.note;
+      c.subnet = h.subnet;
+      hops[i] = c;
+    }
+    const out: PathResult = { ...p, hops, first: this.headers(p.first, reply), last: this.headers(p.last, reply) };
+    if ('end' in p) out.end = this.endpoint(p.end);
+    if ('explanation' in p) out.explanation = this.explanation(p.explanation);
+    return out;
+  }
+  trace(t: TraceResult, source: Source): TraceResult {
+    const out: TraceResult = { ...t, forward: this.path(t.forward, false), explanations: [], source };
+    if (t.reverse) out.reverse = this.path(t.reverse, true);
+    out.explanations = t.explanations.map((e) => this.explanation(e)!);
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // Observations
 // ---------------------------------------------------------------------------------------
 
 export interface DecideOptions {
   /** An instance's type (e.g. t3.micro), for what depends on it: Nitro-based instances' traffic-path codes. */
   instanceType?: (instanceId: string) => string | undefined;
+  /**
+   * false: every connection not sharing its spec's trace is walked on its own, even when a flow
+   * before it was provably decided alike (for comparisons; the result is the same).
+   */
+  shareDecisions?: boolean;
 }
 
 /**
@@ -200,12 +426,17 @@ interface AclCheck {
 /** One trace and what it makes each interface record, for every connection that shares it. */
 class Plan {
   private readonly checks: AclCheck[] | undefined;
-  private forward: InterfaceObservation[] | undefined;
-  private reverse: InterfaceObservation[] = [];
-  private logged = true;
+  private made: Templates | undefined;
+  /** Whether flows with other addresses in the same atoms may share the trace (rewritten). */
+  private addressesShared = false;
+  /** Whether flows with other client ports (that `fits`) may share the trace (rewritten). */
+  private portsShared = false;
   constructor(
     private readonly ctx: ObservationContext,
     readonly trace: TraceResult,
+    /** The plan this one was derived from, and how its addresses changed. */
+    private readonly base?: Plan,
+    private readonly rewrite?: TraceRewrite,
   ) {
     this.checks = replyAclChecks(ctx.net, trace);
   }
@@ -221,17 +452,79 @@ class Plan {
     return true;
   }
 
-  observations(flow: DecidedFlow, sport: number): InterfaceObservation[] {
-    if (!this.forward) {
-      const t = templates(this.ctx, this.trace, false);
-      this.forward = t.forward;
-      this.reverse = t.reverse;
-      this.logged = t.logged;
+  /**
+   * Finds out what flows of the same key may share this trace: other addresses of the atoms
+   * that hold more than one (`srcVaries`, `dstVaries`) unless a note prints the address; other
+   * client ports when every header of the request carries the client port as its source port
+   * and every header of the reply as its destination port, and no note prints it.
+   */
+  learnSharing(srcVaries: boolean, dstVaries: boolean): void {
+    const t = this.trace;
+    const first = t.forward.first;
+    const notes = notesOf(t);
+    this.addressesShared = !notes.some((n) => (srcVaries && mentions(n, formatAddr(first.src))) || (dstVaries && mentions(n, formatAddr(first.dst))));
+    let ports = this.checks !== undefined && !notes.some((n) => mentions(n, String(first.sport)));
+    const same = (h: Headers | undefined, reply: boolean) => h === undefined || (reply ? h.dport : h.sport) === first.sport;
+    for (const [path, reply] of [
+      [t.forward, false],
+      [t.reverse, true],
+    ] as const) {
+      if (!ports || !path) continue;
+      if (!same(path.first, reply) || !same(path.last, reply)) ports = false;
+      for (const h of path.hops) if (!same(h.inbound, reply) || !same(h.outbound, reply)) ports = false;
     }
-    if (!this.logged) return [];
+    this.portsShared = ports;
+  }
+
+  /** Whether this trace, rewritten, is what the engine decides for `pkt` (of the same key). */
+  shareable(pkt: Headers): boolean {
+    const first = this.trace.forward.first;
+    if (!this.addressesShared && (pkt.src !== first.src || pkt.dst !== first.dst)) return false;
+    if (pkt.sport === first.sport) return true;
+    return this.portsShared && this.fits(pkt.sport);
+  }
+
+  sameAs(pkt: Headers): boolean {
+    const first = this.trace.forward.first;
+    return pkt.src === first.src && pkt.dst === first.dst && pkt.sport === first.sport;
+  }
+
+  /** This plan for a packet it is `shareable` with. */
+  derive(source: Source, pkt: Headers): Plan {
+    const first = this.trace.forward.first;
+    const rw = new TraceRewrite(first.src, pkt.src, first.dst, pkt.dst, pkt.sport === first.sport ? undefined : pkt.sport);
+    return new Plan(this.ctx, rw.trace(this.trace, source), this, rw);
+  }
+
+  private templates(): Templates {
+    if (this.made) return this.made;
+    if (this.base) {
+      const b = this.base.templates();
+      const rw = this.rewrite!;
+      const ctx = this.ctx;
+      const moved = (list: InterfaceObservation[], raw: Addr[]): InterfaceObservation[] =>
+        list.map((o, i) => {
+          const ps = raw[2 * i]!;
+          const pd = raw[2 * i + 1]!;
+          const ns = rw.addr(ps);
+          const nd = rw.addr(pd);
+          if (ns === ps && nd === pd) return o;
+          const x = { ...o, pktSrcaddr: ctx.print(ns), pktDstaddr: ctx.print(nd) };
+          if (o.flowDirection === 'ingress') x.srcaddr = x.pktSrcaddr;
+          else x.dstaddr = x.pktDstaddr;
+          return x;
+        });
+      this.made = { forward: moved(b.forward, b.rawForward), reverse: moved(b.reverse, b.rawReverse), rawForward: [], rawReverse: [], logged: b.logged };
+    } else this.made = templates(this.ctx, this.trace, false);
+    return this.made;
+  }
+
+  observations(flow: DecidedFlow, sport: number): InterfaceObservation[] {
+    const t = this.templates();
+    if (!t.logged) return [];
     const out: InterfaceObservation[] = [];
-    for (const o of this.forward) out.push({ ...o, srcport: o.srcport === 0 ? 0 : sport, packets: flow.packets, bytes: flow.bytes, startMs: flow.startMs, endMs: flow.endMs });
-    for (const o of this.reverse) out.push({ ...o, dstport: o.dstport === 0 ? 0 : sport, packets: flow.replyPackets, bytes: flow.replyBytes, startMs: flow.startMs, endMs: flow.endMs });
+    for (const o of t.forward) out.push({ ...o, srcport: o.srcport === 0 ? 0 : sport, packets: flow.packets, bytes: flow.bytes, startMs: flow.startMs, endMs: flow.endMs });
+    for (const o of t.reverse) out.push({ ...o, dstport: o.dstport === 0 ? 0 : sport, packets: flow.replyPackets, bytes: flow.replyBytes, startMs: flow.startMs, endMs: flow.endMs });
     return out;
   }
 }
@@ -441,15 +734,30 @@ function observation(ctx: ObservationContext, t: Touch, tcpFlags: number): Inter
   return o;
 }
 
+/** What a trace makes each interface record, and the packet addresses (source, destination) each saw. */
+interface Templates {
+  forward: InterfaceObservation[];
+  reverse: InterfaceObservation[];
+  rawForward: Addr[];
+  rawReverse: Addr[];
+  logged: boolean;
+}
+
+function rawAddresses(touches: Touch[]): Addr[] {
+  const out: Addr[] = [];
+  for (const t of touches) out.push(t.pkt.src, t.pkt.dst);
+  return out;
+}
+
 /** What a trace makes each interface record (packets, bytes and times of the first connection). */
-function templates(ctx: ObservationContext, t: TraceResult, natDropped: boolean): { forward: InterfaceObservation[]; reverse: InterfaceObservation[]; logged: boolean } {
+function templates(ctx: ObservationContext, t: TraceResult, natDropped: boolean): Templates {
   const net = ctx.net;
   const forward = touchesOf(net, t.forward, natDropped);
   const replied = !natDropped && t.forward.accepted && t.reverse !== undefined;
   const reverse = replied ? touchesOf(net, t.reverse!, false) : [];
   // Flows with an address flow logs do not record leave no trace at all.
   const f = t.forward.first;
-  for (const touch of forward) if (unlogged(f.src, touch.iface) || unlogged(f.dst, touch.iface)) return { forward: [], reverse: [], logged: false };
+  for (const touch of forward) if (unlogged(f.src, touch.iface) || unlogged(f.dst, touch.iface)) return { forward: [], reverse: [], rawForward: [], rawReverse: [], logged: false };
   const tcp = f.proto === PROTO_TCP;
   const established = t.verdict === 'accepted' && !natDropped;
   // The client's flags: SYN, and FIN when the connection was established and closed.
@@ -459,6 +767,8 @@ function templates(ctx: ObservationContext, t: TraceResult, natDropped: boolean)
   return {
     forward: forward.map((touch) => observation(ctx, touch, clientFlags)),
     reverse: reverse.map((touch) => observation(ctx, touch, serverFlags)),
+    rawForward: rawAddresses(forward),
+    rawReverse: rawAddresses(reverse),
     logged: true,
   };
 }
