@@ -18,6 +18,7 @@ export const IMPORT_USAGE = `Usage: vpcsim import DIR [DIR…] [options]
   --data-dir DIR         the data directory to write [VPCSIM_DATA_DIR] (default ~/.vpcsim)
   --store STORE          sqlite (in --data-dir) or postgres://… [VPCSIM_STORE]
   --replace              empty the accounts' regions the export covers first (else they must be empty)
+  --check                check the export and print what would be imported; write nothing
   --account ID           the account, for exports without get-caller-identity.json
   --quiet                print nothing but errors
 
@@ -26,7 +27,7 @@ Stop any vpcsim server using the data directory first; start it again afterwards
 
 export async function importCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let dirs: string[];
-  let values: { 'data-dir'?: string; store?: string; replace?: boolean; account?: string; quiet?: boolean; help?: boolean };
+  let values: { 'data-dir'?: string; store?: string; replace?: boolean; check?: boolean; account?: string; quiet?: boolean; help?: boolean };
   const config = applyEnv(defaultConfig(), env);
   try {
     const parsed = parseArgs({
@@ -35,6 +36,7 @@ export async function importCommand(args: string[], env: NodeJS.ProcessEnv = pro
         'data-dir': { type: 'string' },
         store: { type: 'string' },
         replace: { type: 'boolean' },
+        check: { type: 'boolean' },
         account: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -66,16 +68,17 @@ export async function importCommand(args: string[], env: NodeJS.ProcessEnv = pro
   }
   try {
     const result = await app.exclusive(() =>
-      importFolders(app, dirs, { replace: values.replace === true, account: values.account }),
+      importFolders(app, dirs, { replace: values.replace === true, check: values.check === true, account: values.account }),
     );
     if (!values.quiet) {
       for (const w of result.warnings) console.error(`warning: ${w}`);
       for (const s of result.scopes) {
         const counts = Object.entries(s.counts).map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`);
-        console.log(`imported account ${s.account} ${s.region}: ${counts.join(', ') || 'nothing'}`);
+        console.log(`${values.check ? 'would import' : 'imported'} account ${s.account} ${s.region}: ${counts.join(', ') || 'nothing'}`);
       }
       const where = config.store ? 'the PostgreSQL store' : config.dataDir;
-      console.log(`state written to ${where}; start it with: vpcsim serve${config.store ? ' --store …' : ` --data-dir ${config.dataDir}`}`);
+      if (values.check) console.log('checked: nothing was written');
+      else console.log(`state written to ${where}; start it with: vpcsim serve${config.store ? ' --store …' : ` --data-dir ${config.dataDir}`}`);
     }
     return 0;
   } catch (err) {

@@ -526,6 +526,22 @@ describe('vpcsim import: what it refuses and what it fills in', () => {
     assert.equal(storedRecords(data), 0);
   });
 
+  it('--check reports what would be imported and writes nothing; it fails like an import on a broken export', async () => {
+    const data = dir();
+    const r = await vpcsim(['import', FIXTURE, '--data-dir', data, '--check']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /would import account 111122223333 us-east-1: 1 vpc, 3 subnets/);
+    assert.match(r.stdout, /checked: nothing was written/);
+    assert.equal(storedRecords(data), 0);
+    const broken = brokenCopy('us-east-1', 'describe-route-tables.json', (b) => {
+      delete b.RouteTables[1].Routes[3].GatewayId;
+      return b;
+    });
+    const r2 = await vpcsim(['import', broken, '--data-dir', data, '--check']);
+    assert.equal(r2.code, 1);
+    assert.match(r2.stderr, /describe-route-tables\.json: rtb-0a00000000000f001: the route to 0\.0\.0\.0\/0 has no target/);
+  });
+
   it('a second import of the same account and region needs --replace, which replaces instead of adding', async () => {
     const data = dir();
     assert.equal((await vpcsim(['import', FIXTURE, '--data-dir', data, '--quiet'])).code, 0);

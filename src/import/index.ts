@@ -43,6 +43,8 @@ export interface ImportOptions {
   account?: string;
   /** The import's time (deleted resources stay visible as long after it as AWS shows them). */
   now?: Date;
+  /** Check the export and report what would be imported, writing nothing. */
+  check?: boolean;
 }
 
 export interface ImportedScope {
@@ -136,7 +138,8 @@ export function importRegions(app: { store: Store; config: Config }, regions: Re
         return { account: s.account, region: s.region, counts };
       }),
     };
-    tx.commit();
+    if (opts.check) tx.rollback();
+    else tx.commit();
     return result;
   } catch (err) {
     tx.rollback();
