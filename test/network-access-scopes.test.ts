@@ -8,6 +8,7 @@ import {
   AssociateAddressCommand,
   AssociateRouteTableCommand,
   AttachInternetGatewayCommand,
+  AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,
   AcceptVpcPeeringConnectionCommand,
   AttachVpnGatewayCommand,
@@ -42,12 +43,17 @@ import {
   type NetworkInsightsAccessScopeAnalysis,
   type Protocol,
   ReplaceNetworkAclAssociationCommand,
+  RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
   RunInstancesCommand,
   StartNetworkInsightsAccessScopeAnalysisCommand,
 } from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { DEFAULT_QUOTAS } from '../src/config.js';
+import { PROTO_TCP } from '../src/network/compile.js';
+import { trace } from '../src/network/trace.js';
+import { compiledNetwork } from '../src/services/ec2/network-cache.js';
 import { awsCli } from './cli.js';
 import { startTestServer, type TestServer } from './helpers.js';
 
@@ -735,5 +741,243 @@ describe('Network Access Analyzer (network insights access scopes and analyses)'
     assert.equal(cs[0].Component.Id, lab.igwId);
     assert.equal(cs[cs.length - 1].Component.Id, lab.web.instance);
     await cli.fails(['ec2', 'get-network-insights-access-scope-content', '--network-insights-access-scope-id', 'nis-0123456789abcdef0'], 'InvalidNetworkInsightsAccessScopeId.NotFound');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Randomized: the analysis agrees with tracing every pair on every port class
+// ---------------------------------------------------------------------------------------
+
+/** A small deterministic generator (mulberry32). */
+function random(seed: number): { int(n: number): number; pick<T>(xs: readonly T[]): T; chance(p: number): boolean } {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    int: (n) => Math.floor(next() * n),
+    pick: (xs) => xs[Math.floor(next() * xs.length)]!,
+    chance: (p) => next() < p,
+  };
+}
+
+const PORTS: Array<[number, number]> = [
+  [22, 22],
+  [80, 80],
+  [443, 443],
+  [1000, 2000],
+  [1500, 1600],
+  [8000, 8100],
+  [0, 65535],
+];
+
+/**
+ * A random network of two VPCs (peered or not, routes one way, both or none), two subnets
+ * each (a custom network ACL with a few tcp entries, or the default), three security groups
+ * per VPC (tcp rules from blocks, from groups including their own, from one interface's /32;
+ * sometimes egress narrowed), and 3 instances per subnet, several sharing the same groups.
+ */
+async function randomNetwork(client: EC2Client, seed: number): Promise<void> {
+  const r = random(seed);
+  const vpcs: string[] = [];
+  const subnets: Array<{ id: string; cidr: string; vpc: number }> = [];
+  const groups: string[][] = [];
+  const acls: string[] = [];
+  for (let v = 0; v < 2; v++) {
+    const vpc = (await client.send(new CreateVpcCommand({ CidrBlock: `10.${v}.0.0/16` }))).Vpc!.VpcId!;
+    vpcs.push(vpc);
+    const gs: string[] = [];
+    for (let g = 0; g < 3; g++) gs.push((await client.send(new CreateSecurityGroupCommand({ VpcId: vpc, GroupName: `g${g}`, Description: 'random' }))).GroupId!);
+    groups.push(gs);
+    for (let sn = 0; sn < 2; sn++) {
+      const cidr = `10.${v}.${sn}.0/24`;
+      const id = (await client.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: cidr }))).Subnet!.SubnetId!;
+      subnets.push({ id, cidr, vpc: v });
+      if (r.chance(0.6)) {
+        const acl = (await client.send(new CreateNetworkAclCommand({ VpcId: vpc }))).NetworkAcl!.NetworkAclId!;
+        acls.push(acl);
+        for (const Egress of [false, true]) {
+          for (let e = 0; e < r.int(3); e++) {
+            const [From, To] = r.pick(PORTS);
+            const CidrBlock = r.pick(['0.0.0.0/0', '10.0.0.0/16', '10.1.0.0/16', '10.0.1.0/24', '10.1.0.0/24', '10.0.0.0/25', '10.0.0.4/31', '10.1.1.4/30', '10.0.1.6/31']);
+            await client.send(new CreateNetworkAclEntryCommand({ NetworkAclId: acl, RuleNumber: 10 + e, Egress, RuleAction: r.pick(['allow', 'deny']), Protocol: '6', CidrBlock, PortRange: { From, To } }));
+          }
+          await client.send(new CreateNetworkAclEntryCommand({ NetworkAclId: acl, RuleNumber: 100, Egress, RuleAction: 'allow', Protocol: '-1', CidrBlock: '0.0.0.0/0' }));
+        }
+        const { NetworkAcls } = await client.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [id] }] }));
+        const assoc = NetworkAcls![0]!.Associations!.find((a) => a.SubnetId === id)!;
+        await client.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: assoc.NetworkAclAssociationId, NetworkAclId: acl }));
+      }
+    }
+  }
+  // Security group rules, within the VPC (group references) and across (blocks).
+  for (let v = 0; v < 2; v++) {
+    for (const g of groups[v]!) {
+      const perms = [];
+      for (let k = 0; k < 1 + r.int(3); k++) {
+        const [FromPort, ToPort] = r.pick(PORTS);
+        if (r.chance(0.35)) perms.push({ IpProtocol: 'tcp', FromPort, ToPort, UserIdGroupPairs: [{ GroupId: r.pick(groups[v]!) }] });
+        else perms.push({ IpProtocol: 'tcp', FromPort, ToPort, IpRanges: [{ CidrIp: r.pick(['0.0.0.0/0', '10.0.0.0/16', '10.1.0.0/16', '10.0.0.0/24', '10.1.1.0/24', '10.0.1.0/25', '10.0.0.4/30', '10.1.0.5/32']) }] });
+      }
+      await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: g, IpPermissions: perms }));
+      if (r.chance(0.5)) {
+        await client.send(new RevokeSecurityGroupEgressCommand({ GroupId: g, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+        const [FromPort, ToPort] = r.pick(PORTS);
+        await client.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: g, IpPermissions: [{ IpProtocol: 'tcp', FromPort, ToPort, IpRanges: [{ CidrIp: r.pick(['0.0.0.0/0', '10.0.0.0/16', '10.1.0.0/16', '10.0.0.4/31', '10.1.1.0/29']) }] }] }));
+      }
+    }
+  }
+  const ips: string[] = [];
+  for (const s of subnets) {
+    for (let k = 0; k < 3; k++) {
+      const gs = groups[s.vpc]!;
+      const SecurityGroupIds = r.chance(0.5) ? [gs[0]!] : r.chance(0.5) ? [r.pick(gs)] : [gs[1]!, gs[2]!];
+      const { Instances } = await client.send(new RunInstancesCommand({ ImageId: AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SubnetId: s.id, SecurityGroupIds }));
+      ips.push(Instances![0]!.PrivateIpAddress!);
+    }
+  }
+  // Rules naming one interface's address: that interface is unlike its neighbours.
+  const [FromPort, ToPort] = r.pick(PORTS);
+  await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: r.pick(groups[0]!), IpPermissions: [{ IpProtocol: 'tcp', FromPort, ToPort, IpRanges: [{ CidrIp: `${r.pick(ips)}/32` }] }] }));
+  for (const acl of acls) {
+    for (const Egress of [false, true]) {
+      const [From, To] = r.pick(PORTS);
+      await client.send(new CreateNetworkAclEntryCommand({ NetworkAclId: acl, RuleNumber: 5, Egress, RuleAction: 'deny', Protocol: '6', CidrBlock: `${r.pick(ips)}/32`, PortRange: { From, To } }));
+    }
+  }
+  if (r.chance(0.7)) {
+    const pcx = (await client.send(new CreateVpcPeeringConnectionCommand({ VpcId: vpcs[0], PeerVpcId: vpcs[1] }))).VpcPeeringConnection!.VpcPeeringConnectionId!;
+    await client.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcx }));
+    const ways = r.pick([[0, 1], [1, 0], [0, 1, 1, 0]]);
+    for (let w = 0; w < ways.length; w += 2) {
+      const [here, there] = [ways[w]!, ways[w + 1]!];
+      const { RouteTables } = await client.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcs[here]!] }, { Name: 'association.main', Values: ['true'] }] }));
+      await client.send(new CreateRouteCommand({ RouteTableId: RouteTables![0]!.RouteTableId, DestinationCidrBlock: `10.${there}.0.0/16`, VpcPeeringConnectionId: pcx }));
+    }
+  }
+}
+
+/**
+ * The reference: every ordered pair of interfaces that can carry traffic, traced on every
+ * tcp port class of the whole network (cut at the bounds of every security group rule and
+ * ACL entry), as "source -> destination: ranges".
+ */
+function reference(server: TestServer): string[] {
+  const net = compiledNetwork(server.app);
+  const cuts = new Set<number>([0]);
+  const bound = (from: number, to: number) => {
+    if (from > 0 && from <= 65535) cuts.add(from);
+    if (to + 1 <= 65535) cuts.add(to + 1);
+  };
+  for (const g of net.securityGroups.values()) for (const rule of [...g.ingress, ...g.egress]) if (rule.protocol === PROTO_TCP) bound(rule.fromPort, rule.toPort);
+  for (const a of net.acls.values()) for (const e of [...a.ingress, ...a.egress]) if (e.protocol === PROTO_TCP) bound(e.fromPort, e.toPort);
+  const points = [...cuts].sort((a, b) => a - b);
+  const ifaces = [...net.interfaces.values()].filter((i) => i.up);
+  const out: string[] = [];
+  for (const s of ifaces) {
+    for (const d of ifaces) {
+      if (s === d) continue;
+      const open: Array<[number, number]> = [];
+      for (let k = 0; k < points.length; k++) {
+        const t = trace(net, { source: s.id, destination: d.id, protocol: PROTO_TCP, sourcePort: 49152, destinationPort: points[k]! });
+        const end = t.forward.end;
+        if (!t.forward.accepted || end?.kind !== 'interface' || end.iface !== d) continue;
+        const hi = k + 1 < points.length ? points[k + 1]! - 1 : 65535;
+        const last = open[open.length - 1];
+        if (last && last[1] + 1 === points[k]) last[1] = hi;
+        else open.push([points[k]!, hi]);
+      }
+      if (open.length) out.push(`${s.id} -> ${d.id}: ${open.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`);
+    }
+  }
+  return out.sort();
+}
+
+/** Each finding as "source interface -> destination interface: ranges". */
+function interfacePairs(findings: AccessScopeAnalysisFinding[]): string[] {
+  return findings
+    .map((f) => {
+      const enis = f.FindingComponents!.map((c) => c.Component!.Id!).filter((id) => id.startsWith('eni-'));
+      const header = f.FindingComponents!.find((c) => c.OutboundHeader)!.OutboundHeader!;
+      assert.equal(header.Protocol, '6');
+      const ports = header.DestinationPortRanges!.map((x) => (x.From === x.To ? `${x.From}` : `${x.From}-${x.To}`)).join(',');
+      return `${enis[0]} -> ${enis[enis.length - 1]}: ${ports}`;
+    })
+    .sort();
+}
+
+describe('Network Access Analyzer on random networks, and its budget', () => {
+  let server: TestServer;
+  let client: EC2Client;
+  before(async () => {
+    server = await startTestServer({ stateTransitionMs: 0, inMemory: true });
+    client = server.ec2();
+  });
+  after(() => server.close());
+  beforeEach(() => server.reset());
+
+  const ALL_TCP: CreateNetworkInsightsAccessScopeCommandInput = {
+    MatchPaths: [
+      {
+        Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] } },
+        Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] }, PacketHeaderStatement: { Protocols: ['tcp'] } },
+      },
+    ],
+  };
+
+  async function analyse(input: CreateNetworkInsightsAccessScopeCommandInput): Promise<{ analysis: NetworkInsightsAccessScopeAnalysis; findings: AccessScopeAnalysisFinding[] }> {
+    const scope = (await client.send(new CreateNetworkInsightsAccessScopeCommand(input))).NetworkInsightsAccessScope!.NetworkInsightsAccessScopeId!;
+    const id = (await client.send(new StartNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeId: scope }))).NetworkInsightsAccessScopeAnalysis!.NetworkInsightsAccessScopeAnalysisId!;
+    const analysis = (await client.send(new DescribeNetworkInsightsAccessScopeAnalysesCommand({ NetworkInsightsAccessScopeAnalysisIds: [id] }))).NetworkInsightsAccessScopeAnalyses![0]!;
+    const findings: AccessScopeAnalysisFinding[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await client.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: id, MaxResults: 1000, NextToken }));
+      findings.push(...(page.AnalysisFindings ?? []));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return { analysis, findings };
+  }
+
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
+    it(`every interface to every interface on tcp agrees with tracing every pair and port class (seed ${seed})`, async () => {
+      await randomNetwork(client, seed);
+      const { analysis, findings } = await analyse(ALL_TCP);
+      assert.equal(analysis.Status, 'succeeded', analysis.StatusMessage);
+      const expected = reference(server);
+      assert.deepEqual(interfacePairs(findings), expected);
+      assert.equal(analysis.FindingsFound, expected.length ? 'true' : 'false');
+    });
+  }
+});
+
+describe('Network Access Analyzer: an analysis over its budget fails, saying what to narrow', () => {
+  let server: TestServer;
+  let client: EC2Client;
+  before(async () => {
+    server = await startTestServer({ stateTransitionMs: 0, inMemory: true, quotas: { ...DEFAULT_QUOTAS, findingsPerAccessScopeAnalysis: 3 } });
+    client = server.ec2();
+  });
+  after(() => server.close());
+
+  it('more findings than the quota: failed, no findings, StatusMessage names the limit and how to narrow', async () => {
+    await randomNetwork(client, 3);
+    const all = {
+      MatchPaths: [{ Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] } }, Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] } } }],
+    };
+    const scope = (await client.send(new CreateNetworkInsightsAccessScopeCommand(all))).NetworkInsightsAccessScope!.NetworkInsightsAccessScopeId!;
+    const id = (await client.send(new StartNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeId: scope }))).NetworkInsightsAccessScopeAnalysis!.NetworkInsightsAccessScopeAnalysisId!;
+    const a = (await client.send(new DescribeNetworkInsightsAccessScopeAnalysesCommand({ NetworkInsightsAccessScopeAnalysisIds: [id] }))).NetworkInsightsAccessScopeAnalyses![0]!;
+    assert.equal(a.Status, 'failed');
+    assert.equal(a.FindingsFound, 'unknown');
+    assert.match(a.StatusMessage!, /more than 3 findings/);
+    assert.match(a.StatusMessage!, /Narrow the Network Access Scope/);
+    const page = await client.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: id }));
+    assert.equal(page.AnalysisStatus, 'failed');
+    assert.deepEqual(page.AnalysisFindings ?? [], []);
   });
 });
