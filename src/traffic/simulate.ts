@@ -85,7 +85,7 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
   const now = typeof clock === 'number' ? clock : clock.now();
   const out: DecidedFlow[] = [];
   const ctx = new ObservationContext(net, options.instanceType);
-  const cache = options.shareDecisions === false ? undefined : new DecisionCache(ctx);
+  const cache = options.shareDecisions === false ? undefined : new DecisionCache(ctx, options.stats);
   for (const spec of specs) {
     const count = connectionsOf(spec);
     const packets = checkCount(spec.packets, 'packets') ?? DEFAULT_PACKETS;
@@ -104,7 +104,11 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
       const sport = firstPort === 0 ? 0 : firstPort + i;
       if (!plan || !plan.fits(sport)) {
         const pkt: Headers = { ...resolved.pkt, sport };
-        plan = cache ? cache.plan(resolved.source, pkt) : new Plan(ctx, traceResolved(net, resolved.source, pkt));
+        if (cache) plan = cache.plan(resolved.source, pkt);
+        else {
+          plan = new Plan(ctx, traceResolved(net, resolved.source, pkt));
+          if (options.stats) options.stats.walks++;
+        }
       }
       const t = plan.trace;
       const flow: DecidedFlow = {
@@ -224,13 +228,19 @@ const PLANS_PER_KEY = 8;
 class DecisionCache {
   private readonly atoms: AddressAtoms;
   private readonly byKey = new Map<string, Plan[]>();
-  constructor(private readonly ctx: ObservationContext) {
+  constructor(
+    private readonly ctx: ObservationContext,
+    private readonly stats?: { walks: number; shared: number },
+  ) {
     this.atoms = atomsOf(ctx.net);
   }
 
   plan(source: Source, pkt: Headers): Plan {
     const net = this.ctx.net;
-    if (typeof pkt.src !== 'number' || typeof pkt.dst !== 'number') return new Plan(this.ctx, traceResolved(net, source, pkt));
+    if (typeof pkt.src !== 'number' || typeof pkt.dst !== 'number') {
+      if (this.stats) this.stats.walks++;
+      return new Plan(this.ctx, traceResolved(net, source, pkt));
+    }
     const aSrc = this.atoms.of(pkt.src);
     const aDst = this.atoms.of(pkt.dst);
     const key = `${sourceKey(source)}|${aSrc}|${aDst}|${pkt.src === pkt.dst ? 1 : 0}|${pkt.proto}|${pkt.dport}|${pkt.icmpType}|${pkt.icmpCode}`;
@@ -239,10 +249,12 @@ class DecisionCache {
       for (let i = 0; i < list.length; i++) {
         const p = list[i]!;
         if (!p.shareable(pkt)) continue;
+        if (this.stats) this.stats.shared++;
         return p.sameAs(pkt) ? p : p.derive(source, pkt);
       }
     } else this.byKey.set(key, (list = []));
     const p = new Plan(this.ctx, traceResolved(net, source, pkt));
+    if (this.stats) this.stats.walks++;
     p.learnSharing(!this.atoms.isSingle(aSrc), !this.atoms.isSingle(aDst));
     if (list.length >= PLANS_PER_KEY) list.shift();
     list.push(p);
@@ -354,6 +366,8 @@ export interface DecideOptions {
    * before it was provably decided alike (for comparisons; the result is the same).
    */
   shareDecisions?: boolean;
+  /** Counted when given: connections walked by the engine, and those that took a walk shared with a flow before. */
+  stats?: { walks: number; shared: number };
 }
 
 /**
