@@ -7,6 +7,7 @@
  * request could not be made or was refused.
  */
 import { parseArgs } from 'node:util';
+import { callVpcsim, endpointFrom, type Json, PACKET_OPTIONS, packetFields, UsageError } from './cli-common.js';
 import { defaultConfig } from './config.js';
 
 export const TRACE_USAGE = `Usage: vpcsim trace --from SOURCE --to DESTINATION [options]
@@ -28,16 +29,6 @@ export const TRACE_USAGE = `Usage: vpcsim trace --from SOURCE --to DESTINATION [
   --json                 print the trace as JSON
 `;
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Json = any;
-
-function int(v: string | undefined, what: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UsageError(`${what} must be a number, not '${v}'.`);
-  return Number(v);
-}
-
-class UsageError extends Error {}
 
 function pad(s: string, n: number): string {
   return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
@@ -95,22 +86,10 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
     const { values } = parseArgs({
       args,
       options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        protocol: { type: 'string' },
-        port: { type: 'string' },
-        'source-port': { type: 'string' },
-        'source-ip': { type: 'string' },
-        'icmp-type': { type: 'string' },
-        'icmp-code': { type: 'string' },
+        ...PACKET_OPTIONS,
         ipv6: { type: 'boolean' },
-        account: { type: 'string' },
-        region: { type: 'string' },
-        endpoint: { type: 'string' },
         'data-dir': { type: 'string' },
         store: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     });
@@ -119,20 +98,8 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
       return 0;
     }
     if (!values.from || !values.to) throw new UsageError('--from and --to are required.');
-    body = {
-      source: values.from,
-      destination: values.to,
-      protocol: values.protocol ?? 'tcp',
-      destinationPort: int(values.port, '--port'),
-      sourcePort: int(values['source-port'], '--source-port'),
-      sourceIp: values['source-ip'],
-      icmpType: int(values['icmp-type'], '--icmp-type'),
-      icmpCode: int(values['icmp-code'], '--icmp-code'),
-      ipVersion: values.ipv6 ? 6 : undefined,
-      account: values.account,
-      region: values.region,
-    };
-    endpoint = (values.endpoint ?? env.VPCSIM_ENDPOINT ?? 'http://127.0.0.1:4566').replace(/\/+$/, '');
+    body = { ...packetFields(values), ipVersion: values.ipv6 ? 6 : undefined };
+    endpoint = endpointFrom(values, env);
     if (values['data-dir'] !== undefined || values.store !== undefined) {
       if (values.endpoint !== undefined) throw new UsageError('--endpoint and --data-dir/--store exclude each other.');
       offline = { dataDir: values['data-dir'], store: values.store };
@@ -152,22 +119,10 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
       console.error(`vpcsim trace: cannot read the state: ${err instanceof Error ? err.message : err}`);
       return 2;
     }
-  } else try {
-    const r = await fetch(`${endpoint}/_vpcsim/trace`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    status = r.status;
-    const text = await r.text();
-    try {
-      reply = JSON.parse(text);
-    } catch {
-      reply = { error: `HTTP ${r.status}`, message: text.slice(0, 200) };
-    }
-  } catch (err) {
-    console.error(`vpcsim trace: cannot reach ${endpoint}: ${err instanceof Error ? (err.cause as Error | undefined)?.message ?? err.message : err}`);
-    return 2;
+  } else {
+    const r = await callVpcsim('trace', endpoint, 'POST', '/_vpcsim/trace', body);
+    if (!r) return 2;
+    ({ status, reply } = r);
   }
   if (status !== 200) {
     console.error(`vpcsim trace: ${reply.error ?? `HTTP ${status}`}: ${reply.message ?? ''}`);

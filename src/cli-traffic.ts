@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { callVpcsim, endpointFrom, int, type Json, PACKET_OPTIONS, packetFields, UsageError } from './cli-common.js';
 import { parseDuration } from './traffic/clock.js';
 
 export const TRAFFIC_USAGE = `Usage:
@@ -41,16 +42,6 @@ Common options:
   --json                 print the server's answer as JSON
 `;
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Json = any;
-
-class UsageError extends Error {}
-
-function int(v: string | undefined, what: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UsageError(`${what} must be a number, not '${v}'.`);
-  return Number(v);
-}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -94,27 +85,6 @@ export function formatTraffic(r: Json): string {
   return lines.join('\n');
 }
 
-async function call(endpoint: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; reply: Json } | undefined> {
-  try {
-    const r = await fetch(`${endpoint}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    let reply: Json;
-    try {
-      reply = JSON.parse(text);
-    } catch {
-      reply = { error: `HTTP ${r.status}`, message: text.slice(0, 200) };
-    }
-    return { status: r.status, reply };
-  } catch (err) {
-    console.error(`vpcsim traffic: cannot reach ${endpoint}: ${err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : err}`);
-    return undefined;
-  }
-}
-
 /** Runs `vpcsim traffic …`; resolves to the exit status. */
 export async function trafficCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const sub = args[0] === 'flush' || args[0] === 'clock' ? args[0] : undefined;
@@ -128,29 +98,17 @@ export async function trafficCommand(args: string[], env: NodeJS.ProcessEnv = pr
     const { values, positionals } = parseArgs({
       args: rest,
       options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        protocol: { type: 'string' },
-        port: { type: 'string' },
-        'source-port': { type: 'string' },
-        'source-ip': { type: 'string' },
-        'icmp-type': { type: 'string' },
-        'icmp-code': { type: 'string' },
+        ...PACKET_OPTIONS,
         count: { type: 'string' },
         packets: { type: 'string' },
         bytes: { type: 'string' },
         'reply-packets': { type: 'string' },
         'reply-bytes': { type: 'string' },
         duration: { type: 'string' },
-        account: { type: 'string' },
-        region: { type: 'string' },
         scenario: { type: 'string' },
         advance: { type: 'string' },
         set: { type: 'string' },
         real: { type: 'boolean' },
-        endpoint: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: true,
@@ -160,7 +118,7 @@ export async function trafficCommand(args: string[], env: NodeJS.ProcessEnv = pr
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`unexpected '${positionals[0]}'.`);
-    endpoint = (values.endpoint ?? env.VPCSIM_ENDPOINT ?? 'http://127.0.0.1:4566').replace(/\/+$/, '');
+    endpoint = endpointFrom(values, env);
     asJson = !!values.json;
     if (sub === 'flush') {
       path = '/_vpcsim/flush';
@@ -187,22 +145,13 @@ export async function trafficCommand(args: string[], env: NodeJS.ProcessEnv = pr
       if (!values.from || !values.to) throw new UsageError('--from and --to (or --scenario FILE) are required.');
       path = '/_vpcsim/traffic';
       const flow = {
-        source: values.from,
-        destination: values.to,
-        protocol: values.protocol ?? 'tcp',
-        destinationPort: int(values.port, '--port'),
-        sourcePort: int(values['source-port'], '--source-port'),
-        sourceIp: values['source-ip'],
-        icmpType: int(values['icmp-type'], '--icmp-type'),
-        icmpCode: int(values['icmp-code'], '--icmp-code'),
+        ...packetFields(values),
         count: int(values.count, '--count'),
         packets: int(values.packets, '--packets'),
         bytes: int(values.bytes, '--bytes'),
         replyPackets: int(values['reply-packets'], '--reply-packets'),
         replyBytes: int(values['reply-bytes'], '--reply-bytes'),
         durationMs: values.duration !== undefined ? parseDuration(values.duration, '--duration') : undefined,
-        account: values.account,
-        region: values.region,
       };
       body = { flows: [flow] };
     }
@@ -211,7 +160,7 @@ export async function trafficCommand(args: string[], env: NodeJS.ProcessEnv = pr
     return 2;
   }
 
-  const r = await call(endpoint, method, path, body);
+  const r = await callVpcsim('traffic', endpoint, method, path, body);
   if (!r) return 2;
   if (r.status !== 200) {
     console.error(`vpcsim traffic: ${r.reply.error ?? `HTTP ${r.status}`}: ${r.reply.message ?? ''}`);

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { checkAuthConfig } from '../config.js';
 import { renderJsonError } from '../protocol/json-protocol.js';
+import { jsonObject } from '../protocol/json-body.js';
 import { renderEc2Error, renderQueryError } from '../protocol/xml-output.js';
 import type { Protocol, ServiceProvider } from '../services/context.js';
 import { type App, handleJson, type Reply } from './app.js';
@@ -132,14 +133,8 @@ function authorizeOwnEndpoint(app: App, req: IncomingMessage, body: Buffer, admi
  */
 function scopeTunnelStatusBody(body: string, signer: Authenticated | undefined): { body: string; refusal?: Reply } {
   if (!signer) return { body };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body || '{}');
-  } catch {
-    return { body }; // the endpoint answers malformed bodies itself
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { body };
-  const o = parsed as Record<string, unknown>;
+  const o = jsonObject(body);
+  if (!o) return { body }; // the endpoint answers malformed bodies itself
   if (o.account !== undefined && o.account !== signer.caller.account && !signer.credential.admin) {
     return { body, refusal: json(403, { error: 'AccessDenied', message: `Access key ${signer.caller.accessKeyId} may only act in account ${signer.caller.account}.` }) };
   }

@@ -10,6 +10,7 @@
  * traceJson), or {error, message} with status 400.
  */
 import { trace, TraceInputError, type TraceRequest, traceJson } from '../network/trace.js';
+import { jsonObject, NOT_A_JSON_OBJECT } from '../protocol/json-body.js';
 import { compiledNetwork } from '../services/ec2/network-cache.js';
 import type { App } from './app.js';
 
@@ -30,14 +31,8 @@ function optionalNumber(req: Record<string, unknown>, key: string): number | und
 }
 
 export function parseTraceRequest(body: string): TraceRequest | TraceReply {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body || '{}');
-  } catch {
-    return invalid('The body must be a JSON object.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return invalid('The body must be a JSON object.');
-  const req = parsed as Record<string, unknown>;
+  const req = jsonObject(body);
+  if (!req) return invalid(NOT_A_JSON_OBJECT);
   const str = (k: string) => (typeof req[k] === 'string' ? (req[k] as string) : undefined);
   const source = str('source');
   const destination = str('destination');

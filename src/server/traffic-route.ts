@@ -13,6 +13,7 @@
  */
 import { compile, type CompiledNetwork, protocolName } from '../network/compile.js';
 import { resolveRequest, TraceInputError } from '../network/trace.js';
+import { jsonObject, NOT_A_JSON_OBJECT } from '../protocol/json-body.js';
 import { ScopedState } from '../state/store.js';
 import { ClockError, parseDuration, SimulationClock, startTicker } from '../traffic/clock.js';
 import { type DeliveryReport, flowLogPipeline } from '../traffic/flow-log-delivery.js';
@@ -133,14 +134,7 @@ function denied(message: string): TrafficReply {
 }
 
 function parseJson(body: string): Record<string, unknown> | TrafficReply {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body || '{}');
-  } catch {
-    return invalid('The body must be a JSON object.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return invalid('The body must be a JSON object.');
-  return parsed as Record<string, unknown>;
+  return jsonObject(body) ?? invalid(NOT_A_JSON_OBJECT);
 }
 
 const INT_FIELDS = ['sourcePort', 'destinationPort', 'icmpType', 'icmpCode', 'packets', 'bytes', 'replyPackets', 'replyBytes', 'startMs', 'durationMs', 'count', 'hosts'];

@@ -30,6 +30,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import { randomInt, randomUUID } from 'node:crypto';
 import { ApiError } from '../../protocol/errors.js';
+import { jsonObject, NOT_A_JSON_OBJECT } from '../../protocol/json-body.js';
 import { contains, formatCidr, formatIpv4, hasHostBits, isRfc1918, parseCidr, parseCidr4, parseIpv4, RANGES } from '../../network/cidr.js';
 import type { App } from '../../server/app.js';
 import { ScopedState, scopeKey } from '../../state/store.js';
@@ -676,14 +677,8 @@ export interface TunnelStatusReply {
 
 /** Sets one tunnel UP or DOWN inside its own transaction; `body` is the JSON request. */
 export function setVpnTunnelStatus(app: Pick<App, 'store' | 'config'>, body: string): TunnelStatusReply {
-  let req: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(body || '{}');
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-    req = parsed as Record<string, unknown>;
-  } catch {
-    return { status: 400, body: { error: 'InvalidRequest', message: 'The body must be a JSON object.' } };
-  }
+  const req = jsonObject(body);
+  if (!req) return { status: 400, body: { error: 'InvalidRequest', message: NOT_A_JSON_OBJECT } };
   const str = (k: string) => (typeof req[k] === 'string' ? (req[k] as string) : undefined);
   const vpnConnectionId = str('vpnConnectionId');
   const outsideIpAddress = str('outsideIpAddress');

@@ -1,0 +1,78 @@
+/**
+ * What the `vpcsim trace` and `vpcsim traffic` commands share: the options that describe a
+ * packet, their conversion to the JSON both endpoints take, and calling a running vpcsim.
+ */
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type Json = any;
+
+/** A mistake on the command line: printed with the usage, exit status 2. */
+export class UsageError extends Error {}
+
+export function int(v: string | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`${what} must be a number, not '${v}'.`);
+  return Number(v);
+}
+
+/** parseArgs options describing one packet (and where to send the request). */
+export const PACKET_OPTIONS = {
+  from: { type: 'string' },
+  to: { type: 'string' },
+  protocol: { type: 'string' },
+  port: { type: 'string' },
+  'source-port': { type: 'string' },
+  'source-ip': { type: 'string' },
+  'icmp-type': { type: 'string' },
+  'icmp-code': { type: 'string' },
+  account: { type: 'string' },
+  region: { type: 'string' },
+  endpoint: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type PacketValues = { [K in keyof typeof PACKET_OPTIONS]?: (typeof PACKET_OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+
+/** The packet the options describe, as /_vpcsim/trace and /_vpcsim/traffic take it. */
+export function packetFields(values: PacketValues): Record<string, unknown> {
+  return {
+    source: values.from,
+    destination: values.to,
+    protocol: values.protocol ?? 'tcp',
+    destinationPort: int(values.port, '--port'),
+    sourcePort: int(values['source-port'], '--source-port'),
+    sourceIp: values['source-ip'],
+    icmpType: int(values['icmp-type'], '--icmp-type'),
+    icmpCode: int(values['icmp-code'], '--icmp-code'),
+    account: values.account,
+    region: values.region,
+  };
+}
+
+/** The server to ask: --endpoint, else VPCSIM_ENDPOINT, else the default. */
+export function endpointFrom(values: { endpoint?: string }, env: NodeJS.ProcessEnv): string {
+  return (values.endpoint ?? env.VPCSIM_ENDPOINT ?? 'http://127.0.0.1:4566').replace(/\/+$/, '');
+}
+
+/** Calls one of vpcsim's own endpoints; undefined (after printing why) when it cannot be reached. */
+export async function callVpcsim(command: string, endpoint: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; reply: Json } | undefined> {
+  try {
+    const r = await fetch(`${endpoint}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    let reply: Json;
+    try {
+      reply = JSON.parse(text);
+    } catch {
+      reply = { error: `HTTP ${r.status}`, message: text.slice(0, 200) };
+    }
+    return { status: r.status, reply };
+  } catch (err) {
+    console.error(`vpcsim ${command}: cannot reach ${endpoint}: ${err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : err}`);
+    return undefined;
+  }
+}
