@@ -496,6 +496,8 @@ interface Finding {
   proto: number;
   ports: Range[];
   first: Passage;
+  /** When `first` is another pair's packet of the same classes: that pair, whose interfaces and addresses this finding's replace. */
+  like?: { from: CInterface; to: CInterface };
 }
 
 function isInternetAddress(ip: number): boolean {
@@ -547,7 +549,7 @@ interface Run {
   /** Interfaces grouped into classes that every decision treats alike (see interfaceClass). */
   classes: InterfaceClasses;
   /** Port classes of a representative pair, by (path, protocol, source class, destination class). */
-  shared: Map<string, Range[]>;
+  shared: Map<string, SharedPorts>;
   budget: Budget;
 }
 
@@ -769,7 +771,7 @@ function classOf(run: Run, i: CInterface): string {
   let k = cl.byIface.get(i);
   if (k === undefined) {
     const m = i.model;
-    k = `${i.subnet.id}|${[...m.groupIds].sort().join(',')}|${m.type}|${m.sourceDestCheck}|${i.nat?.id ?? ''}|${m.vpcEndpointId ?? ''}|${addressClass(cl.cuts, i.primaryIp)}`;
+    k = `${i.subnet.id}|${m.groupIds.join(',')}|${m.type}|${m.sourceDestCheck}|${i.instance ? 'i' : ''}|${i.nat?.id ?? ''}|${m.vpcEndpointId ?? ''}|${addressClass(cl.cuts, i.primaryIp)}`;
     cl.byIface.set(i, k);
   }
   return k;
@@ -795,7 +797,17 @@ interface Budget {
   traces: number;
 }
 
-function addFinding(run: Run, findings: Map<string, Finding>, key: string, from: Endpoint, to: Endpoint, proto: number, range: Range, pass: () => Passage | undefined): boolean {
+function addFinding(
+  run: Run,
+  findings: Map<string, Finding>,
+  key: string,
+  from: Endpoint,
+  to: Endpoint,
+  proto: number,
+  range: Range,
+  pass: () => Passage | undefined,
+  like?: Finding['like'],
+): boolean {
   const f = findings.get(key);
   if (f) {
     f.ports = mergeRanges([...f.ports, range]);
@@ -804,8 +816,34 @@ function addFinding(run: Run, findings: Map<string, Finding>, key: string, from:
   const first = pass();
   if (!first) return false;
   if (findings.size >= run.budget.maxFindings) throw new OverBudget(`more than ${run.budget.maxFindings} findings`);
-  findings.set(key, { from, to, proto, ports: [range], first });
+  findings.set(key, like ? { from, to, proto, ports: [range], first, like } : { from, to, proto, ports: [range], first });
   return true;
+}
+
+/** What one pair of two classes found: its port classes, and its first packet through with the pair. */
+interface SharedPorts {
+  ranges: Range[];
+  first?: Passage;
+  from: CInterface;
+  to: CInterface;
+  /** Whether other pairs' components are this one's with their own interfaces, instances and addresses. */
+  template: boolean;
+}
+
+/**
+ * Whether a path's components can stand for another pair's: the two interfaces (and their
+ * instances) appear as the path's ends only, never as a route's target or a hop between.
+ */
+function templatable(p: Passage | undefined, from: CInterface, to: CInterface): boolean {
+  if (!p) return false;
+  const ends = new Set([from.id, to.id, from.instance?.id, to.instance?.id].filter((x): x is string => !!x));
+  let count = 0;
+  for (const h of p.trace.forward.hops) {
+    if (ends.has(h.id)) count++;
+    const target = h.route?.model.target;
+    if (target && ends.has(target.id ?? '')) return false;
+  }
+  return count <= ends.size;
 }
 
 /**
@@ -821,13 +859,19 @@ function sharedPorts(run: Run, index: number, path: AccessScopePath, c: Constrai
   const fkey = `${from.id}|${to.id}|${proto}`;
   if (!known) {
     const open = openPorts(run, path, c, from, to, proto, sport, pk);
-    run.shared.set(key, mergeRanges(open.map((o) => o.range)));
+    const first = open[0]?.pass;
+    run.shared.set(key, { ranges: mergeRanges(open.map((o) => o.range)), first, from: from.iface, to: to.iface, template: templatable(first, from.iface, to.iface) });
     for (const { range, pass } of open) addFinding(run, findings, fkey, from, to, proto, range, () => pass);
     return true;
   }
-  if (!known.length) return true;
+  if (!known.ranges.length) return true;
+  if (known.template && known.first) {
+    const like = { from: known.from, to: known.to };
+    for (const range of known.ranges) addFinding(run, findings, fkey, from, to, proto, range, () => known.first, like);
+    return true;
+  }
   let agreed = true;
-  for (const range of known) {
+  for (const range of known.ranges) {
     const ok = addFinding(run, findings, fkey, from, to, proto, range, () => {
       const port = range.from;
       const t = traceQuietly(run, { source: pk.source, sourceIp: pk.sourceIp, destination: pk.destination, protocol: proto, sourcePort: sport, destinationPort: port });
@@ -996,17 +1040,51 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
   const out: AccessScopeAnalysisFinding[] = [];
   const m = new Mapper(ctx, net);
   const shared = new Interner();
+  const templates = new Map<Passage, PathComponent[]>();
   for (const f of found.values()) {
     const t = f.first.trace;
-    const components: PathComponent[] = m.components(t.forward.hops, t.forward.first, t.forward.last);
-    const ports = shared.portRanges(f.ports);
-    // The first component carries the packet as it set out (a path from on premises starts at the VPN connection).
-    if (components[0] && !components[0].OutboundHeader) components[0].OutboundHeader = m.header(t.forward.first);
-    for (const c of components) {
-      widen(c.InboundHeader, ports);
-      widen(c.OutboundHeader, ports);
-      shared.component(c);
+    let template = templates.get(f.first);
+    if (!template) {
+      template = m.components(t.forward.hops, t.forward.first, t.forward.last);
+      // The first component carries the packet as it set out (a path from on premises starts at the VPN connection).
+      if (template[0] && !template[0].OutboundHeader) template[0].OutboundHeader = m.header(t.forward.first);
+      templates.set(f.first, template);
     }
+    const ports = shared.portRanges(f.ports);
+    const swap = new Map<string, string>();
+    const ips = new Map<string, string>();
+    if (f.like && f.from.kind === 'eni' && f.to.kind === 'eni') {
+      for (const [a, b] of [
+        [f.like.from, f.from.iface],
+        [f.like.to, f.to.iface],
+      ] as const) {
+        swap.set(a.id, b.id);
+        if (a.instance && b.instance) swap.set(a.instance.id, b.instance.id);
+        ips.set(formatIpv4(a.primaryIp), formatIpv4(b.primaryIp));
+      }
+    }
+    const ref = (x: PathComponent['Component']) => {
+      const id = x?.Id && swap.get(x.Id);
+      return id ? m.component(id.startsWith('i-') ? 'instance' : 'network-interface', id) : x;
+    };
+    const addrs = (l: string[] | undefined) => l && (ips.size ? l.map((a) => ips.get(a) ?? a) : l);
+    const header = (h: AnalysisPacketHeader | undefined): AnalysisPacketHeader | undefined => {
+      if (!h) return h;
+      const out: AnalysisPacketHeader = { ...h };
+      if (h.SourceAddresses) out.SourceAddresses = addrs(h.SourceAddresses);
+      if (h.DestinationAddresses) out.DestinationAddresses = addrs(h.DestinationAddresses);
+      widen(out, ports);
+      return out;
+    };
+    const components: PathComponent[] = template.map((c0) => {
+      const c: PathComponent = { ...c0 };
+      if (c.Component) c.Component = ref(c.Component);
+      if (c.AttachedTo) c.AttachedTo = ref(c.AttachedTo);
+      if (c.InboundHeader) c.InboundHeader = header(c.InboundHeader);
+      if (c.OutboundHeader) c.OutboundHeader = header(c.OutboundHeader);
+      shared.component(c);
+      return c;
+    });
     out.push({
       NetworkInsightsAccessScopeAnalysisId: analysisId,
       NetworkInsightsAccessScopeId: scope.NetworkInsightsAccessScopeId,
