@@ -866,8 +866,12 @@ function sharedPorts(run: Run, index: number, path: AccessScopePath, c: Constrai
   }
   if (!known.ranges.length) return true;
   if (known.template && known.first) {
-    const like = { from: known.from, to: known.to };
-    for (const range of known.ranges) addFinding(run, findings, fkey, from, to, proto, range, () => known.first, like);
+    const f = findings.get(fkey);
+    if (f) f.ports = mergeRanges([...f.ports, ...known.ranges]);
+    else {
+      if (findings.size >= run.budget.maxFindings) throw new OverBudget(`more than ${run.budget.maxFindings} findings`);
+      findings.set(fkey, { from, to, proto, ports: known.ranges.slice(), first: known.first, like: { from: known.from, to: known.to } });
+    }
     return true;
   }
   let agreed = true;
@@ -1048,6 +1052,10 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
       template = m.components(t.forward.hops, t.forward.first, t.forward.last);
       // The first component carries the packet as it set out (a path from on premises starts at the VPN connection).
       if (template[0] && !template[0].OutboundHeader) template[0].OutboundHeader = m.header(t.forward.first);
+      for (const c of template) {
+        if (c.InboundHeader) c.InboundHeader = shared.header(c.InboundHeader);
+        if (c.OutboundHeader) c.OutboundHeader = shared.header(c.OutboundHeader);
+      }
       templates.set(f.first, template);
     }
     const ports = shared.portRanges(f.ports);
@@ -1068,9 +1076,13 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
       return id ? m.component(id.startsWith('i-') ? 'instance' : 'network-interface', id) : x;
     };
     const addrs = (l: string[] | undefined) => l && (ips.size ? l.map((a) => ips.get(a) ?? a) : l);
+    const made = new Map<AnalysisPacketHeader, AnalysisPacketHeader>();
     const header = (h: AnalysisPacketHeader | undefined): AnalysisPacketHeader | undefined => {
       if (!h) return h;
+      const hit = made.get(h);
+      if (hit) return hit;
       const out: AnalysisPacketHeader = { ...h };
+      made.set(h, out);
       if (h.SourceAddresses) out.SourceAddresses = addrs(h.SourceAddresses);
       if (h.DestinationAddresses) out.DestinationAddresses = addrs(h.DestinationAddresses);
       widen(out, ports);
@@ -1082,7 +1094,6 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
       if (c.AttachedTo) c.AttachedTo = ref(c.AttachedTo);
       if (c.InboundHeader) c.InboundHeader = header(c.InboundHeader);
       if (c.OutboundHeader) c.OutboundHeader = header(c.OutboundHeader);
-      shared.component(c);
       return c;
     });
     out.push({
