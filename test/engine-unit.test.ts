@@ -14,7 +14,7 @@ import {
   type RouteModel,
   type SecurityGroupRuleModel,
 } from '../src/network/model.js';
-import { trace, type TraceRequest, type TraceResult, traceJson, TraceInputError } from '../src/network/trace.js';
+import { noAssumptions, trace, type TraceRequest, type TraceResult, traceJson, TraceInputError } from '../src/network/trace.js';
 
 // ---------------------------------------------------------------------------------------
 // A small builder for models
@@ -256,6 +256,29 @@ describe('engine: trace inside a VPC', () => {
     const json = traceJson(t);
     assert.equal(json.verdict, 'accepted');
     assert.equal((json.hops as Array<{ detail: string }>)[3]!.detail, 'outbound from subnet-a: allowed by rule 100 (allow all traffic 0.0.0.0/0)');
+  });
+
+  it('looks past blockers it is told to assume away, without compiling again', () => {
+    const b = twoSubnets();
+    b.acl('acl-closed', 'vpc-a', [{ ruleNumber: 32767, action: 'deny', protocol: '-1', cidr: '0.0.0.0/0' }], [...ALLOW_ALL]);
+    b.m.subnets.find((x) => x.id === 'subnet-b')!.networkAclId = 'acl-closed';
+    b.m.securityGroups[0]!.ingress = [];
+    b.m.instances.find((i) => i.id === 'i-2')!.state = 'stopped';
+    const net = b.build();
+    const assume = noAssumptions();
+    assert.deepEqual(codes(trace(net, tcp('i-1', 'i-2', 443, { sourceIp: '10.0.1.10' }), assume)), ['SUBNET_ACL_RESTRICTION']);
+    assume.acls.add('acl-closed:ingress');
+    assert.deepEqual(codes(trace(net, tcp('i-1', 'i-2', 443), assume)), ['BAD_STATE']);
+    assume.running.add('i-2');
+    const sg = trace(net, tcp('i-1', 'i-2', 443), assume);
+    assert.deepEqual(codes(sg), ['ENI_SG_RULES_MISMATCH']);
+    assert.equal(sg.explanations[0]!.component.id, 'eni-2');
+    assume.groups.add('eni-2:ingress');
+    const t = trace(net, tcp('i-1', 'i-2', 443), assume);
+    assert.equal(t.verdict, 'accepted', JSON.stringify(traceJson(t).explanations));
+    assert.ok(t.forward.hops.some((h) => h.type === 'network-acl' && h.note?.startsWith('assumed')));
+    // The network itself is untouched: without the assumptions the first blocker is back.
+    assert.deepEqual(codes(trace(net, tcp('i-1', 'i-2', 443))), ['SUBNET_ACL_RESTRICTION']);
   });
 
   it('does not check ACLs between two interfaces of the same subnet', () => {

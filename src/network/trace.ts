@@ -448,6 +448,26 @@ interface Connection {
   egressOnly?: CInternetGateway;
   /** The peering connection the traffic came in through (its replies leave through it). */
   peering?: CPeering;
+  assume?: Assumptions;
+}
+
+/**
+ * Blockers a what-if trace takes as passing (Reachability Analyzer looks past each blocker it
+ * names this way, without compiling the network again).
+ */
+export interface Assumptions {
+  /** `interfaceId:ingress|egress`: the interface's security groups allow the packet. */
+  groups: Set<string>;
+  /** `aclId:ingress|egress`: the network ACL allows the packet. */
+  acls: Set<string>;
+  /** Interfaces whose source/destination check is taken as off. */
+  sourceDestCheckOff: Set<string>;
+  /** Instances taken as running. */
+  running: Set<string>;
+}
+
+export function noAssumptions(): Assumptions {
+  return { groups: new Set(), acls: new Set(), sourceDestCheckOff: new Set(), running: new Set() };
 }
 
 type Origin = 'vpc' | 'peering' | 'vpn' | 'internet' | 'service';
@@ -507,6 +527,13 @@ class Walk {
 
   // --- Components -----------------------------------------------------------------------
 
+  /** Whether the interface carries traffic (or is assumed to: its instance taken as running). */
+  private isUp(iface: CInterface): boolean {
+    if (iface.up) return true;
+    const a = this.conn.assume;
+    return !!a && iface.model.attached && !!iface.instance && a.running.has(iface.instance.id);
+  }
+
   /** The interface or instance is down: not attached, or its instance not running. */
   private down(iface: CInterface): false {
     if (iface.instance && !iface.instance.running) {
@@ -527,6 +554,12 @@ class Walk {
     }
     const p = this.pkt;
     const remote = egress ? p.dst : p.src;
+    if (this.conn.assume?.groups.has(`${iface.id}:${egress ? 'egress' : 'ingress'}`)) {
+      const h = this.hop('security-group', groups[0]?.id ?? iface.id, 'allow');
+      h.direction = egress ? 'egress' : 'ingress';
+      h.note = 'assumed to allow (looking past a blocker)';
+      return true;
+    }
     this.ownerVpc = iface.vpc;
     for (let g = 0; g < groups.length; g++) {
       const rule = groups[g]!.match(egress, remote, p.proto, p.dport, p.icmpType, p.icmpCode, this.owner);
@@ -549,6 +582,13 @@ class Walk {
   private acl(subnet: CSubnet, egress: boolean): boolean {
     const acl = subnet.acl;
     if (!acl) return true;
+    if (this.conn.assume?.acls.has(`${acl.id}:${egress ? 'egress' : 'ingress'}`)) {
+      const h = this.hop('network-acl', acl.id, 'allow');
+      h.direction = egress ? 'egress' : 'ingress';
+      h.subnet = subnet.id;
+      h.note = 'assumed to allow (looking past a blocker)';
+      return true;
+    }
     const p = this.pkt;
     const entry = acl.evaluate(egress, egress ? p.dst : p.src, p.proto, p.dport, p.icmpType, p.icmpCode);
     const allowed = !!entry && entry.allow;
@@ -568,7 +608,7 @@ class Walk {
 
   /** The packet leaves interface `iface` (its own traffic). */
   send(iface: CInterface): boolean {
-    if (!iface.up) return this.down(iface);
+    if (!this.isUp(iface)) return this.down(iface);
     if (iface.instance) this.hop('instance', iface.instance.id, 'send');
     this.hop('network-interface', iface.id, 'send');
     if (!iface.nat && !this.groups(iface, true)) return false;
@@ -583,7 +623,7 @@ class Walk {
 
   /** The packet reaches the interface it is addressed to. */
   arrive(iface: CInterface): boolean {
-    if (!iface.up) return this.down(iface);
+    if (!this.isUp(iface)) return this.down(iface);
     const p = this.pkt;
     if (this.reply) {
       // The reply of a translated connection: the translator restores the original address.
@@ -714,11 +754,11 @@ class Walk {
   private appliance(from: CSubnet | undefined, route: CRoute): boolean {
     const a = this.applianceOf(route);
     if (!a) return this.fail('BAD_STATE_ROUTE', 'route-table', route.model.target.id, { route });
-    if (!a.up) return this.down(a);
+    if (!this.isUp(a)) return this.down(a);
     if (from !== a.subnet && !this.acl(a.subnet, false)) return false;
     if (a.hasIp(this.pkt.dst)) return this.arrive(a);
     if (!this.groups(a, false)) return false;
-    if (a.model.sourceDestCheck) {
+    if (a.model.sourceDestCheck && !this.conn.assume?.sourceDestCheckOff.has(a.id)) {
       this.hop('network-interface', a.id, 'drop');
       return this.fail('ENI_SOURCE_DEST_CHECK_RESTRICTION', 'network-interface', a.id, {
         note: 'source/destination check is enabled: the interface only sends and receives its own traffic',
@@ -749,7 +789,7 @@ class Walk {
     }
     let pub = 0;
     const owner = vpc.byPrivateIp.get(p.src);
-    if (owner && owner.up) pub = owner.publicIpOf(p.src);
+    if (owner && this.isUp(owner)) pub = owner.publicIpOf(p.src);
     const fw = this.forwarder;
     if (!pub && fw && !fw.hasIp(p.src) && fw.publicIpOf(fw.primaryIp)) {
       // An appliance with a public address sending others' traffic out: a NAT instance.
@@ -870,7 +910,7 @@ class Walk {
         note: `the address belongs to ${vpc.id}, behind ${igw.id}`,
       });
     }
-    if (!iface.up) {
+    if (!this.isUp(iface)) {
       this.hop('internet-gateway', igw.id, 'drop');
       return this.fail('IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS', 'internet-gateway', igw.id, {
         address: p.dst,
@@ -912,7 +952,7 @@ class Walk {
       this.hop('internet-gateway', via.id, 'drop');
       return this.fail('IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS', 'internet-gateway', via.id, { address: dst, note: `the address belongs to ${vpc.id}, behind ${igw.id}` });
     }
-    if (!iface.up) {
+    if (!this.isUp(iface)) {
       this.hop('internet-gateway', igw.id, 'drop');
       return this.fail('IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS', 'internet-gateway', igw.id, { address: dst, note: `${iface.id} is not attached to a running instance` });
     }
@@ -1115,9 +1155,9 @@ function replyHeaders(h: Headers): Headers {
 }
 
 /** Traces a resolved packet from its source, then its reply. */
-export function traceResolved(net: CompiledNetwork, source: Source, pkt: Headers): TraceResult {
+export function traceResolved(net: CompiledNetwork, source: Source, pkt: Headers, assume?: Assumptions): TraceResult {
   if (typeof pkt.src !== typeof pkt.dst) throw new TraceInputError('Source and destination addresses must be of one family (IPv4 or IPv6).');
-  const conn: Connection = { translations: [] };
+  const conn: Connection = { translations: [], assume };
   const fwd = new Walk(net, pkt, false, conn);
   if (source.kind === 'interface') fwd.send(source.iface);
   else if (source.kind === 'peering') fwd.fromPeering(source.pcx, source.into);
@@ -1192,9 +1232,9 @@ export function traceResolved(net: CompiledNetwork, source: Source, pkt: Headers
 }
 
 /** Traces the packet a request describes (throws TraceInputError for a request that names nothing). */
-export function trace(net: CompiledNetwork, req: TraceRequest): TraceResult {
+export function trace(net: CompiledNetwork, req: TraceRequest, assume?: Assumptions): TraceResult {
   const r = resolveRequest(net, req);
-  return traceResolved(net, r.source, r.pkt);
+  return traceResolved(net, r.source, r.pkt, assume);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1305,10 +1345,11 @@ function hopDetail(h: Hop): string {
   const dir = h.direction === 'egress' ? 'outbound' : 'inbound';
   switch (h.type) {
     case 'network-acl':
+      if (!h.aclEntry && h.note) return `${dir} ${h.direction === 'egress' ? 'from' : 'to'} ${h.subnet}: ${h.note}`;
       return `${dir} ${h.direction === 'egress' ? 'from' : 'to'} ${h.subnet}: ${h.action === 'allow' ? 'allowed by' : 'denied by'} ${aclText(h.aclEntry)}`;
     case 'security-group':
       if (h.action === 'return-allowed') return `${dir}: reply of an allowed connection (security groups are stateful)`;
-      if (h.action === 'allow') return `${dir}: allowed by ${sgText(h.sgRule!)}`;
+      if (h.action === 'allow') return `${dir}: ${h.sgRule ? `allowed by ${sgText(h.sgRule)}` : (h.note ?? 'allowed')}`;
       return `${dir}: no rule allows the packet`;
     case 'route-table':
       if (h.action === 'no-route') return 'no route matches the destination';

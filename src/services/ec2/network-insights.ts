@@ -45,7 +45,7 @@ import type {
 import { formatAddr } from '../../network/cidr.js';
 import { compile, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../../network/compile.js';
 import type { NetworkModel } from '../../network/model.js';
-import { type Explanation, type Headers, type Hop, trace, TraceInputError, type TraceRequest, type TraceResult, DEFAULT_INTERNET_IP } from '../../network/trace.js';
+import { type Assumptions, type Explanation, type Headers, type Hop, noAssumptions, trace, TraceInputError, type TraceRequest, type TraceResult, DEFAULT_INTERNET_IP } from '../../network/trace.js';
 import { ApiError } from '../../protocol/errors.js';
 import { ScopedState, type Store } from '../../state/store.js';
 import type { Handler, RequestContext } from '../context.js';
@@ -501,38 +501,25 @@ interface Outcome {
   failure?: string;
 }
 
-/** Lets a blocking security group or ACL allow the traffic (in the model), to look past it. Answers false when it cannot. */
-function relax(model: NetworkModel, net: CompiledNetwork, e: Explanation): boolean {
-  if (e.code === 'ENI_SG_RULES_MISMATCH' && e.securityGroups?.[0] && e.sgDirection) {
-    const g = model.securityGroups.find((x) => x.id === e.securityGroups![0]);
-    if (!g) return false;
-    g[e.sgDirection].unshift({ id: 'sgr-assumed', protocol: '-1', fromPort: -1, toPort: -1, cidr: '0.0.0.0/0' });
-    return true;
-  }
-  if (e.code === 'SUBNET_ACL_RESTRICTION' && e.acl && e.aclDirection) {
-    const a = model.networkAcls.find((x) => x.id === e.acl);
-    if (!a || !net.acls.has(a.id)) return false;
-    a[e.aclDirection].unshift({ ruleNumber: 0, action: 'allow', protocol: '-1', cidr: '0.0.0.0/0' });
-    return true;
-  }
-  if (e.code === 'ENI_SOURCE_DEST_CHECK_RESTRICTION') {
-    const i = model.interfaces.find((x) => x.id === e.component.id);
-    if (!i || !i.sourceDestCheck) return false;
-    i.sourceDestCheck = false;
-    return true;
-  }
-  if (e.code === 'BAD_STATE' && e.component.type === 'instance') {
-    const i = model.instances.find((x) => x.id === e.component.id);
-    if (!i || i.state === 'running') return false;
-    i.state = 'running';
-    return true;
-  }
+/**
+ * Takes a blocker as passing, to look further: a security group or ACL allowing the traffic,
+ * source/destination check off, a stopped instance running — as what-if assumptions of the
+ * trace, on the same compiled network — or a private address with a public one, in a private
+ * copy of the model (that one changes address maps, so the copy is compiled). Answers false
+ * when it cannot.
+ */
+function relax(e: Explanation, assume: Assumptions, model: () => NetworkModel): boolean {
+  const add = (set: Set<string>, key: string) => !set.has(key) && !!set.add(key);
+  if (e.code === 'ENI_SG_RULES_MISMATCH' && e.sgDirection) return add(assume.groups, `${e.component.id}:${e.sgDirection}`);
+  if (e.code === 'SUBNET_ACL_RESTRICTION' && e.acl && e.aclDirection) return add(assume.acls, `${e.acl}:${e.aclDirection}`);
+  if (e.code === 'ENI_SOURCE_DEST_CHECK_RESTRICTION') return add(assume.sourceDestCheckOff, e.component.id);
+  if (e.code === 'BAD_STATE' && e.component.type === 'instance') return add(assume.running, e.component.id);
   if ((e.code === 'IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS' || e.code === 'IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS') && typeof e.address === 'number') {
-    // Assume the private address had a public one (from the documentation range), to look further.
+    const m = model();
     const addr = formatAddr(e.address);
-    const i = model.interfaces.find((x) => x.privateIps.includes(addr) && !x.publicIps[addr]);
+    const i = m.interfaces.find((x) => x.privateIps.includes(addr) && !x.publicIps[addr]);
     if (!i) return false;
-    i.publicIps[addr] = `203.0.113.${1 + (model.interfaces.indexOf(i) % 250)}`;
+    i.publicIps[addr] = `203.0.113.${1 + (m.interfaces.indexOf(i) % 250)}`;
     return true;
   }
   return false;
@@ -550,7 +537,7 @@ function endAtPeering(t: TraceResult, pcxId: string): TraceResult {
   return { verdict: 'accepted', forward, explanations: [], source: t.source };
 }
 
-function traceOnce(net: CompiledNetwork, path: PathRecord, port: number | undefined): TraceResult {
+function traceOnce(net: CompiledNetwork, path: PathRecord, port: number | undefined, assume?: Assumptions): TraceResult {
   const f = path.FilterAtSource;
   const destinationIp = path.DestinationIp ?? f?.DestinationAddress;
   const destination = destinationIp ?? destinationAddressOf(net, path);
@@ -563,7 +550,7 @@ function traceOnce(net: CompiledNetwork, path: PathRecord, port: number | undefi
   const sourceIp = path.SourceIp ?? f?.SourceAddress;
   if (sourceIp) req.sourceIp = sourceIp;
   if (f?.SourcePortRange?.FromPort !== undefined) req.sourcePort = f.SourcePortRange.FromPort;
-  const t = trace(net, req);
+  const t = trace(net, req, assume);
   return path.Destination?.startsWith('pcx-') ? endAtPeering(t, path.Destination) : t;
 }
 
@@ -648,12 +635,18 @@ function analyse(ctx: RequestContext, path: PathRecord): Outcome {
   const explanations = [...first.explanations];
   // Further blockers: assume each blocking group or ACL allows the traffic and trace again.
   const port = first.forward.first.dport || ports[0];
+  const assume = noAssumptions();
   let cur = first;
   for (let i = 0; i < 12 && cur.verdict === 'dropped'; i++) {
     const e = cur.explanations[0];
-    if (!e || !relax((model ??= copyModel(original.model)), net, e)) break;
-    net = compile(model);
-    cur = traceOnce(net, path, port);
+    let copied = false;
+    const privateModel = () => {
+      copied = true;
+      return (model ??= copyModel(original.model));
+    };
+    if (!e || !relax(e, assume, privateModel)) break;
+    if (copied) net = compile(model!);
+    cur = traceOnce(net, path, port, assume);
     const next = cur.explanations[0];
     if (next && !explanations.some((x) => x.code === next.code && x.component.id === next.component.id && x.direction === next.direction)) explanations.push(next);
   }
