@@ -329,6 +329,11 @@ class TraceRewrite {
     const hops = new Array<Hop>(p.hops.length);
     for (let i = 0; i < hops.length; i++) {
       const h = p.hops[i]!;
+      if (h.inbound === undefined && h.outbound === undefined) {
+        // Nothing of the packet's: the hop as it is (traces are not changed once made).
+        hops[i] = h;
+        continue;
+      }
       const c = new Hop(h.type, h.id, h.action);
       c.direction = h.direction;
       c.aclEntry = h.aclEntry;
@@ -439,7 +444,8 @@ interface AclCheck {
 
 /** One trace and what it makes each interface record, for every connection that shares it. */
 class Plan {
-  private readonly checks: AclCheck[] | undefined;
+  private checksMade = false;
+  private checkList: AclCheck[] | undefined;
   private made: Templates | undefined;
   /** Whether flows with other addresses in the same atoms may share the trace (rewritten). */
   private addressesShared = false;
@@ -451,8 +457,15 @@ class Plan {
     /** The plan this one was derived from, and how its addresses changed. */
     private readonly base?: Plan,
     private readonly rewrite?: TraceRewrite,
-  ) {
-    this.checks = replyAclChecks(ctx.net, trace);
+  ) {}
+
+  /** The reply path's ACL decisions (worked out when first asked). */
+  private get checks(): AclCheck[] | undefined {
+    if (!this.checksMade) {
+      this.checkList = replyAclChecks(this.ctx.net, this.trace);
+      this.checksMade = true;
+    }
+    return this.checkList;
   }
 
   /** Whether a connection from client port `sport` would be decided alike. */
@@ -511,34 +524,51 @@ class Plan {
   }
 
   private templates(): Templates {
-    if (this.made) return this.made;
-    if (this.base) {
-      const b = this.base.templates();
-      const rw = this.rewrite!;
-      const ctx = this.ctx;
-      const moved = (list: InterfaceObservation[], raw: Addr[]): InterfaceObservation[] =>
-        list.map((o, i) => {
-          const ps = raw[2 * i]!;
-          const pd = raw[2 * i + 1]!;
-          const ns = rw.addr(ps);
-          const nd = rw.addr(pd);
-          if (ns === ps && nd === pd) return o;
-          const x = { ...o, pktSrcaddr: ctx.print(ns), pktDstaddr: ctx.print(nd) };
-          if (o.flowDirection === 'ingress') x.srcaddr = x.pktSrcaddr;
-          else x.dstaddr = x.pktDstaddr;
-          return x;
-        });
-      this.made = { forward: moved(b.forward, b.rawForward), reverse: moved(b.reverse, b.rawReverse), rawForward: [], rawReverse: [], logged: b.logged };
-    } else this.made = templates(this.ctx, this.trace, false);
+    this.made ??= templates(this.ctx, this.trace, false);
     return this.made;
   }
 
   observations(flow: DecidedFlow, sport: number): InterfaceObservation[] {
+    if (this.base) return this.movedObservations(flow, sport);
     const t = this.templates();
     if (!t.logged) return [];
     const out: InterfaceObservation[] = [];
     for (const o of t.forward) out.push({ ...o, srcport: o.srcport === 0 ? 0 : sport, packets: flow.packets, bytes: flow.bytes, startMs: flow.startMs, endMs: flow.endMs });
     for (const o of t.reverse) out.push({ ...o, dstport: o.dstport === 0 ? 0 : sport, packets: flow.replyPackets, bytes: flow.replyBytes, startMs: flow.startMs, endMs: flow.endMs });
+    return out;
+  }
+
+  /** The base plan's observations with this plan's addresses (the packet's, and the peer's in srcaddr/dstaddr). */
+  private movedObservations(flow: DecidedFlow, sport: number): InterfaceObservation[] {
+    const t = this.base!.templates();
+    if (!t.logged) return [];
+    const rw = this.rewrite!;
+    const ctx = this.ctx;
+    const out: InterfaceObservation[] = [];
+    for (let pass = 0; pass < 2; pass++) {
+      const list = pass === 0 ? t.forward : t.reverse;
+      const raw = pass === 0 ? t.rawForward : t.rawReverse;
+      for (let i = 0; i < list.length; i++) {
+        const o = list[i]!;
+        const ps = raw[2 * i]!;
+        const pd = raw[2 * i + 1]!;
+        const ns = rw.addr(ps);
+        const nd = rw.addr(pd);
+        const x: InterfaceObservation =
+          pass === 0
+            ? { ...o, srcport: o.srcport === 0 ? 0 : sport, packets: flow.packets, bytes: flow.bytes, startMs: flow.startMs, endMs: flow.endMs }
+            : { ...o, dstport: o.dstport === 0 ? 0 : sport, packets: flow.replyPackets, bytes: flow.replyBytes, startMs: flow.startMs, endMs: flow.endMs };
+        if (ns !== ps) {
+          x.pktSrcaddr = ctx.print(ns);
+          if (o.flowDirection === 'ingress') x.srcaddr = x.pktSrcaddr;
+        }
+        if (nd !== pd) {
+          x.pktDstaddr = ctx.print(nd);
+          if (o.flowDirection === 'egress') x.dstaddr = x.pktDstaddr;
+        }
+        out.push(x);
+      }
+    }
     return out;
   }
 }
