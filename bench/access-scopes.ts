@@ -158,8 +158,11 @@ function run(vpcs: number): Row[] {
   const t = cpuMs();
   analyse(api, 'warm-up (network build)', n, [{ Source: IGW, Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] }, PacketHeaderStatement: { DestinationPorts: ['1'] } } }]);
   console.log(`  (network build + small analysis: ${(cpuMs() - t).toFixed(0)} ms)`);
+  const subnet = api.call('DescribeSubnets', { Filters: [{ Name: 'cidr-block', Values: ['10.0.1.0/24'] }] }).Subnets[0].SubnetId as string;
   return [
     analyse(api, 'every interface → every interface, tcp', n, [{ Source: ENI, Destination: { ...ENI, PacketHeaderStatement: { Protocols: ['tcp'] } } }]),
+    analyse(api, 'every interface → every interface, tcp 5432', n, [{ Source: ENI, Destination: { ...ENI, PacketHeaderStatement: { Protocols: ['tcp'], DestinationPorts: ['5432'] } } }]),
+    analyse(api, 'every interface → one subnet (25 interfaces), tcp', n, [{ Source: ENI, Destination: { ResourceStatement: { Resources: [subnet] }, PacketHeaderStatement: { Protocols: ['tcp'] } } }]),
     analyse(api, 'internet gateway → every interface', n, [{ Source: IGW, Destination: ENI }]),
   ];
 }
