@@ -16,6 +16,18 @@
  * decides for the whole class. A finding reports the union of the classes that get through as
  * its destination port ranges. Outside addresses are chosen the same way: one address per
  * block the rules of the VPC name (cut at both ends of each block).
+ *
+ * Pairs of interfaces are not all traced: interfaces fall into classes that every decision of
+ * a forward trace treats alike (subnet, security groups in order, kind, instance or not, the
+ * primary address between the same cuts of every block the network and the scope name). The
+ * first pair of two classes is traced port class by port class; every other pair of the same
+ * two classes (and the same matches by resource) takes its port classes and its components,
+ * with its own interfaces, instances and addresses. Without address statements, a class pair
+ * that found nothing is not visited again.
+ *
+ * An analysis is bounded: past `findingsPerAccessScopeAnalysis` findings or
+ * `accessScopeAnalysisMs` milliseconds (quotas) it stops and ends `failed`, its StatusMessage
+ * saying how to narrow the scope, instead of holding the server for minutes.
  */
 import { randomUUID } from 'node:crypto';
 import type {
