@@ -49,6 +49,9 @@ import {
   StartNetworkInsightsAccessScopeAnalysisCommand,
 } from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DEFAULT_QUOTAS } from '../src/config.js';
 import { PROTO_TCP } from '../src/network/compile.js';
@@ -953,6 +956,34 @@ describe('Network Access Analyzer on random networks, and its budget', () => {
       assert.equal(analysis.FindingsFound, expected.length ? 'true' : 'false');
     });
   }
+});
+
+describe('Network Access Analyzer: findings kept on disk', () => {
+  it('findings read after a restart are the same as before', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vpcsim-naa-'));
+    try {
+      let server = await startTestServer({ stateTransitionMs: 0, dataDir });
+      let client = server.ec2();
+      await randomNetwork(client, 4);
+      const scope = (await client.send(new CreateNetworkInsightsAccessScopeCommand({ MatchPaths: [{ Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] } } }] })))
+        .NetworkInsightsAccessScope!.NetworkInsightsAccessScopeId!;
+      const id = (await client.send(new StartNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeId: scope }))).NetworkInsightsAccessScopeAnalysis!
+        .NetworkInsightsAccessScopeAnalysisId!;
+      const before = (await client.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: id }))).AnalysisFindings!;
+      assert.ok(before.length > 0);
+      await server.close();
+      server = await startTestServer({ stateTransitionMs: 0, dataDir });
+      client = server.ec2();
+      try {
+        const after = (await client.send(new GetNetworkInsightsAccessScopeAnalysisFindingsCommand({ NetworkInsightsAccessScopeAnalysisId: id }))).AnalysisFindings!;
+        assert.deepEqual(after, before);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('Network Access Analyzer: an analysis over its budget fails, saying what to narrow', () => {

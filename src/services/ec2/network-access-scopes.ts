@@ -104,7 +104,8 @@ interface ScopeRecord extends NetworkInsightsAccessScope {
 interface AnalysisRecord extends NetworkInsightsAccessScopeAnalysis {
   NetworkInsightsAccessScopeAnalysisId: string;
   NetworkInsightsAccessScopeId: string;
-  _findings: AccessScopeAnalysisFinding[];
+  _findings: StoredFinding[];
+  _templates?: PathComponent[][];
 }
 
 function arn(ctx: RequestContext, type: string, id: string): string {
@@ -932,21 +933,12 @@ function widen(h: AnalysisPacketHeader | undefined, ports: PortRange[]): void {
 }
 
 /**
- * Findings share what is the same among them (a component's {Id, Arn}, a packet header, a
- * list of port ranges): one object each, frozen when stored. Thousands of findings then hold a
- * fraction of the objects, and storing them freezes each shared object once.
+ * Findings share what is the same among them (a packet header of their template, a list of
+ * port ranges): one object each, frozen when stored.
  */
 class Interner {
-  private readonly refs = new Map<string, object>();
   private readonly headers = new Map<string, AnalysisPacketHeader>();
   private readonly ports = new Map<string, PortRange[]>();
-  ref<T extends { Id?: string; Arn?: string }>(v: T | undefined): T | undefined {
-    if (!v || v.Arn === undefined || Object.keys(v).length !== 2 || v.Id === undefined) return v;
-    const hit = this.refs.get(v.Arn) as T | undefined;
-    if (hit) return hit;
-    this.refs.set(v.Arn, v);
-    return v;
-  }
   portRanges(ranges: Range[]): PortRange[] {
     const key = ranges.map((r) => `${r.from}-${r.to}`).join(',');
     let hit = this.ports.get(key);
@@ -964,18 +956,11 @@ class Interner {
     this.headers.set(key, h);
     return h;
   }
-  component(c: PathComponent): void {
-    const refs = c as Record<string, unknown>;
-    for (const k of ['Component', 'Subnet', 'Vpc', 'AttachedTo', 'SourceVpc', 'DestinationVpc', 'TransitGateway', 'ElasticLoadBalancerListener']) {
-      if (refs[k] && typeof refs[k] === 'object') refs[k] = this.ref(refs[k] as { Id?: string; Arn?: string });
-    }
-    if (c.InboundHeader) c.InboundHeader = this.header(c.InboundHeader);
-    if (c.OutboundHeader) c.OutboundHeader = this.header(c.OutboundHeader);
-  }
 }
 
 interface Outcome {
-  findings: AccessScopeAnalysisFinding[];
+  findings: StoredFinding[];
+  templates?: PathComponent[][];
   analyzedEnis: number;
   failure?: string;
 }
@@ -1078,69 +1063,104 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
         'or add protocols, ports or addresses to its packet header statements.',
     };
   }
-  const out: AccessScopeAnalysisFinding[] = [];
   const m = new Mapper(ctx, net);
   const shared = new Interner();
-  const templates = new Map<Passage, PathComponent[]>();
+  const templates: PathComponent[][] = [];
+  const templateOf = new Map<Passage, number>();
+  const refs = new Map<CInterface, { eni: [string, string, string]; instance?: [string, string, string] }>();
+  const ipOf = new Map<CInterface, string>();
+  const ip = (i: CInterface) => {
+    let s = ipOf.get(i);
+    if (s === undefined) ipOf.set(i, (s = formatIpv4(i.primaryIp)));
+    return s;
+  };
+  const out: StoredFinding[] = [];
   for (const f of found.values()) {
     const t = f.first.trace;
-    let template = templates.get(f.first);
-    if (!template) {
-      template = m.components(t.forward.hops, t.forward.first, t.forward.last);
+    let index = templateOf.get(f.first);
+    if (index === undefined) {
+      const template = m.components(t.forward.hops, t.forward.first, t.forward.last);
       // The first component carries the packet as it set out (a path from on premises starts at the VPN connection).
       if (template[0] && !template[0].OutboundHeader) template[0].OutboundHeader = m.header(t.forward.first);
       for (const c of template) {
         if (c.InboundHeader) c.InboundHeader = shared.header(c.InboundHeader);
         if (c.OutboundHeader) c.OutboundHeader = shared.header(c.OutboundHeader);
       }
-      templates.set(f.first, template);
+      templateOf.set(f.first, (index = templates.length));
+      templates.push(template);
     }
-    const ports = shared.portRanges(f.ports);
-    const swap = new Map<string, string>();
-    const ips = new Map<string, string>();
+    const stored: StoredFinding = { FindingId: randomUUID(), t: index, p: shared.portRanges(f.ports) };
     if (f.like && f.from.kind === 'eni' && f.to.kind === 'eni') {
-      for (const [a, b] of [
+      const r: Array<[string, string, string]> = [];
+      const a: Array<[string, string]> = [];
+      for (const [was, now] of [
         [f.like.from, f.from.iface],
         [f.like.to, f.to.iface],
       ] as const) {
-        swap.set(a.id, b.id);
-        if (a.instance && b.instance) swap.set(a.instance.id, b.instance.id);
-        ips.set(formatIpv4(a.primaryIp), formatIpv4(b.primaryIp));
+        if (was === now) continue;
+        let ids = refs.get(now);
+        if (!ids) {
+          const eni = m.component('network-interface', now.id);
+          const inst = now.instance ? m.component('instance', now.instance.id) : undefined;
+          ids = { eni: ['', eni.Id!, eni.Arn!], instance: inst ? ['', inst.Id!, inst.Arn!] : undefined };
+          refs.set(now, ids);
+        }
+        r.push([was.id, ids.eni[1], ids.eni[2]]);
+        if (was.instance && ids.instance) r.push([was.instance.id, ids.instance[1], ids.instance[2]]);
+        a.push([ip(was), ip(now)]);
       }
+      if (r.length) stored.r = r;
+      if (a.length) stored.a = a;
     }
-    const ref = (x: PathComponent['Component']) => {
-      const id = x?.Id && swap.get(x.Id);
-      return id ? m.component(id.startsWith('i-') ? 'instance' : 'network-interface', id) : x;
-    };
-    const addrs = (l: string[] | undefined) => l && (ips.size ? l.map((a) => ips.get(a) ?? a) : l);
-    const made = new Map<AnalysisPacketHeader, AnalysisPacketHeader>();
-    const header = (h: AnalysisPacketHeader | undefined): AnalysisPacketHeader | undefined => {
-      if (!h) return h;
-      const hit = made.get(h);
-      if (hit) return hit;
-      const out: AnalysisPacketHeader = { ...h };
-      made.set(h, out);
-      if (h.SourceAddresses) out.SourceAddresses = addrs(h.SourceAddresses);
-      if (h.DestinationAddresses) out.DestinationAddresses = addrs(h.DestinationAddresses);
-      widen(out, ports);
-      return out;
-    };
-    const components: PathComponent[] = template.map((c0) => {
+    out.push(stored);
+  }
+  return { findings: out, templates, analyzedEnis: interfaces.length };
+}
+
+/**
+ * A finding as stored: the index of its template (the components of the first pair of its
+ * classes, with the headers as traced), its port ranges, and what it puts in place of that
+ * pair's interfaces, instances (`r`: old ID, new ID, new ARN) and addresses (`a`: old, new).
+ * Stored this way a finding is a few small objects; its components are made when read.
+ */
+interface StoredFinding {
+  FindingId: string;
+  t: number;
+  p: PortRange[];
+  r?: Array<[string, string, string]>;
+  a?: Array<[string, string]>;
+}
+
+function findingView(a: Readonly<AnalysisRecord>, f: Readonly<StoredFinding>): AccessScopeAnalysisFinding {
+  const template = a._templates?.[f.t] ?? [];
+  const refs = new Map<string, { Id: string; Arn: string }>((f.r ?? []).map(([was, Id, Arn]) => [was, { Id, Arn }]));
+  const ips = new Map<string, string>(f.a ?? []);
+  const ref = (x: PathComponent['Component']) => (x?.Id && refs.get(x.Id)) || x;
+  const addrs = (l: string[]) => (ips.size ? l.map((x) => ips.get(x) ?? x) : [...l]);
+  const made = new Map<AnalysisPacketHeader, AnalysisPacketHeader>();
+  const header = (h: AnalysisPacketHeader): AnalysisPacketHeader => {
+    const hit = made.get(h);
+    if (hit) return hit;
+    const out: AnalysisPacketHeader = { ...h };
+    made.set(h, out);
+    if (h.SourceAddresses) out.SourceAddresses = addrs(h.SourceAddresses);
+    if (h.DestinationAddresses) out.DestinationAddresses = addrs(h.DestinationAddresses);
+    widen(out, f.p);
+    return out;
+  };
+  return {
+    NetworkInsightsAccessScopeAnalysisId: a.NetworkInsightsAccessScopeAnalysisId,
+    NetworkInsightsAccessScopeId: a.NetworkInsightsAccessScopeId,
+    FindingId: f.FindingId,
+    FindingComponents: template.map((c0) => {
       const c: PathComponent = { ...c0 };
       if (c.Component) c.Component = ref(c.Component);
       if (c.AttachedTo) c.AttachedTo = ref(c.AttachedTo);
       if (c.InboundHeader) c.InboundHeader = header(c.InboundHeader);
       if (c.OutboundHeader) c.OutboundHeader = header(c.OutboundHeader);
       return c;
-    });
-    out.push({
-      NetworkInsightsAccessScopeAnalysisId: analysisId,
-      NetworkInsightsAccessScopeId: scope.NetworkInsightsAccessScopeId,
-      FindingId: randomUUID(),
-      FindingComponents: components,
-    });
-  }
-  return { findings: out, analyzedEnis: interfaces.length };
+    }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1148,7 +1168,7 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
 // ---------------------------------------------------------------------------------------
 
 function analysisView(a: Readonly<AnalysisRecord>): NetworkInsightsAccessScopeAnalysis {
-  const { _findings: _f, ...view } = a;
+  const { _findings: _f, _templates: _t, ...view } = a;
   return view;
 }
 
@@ -1178,6 +1198,7 @@ export function startNetworkInsightsAccessScopeAnalysis(
     rec.Status = 'succeeded';
     rec.FindingsFound = outcome.findings.length ? 'true' : 'false';
     rec._findings = outcome.findings;
+    rec._templates = outcome.templates ?? [];
   }
   ctx.state.put(ANALYSIS, id, rec);
   return { NetworkInsightsAccessScopeAnalysis: analysisView(base) };
@@ -1213,7 +1234,7 @@ export function getNetworkInsightsAccessScopeAnalysisFindings(
   return {
     NetworkInsightsAccessScopeAnalysisId: a.NetworkInsightsAccessScopeAnalysisId,
     AnalysisStatus: a.Status,
-    AnalysisFindings: page.items,
+    AnalysisFindings: page.items.map((f) => findingView(a, f)),
     NextToken: page.nextToken,
   };
 }
