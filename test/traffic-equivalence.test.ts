@@ -89,6 +89,10 @@ describe('shared decisions', () => {
           ip[3] = (ip[3]! + r.int(1, 3)) & 255;
           specs.push({ ...spec, source: `internet:${ip.join('.')}`, sourcePort: r.int(1024, 65535) });
         }
+        // Another server port, often a neighbour (the same port atom, or just across a bound).
+        if (r.chance(0.3) && spec.destinationPort !== undefined && spec.destinationPort < 65535) {
+          specs.push({ ...spec, destinationPort: r.chance(0.5) ? spec.destinationPort + 1 : r.int(0, 65535) });
+        }
       }
       const walked = decideFlows(net, specs, 1_700_000_000_000, { shareDecisions: false });
       const stats = { walks: 0, shared: 0 };

@@ -202,6 +202,47 @@ function atomsOf(net: CompiledNetwork): AddressAtoms {
   return a;
 }
 
+/**
+ * The port atoms of a network: destination ports between consecutive bounds of every port
+ * range a network ACL entry or security group rule names. The engine looks at a server port
+ * only through those ranges, so flows alike but for server ports in the same atom are decided
+ * alike.
+ */
+class PortAtoms {
+  private readonly cuts: number[];
+  constructor(net: CompiledNetwork) {
+    const cuts = new Set<number>([0, 1]);
+    const range = (from: number, to: number) => {
+      if (from >= 0 && from <= 65535) cuts.add(from);
+      if (to >= -1 && to < 65535) cuts.add(to + 1);
+    };
+    for (const a of net.acls.values()) for (const e of [...a.ingress, ...a.egress]) range(e.fromPort, e.toPort);
+    for (const g of net.securityGroups.values()) for (const r of [...g.ingress, ...g.egress]) range(r.fromPort, r.toPort);
+    this.cuts = [...cuts].sort((a, b) => a - b);
+  }
+  of(port: number): number {
+    const c = this.cuts;
+    let lo = 0;
+    let hi = c.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (c[mid]! <= port) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
+const portAtomsByNet = new WeakMap<CompiledNetwork, PortAtoms>();
+function portAtomsOf(net: CompiledNetwork): PortAtoms {
+  let a = portAtomsByNet.get(net);
+  if (!a) portAtomsByNet.set(net, (a = new PortAtoms(net)));
+  return a;
+}
+
+/** At most this many keys are kept (a batch of all-different flows does not keep every walk alive). */
+const MAX_KEYS = 4_096;
+
 function sourceKey(s: Source): string {
   switch (s.kind) {
     case 'interface':
@@ -227,12 +268,14 @@ const PLANS_PER_KEY = 8;
  */
 class DecisionCache {
   private readonly atoms: AddressAtoms;
-  private readonly byKey = new Map<string, Plan[]>();
+  private readonly ports: PortAtoms;
+  private byKey = new Map<string, Plan[]>();
   constructor(
     private readonly ctx: ObservationContext,
     private readonly stats?: { walks: number; shared: number },
   ) {
     this.atoms = atomsOf(ctx.net);
+    this.ports = portAtomsOf(ctx.net);
   }
 
   plan(source: Source, pkt: Headers): Plan {
@@ -243,7 +286,7 @@ class DecisionCache {
     }
     const aSrc = this.atoms.of(pkt.src);
     const aDst = this.atoms.of(pkt.dst);
-    const key = `${sourceKey(source)}|${aSrc}|${aDst}|${pkt.src === pkt.dst ? 1 : 0}|${pkt.proto}|${pkt.dport}|${pkt.icmpType}|${pkt.icmpCode}`;
+    const key = `${sourceKey(source)}|${aSrc}|${aDst}|${pkt.src === pkt.dst ? 1 : 0}|${pkt.proto}|${pkt.proto === PROTO_TCP || pkt.proto === PROTO_UDP ? `p${this.ports.of(pkt.dport)}` : pkt.dport}|${pkt.icmpType}|${pkt.icmpCode}`;
     let list = this.byKey.get(key);
     if (list) {
       for (let i = 0; i < list.length; i++) {
@@ -252,7 +295,10 @@ class DecisionCache {
         if (this.stats) this.stats.shared++;
         return p.sameAs(pkt) ? p : p.derive(source, pkt);
       }
-    } else this.byKey.set(key, (list = []));
+    } else {
+      if (this.byKey.size >= MAX_KEYS) this.byKey = new Map();
+      this.byKey.set(key, (list = []));
+    }
     const p = new Plan(this.ctx, traceResolved(net, source, pkt));
     if (this.stats) this.stats.walks++;
     p.learnSharing(!this.atoms.isSingle(aSrc), !this.atoms.isSingle(aDst));
@@ -287,7 +333,7 @@ function notesOf(t: TraceResult): string[] {
 
 /** A trace with its client's addresses and port replaced: what the engine decides for that client. */
 class TraceRewrite {
-  private readonly explanations = new Map<Explanation, Explanation>();
+  private explanations: Map<Explanation, Explanation> | undefined;
   constructor(
     private readonly fromSrc: Addr,
     private readonly toSrc: Addr,
@@ -295,24 +341,28 @@ class TraceRewrite {
     private readonly toDst: Addr,
     /** The client port, when it changes. */
     private readonly sport: number | undefined,
+    /** The server port, when it changes. */
+    readonly dport: number | undefined,
   ) {}
   addr(a: Addr): Addr {
     return a === this.fromSrc ? this.toSrc : a === this.fromDst ? this.toDst : a;
   }
   headers(h: Headers, reply: boolean): Headers {
-    if (this.sport === undefined) return { ...h, src: this.addr(h.src), dst: this.addr(h.dst) };
+    const client = this.sport ?? (reply ? h.dport : h.sport);
+    const server = this.dport ?? (reply ? h.sport : h.dport);
     return {
       src: this.addr(h.src),
       dst: this.addr(h.dst),
       proto: h.proto,
-      sport: reply ? h.sport : this.sport,
-      dport: reply ? this.sport : h.dport,
+      sport: reply ? server : client,
+      dport: reply ? client : server,
       icmpType: h.icmpType,
       icmpCode: h.icmpCode,
     };
   }
   explanation(e: Explanation | undefined): Explanation | undefined {
     if (!e) return e;
+    this.explanations ??= new Map();
     let x = this.explanations.get(e);
     if (!x) {
       x = { ...e };
@@ -354,7 +404,7 @@ class TraceRewrite {
   trace(t: TraceResult, source: Source): TraceResult {
     const out: TraceResult = { ...t, forward: this.path(t.forward, false), explanations: [], source };
     if (t.reverse) out.reverse = this.path(t.reverse, true);
-    out.explanations = t.explanations.map((e) => this.explanation(e)!);
+    out.explanations = t.explanations.length === 0 ? [] : t.explanations.map((e) => this.explanation(e)!);
     return out;
   }
 }
@@ -451,6 +501,8 @@ class Plan {
   private addressesShared = false;
   /** Whether flows with other client ports (that `fits`) may share the trace (rewritten). */
   private portsShared = false;
+  /** Whether flows with other server ports of the same port atom may share the trace (rewritten). */
+  private serverPortsShared = false;
   constructor(
     private readonly ctx: ObservationContext,
     readonly trace: TraceResult,
@@ -501,25 +553,38 @@ class Plan {
       for (const h of path.hops) if (!same(h.inbound, reply) || !same(h.outbound, reply)) ports = false;
     }
     this.portsShared = ports;
+    // The server port: the request's destination port and the reply's source port throughout.
+    let server = (first.proto === PROTO_TCP || first.proto === PROTO_UDP) && !notes.some((n) => mentions(n, String(first.dport)));
+    const sameServer = (h: Headers | undefined, reply: boolean) => h === undefined || (reply ? h.sport : h.dport) === first.dport;
+    for (const [path, reply] of [
+      [t.forward, false],
+      [t.reverse, true],
+    ] as const) {
+      if (!server || !path) continue;
+      if (!sameServer(path.first, reply) || !sameServer(path.last, reply)) server = false;
+      for (const h of path.hops) if (!sameServer(h.inbound, reply) || !sameServer(h.outbound, reply)) server = false;
+    }
+    this.serverPortsShared = server;
   }
 
   /** Whether this trace, rewritten, is what the engine decides for `pkt` (of the same key). */
   shareable(pkt: Headers): boolean {
     const first = this.trace.forward.first;
     if (!this.addressesShared && (pkt.src !== first.src || pkt.dst !== first.dst)) return false;
+    if (pkt.dport !== first.dport && !this.serverPortsShared) return false;
     if (pkt.sport === first.sport) return true;
     return this.portsShared && this.fits(pkt.sport);
   }
 
   sameAs(pkt: Headers): boolean {
     const first = this.trace.forward.first;
-    return pkt.src === first.src && pkt.dst === first.dst && pkt.sport === first.sport;
+    return pkt.src === first.src && pkt.dst === first.dst && pkt.sport === first.sport && pkt.dport === first.dport;
   }
 
   /** This plan for a packet it is `shareable` with. */
   derive(source: Source, pkt: Headers): Plan {
     const first = this.trace.forward.first;
-    const rw = new TraceRewrite(first.src, pkt.src, first.dst, pkt.dst, pkt.sport === first.sport ? undefined : pkt.sport);
+    const rw = new TraceRewrite(first.src, pkt.src, first.dst, pkt.dst, pkt.sport === first.sport ? undefined : pkt.sport, pkt.dport === first.dport ? undefined : pkt.dport);
     return new Plan(this.ctx, rw.trace(this.trace, source), this, rw);
   }
 
@@ -558,6 +623,10 @@ class Plan {
           pass === 0
             ? { ...o, srcport: o.srcport === 0 ? 0 : sport, packets: flow.packets, bytes: flow.bytes, startMs: flow.startMs, endMs: flow.endMs }
             : { ...o, dstport: o.dstport === 0 ? 0 : sport, packets: flow.replyPackets, bytes: flow.replyBytes, startMs: flow.startMs, endMs: flow.endMs };
+        if (rw.dport !== undefined) {
+          if (pass === 0) x.dstport = rw.dport;
+          else x.srcport = rw.dport;
+        }
         if (ns !== ps) {
           x.pktSrcaddr = ctx.print(ns);
           if (o.flowDirection === 'ingress') x.srcaddr = x.pktSrcaddr;
