@@ -11,7 +11,7 @@
  * Each app has one runtime: its clock, its flow log pipeline and a real-clock ticker (started
  * with the first traffic, every 5 s) delivering windows as they close. A reset starts afresh.
  */
-import { compile, type CompiledNetwork, protocolName } from '../network/compile.js';
+import { type CompiledNetwork, protocolName } from '../network/compile.js';
 import { resolveRequest, TraceInputError } from '../network/trace.js';
 import { jsonObject, NOT_A_JSON_OBJECT } from '../protocol/json-body.js';
 import { ScopedState } from '../state/store.js';
@@ -21,7 +21,7 @@ import { applyNatLimits, recordNatMetrics } from '../traffic/nat-metrics.js';
 import { expandScenario, parseScenario, type Scenario, ScenarioError } from '../traffic/scenario.js';
 import { type DecideOptions, decideFlows, observationsFor } from '../traffic/simulate.js';
 import type { DecidedFlow, FlowSpec } from '../traffic/types.js';
-import { buildNetworkModel } from '../services/ec2/snapshot.js';
+import { compiledNetwork } from '../services/ec2/network-cache.js';
 import type { App } from './app.js';
 
 /** At most this many connections in one request. */
@@ -121,8 +121,9 @@ function instanceTypes(app: App): DecideOptions {
 }
 
 /** The network as the state describes it now (one place, so that it can be cached later). */
+/** The compiled network of the current state (cached between requests while nothing it reads changes; only read here). */
 function currentNetwork(app: App): CompiledNetwork {
-  return compile(buildNetworkModel(app));
+  return compiledNetwork(app);
 }
 
 function invalid(message: string, status = 400): TrafficReply {
