@@ -748,10 +748,12 @@ function openPorts(run: Run, path: AccessScopePath, c: Constraint, from: Endpoin
  */
 interface InterfaceClasses {
   cuts: number[];
-  byIface: Map<CInterface, string>;
+  byIface: Map<CInterface, number>;
+  /** Class keys (and exclude-path bits) by number: short keys for the pairs' maps. */
+  numbers: Map<string, number>;
   /** Per endpoint: which exclude paths its resources match, as source and as destination. */
-  asSource: Map<Endpoint, string>;
-  asDestination: Map<Endpoint, string>;
+  asSource: Map<Endpoint, number>;
+  asDestination: Map<Endpoint, number>;
 }
 
 const V4_END = 0x100000000;
@@ -776,25 +778,31 @@ function interfaceClasses(net: CompiledNetwork, blocks: Cidr4[]): InterfaceClass
   forEachNamedBlock(net, add, false);
   for (const b of blocks) add(b.base >>> 0, (b.base >>> 0) + 2 ** (32 - b.prefix) - 1);
   const cuts = [...set].sort((a, b) => a - b);
-  return { cuts, byIface: new Map(), asSource: new Map(), asDestination: new Map() };
+  return { cuts, byIface: new Map(), numbers: new Map(), asSource: new Map(), asDestination: new Map() };
 }
 
-function classOf(run: Run, i: CInterface): string {
+function numberOf(cl: InterfaceClasses, key: string): number {
+  let n = cl.numbers.get(key);
+  if (n === undefined) cl.numbers.set(key, (n = cl.numbers.size));
+  return n;
+}
+
+function classOf(run: Run, i: CInterface): number {
   const cl = run.classes;
   let k = cl.byIface.get(i);
   if (k === undefined) {
     const m = i.model;
-    k = `${i.subnet.id}|${m.groupIds.join(',')}|${m.type}|${m.sourceDestCheck}|${i.instance ? 'i' : ''}|${i.nat?.id ?? ''}|${m.vpcEndpointId ?? ''}|${addressClass(cl.cuts, i.primaryIp)}`;
+    k = numberOf(cl, `c|${i.subnet.id}|${m.groupIds.join(',')}|${m.type}|${m.sourceDestCheck}|${i.instance ? 'i' : ''}|${i.nat?.id ?? ''}|${m.vpcEndpointId ?? ''}|${addressClass(cl.cuts, i.primaryIp)}`);
     cl.byIface.set(i, k);
   }
   return k;
 }
 
-function excludeBits(run: Run, ep: Endpoint, source: boolean): string {
+function excludeBits(run: Run, ep: Endpoint, source: boolean): number {
   const map = source ? run.classes.asSource : run.classes.asDestination;
   let bits = map.get(ep);
   if (bits === undefined) {
-    bits = run.exclude.map(({ path }) => (matchesResources(ep, source ? path.Source?.ResourceStatement : path.Destination?.ResourceStatement) ? '1' : '0')).join('');
+    bits = numberOf(run.classes, `x|${run.exclude.map(({ path }) => (matchesResources(ep, source ? path.Source?.ResourceStatement : path.Destination?.ResourceStatement) ? '1' : '0')).join('')}`);
     map.set(ep, bits);
   }
   return bits;
@@ -867,7 +875,7 @@ function templatable(p: Passage | undefined, from: CInterface, to: CInterface): 
  */
 function sharedPorts(run: Run, index: number, path: AccessScopePath, c: Constraint, from: Endpoint, to: Endpoint, proto: number, sport: number, pk: Packet, findings: Map<string, Finding>): boolean {
   if (from.kind !== 'eni' || to.kind !== 'eni' || pk.dst !== to.iface.primaryIp) return false;
-  const key = `${index}|${proto}|${classOf(run, from.iface)}|${classOf(run, to.iface)}|${addressClass(run.classes.cuts, pk.src)}|${excludeBits(run, from, true)}|${excludeBits(run, to, false)}`;
+  const key = `${index},${proto},${classOf(run, from.iface)},${classOf(run, to.iface)},${addressClass(run.classes.cuts, pk.src)},${excludeBits(run, from, true)},${excludeBits(run, to, false)}`;
   const known = run.shared.get(key);
   const fkey = `${from.id}|${to.id}|${proto}`;
   if (!known) {
