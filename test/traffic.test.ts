@@ -34,8 +34,9 @@ import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { Credential } from '../src/config.js';
 import { startTestServer, type TestServer } from './helpers.js';
-import { compile, type CompiledNetwork } from '../src/network/compile.js';
-import { type AclEntryModel, emptyModel, type InterfaceModel, type NetworkModel, type RouteModel, type SecurityGroupRuleModel } from '../src/network/model.js';
+import type { AclEntryModel } from '../src/network/model.js';
+import type { CompiledNetwork } from '../src/network/compile.js';
+import { ALLOW_ALL, Builder, route } from './network-builder.js';
 import { TraceInputError } from '../src/network/trace.js';
 import { ClockError, parseDuration, SimulationClock } from '../src/traffic/clock.js';
 import { expandScenario, parsePorts, parseScenario, ScenarioError } from '../src/traffic/scenario.js';
@@ -45,92 +46,12 @@ import type { FlowSpec, InterfaceObservation } from '../src/traffic/types.js';
 const ACCOUNT = '111111111111';
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
-const ALLOW_ALL: AclEntryModel[] = [
-  { ruleNumber: 100, action: 'allow', protocol: '-1', cidr: '0.0.0.0/0' },
-  { ruleNumber: 32767, action: 'deny', protocol: '-1', cidr: '0.0.0.0/0' },
-];
-const ALL_OUT: SecurityGroupRuleModel = { id: 'sgr-out', protocol: '-1', fromPort: -1, toPort: -1, cidr: '0.0.0.0/0' };
-
-function route(destination: string, kind: RouteModel['target']['kind'], id: string): RouteModel {
-  return { destination, target: { kind, id }, state: 'active', origin: kind === 'local' ? 'CreateRouteTable' : 'CreateRoute' };
-}
-
-class Builder {
-  readonly m: NetworkModel = emptyModel();
-  vpc(id: string, cidr: string): this {
-    this.m.vpcs.push({ id, account: ACCOUNT, region: 'us-east-1', cidrs: [cidr], ipv6Cidrs: [] });
-    this.m.routeTables.push({ id: `rtb-main-${id}`, vpcId: id, main: true, routes: [route(cidr, 'local', 'local')], gatewayIds: [] });
-    this.m.networkAcls.push({ id: `acl-${id}`, vpcId: id, isDefault: true, ingress: [...ALLOW_ALL], egress: [...ALLOW_ALL] });
-    return this;
-  }
-  subnet(id: string, vpcId: string, cidr: string, opts: { rt?: string; acl?: string } = {}): this {
-    this.m.subnets.push({ id, vpcId, cidr, availabilityZone: 'us-east-1a', routeTableId: opts.rt, networkAclId: opts.acl ?? `acl-${vpcId}` });
-    return this;
-  }
-  table(id: string, vpcId: string, ...routes: RouteModel[]): this {
-    const vpc = this.m.vpcs.find((v) => v.id === vpcId)!;
-    this.m.routeTables.push({ id, vpcId, main: false, routes: [route(vpc.cidrs[0]!, 'local', 'local'), ...routes], gatewayIds: [] });
-    return this;
-  }
-  acl(id: string, vpcId: string, ingress: AclEntryModel[], egress: AclEntryModel[]): this {
-    this.m.networkAcls.push({ id, vpcId, isDefault: false, ingress, egress });
-    return this;
-  }
-  sg(id: string, vpcId: string, ingress: SecurityGroupRuleModel[], egress: SecurityGroupRuleModel[] = [ALL_OUT]): this {
-    this.m.securityGroups.push({ id, name: id, vpcId, account: ACCOUNT, region: 'us-east-1', ingress, egress });
-    return this;
-  }
-  eni(id: string, subnetId: string, ip: string, opts: Partial<InterfaceModel> & { publicIp?: string; instance?: string } = {}): this {
-    const subnet = this.m.subnets.find((s) => s.id === subnetId)!;
-    const { publicIp, instance, ...rest } = opts;
-    this.m.interfaces.push({
-      id,
-      account: ACCOUNT,
-      region: 'us-east-1',
-      vpcId: subnet.vpcId,
-      subnetId,
-      privateIps: [ip],
-      publicIps: publicIp ? { [ip]: publicIp } : {},
-      ipv6Addresses: [],
-      groupIds: ['sg-web'],
-      sourceDestCheck: true,
-      type: 'interface',
-      attached: true,
-      instanceId: instance,
-      ...rest,
-    });
-    if (instance) this.m.instances.push({ id: instance, account: ACCOUNT, region: 'us-east-1', state: 'running', interfaceIds: [id] });
-    return this;
-  }
-  igw(id: string, vpcId: string): this {
-    this.m.internetGateways.push({ id, account: ACCOUNT, region: 'us-east-1', vpcId });
-    return this;
-  }
-  nat(id: string, subnetId: string, ip: string, publicIp: string): this {
-    const subnet = this.m.subnets.find((s) => s.id === subnetId)!;
-    this.eni(`eni-${id}`, subnetId, ip, { groupIds: [], sourceDestCheck: false, type: 'nat_gateway', natGatewayId: id, publicIp });
-    this.m.natGateways.push({ id, vpcId: subnet.vpcId, subnetId, connectivity: 'public', state: 'available', interfaceId: `eni-${id}`, privateIp: ip, publicIp });
-    return this;
-  }
-  peering(id: string, a: string, b: string): this {
-    const end = (v: string) => {
-      const vpc = this.m.vpcs.find((x) => x.id === v)!;
-      return { account: vpc.account, region: vpc.region, vpcId: v, cidrs: vpc.cidrs, ipv6Cidrs: [] };
-    };
-    this.m.peeringConnections.push({ id, status: 'active', requester: end(a), accepter: end(b) });
-    return this;
-  }
-  build(): CompiledNetwork {
-    return compile(structuredClone(this.m));
-  }
-}
-
 /**
  * VPC 10.0.0.0/16: public subnet 10.0.1.0/24 (web, 54.0.0.10; NAT gateway 10.0.1.200 / 54.0.0.200),
  * private subnet 10.0.2.0/24 (app, through the NAT gateway; S3 through a gateway endpoint).
  */
 function network(opts: { privateAcl?: { ingress: AclEntryModel[]; egress: AclEntryModel[] }; webAcl?: { ingress: AclEntryModel[]; egress: AclEntryModel[] } } = {}): Builder {
-  const b = new Builder()
+  const b = new Builder('sg-web')
     .vpc('vpc-1', '10.0.0.0/16')
     .igw('igw-1', 'vpc-1')
     .table('rtb-public', 'vpc-1', route('0.0.0.0/0', 'igw', 'igw-1'))
