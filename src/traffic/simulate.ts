@@ -189,6 +189,10 @@ class AddressAtoms {
     }
     return lo;
   }
+  /** How many atoms there are. */
+  get count(): number {
+    return this.cuts.length;
+  }
   /** Whether the atom holds one address only. */
   isSingle(atom: number): boolean {
     return this.single[atom] === 1;
@@ -243,16 +247,17 @@ function portAtomsOf(net: CompiledNetwork): PortAtoms {
 /** At most this many keys are kept (a batch of all-different flows does not keep every walk alive). */
 const MAX_KEYS = 4_096;
 
-function sourceKey(s: Source): string {
+/** What a source is, as far as the engine can tell sources apart: its interface or gateway (or its kind). */
+function sourceComponent(s: Source): unknown {
   switch (s.kind) {
     case 'interface':
-      return `i:${s.iface.id}`;
+      return s.iface;
     case 'internet':
-      return `n:${s.igw?.id ?? ''}`;
+      return s.igw ?? 'internet';
     case 'on-premises':
-      return `o:${s.vgw?.id ?? ''}`;
+      return s.vgw ?? 'on-premises';
     case 'peering':
-      return `p:${s.pcx.id}:${s.into?.id ?? ''}`;
+      return s.into ? `${s.pcx.id}:${s.into.id}` : s.pcx;
   }
 }
 
@@ -269,7 +274,9 @@ const PLANS_PER_KEY = 8;
 class DecisionCache {
   private readonly atoms: AddressAtoms;
   private readonly ports: PortAtoms;
-  private byKey = new Map<string, Plan[]>();
+  /** Source component → protocol and port class → address atoms → plans. */
+  private byKey = new Map<unknown, Map<number, Map<number, Plan[]>>>();
+  private keys = 0;
   constructor(
     private readonly ctx: ObservationContext,
     private readonly stats?: { walks: number; shared: number },
@@ -280,14 +287,22 @@ class DecisionCache {
 
   plan(source: Source, pkt: Headers): Plan {
     const net = this.ctx.net;
-    if (typeof pkt.src !== 'number' || typeof pkt.dst !== 'number') {
+    // IPv6, or more atoms than the numeric key holds (2^21): walked on its own.
+    if (typeof pkt.src !== 'number' || typeof pkt.dst !== 'number' || this.atoms.count >= 0x200000) {
       if (this.stats) this.stats.walks++;
       return new Plan(this.ctx, traceResolved(net, source, pkt));
     }
     const aSrc = this.atoms.of(pkt.src);
     const aDst = this.atoms.of(pkt.dst);
-    const key = `${sourceKey(source)}|${aSrc}|${aDst}|${pkt.src === pkt.dst ? 1 : 0}|${pkt.proto}|${pkt.proto === PROTO_TCP || pkt.proto === PROTO_UDP ? `p${this.ports.of(pkt.dport)}` : pkt.dport}|${pkt.icmpType}|${pkt.icmpCode}`;
-    let list = this.byKey.get(key);
+    const comp = sourceComponent(source);
+    const ports = pkt.proto === PROTO_TCP || pkt.proto === PROTO_UDP;
+    const protoKey = pkt.proto * 0x1000000 + (ports ? this.ports.of(pkt.dport) : 0x10000 + pkt.icmpType * 256 + pkt.icmpCode);
+    const addrKey = (aSrc * 0x200000 + aDst) * 2 + (pkt.src === pkt.dst ? 1 : 0);
+    let byProto = this.byKey.get(comp);
+    if (!byProto) this.byKey.set(comp, (byProto = new Map()));
+    let byAddr = byProto.get(protoKey);
+    if (!byAddr) byProto.set(protoKey, (byAddr = new Map()));
+    let list = byAddr.get(addrKey);
     if (list) {
       for (let i = 0; i < list.length; i++) {
         const p = list[i]!;
@@ -296,8 +311,11 @@ class DecisionCache {
         return p.sameAs(pkt) ? p : p.derive(source, pkt);
       }
     } else {
-      if (this.byKey.size >= MAX_KEYS) this.byKey = new Map();
-      this.byKey.set(key, (list = []));
+      if (++this.keys > MAX_KEYS) {
+        this.byKey = new Map([[comp, (byProto = new Map([[protoKey, (byAddr = new Map())]]))]]);
+        this.keys = 1;
+      }
+      byAddr.set(addrKey, (list = []));
     }
     const p = new Plan(this.ctx, traceResolved(net, source, pkt));
     if (this.stats) this.stats.walks++;
@@ -396,9 +414,12 @@ class TraceRewrite {
       c.subnet = h.subnet;
       hops[i] = c;
     }
-    const out: PathResult = { ...p, hops, first: this.headers(p.first, reply), last: this.headers(p.last, reply) };
-    if ('end' in p) out.end = this.endpoint(p.end);
-    if ('explanation' in p) out.explanation = this.explanation(p.explanation);
+    const first = this.headers(p.first, reply);
+    const last = this.headers(p.last, reply);
+    // The engine's paths hold exactly these keys (end and explanation possibly undefined).
+    const out: PathResult = { accepted: p.accepted, hops, first, last, end: this.endpoint(p.end), explanation: this.explanation(p.explanation) };
+    if (!('end' in p)) delete out.end;
+    if (!('explanation' in p)) delete out.explanation;
     return out;
   }
   trace(t: TraceResult, source: Source): TraceResult {
