@@ -129,10 +129,14 @@ interface Row {
 
 function analyse(api: Api, name: string, interfaces: number, matchPaths: Json[]): Row {
   const scope = api.call('CreateNetworkInsightsAccessScope', { MatchPaths: matchPaths }).NetworkInsightsAccessScope.NetworkInsightsAccessScopeId as string;
-  // Warm: the first call builds the compiled network (measured apart).
-  const t = cpuMs();
-  const id = api.call('StartNetworkInsightsAccessScopeAnalysis', { NetworkInsightsAccessScopeId: scope }).NetworkInsightsAccessScopeAnalysis.NetworkInsightsAccessScopeAnalysisId as string;
-  const ms = cpuMs() - t;
+  // The best of three runs (the machine is shared); the network is already built (see run()).
+  let ms = Infinity;
+  let id = '';
+  for (let k = 0; k < 3; k++) {
+    const t = cpuMs();
+    id = api.call('StartNetworkInsightsAccessScopeAnalysis', { NetworkInsightsAccessScopeId: scope }).NetworkInsightsAccessScopeAnalysis.NetworkInsightsAccessScopeAnalysisId as string;
+    ms = Math.min(ms, cpuMs() - t);
+  }
   const a = api.call('DescribeNetworkInsightsAccessScopeAnalyses', { NetworkInsightsAccessScopeAnalysisIds: [id] }).NetworkInsightsAccessScopeAnalyses[0];
   let findings = 0;
   let token: string | undefined;
@@ -171,7 +175,7 @@ function render(rows: Row[]): string {
   const lines = [
     '## Network Access Analyzer (`npm run bench:access-scopes`)',
     '',
-    `StartNetworkInsightsAccessScopeAnalysis through the EC2 handlers in-process, CPU time of the one request, compiled network`,
+    `StartNetworkInsightsAccessScopeAnalysis through the EC2 handlers in-process, CPU time of the one request (best of three), compiled network`,
     `already built; ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}. VPCs of 100 interfaces (4 subnets, 10 groups`,
     'of 20 rules, a custom network ACL), peered in a chain.',
     '',
