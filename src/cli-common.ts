@@ -1,7 +1,11 @@
 /**
- * What the `vpcsim trace` and `vpcsim traffic` commands share: the options that describe a
- * packet, their conversion to the JSON both endpoints take, and calling a running vpcsim.
+ * What the `vpcsim trace`, `traffic` and `exposure` commands share: the options that describe
+ * a packet, their conversion to the JSON the endpoints take, calling a running vpcsim, and
+ * answering from a saved state instead.
  */
+import { existsSync } from 'node:fs';
+import { defaultConfig } from './config.js';
+import type { App } from './server/app.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = any;
@@ -74,5 +78,19 @@ export async function callVpcsim(command: string, endpoint: string, method: 'GET
   } catch (err) {
     console.error(`vpcsim ${command}: cannot reach ${endpoint}: ${err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : err}`);
     return undefined;
+  }
+}
+
+/** Opens a saved state (SQLite data dir or PostgreSQL store), answers from it, and closes it again. */
+export async function onSavedState<T>(where: { dataDir?: string; store?: string }, answer: (app: App) => T | Promise<T>): Promise<T> {
+  if (where.dataDir !== undefined && !where.store && !existsSync(where.dataDir)) throw new Error(`${where.dataDir} does not exist.`);
+  const { openApp } = await import('./index.js');
+  const config = { ...defaultConfig(), ...(where.dataDir !== undefined ? { dataDir: where.dataDir } : {}), ...(where.store ? { store: where.store } : {}) };
+  const app = await openApp(config);
+  try {
+    await app.sync();
+    return await answer(app);
+  } finally {
+    await app.store.persistence.close();
   }
 }

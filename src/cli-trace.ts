@@ -7,8 +7,7 @@
  * request could not be made or was refused.
  */
 import { parseArgs } from 'node:util';
-import { callVpcsim, endpointFrom, type Json, PACKET_OPTIONS, packetFields, UsageError } from './cli-common.js';
-import { defaultConfig } from './config.js';
+import { callVpcsim, endpointFrom, type Json, onSavedState, PACKET_OPTIONS, packetFields, UsageError } from './cli-common.js';
 
 export const TRACE_USAGE = `Usage: vpcsim trace --from SOURCE --to DESTINATION [options]
 
@@ -114,7 +113,7 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
   let reply: Json;
   if (offline) {
     try {
-      ({ status, body: reply } = await traceSavedState(offline, body));
+      ({ status, body: reply } = await onSavedState(offline, async (app) => (await import('./server/trace-route.js')).handleTrace(app, JSON.stringify(body))));
     } catch (err) {
       console.error(`vpcsim trace: cannot read the state: ${err instanceof Error ? err.message : err}`);
       return 2;
@@ -130,20 +129,4 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
   }
   console.log(asJson ? JSON.stringify(reply, null, 2) : formatTrace(reply));
   return reply.verdict === 'accepted' ? 0 : 1;
-}
-
-/** Opens the saved state (SQLite data dir or PostgreSQL store), traces, and closes it again. */
-async function traceSavedState(where: { dataDir?: string; store?: string }, body: Record<string, unknown>): Promise<{ status: number; body: Json }> {
-  const { existsSync } = await import('node:fs');
-  if (where.dataDir !== undefined && !where.store && !existsSync(where.dataDir)) throw new Error(`${where.dataDir} does not exist.`);
-  const { openApp } = await import('./index.js');
-  const { handleTrace } = await import('./server/trace-route.js');
-  const config = { ...defaultConfig(), ...(where.dataDir !== undefined ? { dataDir: where.dataDir } : {}), ...(where.store ? { store: where.store } : {}) };
-  const app = await openApp(config);
-  try {
-    await app.sync();
-    return handleTrace(app, JSON.stringify(body));
-  } finally {
-    await app.store.persistence.close();
-  }
 }

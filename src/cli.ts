@@ -6,6 +6,7 @@ import { applyEnv, applyQuota, applyStore, checkAuthConfig, defaultConfig, loadC
 import { startServer } from './index.js';
 import { VERSION } from './version.js';
 import { traceCommand } from './cli-trace.js';
+import { exposureCommand } from './cli-exposure.js';
 import { trafficCommand } from './cli-traffic.js';
 import { importCommand } from './cli-import.js';
 
@@ -15,6 +16,8 @@ Usage:
   vpcsim serve [options]     start the AWS-compatible endpoint (default http://127.0.0.1:4566)
   vpcsim trace --from SRC --to DST --protocol tcp --port N
                              where a packet goes and why, hop by hop (vpcsim trace --help)
+  vpcsim exposure [--vpc VPC]
+                             which interfaces the internet reaches, on which ports (vpcsim exposure --help)
   vpcsim traffic --from SRC --to DST --port N | --scenario FILE | flush | clock --advance 10m
                              simulated traffic, recorded by flow logs (vpcsim traffic --help)
   vpcsim import DIR [--data-dir D | --store URL] [--replace]
@@ -53,6 +56,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (command === 'trace') {
     process.exitCode = await traceCommand(rest);
+    return;
+  }
+  if (command === 'exposure') {
+    process.exitCode = await exposureCommand(rest);
     return;
   }
   if (command === 'import') {

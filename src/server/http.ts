@@ -16,6 +16,7 @@ import { authApiError, type Authenticated, AuthError, type Caller, identifyCalle
 import { VERSION } from '../version.js';
 import { setVpnTunnelStatus } from '../services/ec2/vpn-connections.js';
 import { handleTrace } from './trace-route.js';
+import { handleExposure } from './exposure-route.js';
 import { handleTrafficEndpoint, isTrafficPath, stopTraffic } from './traffic-route.js';
 import { isConsolePath, serveConsole } from './console-static.js';
 
@@ -232,6 +233,17 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     if (scoped.refusal) return send(res, scoped.refusal);
     await app.sync();
     const r = handleTrace(app, scoped.body);
+    return send(res, json(r.status, r.body));
+  }
+
+  if (url.pathname === '/_vpcsim/exposure') {
+    if (method !== 'POST') return send(res, json(405, { error: 'use POST' }));
+    const { signer, refusal } = authorizeOwnEndpoint(app, req, body, false);
+    if (refusal) return send(res, refusal);
+    const scoped = scopeTunnelStatusBody(body.toString('utf8'), signer);
+    if (scoped.refusal) return send(res, scoped.refusal);
+    await app.sync();
+    const r = handleExposure(app, scoped.body);
     return send(res, json(r.status, r.body));
   }
 
