@@ -319,7 +319,7 @@ class DecisionCache {
     }
     const p = new Plan(this.ctx, traceResolved(net, source, pkt));
     if (this.stats) this.stats.walks++;
-    p.learnSharing(!this.atoms.isSingle(aSrc), !this.atoms.isSingle(aDst));
+    p.sharing = (this.atoms.isSingle(aSrc) ? 0 : 1) | (this.atoms.isSingle(aDst) ? 0 : 2);
     if (list.length >= PLANS_PER_KEY) list.shift();
     list.push(p);
     return p;
@@ -524,6 +524,11 @@ class Plan {
   private portsShared = false;
   /** Whether flows with other server ports of the same port atom may share the trace (rewritten). */
   private serverPortsShared = false;
+  /**
+   * For a plan kept for sharing: which of its addresses may vary (1 source, 2 destination);
+   * what may be shared is worked out when a second flow comes (`learnSharing`).
+   */
+  sharing: number | undefined;
   constructor(
     private readonly ctx: ObservationContext,
     readonly trace: TraceResult,
@@ -558,7 +563,7 @@ class Plan {
    * client ports when every header of the request carries the client port as its source port
    * and every header of the reply as its destination port, and no note prints it.
    */
-  learnSharing(srcVaries: boolean, dstVaries: boolean): void {
+  private learnSharing(srcVaries: boolean, dstVaries: boolean): void {
     const t = this.trace;
     const first = t.forward.first;
     const notes = notesOf(t);
@@ -590,6 +595,11 @@ class Plan {
 
   /** Whether this trace, rewritten, is what the engine decides for `pkt` (of the same key). */
   shareable(pkt: Headers): boolean {
+    if (this.sharing === undefined) return false;
+    if (this.sharing >= 0) {
+      this.learnSharing((this.sharing & 1) !== 0, (this.sharing & 2) !== 0);
+      this.sharing = -1;
+    }
     const first = this.trace.forward.first;
     if (!this.addressesShared && (pkt.src !== first.src || pkt.dst !== first.dst)) return false;
     if (pkt.dport !== first.dport && !this.serverPortsShared) return false;
