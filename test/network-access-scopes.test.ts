@@ -1012,3 +1012,32 @@ describe('Network Access Analyzer: an analysis over its budget fails, saying wha
     assert.deepEqual(page.AnalysisFindings ?? [], []);
   });
 });
+
+describe('Network Access Analyzer: an analysis over its time budget fails, saying what to narrow', () => {
+  let server: TestServer;
+  let client: EC2Client;
+  before(async () => {
+    server = await startTestServer({ stateTransitionMs: 0, inMemory: true, quotas: { ...DEFAULT_QUOTAS, accessScopeAnalysisMs: 1 } });
+    client = server.ec2();
+  });
+  after(() => server.close());
+
+  it('more milliseconds than the quota: failed, StatusMessage names the limit', async () => {
+    await randomNetwork(client, 5);
+    // Every interface to every interface on both protocols, source addresses named: hundreds of traces.
+    const all = {
+      MatchPaths: [
+        {
+          Source: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] }, PacketHeaderStatement: { SourceAddresses: ['10.0.0.0/8'] } },
+          Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::NetworkInterface'] } },
+        },
+      ],
+    };
+    const scope = (await client.send(new CreateNetworkInsightsAccessScopeCommand(all))).NetworkInsightsAccessScope!.NetworkInsightsAccessScopeId!;
+    const id = (await client.send(new StartNetworkInsightsAccessScopeAnalysisCommand({ NetworkInsightsAccessScopeId: scope }))).NetworkInsightsAccessScopeAnalysis!.NetworkInsightsAccessScopeAnalysisId!;
+    const a = (await client.send(new DescribeNetworkInsightsAccessScopeAnalysesCommand({ NetworkInsightsAccessScopeAnalysisIds: [id] }))).NetworkInsightsAccessScopeAnalyses![0]!;
+    assert.equal(a.Status, 'failed');
+    assert.match(a.StatusMessage!, /more than 1 ms/);
+    assert.match(a.StatusMessage!, /Narrow the Network Access Scope/);
+  });
+});

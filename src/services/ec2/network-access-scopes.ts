@@ -104,7 +104,7 @@ interface ScopeRecord extends NetworkInsightsAccessScope {
 interface AnalysisRecord extends NetworkInsightsAccessScopeAnalysis {
   NetworkInsightsAccessScopeAnalysisId: string;
   NetworkInsightsAccessScopeId: string;
-  _findings: StoredFinding[];
+  _findings: Array<StoredFinding | AccessScopeAnalysisFinding>;
   _templates?: PathComponent[][];
 }
 
@@ -597,7 +597,7 @@ function sourcePort(c: Constraint): number | undefined {
 
 function traceQuietly(run: Run, req: TraceRequest): TraceResult | undefined {
   const b = run.budget;
-  if ((++b.traces & 63) === 0 && performance.now() > b.deadline) throw new OverBudget(`more than ${run.ctx.config.quotas.accessScopeAnalysisMs} ms`);
+  if ((++b.traces & 15) === 0 && performance.now() > b.deadline) throw new OverBudget(`more than ${run.ctx.config.quotas.accessScopeAnalysisMs} ms`);
   try {
     return trace(run.net, req);
   } catch (err) {
@@ -973,7 +973,7 @@ interface Outcome {
   failure?: string;
 }
 
-function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: string): Outcome {
+function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>): Outcome {
   const store = (ctx.state.tx as unknown as { store: Store }).store;
   const net = compiledNetwork({ store, config: ctx.config }, { now: ctx.now });
   const mine = (account: string, region: string) => account === ctx.account && region === ctx.region;
@@ -1051,7 +1051,7 @@ function analyse(ctx: RequestContext, scope: Readonly<ScopeRecord>, analysisId: 
       const f = plain ? idOf(from, true) : -1;
       for (const to of destinations) {
         if (from === to || (from.kind !== 'eni' && to.kind !== 'eni')) continue;
-        if ((++pairs & 1023) === 0 && performance.now() > run.budget.deadline) throw new OverBudget(`more than ${ctx.config.quotas.accessScopeAnalysisMs} ms`);
+        if ((++pairs & 63) === 0 && performance.now() > run.budget.deadline) throw new OverBudget(`more than ${ctx.config.quotas.accessScopeAnalysisMs} ms`);
         const t = destinationIds.get(to)!;
         const k = f >= 0 && t >= 0 ? f * 1048576 + t : -1;
         if (k >= 0 && dead.has(k)) continue;
@@ -1139,7 +1139,10 @@ interface StoredFinding {
   a?: Array<[string, string]>;
 }
 
-function findingView(a: Readonly<AnalysisRecord>, f: Readonly<StoredFinding>): AccessScopeAnalysisFinding {
+function findingView(a: Readonly<AnalysisRecord>, stored: Readonly<StoredFinding | AccessScopeAnalysisFinding>): AccessScopeAnalysisFinding {
+  // Analyses stored before findings were kept by template hold them whole.
+  if ('FindingComponents' in stored) return stored as AccessScopeAnalysisFinding;
+  const f = stored as Readonly<StoredFinding>;
   const template = a._templates?.[f.t] ?? [];
   const refs = new Map<string, { Id: string; Arn: string }>((f.r ?? []).map(([was, Id, Arn]) => [was, { Id, Arn }]));
   const ips = new Map<string, string>(f.a ?? []);
@@ -1197,7 +1200,7 @@ export function startNetworkInsightsAccessScopeAnalysis(
     Tags: tags ?? [],
     _findings: [],
   };
-  const outcome = analyse(ctx, scope, id);
+  const outcome = analyse(ctx, scope);
   const rec: AnalysisRecord = { ...base, EndDate: ctx.now, AnalyzedEniCount: outcome.analyzedEnis };
   if (outcome.failure) {
     rec.Status = 'failed';
