@@ -559,7 +559,7 @@ interface Run {
   /** Port boundaries of every statement of the scope. */
   statementPorts: Set<number>;
   statementAddresses: number[];
-  /** Interfaces grouped into classes that every decision treats alike (see interfaceClass). */
+  /** Interfaces grouped into classes that every decision treats alike (see InterfaceClasses). */
   classes: InterfaceClasses;
   /** Port classes of a representative pair, by (path, protocol, source class, destination class). */
   shared: Map<string, SharedPorts>;
@@ -737,14 +737,17 @@ function openPorts(run: Run, path: AccessScopePath, c: Constraint, from: Endpoin
 
 /**
  * Interfaces that every decision of a forward trace between two interfaces treats alike:
- * same subnet (so the same route table and network ACL), same security groups, same kind
- * (an interface of a NAT gateway or VPC endpoint answers differently), and primary addresses
- * between the same two cuts of every block the network or the scope names (routes, ACL
- * entries, security group rules, VPCs, subnets, peered and on-premises blocks, statements).
- * A security group rule naming a group decides by the group set of the address's owner, which
- * is part of the class. For two classes, one pair of members is traced port class by port
- * class; every other pair gets its port classes, and is traced once, at the first open port,
- * for the finding's components (that trace must agree, or the pair is traced in full).
+ * same subnet (so the same route table and network ACL), same security groups in the same
+ * order (the rule a path reports is the first that allows it), same kind (an interface of a
+ * NAT gateway or VPC endpoint answers differently), an instance or none, and primary
+ * addresses between the same two cuts of every block the network or the scope names (routes,
+ * ACL entries, security group rules, VPCs, subnets, peered and on-premises blocks,
+ * statements). A security group rule naming a group decides by the group set of the
+ * address's owner, which is part of the class. For two classes, one pair of members is traced
+ * port class by port class; every other pair gets its port classes and that pair's components
+ * with its own interfaces, instances and addresses. When those could appear elsewhere on the
+ * path (a route through one of them), the pair is traced once at the first open port instead,
+ * and traced in full if that trace does not agree.
  */
 interface InterfaceClasses {
   cuts: number[];
@@ -827,7 +830,6 @@ function addFinding(
   proto: number,
   range: Range,
   pass: () => Passage | undefined,
-  like?: Finding['like'],
 ): boolean {
   const f = findings.get(key);
   if (f) {
@@ -837,7 +839,7 @@ function addFinding(
   const first = pass();
   if (!first) return false;
   if (findings.size >= run.budget.maxFindings) throw new OverBudget(`more than ${run.budget.maxFindings} findings`);
-  findings.set(key, like ? { from, to, proto, ports: [range], first, like } : { from, to, proto, ports: [range], first });
+  findings.set(key, { from, to, proto, ports: [range], first });
   return true;
 }
 
