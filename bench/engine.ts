@@ -30,6 +30,7 @@ import { resolveRequest, trace, traceResolved, type TraceRequest } from '../src/
 import type { App } from '../src/server/app.js';
 import { compiledNetwork, compiledNetworkBuilds, dropCompiledNetwork } from '../src/services/ec2/network-cache.js';
 import { writeSection } from './report.js';
+import { cpuSeconds, gc } from './measure.js';
 
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 0.4 : 1.5;
@@ -56,15 +57,6 @@ function perSubnet(s: Shape): number {
 // Measuring
 // ---------------------------------------------------------------------------------------
 
-/** CPU seconds this process has used (user + system): fair on a shared machine. */
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
-function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
 
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');

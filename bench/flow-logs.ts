@@ -21,6 +21,7 @@ import type { App } from '../src/server/app.js';
 import { FlowLogPipelineImpl } from '../src/traffic/flow-log-delivery.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
 import { writeSection } from './report.js';
+import { cpuSeconds, gc, heapMiB, invoke } from './measure.js';
 
 const quick = process.argv.includes('--quick');
 const OBSERVATIONS = quick ? 200_000 : 1_000_000;
@@ -29,20 +30,6 @@ const ACCOUNT = '111111111111';
 const REGION = 'us-east-1';
 const BATCH = 10_000;
 
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
-function gc(): void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) {
-    g();
-    g();
-  }
-}
-
-const heapMiB = () => process.memoryUsage().heapUsed / 1048576;
 
 interface World {
   app: App;
@@ -51,10 +38,8 @@ interface World {
   enis: Array<{ id: string; ip: string }>;
 }
 
-let n = 0;
 function call(app: App, provider: string, op: string, input: Record<string, unknown>): Record<string, unknown> {
-  const p = app.providers.get(provider)!;
-  return app.invoke(p, op, input, { accessKeyId: 'bench', account: ACCOUNT, region: REGION }, `bench-${++n}`) as Record<string, unknown>;
+  return invoke(app, provider, op, input, ACCOUNT, REGION);
 }
 
 function buildWorld(): World {

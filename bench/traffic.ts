@@ -34,6 +34,7 @@ import { applyNatLimits, recordNatMetrics } from '../src/traffic/nat-metrics.js'
 import { decideFlows } from '../src/traffic/simulate.js';
 import type { DecidedFlow, FlowSpec } from '../src/traffic/types.js';
 import { writeSection } from './report.js';
+import { cpuSeconds, gc, heapMiB, invoke } from './measure.js';
 
 const quick = process.argv.includes('--quick');
 const CONNECTIONS = quick ? 20_000 : 100_000;
@@ -46,25 +47,9 @@ const TARGET = 100_000;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
 
-function gc(): void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) {
-    g();
-    g();
-  }
-}
-
-const heapMiB = () => process.memoryUsage().heapUsed / 1048576;
-
-let n = 0;
 function call(app: App, provider: string, op: string, input: Record<string, unknown>): Json {
-  const p = app.providers.get(provider)!;
-  return app.invoke(p, op, input, { accessKeyId: 'bench', account: ACCOUNT, region: REGION }, `bench-${++n}`) as Json;
+  return invoke(app, provider, op, input, ACCOUNT, REGION);
 }
 const ec2 = (app: App, op: string, input: Record<string, unknown>) => call(app, 'ec2', op, input);
 
