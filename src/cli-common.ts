@@ -94,3 +94,45 @@ export async function onSavedState<T>(where: { dataDir?: string; store?: string 
     await app.store.persistence.close();
   }
 }
+
+/** Where a command gets its answer: a running vpcsim, or a saved state (--data-dir / --store). */
+export function sourceFrom(values: { endpoint?: string; 'data-dir'?: string; store?: string }, env: NodeJS.ProcessEnv): { endpoint: string; offline?: { dataDir?: string; store?: string } } {
+  const endpoint = endpointFrom(values, env);
+  if (values['data-dir'] === undefined && values.store === undefined) return { endpoint };
+  if (values.endpoint !== undefined) throw new UsageError('--endpoint and --data-dir/--store exclude each other.');
+  return { endpoint, offline: { dataDir: values['data-dir'], store: values.store } };
+}
+
+/**
+ * Asks for the answer of one of vpcsim's POST endpoints: from the server, or computed on the
+ * saved state by the same handler. Prints why and answers undefined when none was had
+ * (not reachable, unreadable state, or an error reply).
+ */
+export async function ask(
+  command: string,
+  source: { endpoint: string; offline?: { dataDir?: string; store?: string } },
+  path: string,
+  body: unknown,
+  handler: () => Promise<(app: App, body: string) => { status: number; body: Json }>,
+): Promise<Json | undefined> {
+  let status: number;
+  let reply: Json;
+  if (source.offline) {
+    try {
+      const handle = await handler();
+      ({ status, body: reply } = await onSavedState(source.offline, (app) => handle(app, JSON.stringify(body))));
+    } catch (err) {
+      console.error(`vpcsim ${command}: cannot read the state: ${err instanceof Error ? err.message : err}`);
+      return undefined;
+    }
+  } else {
+    const r = await callVpcsim(command, source.endpoint, 'POST', path, body);
+    if (!r) return undefined;
+    ({ status, reply } = r);
+  }
+  if (status !== 200) {
+    console.error(`vpcsim ${command}: ${reply.error ?? `HTTP ${status}`}: ${reply.message ?? ''}`);
+    return undefined;
+  }
+  return reply;
+}

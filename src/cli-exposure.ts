@@ -5,7 +5,7 @@
  * Exit status: 0 when the answer was printed (exposed or not), 2 when it could not be had.
  */
 import { parseArgs } from 'node:util';
-import { callVpcsim, endpointFrom, type Json, onSavedState, UsageError } from './cli-common.js';
+import { ask, type Json, sourceFrom } from './cli-common.js';
 
 export const EXPOSURE_USAGE = `Usage: vpcsim exposure [options]
 
@@ -42,9 +42,8 @@ export function formatExposure(r: Json): string {
 /** Runs `vpcsim exposure …`; resolves to the exit status. */
 export async function exposureCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let body: Record<string, unknown>;
-  let endpoint: string;
+  let source: ReturnType<typeof sourceFrom>;
   let asJson: boolean;
-  let offline: { dataDir?: string; store?: string } | undefined;
   try {
     const { values } = parseArgs({
       args,
@@ -66,34 +65,14 @@ export async function exposureCommand(args: string[], env: NodeJS.ProcessEnv = p
       return 0;
     }
     body = { account: values.account, region: values.region, vpcId: values.vpc, client: values.client };
-    endpoint = endpointFrom(values, env);
+    source = sourceFrom(values, env);
     asJson = !!values.json;
-    if (values['data-dir'] !== undefined || values.store !== undefined) {
-      if (values.endpoint !== undefined) throw new UsageError('--endpoint and --data-dir/--store exclude each other.');
-      offline = { dataDir: values['data-dir'], store: values.store };
-    }
   } catch (err) {
     console.error(`${err instanceof Error ? err.message : err}\n\n${EXPOSURE_USAGE}`);
     return 2;
   }
-  let status: number;
-  let reply: Json;
-  if (offline) {
-    try {
-      ({ status, body: reply } = await onSavedState(offline, async (app) => (await import('./server/exposure-route.js')).handleExposure(app, JSON.stringify(body))));
-    } catch (err) {
-      console.error(`vpcsim exposure: cannot read the state: ${err instanceof Error ? err.message : err}`);
-      return 2;
-    }
-  } else {
-    const r = await callVpcsim('exposure', endpoint, 'POST', '/_vpcsim/exposure', body);
-    if (!r) return 2;
-    ({ status, reply } = r);
-  }
-  if (status !== 200) {
-    console.error(`vpcsim exposure: ${reply.error ?? `HTTP ${status}`}: ${reply.message ?? ''}`);
-    return 2;
-  }
+  const reply = await ask('exposure', source, '/_vpcsim/exposure', body, async () => (await import('./server/exposure-route.js')).handleExposure);
+  if (!reply) return 2;
   console.log(asJson ? JSON.stringify(reply, null, 2) : formatExposure(reply));
   return 0;
 }

@@ -7,7 +7,7 @@
  * request could not be made or was refused.
  */
 import { parseArgs } from 'node:util';
-import { callVpcsim, endpointFrom, type Json, onSavedState, PACKET_OPTIONS, packetFields, UsageError } from './cli-common.js';
+import { ask, type Json, PACKET_OPTIONS, packetFields, sourceFrom, UsageError } from './cli-common.js';
 
 export const TRACE_USAGE = `Usage: vpcsim trace --from SOURCE --to DESTINATION [options]
 
@@ -78,9 +78,8 @@ export function formatTrace(t: Json): string {
 /** Runs `vpcsim trace …`; resolves to the exit status. */
 export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let body: Record<string, unknown>;
-  let endpoint: string;
+  let source: ReturnType<typeof sourceFrom>;
   let asJson: boolean;
-  let offline: { dataDir?: string; store?: string } | undefined;
   try {
     const { values } = parseArgs({
       args,
@@ -98,35 +97,15 @@ export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = proc
     }
     if (!values.from || !values.to) throw new UsageError('--from and --to are required.');
     body = { ...packetFields(values), ipVersion: values.ipv6 ? 6 : undefined };
-    endpoint = endpointFrom(values, env);
-    if (values['data-dir'] !== undefined || values.store !== undefined) {
-      if (values.endpoint !== undefined) throw new UsageError('--endpoint and --data-dir/--store exclude each other.');
-      offline = { dataDir: values['data-dir'], store: values.store };
-    }
+    source = sourceFrom(values, env);
     asJson = !!values.json;
   } catch (err) {
     console.error(`${err instanceof Error ? err.message : err}\n\n${TRACE_USAGE}`);
     return 2;
   }
 
-  let status: number;
-  let reply: Json;
-  if (offline) {
-    try {
-      ({ status, body: reply } = await onSavedState(offline, async (app) => (await import('./server/trace-route.js')).handleTrace(app, JSON.stringify(body))));
-    } catch (err) {
-      console.error(`vpcsim trace: cannot read the state: ${err instanceof Error ? err.message : err}`);
-      return 2;
-    }
-  } else {
-    const r = await callVpcsim('trace', endpoint, 'POST', '/_vpcsim/trace', body);
-    if (!r) return 2;
-    ({ status, reply } = r);
-  }
-  if (status !== 200) {
-    console.error(`vpcsim trace: ${reply.error ?? `HTTP ${status}`}: ${reply.message ?? ''}`);
-    return 2;
-  }
+  const reply = await ask('trace', source, '/_vpcsim/trace', body, async () => (await import('./server/trace-route.js')).handleTrace);
+  if (!reply) return 2;
   console.log(asJson ? JSON.stringify(reply, null, 2) : formatTrace(reply));
   return reply.verdict === 'accepted' ? 0 : 1;
 }

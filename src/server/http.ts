@@ -129,8 +129,8 @@ function authorizeOwnEndpoint(app: App, req: IncomingMessage, body: Buffer, admi
 }
 
 /**
- * The tunnel-status endpoint in sigv4 mode acts in the signer's account (and region, unless the
- * body names one); only an admin key may name another account.
+ * vpcsim's own JSON endpoints (tunnel status, trace, exposure) in sigv4 mode act in the signer's
+ * account (and region, unless the body names one); only an admin key may name another account.
  */
 function scopeTunnelStatusBody(body: string, signer: Authenticated | undefined): { body: string; refusal?: Reply } {
   if (!signer) return { body };
@@ -225,25 +225,16 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     const r = await app.exclusive(() => setVpnTunnelStatus(app, scoped.body));
     return send(res, json(r.status, r.body));
   }
-  if (url.pathname === '/_vpcsim/trace') {
+  // Questions about the current state, answered in the caller's account when requests are signed.
+  const question = url.pathname === '/_vpcsim/trace' ? handleTrace : url.pathname === '/_vpcsim/exposure' ? handleExposure : undefined;
+  if (question) {
     if (method !== 'POST') return send(res, json(405, { error: 'use POST' }));
     const { signer, refusal } = authorizeOwnEndpoint(app, req, body, false);
     if (refusal) return send(res, refusal);
     const scoped = scopeTunnelStatusBody(body.toString('utf8'), signer);
     if (scoped.refusal) return send(res, scoped.refusal);
     await app.sync();
-    const r = handleTrace(app, scoped.body);
-    return send(res, json(r.status, r.body));
-  }
-
-  if (url.pathname === '/_vpcsim/exposure') {
-    if (method !== 'POST') return send(res, json(405, { error: 'use POST' }));
-    const { signer, refusal } = authorizeOwnEndpoint(app, req, body, false);
-    if (refusal) return send(res, refusal);
-    const scoped = scopeTunnelStatusBody(body.toString('utf8'), signer);
-    if (scoped.refusal) return send(res, scoped.refusal);
-    await app.sync();
-    const r = handleExposure(app, scoped.body);
+    const r = question(app, scoped.body);
     return send(res, json(r.status, r.body));
   }
 
