@@ -11,7 +11,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Config, Credential } from '../config.js';
+import type { Credential } from '../config.js';
 import { ApiError } from '../protocol/errors.js';
 import type { Protocol } from '../services/context.js';
 
