@@ -22,7 +22,7 @@ import { ApiError } from '../../protocol/errors.js';
 import type { Handler, RequestContext } from '../context.js';
 import { applyFilters, type FilterValue, pluck } from './filters.js';
 import { paginate } from './paginate.js';
-import { editRecord, newId, requireRecord, selectByIds } from './resources.js';
+import { newId, requireRecord, selectByIds } from './resources.js';
 import { tagsFromSpecs } from './tags.js';
 import { defineIndex } from '../../state/store.js';
 
