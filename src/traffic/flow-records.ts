@@ -126,7 +126,121 @@ export interface CompiledFormat {
   /** The field names separated by spaces: the first line of a text file in S3. */
   header: string;
   format(record: FlowRecord): string;
+  /** Writes the record's line (the same text as format, without a newline) to a writer. */
+  write(w: LineWriter, record: FlowRecord): void;
 }
+
+/**
+ * Lines written as bytes into one growing buffer: no string per field. Text that is not ASCII is
+ * written as UTF-8 (and `line` decodes it as such).
+ */
+export class LineWriter {
+  buf: Buffer;
+  pos = 0;
+  private ascii = true;
+
+  constructor(size = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Room for n more bytes. */
+  reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  str(s: string): void {
+    const n = s.length;
+    this.reserve(n);
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        this.ascii = false;
+        this.reserve(n * 3);
+        this.pos += this.buf.write(s, this.pos, 'utf8');
+        return;
+      }
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+  }
+
+  byte(c: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = c;
+  }
+
+  num(v: number): void {
+    if (!(v >= 0 && v <= 0xffffffff && Math.floor(v) === v)) {
+      this.str(String(v));
+      return;
+    }
+    let digits = 1;
+    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+    this.reserve(digits);
+    const buf = this.buf;
+    let pos = this.pos + digits;
+    this.pos = pos;
+    let x = v;
+    do {
+      const q = Math.floor(x / 10);
+      buf[--pos] = 48 + x - q * 10;
+      x = q;
+    } while (x > 0);
+  }
+
+  /** The text from `from` to the end. */
+  text(from: number): string {
+    return this.ascii ? this.buf.toString('latin1', from, this.pos) : this.buf.toString('utf8', from, this.pos);
+  }
+
+  /** The bytes written so far (a view: valid until the next write). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+type Writer = (w: LineWriter, r: FlowRecord) => void;
+
+const DASH = 45;
+const optStr = (w: LineWriter, v: string | undefined): void => (v === undefined || v === '' ? w.byte(DASH) : w.str(v));
+const optNum = (w: LineWriter, v: number | undefined): void => (v === undefined ? w.byte(DASH) : w.num(v));
+
+/** What GETTERS print, written to a LineWriter; fields not listed here always print `-`. */
+const WRITERS: Readonly<Record<string, Writer>> = {
+  'account-id': (w, r) => w.str(r.iface.account),
+  'interface-id': (w, r) => w.str(r.iface.interfaceId),
+  srcaddr: (w, r) => optStr(w, r.srcaddr),
+  dstaddr: (w, r) => optStr(w, r.dstaddr),
+  srcport: (w, r) => optNum(w, r.srcport),
+  dstport: (w, r) => optNum(w, r.dstport),
+  protocol: (w, r) => optNum(w, r.protocol),
+  packets: (w, r) => optNum(w, r.packets),
+  bytes: (w, r) => optNum(w, r.bytes),
+  start: (w, r) => w.num(r.start),
+  end: (w, r) => w.num(r.end),
+  action: (w, r) => optStr(w, r.action),
+  'log-status': (w, r) => w.str(r.logStatus),
+  'vpc-id': (w, r) => optStr(w, r.iface.vpcId),
+  'subnet-id': (w, r) => optStr(w, r.iface.subnetId),
+  'instance-id': (w, r) => optStr(w, r.iface.instanceId),
+  'tcp-flags': (w, r) => optNum(w, r.tcpFlags),
+  type: (w, r) => optStr(w, r.type),
+  'pkt-srcaddr': (w, r) => optStr(w, r.pktSrcaddr),
+  'pkt-dstaddr': (w, r) => optStr(w, r.pktDstaddr),
+  region: (w, r) => optStr(w, r.iface.region),
+  'az-id': (w, r) => optStr(w, r.iface.azId),
+  'pkt-src-aws-service': (w, r) => optStr(w, r.pktSrcAwsService),
+  'pkt-dst-aws-service': (w, r) => optStr(w, r.pktDstAwsService),
+  'flow-direction': (w, r) => optStr(w, r.flowDirection),
+  'traffic-path': (w, r) => (r.flowDirection === 'egress' ? optNum(w, r.trafficPath) : w.byte(DASH)),
+};
+
+const writeDash: Writer = (w) => w.byte(DASH);
 
 const compiled = new Map<string, CompiledFormat>();
 
@@ -149,7 +263,15 @@ export function compileFormat(fields: readonly string[]): CompiledFormat {
     for (let i = 1; i < n; i++) line += ' ' + getters[i]!(r);
     return line;
   };
-  const out: CompiledFormat = { fields: [...fields], version, header: key, format };
+  const writers: Writer[] = fields.map((f) => (f === 'version' ? (w: LineWriter) => w.str(v) : (WRITERS[f] ?? writeDash)));
+  const write = (w: LineWriter, r: FlowRecord): void => {
+    writers[0]!(w, r);
+    for (let i = 1; i < n; i++) {
+      w.byte(32);
+      writers[i]!(w, r);
+    }
+  };
+  const out: CompiledFormat = { fields: [...fields], version, header: key, format, write };
   compiled.set(key, out);
   return out;
 }
