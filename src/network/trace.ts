@@ -840,22 +840,8 @@ class Walk {
   /** The packet is on the internet, sent through `igw`. */
   private internet(igw: CInternetGateway): boolean {
     const p = this.pkt;
-    if (typeof p.dst === 'bigint') {
-      if (this.net.byIpv6.has(p.dst)) {
-        this.hop('internet', 'internet', 'forward');
-        return this.fromInternet();
-      }
-      const svc6 = this.net.awsServiceOf(p.dst, igw.vpc?.model.region);
-      if (svc6) {
-        this.hop('aws-service', svc6.service, 'accept');
-        this.end = { kind: 'aws-service', service: svc6.service, via: { type: 'internet-gateway', id: igw.id }, igw, address: p.dst };
-        return true;
-      }
-      this.hop('internet', 'internet', 'accept');
-      this.end = { kind: 'internet', igw, address: p.dst };
-      return true;
-    }
-    if (this.net.byPublicIp.has(p.dst)) {
+    // Another VPC's public address (IPv4) or interface (IPv6, global): back in from the internet.
+    if (typeof p.dst === 'bigint' ? this.net.byIpv6.has(p.dst) : this.net.byPublicIp.has(p.dst)) {
       this.hop('internet', 'internet', 'forward');
       return this.fromInternet();
     }
@@ -865,7 +851,7 @@ class Walk {
       this.end = { kind: 'aws-service', service: svc.service, via: { type: 'internet-gateway', id: igw.id }, igw, address: p.dst };
       return true;
     }
-    for (const r of PRIVATE_RANGES) {
+    for (const r of typeof p.dst === 'bigint' ? [] : PRIVATE_RANGES) {
       if (inBlock(r, p.dst)) {
         return this.fail('IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS', 'internet-gateway', igw.id, {
           address: p.dst,

@@ -19,37 +19,7 @@ import { handleTrace } from './trace-route.js';
 import { handleExposure } from './exposure-route.js';
 import { handleTrafficEndpoint, isTrafficPath, stopTraffic } from './traffic-route.js';
 import { isConsolePath, serveConsole } from './console-static.js';
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      reject(new BodyTooLarge());
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        // Stop keeping the body but go on reading it, so that the 413 reaches the client
-        // (destroying the socket here would lose the answer).
-        chunks.length = 0;
-        req.off('data', onData);
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(c);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+import { BodyTooLarge, readBodyLimited } from './raw.js';
 
 /**
  * Waits (a little) for the rest of a refused body: answering while the client is still
@@ -132,7 +102,7 @@ function authorizeOwnEndpoint(app: App, req: IncomingMessage, body: Buffer, admi
  * vpcsim's own JSON endpoints (tunnel status, trace, exposure) in sigv4 mode act in the signer's
  * account (and region, unless the body names one); only an admin key may name another account.
  */
-function scopeTunnelStatusBody(body: string, signer: Authenticated | undefined): { body: string; refusal?: Reply } {
+function scopeToSigner(body: string, signer: Authenticated | undefined): { body: string; refusal?: Reply } {
   if (!signer) return { body };
   const o = jsonObject(body);
   if (!o) return { body }; // the endpoint answers malformed bodies itself
@@ -190,10 +160,10 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
   }
   let body: Buffer;
   try {
-    body = await readBody(req, app.config.maxBodyBytes);
+    body = await readBodyLimited(req, app.config.maxBodyBytes);
   } catch (err) {
     if (err instanceof BodyTooLarge) {
-      const message = `The request body is larger than ${app.config.maxBodyBytes} bytes.`;
+      const message = err.message;
       const reply: Reply = jsonRequest
         ? { status: 413, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'RequestEntityTooLarge', message }), errorType: 'RequestEntityTooLarge' }
         : xmlError(413, 'RequestEntityTooLarge', message);
@@ -220,7 +190,7 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     if (method !== 'POST') return send(res, json(405, { error: 'use POST' }));
     const { signer, refusal } = authorizeOwnEndpoint(app, req, body, false);
     if (refusal) return send(res, refusal);
-    const scoped = scopeTunnelStatusBody(body.toString('utf8'), signer);
+    const scoped = scopeToSigner(body.toString('utf8'), signer);
     if (scoped.refusal) return send(res, scoped.refusal);
     const r = await app.exclusive(() => setVpnTunnelStatus(app, scoped.body));
     return send(res, json(r.status, r.body));
@@ -231,7 +201,7 @@ export async function handle(app: App, req: IncomingMessage, res: ServerResponse
     if (method !== 'POST') return send(res, json(405, { error: 'use POST' }));
     const { signer, refusal } = authorizeOwnEndpoint(app, req, body, false);
     if (refusal) return send(res, refusal);
-    const scoped = scopeTunnelStatusBody(body.toString('utf8'), signer);
+    const scoped = scopeToSigner(body.toString('utf8'), signer);
     if (scoped.refusal) return send(res, scoped.refusal);
     await app.sync();
     const r = question(app, scoped.body);

@@ -8,21 +8,10 @@
  *       delivered to CloudWatch Logs or S3
  *     → nat-metrics.ts: DecidedFlow → AWS/NATGateway metrics
  */
-import type { TraceResult } from '../network/trace.js';
+import type { TraceRequest, TraceResult } from '../network/trace.js';
 
-/** One flow as a user describes it. */
-export interface FlowSpec {
-  /** Like a trace source: eni-…, i-…, igw-…, vgw-…, an IPv4 address, "internet:IP", "onprem:IP". */
-  source: string;
-  /** eni-…, i-… or an IPv4 address. */
-  destination: string;
-  sourceIp?: string;
-  /** tcp | udp | icmp | a protocol number (default tcp). */
-  protocol?: string | number;
-  sourcePort?: number;
-  destinationPort?: number;
-  icmpType?: number;
-  icmpCode?: number;
+/** One flow as a user describes it: the packet as a trace takes it, and how much traffic. */
+export interface FlowSpec extends Omit<TraceRequest, 'ipVersion'> {
   /** Packets and bytes sent by the source (the reply carries `replyPackets`/`replyBytes`). */
   packets?: number;
   bytes?: number;
@@ -33,8 +22,6 @@ export interface FlowSpec {
   durationMs?: number;
   /** How many times the same flow repeats, each with the next source port (a connection each). */
   count?: number;
-  account?: string;
-  region?: string;
 }
 
 /**
