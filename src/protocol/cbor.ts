@@ -15,28 +15,23 @@ export function decodeCbor(buf: Buffer): unknown {
   const need = (n: number) => {
     if (pos + n > buf.length) throw new CborError('Unexpected end of CBOR data');
   };
+  /** Reads `n` bytes at the position with `read`, and moves past them. */
+  const take = <T>(n: number, read: (at: number) => T): T => {
+    need(n);
+    const v = read(pos);
+    pos += n;
+    return v;
+  };
   const length = (info: number): number | undefined => {
     if (info < 24) return info;
     if (info === 24) {
       need(1);
       return buf[pos++]!;
     }
-    if (info === 25) {
-      need(2);
-      const v = buf.readUInt16BE(pos);
-      pos += 2;
-      return v;
-    }
-    if (info === 26) {
-      need(4);
-      const v = buf.readUInt32BE(pos);
-      pos += 4;
-      return v;
-    }
+    if (info === 25) return take(2, (at) => buf.readUInt16BE(at));
+    if (info === 26) return take(4, (at) => buf.readUInt32BE(at));
     if (info === 27) {
-      need(8);
-      const v = buf.readBigUInt64BE(pos);
-      pos += 8;
+      const v = take(8, (at) => buf.readBigUInt64BE(at));
       if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CborError('CBOR integer too large');
       return Number(v);
     }
@@ -129,9 +124,7 @@ export function decodeCbor(buf: Buffer): unknown {
         if (info === 21) return true;
         if (info === 22 || info === 23) return null;
         if (info === 25) {
-          need(2);
-          const h = buf.readUInt16BE(pos);
-          pos += 2;
+          const h = take(2, (at) => buf.readUInt16BE(at));
           const exp = (h >> 10) & 0x1f;
           const mant = h & 0x3ff;
           const sign = h & 0x8000 ? -1 : 1;
@@ -139,18 +132,8 @@ export function decodeCbor(buf: Buffer): unknown {
           if (exp === 31) return mant ? NaN : sign * Infinity;
           return sign * (1 + mant / 1024) * 2 ** (exp - 15);
         }
-        if (info === 26) {
-          need(4);
-          const v = buf.readFloatBE(pos);
-          pos += 4;
-          return v;
-        }
-        if (info === 27) {
-          need(8);
-          const v = buf.readDoubleBE(pos);
-          pos += 8;
-          return v;
-        }
+        if (info === 26) return take(4, (at) => buf.readFloatBE(at));
+        if (info === 27) return take(8, (at) => buf.readDoubleBE(at));
         throw new CborError(`Unsupported CBOR simple value ${info}`);
       }
     }
