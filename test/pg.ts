@@ -53,7 +53,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     drop: async () => {
       if (dropped) return;
       dropped = true;
-      await onBase((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      // FORCE ends the servers' connections, but not a connection of another role (PostgreSQL's
+      // autovacuum worker, which may just have started on the database): wait for it and retry.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await onBase((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+          return;
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if ((code !== '42501' && code !== '55006') || attempt === 20) throw err;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
     },
   };
 }
