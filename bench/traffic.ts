@@ -266,7 +266,7 @@ function measure(w: World, net: CompiledNetwork, load: Workload): Result {
   if (batch.length > 0) pipeline.record(batch);
   const recordCpu = cpuSeconds() - c;
   const pending = pipeline.pending;
-  const accepted = flows.filter((f) => f.trace.verdict === 'accepted' && !f.natDropped).length;
+  const accepted = flows.filter((f) => f.decision.verdict === 'accepted' && !f.natDropped).length;
   gc();
   const heap1 = heapMiB();
   flows.length = 0;

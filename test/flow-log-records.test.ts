@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_FIELDS, FLOW_LOG_FIELDS, parseLogFormat } from '../src/services/ec2/flow-logs.js';
-import { aggregationKey, compileFormat, fieldValue, type FlowRecord, formatRecord, type InterfaceMeta, knownFields, recordOf, statusRecord } from '../src/traffic/flow-records.js';
+import { aggregationKey, compileFormat, fieldValue, type FlowKey, type FlowRecord, formatRecord, type InterfaceMeta, knownFields, recordOf, statusRecord } from '../src/traffic/flow-records.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
 
 const meta = {
@@ -16,32 +16,37 @@ const meta = {
   subnetId: 'subnet-22222222bbbbbbbbb',
 };
 
+type Over = Partial<FlowKey> & Partial<Pick<FlowRecord, 'start' | 'end' | 'packets' | 'bytes' | 'tcpFlags'>> & Partial<InterfaceMeta>;
+
 /** An OK record; interface fields (interfaceId, instanceId, azId…) may be overridden too. */
-function ok(over: Partial<FlowRecord> & Partial<InterfaceMeta> = {}): FlowRecord {
-  const { account, region, interfaceId, vpcId, subnetId, instanceId, azId, ...flow } = over;
+function ok(over: Over = {}): FlowRecord {
+  const { account, region, interfaceId, vpcId, subnetId, instanceId, azId, start, end, packets, bytes, tcpFlags, ...flow } = over;
   const iface: InterfaceMeta = { ...meta };
   for (const [k, v] of Object.entries({ account, region, interfaceId, vpcId, subnetId, instanceId, azId })) {
     if (k in over) (iface as unknown as Record<string, unknown>)[k] = v;
   }
+  const given = (k: keyof Over, v: number) => (k in over ? over[k] : v) as number;
   return {
     logStatus: 'OK',
     iface,
-    start: 1418530010,
-    end: 1418530070,
-    srcaddr: '172.31.16.139',
-    dstaddr: '172.31.16.21',
-    srcport: 20641,
-    dstport: 22,
-    protocol: 6,
-    packets: 20,
-    bytes: 4249,
-    tcpFlags: 19,
-    action: 'ACCEPT',
-    flowDirection: 'ingress',
-    type: 'IPv4',
-    pktSrcaddr: '172.31.16.139',
-    pktDstaddr: '172.31.16.21',
-    ...flow,
+    start: start ?? 1418530010,
+    end: end ?? 1418530070,
+    packets: given('packets', 20),
+    bytes: given('bytes', 4249),
+    tcpFlags: given('tcpFlags', 19),
+    flow: {
+      srcaddr: '172.31.16.139',
+      dstaddr: '172.31.16.21',
+      srcport: 20641,
+      dstport: 22,
+      protocol: 6,
+      action: 'ACCEPT',
+      flowDirection: 'ingress',
+      type: 'IPv4',
+      pktSrcaddr: '172.31.16.139',
+      pktDstaddr: '172.31.16.21',
+      ...flow,
+    },
   };
 }
 

@@ -106,6 +106,8 @@ function flow(t: TraceResult, spec: FlowSpec, f: { start: number; end: number; p
   return {
     spec,
     trace: t,
+    decision: t,
+    own: (h) => h,
     startMs: f.start,
     endMs: f.end,
     packets: f.packets,

@@ -103,6 +103,11 @@ describe('shared decisions', () => {
         const b = decided[i]!;
         const what = `seed ${seed}, flow ${i}: ${JSON.stringify(a.spec)}`;
         assert.deepStrictEqual(b.trace, a.trace, what);
+        // The shared walk: the same hops and verdict, and this connection's headers through `own`.
+        assert.equal(b.decision.verdict, a.trace.verdict, what);
+        assert.deepStrictEqual(b.decision.forward.hops.map((h) => `${h.type} ${h.id} ${h.action}`), a.trace.forward.hops.map((h) => `${h.type} ${h.id} ${h.action}`), what);
+        assert.deepStrictEqual(b.own(b.decision.forward.first, false), a.trace.forward.first, what);
+        if (a.trace.reverse) assert.deepStrictEqual(b.own(b.decision.reverse!.first, true), a.trace.reverse.first, what);
         assert.deepStrictEqual(b.observations, a.observations, what);
         assert.equal(b.sourcePort, a.sourcePort, what);
         assert.equal(b.replyPackets, a.replyPackets, what);
@@ -127,7 +132,12 @@ describe('shared decisions', () => {
     const walked = decideFlows(net, specs, 0, { shareDecisions: false });
     const stats = { walks: 0, shared: 0 };
     const decided = decideFlows(net, specs, 0, { stats });
-    assert.deepStrictEqual(decided, walked);
+    assert.equal(decided.length, walked.length);
+    for (let i = 0; i < walked.length; i++) {
+      assert.deepStrictEqual(decided[i]!.trace, walked[i]!.trace, `flow ${i}`);
+      assert.deepStrictEqual(decided[i]!.observations, walked[i]!.observations, `flow ${i}`);
+      assert.deepStrictEqual({ ...decided[i]! }, { ...walked[i]! }, `flow ${i}`);
+    }
     assert.ok(stats.walks < 20, `${stats.walks} walks`);
     assert.equal(stats.walks + stats.shared, 1_000);
     assert.equal(decided[5]!.trace.forward.first.sport, 1024 + 5 * 37);

@@ -243,7 +243,7 @@ function portsText(first: DecidedFlow, last: DecidedFlow): string | undefined {
   const a = first.trace.forward.first;
   if (a.proto !== 6 && a.proto !== 17) return undefined;
   const from = first.sourcePort ?? a.sport;
-  const to = last.sourcePort ?? last.trace.forward.first.sport;
+  const to = last.sourcePort ?? a.sport;
   return `${from === to ? from : `${from}-${to}`}→${a.dport}`;
 }
 
@@ -255,9 +255,9 @@ function summary(spec: FlowSpec, flows: DecidedFlow[]): Record<string, unknown> 
   let replyBytes = 0;
   const codes = new Set<string>();
   for (const f of flows) {
-    const ok = f.trace.verdict === 'accepted' && !f.natDropped;
+    const ok = f.decision.verdict === 'accepted' && !f.natDropped;
     if (ok) accepted++;
-    for (const e of f.trace.explanations) codes.add(e.code);
+    for (const e of f.decision.explanations) codes.add(e.code);
     if (f.natDropped) codes.add('NAT_GATEWAY_PORT_ALLOCATION');
     packets += f.packets;
     bytes += f.bytes;
@@ -268,7 +268,7 @@ function summary(spec: FlowSpec, flows: DecidedFlow[]): Record<string, unknown> 
   const out: Record<string, unknown> = {
     source: spec.source,
     destination: spec.destination,
-    protocol: protocolName(first.trace.forward.first.proto),
+    protocol: protocolName(first.decision.forward.first.proto),
   };
   const ports = portsText(first, flows[flows.length - 1]!);
   if (ports) out.ports = ports;
@@ -387,7 +387,7 @@ async function traffic(app: App, body: string, actor: TrafficActor | undefined):
     const n = spec.count ?? 1;
     const group = flows.slice(k, k + n);
     k += n;
-    for (const f of group) if (f.trace.verdict === 'accepted' && !f.natDropped) accepted++;
+    for (const f of group) if (f.decision.verdict === 'accepted' && !f.natDropped) accepted++;
     if (listed.length < MAX_LISTED) listed.push(summary(spec, group));
   }
   const out: Record<string, unknown> = {

@@ -36,7 +36,7 @@ import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, setDeliverLogsSta
 import { appendLogEvents, ensureLogGroup, type LogEventInput } from '../services/logs/index.js';
 import { putObject } from '../services/s3/index.js';
 import { ScopedState, scopeKey } from '../state/store.js';
-import { compileFormat, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, statusRecord } from './flow-records.js';
+import { compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, statusRecord } from './flow-records.js';
 import type { InterfaceObservation } from './types.js';
 
 export interface DeliveryReport {
@@ -150,46 +150,25 @@ export function flowHash(o: InterfaceObservation): number {
 
 /** recordOf's record with its chain link: every Agg has the same shape from the start. */
 function aggOf(o: InterfaceObservation, start: number, end: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta): Agg {
-  return {
-    logStatus: 'OK',
-    iface,
-    start,
-    end,
-    srcaddr: o.srcaddr,
-    dstaddr: o.dstaddr,
-    srcport: o.srcport,
-    dstport: o.dstport,
-    protocol: o.protocol,
-    packets,
-    bytes,
-    tcpFlags,
-    action: o.action,
-    flowDirection: o.flowDirection,
-    type: o.type,
-    pktSrcaddr: o.pktSrcaddr,
-    pktDstaddr: o.pktDstaddr,
-    trafficPath: o.trafficPath,
-    pktSrcAwsService: o.pktSrcAwsService,
-    pktDstAwsService: o.pktDstAwsService,
-    next: undefined,
-  };
+  return { logStatus: 'OK', iface, start, end, flow: o, packets, bytes, tcpFlags, next: undefined };
 }
 
-function sameFlow(r: FlowRecord, o: InterfaceObservation): boolean {
+function sameFlow(f: FlowKey, o: InterfaceObservation): boolean {
   return (
-    r.srcport === o.srcport &&
-    r.dstport === o.dstport &&
-    r.srcaddr === o.srcaddr &&
-    r.dstaddr === o.dstaddr &&
-    r.protocol === o.protocol &&
-    r.action === o.action &&
-    r.flowDirection === o.flowDirection &&
-    r.pktSrcaddr === o.pktSrcaddr &&
-    r.pktDstaddr === o.pktDstaddr &&
-    r.type === o.type &&
-    r.trafficPath === o.trafficPath &&
-    r.pktSrcAwsService === o.pktSrcAwsService &&
-    r.pktDstAwsService === o.pktDstAwsService
+    f === o ||
+    (f.srcport === o.srcport &&
+      f.dstport === o.dstport &&
+      f.srcaddr === o.srcaddr &&
+      f.dstaddr === o.dstaddr &&
+      f.protocol === o.protocol &&
+      f.action === o.action &&
+      f.flowDirection === o.flowDirection &&
+      f.pktSrcaddr === o.pktSrcaddr &&
+      f.pktDstaddr === o.pktDstaddr &&
+      f.type === o.type &&
+      f.trafficPath === o.trafficPath &&
+      f.pktSrcAwsService === o.pktSrcAwsService &&
+      f.pktDstAwsService === o.pktDstAwsService)
   );
 }
 
@@ -236,6 +215,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       // Interface IDs are unique across accounts and regions: the flow logs of each, once per call.
       const cache = new Map<string, ActiveFlowLog[]>();
       for (const o of observations) {
+        let hash = -1;
         let fls = cache.get(o.interfaceId);
         if (!fls) {
           const state = new ScopedState(tx, scopeKey(o.account, o.region));
@@ -248,7 +228,9 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
           const fl = fls[i]!;
           if (fl.trafficType !== 'ALL' && fl.trafficType !== o.action) continue;
           if (fl.creationTimeMs !== undefined && o.startMs < fl.creationTimeMs) continue;
-          this.add(fl, o);
+          // Kept to small integers, which Map keys hold without a heap number each.
+          if (hash < 0) hash = flowHash(o) & 0x3fffffff;
+          this.add(fl, o, hash);
         }
       }
     } finally {
@@ -256,15 +238,13 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     }
   }
 
-  private add(fl: ActiveFlowLog, o: InterfaceObservation): void {
+  private add(fl: ActiveFlowLog, o: InterfaceObservation, hash: number): void {
     const intervalMs = fl.maxAggregationInterval * 1000;
     const startMs = o.startMs;
     const endMs = Math.max(o.endMs, startMs);
     const w0 = Math.floor(startMs / intervalMs);
     const w1 = Math.floor(endMs / intervalMs);
     const pair = this.pairOf(fl, o, w0);
-    // Kept to small integers, which Map keys hold without a heap number each.
-    const hash = flowHash(o) & 0x3fffffff;
     if (w0 === w1) {
       this.addPiece(pair, o, hash, w0, intervalMs, startMs, endMs, o.packets, o.bytes, o.tcpFlags);
       return;
@@ -325,7 +305,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     if (endSec > b.lastSec) b.lastSec = endSec;
     const head = b.records.get(hash);
     let r = head;
-    while (r !== undefined && !sameFlow(r, o)) r = r.next;
+    while (r !== undefined && !sameFlow(r.flow!, o)) r = r.next;
     if (r) {
       r.packets! += packets;
       r.bytes! += bytes;

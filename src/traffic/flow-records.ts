@@ -22,6 +22,15 @@ export interface InterfaceMeta {
   azId?: string;
 }
 
+/**
+ * What tells one flow of an interface from another (the fields that are not summed): an
+ * InterfaceObservation is one, so a record refers to the observation that started it.
+ */
+export type FlowKey = Pick<
+  InterfaceObservation,
+  'srcaddr' | 'dstaddr' | 'srcport' | 'dstport' | 'protocol' | 'action' | 'flowDirection' | 'type' | 'pktSrcaddr' | 'pktDstaddr' | 'trafficPath' | 'pktSrcAwsService' | 'pktDstAwsService'
+>;
+
 /** One flow log record before formatting. Times are Unix seconds. */
 export interface FlowRecord {
   logStatus: LogStatus;
@@ -29,94 +38,114 @@ export interface FlowRecord {
   /** First and last packet second (OK), or the part of the window covered (NODATA, SKIPDATA). */
   start: number;
   end: number;
-  // The flow: present on OK records only.
-  srcaddr?: string;
-  dstaddr?: string;
-  srcport?: number;
-  dstport?: number;
-  protocol?: number;
-  packets?: number;
-  bytes?: number;
-  tcpFlags?: number;
-  action?: 'ACCEPT' | 'REJECT';
-  flowDirection?: 'ingress' | 'egress';
-  type?: 'IPv4' | 'IPv6';
-  pktSrcaddr?: string;
-  pktDstaddr?: string;
-  trafficPath?: number;
-  pktSrcAwsService?: string;
-  pktDstAwsService?: string;
+  /** The flow, and what it carried: present on OK records only. */
+  flow: FlowKey | undefined;
+  packets: number | undefined;
+  bytes: number | undefined;
+  /** TCP flags seen, OR-ed. */
+  tcpFlags: number | undefined;
 }
 
-const dash = '-';
-const str = (v: string | number | undefined): string => (v === undefined || v === '' ? dash : String(v));
-
-type Getter = (r: FlowRecord) => string;
-
 /**
- * The value of each documented field. Metadata of the interface (account, interface, VPC,
- * subnet, instance, Region, zone) is printed on every record; the flow's own fields only on OK
- * records. Fields of resources vpcsim does not model print `-`: sublocations (Wavelength,
- * Outposts, Local Zones), ECS tasks and containers, `reject-reason` (AWS prints a reason only
- * for traffic refused by VPC Block Public Access), `resource-id` (regional NAT gateways) and
- * `encryption-status` (VPC encryption controls).
+ * The documented fields, numbered for the formatter. Metadata of the interface (account,
+ * interface, VPC, subnet, instance, Region, zone) is printed on every record; the flow's own
+ * fields only on OK records. Fields of resources vpcsim does not model print `-` (DASH):
+ * sublocations (Wavelength, Outposts, Local Zones), ECS tasks and containers, `reject-reason`
+ * (AWS prints a reason only for traffic refused by VPC Block Public Access), `resource-id`
+ * (regional NAT gateways) and `encryption-status` (VPC encryption controls).
  */
-const GETTERS: Readonly<Record<string, Getter>> = {
-  'account-id': (r) => r.iface.account,
-  'interface-id': (r) => r.iface.interfaceId,
-  srcaddr: (r) => str(r.srcaddr),
-  dstaddr: (r) => str(r.dstaddr),
-  srcport: (r) => str(r.srcport),
-  dstport: (r) => str(r.dstport),
-  protocol: (r) => str(r.protocol),
-  packets: (r) => str(r.packets),
-  bytes: (r) => str(r.bytes),
-  start: (r) => String(r.start),
-  end: (r) => String(r.end),
-  action: (r) => str(r.action),
-  'log-status': (r) => r.logStatus,
-  'vpc-id': (r) => str(r.iface.vpcId),
-  'subnet-id': (r) => str(r.iface.subnetId),
-  'instance-id': (r) => str(r.iface.instanceId),
-  'tcp-flags': (r) => str(r.tcpFlags),
-  type: (r) => str(r.type),
-  'pkt-srcaddr': (r) => str(r.pktSrcaddr),
-  'pkt-dstaddr': (r) => str(r.pktDstaddr),
-  region: (r) => str(r.iface.region),
-  'az-id': (r) => str(r.iface.azId),
-  'sublocation-type': () => dash,
-  'sublocation-id': () => dash,
-  'pkt-src-aws-service': (r) => str(r.pktSrcAwsService),
-  'pkt-dst-aws-service': (r) => str(r.pktDstAwsService),
-  'flow-direction': (r) => str(r.flowDirection),
-  // Egress only: AWS prints `-` for ingress records.
-  'traffic-path': (r) => (r.flowDirection === 'egress' ? str(r.trafficPath) : dash),
-  'ecs-cluster-arn': () => dash,
-  'ecs-cluster-name': () => dash,
-  'ecs-container-instance-arn': () => dash,
-  'ecs-container-instance-id': () => dash,
-  'ecs-container-id': () => dash,
-  'ecs-second-container-id': () => dash,
-  'ecs-service-name': () => dash,
-  'ecs-task-definition-arn': () => dash,
-  'ecs-task-arn': () => dash,
-  'ecs-task-id': () => dash,
-  'reject-reason': () => dash,
-  'resource-id': () => dash,
-  'encryption-status': () => dash,
+const enum F {
+  DASH,
+  VERSION,
+  ACCOUNT,
+  INTERFACE,
+  SRCADDR,
+  DSTADDR,
+  SRCPORT,
+  DSTPORT,
+  PROTOCOL,
+  PACKETS,
+  BYTES,
+  START,
+  END,
+  ACTION,
+  LOG_STATUS,
+  VPC,
+  SUBNET,
+  INSTANCE,
+  TCP_FLAGS,
+  TYPE,
+  PKT_SRCADDR,
+  PKT_DSTADDR,
+  REGION,
+  AZ,
+  PKT_SRC_SERVICE,
+  PKT_DST_SERVICE,
+  FLOW_DIRECTION,
+  TRAFFIC_PATH,
+}
+
+const FIELD_CODES: Readonly<Record<string, F>> = {
+  version: F.VERSION,
+  'account-id': F.ACCOUNT,
+  'interface-id': F.INTERFACE,
+  srcaddr: F.SRCADDR,
+  dstaddr: F.DSTADDR,
+  srcport: F.SRCPORT,
+  dstport: F.DSTPORT,
+  protocol: F.PROTOCOL,
+  packets: F.PACKETS,
+  bytes: F.BYTES,
+  start: F.START,
+  end: F.END,
+  action: F.ACTION,
+  'log-status': F.LOG_STATUS,
+  'vpc-id': F.VPC,
+  'subnet-id': F.SUBNET,
+  'instance-id': F.INSTANCE,
+  'tcp-flags': F.TCP_FLAGS,
+  type: F.TYPE,
+  'pkt-srcaddr': F.PKT_SRCADDR,
+  'pkt-dstaddr': F.PKT_DSTADDR,
+  region: F.REGION,
+  'az-id': F.AZ,
+  'sublocation-type': F.DASH,
+  'sublocation-id': F.DASH,
+  'pkt-src-aws-service': F.PKT_SRC_SERVICE,
+  'pkt-dst-aws-service': F.PKT_DST_SERVICE,
+  'flow-direction': F.FLOW_DIRECTION,
+  'traffic-path': F.TRAFFIC_PATH,
+  'ecs-cluster-arn': F.DASH,
+  'ecs-cluster-name': F.DASH,
+  'ecs-container-instance-arn': F.DASH,
+  'ecs-container-instance-id': F.DASH,
+  'ecs-container-id': F.DASH,
+  'ecs-second-container-id': F.DASH,
+  'ecs-service-name': F.DASH,
+  'ecs-task-definition-arn': F.DASH,
+  'ecs-task-arn': F.DASH,
+  'ecs-task-id': F.DASH,
+  'reject-reason': F.DASH,
+  'resource-id': F.DASH,
+  'encryption-status': F.DASH,
 };
+
+function codeOf(field: string): F {
+  const c = FIELD_CODES[field];
+  if (c === undefined || !Object.hasOwn(FIELD_CODES, field)) throw new Error(`unknown flow log field ${field}`);
+  return c;
+}
 
 /** The fields this module can print: every field a LogFormat may name. */
 export function knownFields(): string[] {
-  return Object.keys(FLOW_LOG_FIELDS).filter((f) => f === 'version' || Object.hasOwn(GETTERS, f));
+  return Object.keys(FLOW_LOG_FIELDS).filter((f) => Object.hasOwn(FIELD_CODES, f));
 }
 
 /** The value of one field of a record in a format of the given version. */
 export function fieldValue(record: FlowRecord, field: string, version: number): string {
-  if (field === 'version') return String(version);
-  const g = GETTERS[field];
-  if (!g) throw new Error(`unknown flow log field ${field}`);
-  return g(record);
+  const w = scratch();
+  writeField(w, codeOf(field), record, version);
+  return w.text(0);
 }
 
 /** A compiled LogFormat: the function that turns a record into its line, and the header line. */
@@ -141,6 +170,12 @@ export class LineWriter {
 
   constructor(size = 1 << 16) {
     this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Empties the writer (its buffer is kept). */
+  reset(): void {
+    this.pos = 0;
+    this.ascii = true;
   }
 
   /** Room for n more bytes. */
@@ -204,43 +239,89 @@ export class LineWriter {
   }
 }
 
-type Writer = (w: LineWriter, r: FlowRecord) => void;
-
 const DASH = 45;
-const optStr = (w: LineWriter, v: string | undefined): void => (v === undefined || v === '' ? w.byte(DASH) : w.str(v));
-const optNum = (w: LineWriter, v: number | undefined): void => (v === undefined ? w.byte(DASH) : w.num(v));
 
-/** What GETTERS print, written to a LineWriter; fields not listed here always print `-`. */
-const WRITERS: Readonly<Record<string, Writer>> = {
-  'account-id': (w, r) => w.str(r.iface.account),
-  'interface-id': (w, r) => w.str(r.iface.interfaceId),
-  srcaddr: (w, r) => optStr(w, r.srcaddr),
-  dstaddr: (w, r) => optStr(w, r.dstaddr),
-  srcport: (w, r) => optNum(w, r.srcport),
-  dstport: (w, r) => optNum(w, r.dstport),
-  protocol: (w, r) => optNum(w, r.protocol),
-  packets: (w, r) => optNum(w, r.packets),
-  bytes: (w, r) => optNum(w, r.bytes),
-  start: (w, r) => w.num(r.start),
-  end: (w, r) => w.num(r.end),
-  action: (w, r) => optStr(w, r.action),
-  'log-status': (w, r) => w.str(r.logStatus),
-  'vpc-id': (w, r) => optStr(w, r.iface.vpcId),
-  'subnet-id': (w, r) => optStr(w, r.iface.subnetId),
-  'instance-id': (w, r) => optStr(w, r.iface.instanceId),
-  'tcp-flags': (w, r) => optNum(w, r.tcpFlags),
-  type: (w, r) => optStr(w, r.type),
-  'pkt-srcaddr': (w, r) => optStr(w, r.pktSrcaddr),
-  'pkt-dstaddr': (w, r) => optStr(w, r.pktDstaddr),
-  region: (w, r) => optStr(w, r.iface.region),
-  'az-id': (w, r) => optStr(w, r.iface.azId),
-  'pkt-src-aws-service': (w, r) => optStr(w, r.pktSrcAwsService),
-  'pkt-dst-aws-service': (w, r) => optStr(w, r.pktDstAwsService),
-  'flow-direction': (w, r) => optStr(w, r.flowDirection),
-  'traffic-path': (w, r) => (r.flowDirection === 'egress' ? optNum(w, r.trafficPath) : w.byte(DASH)),
-};
+function optStr(w: LineWriter, v: string | undefined): void {
+  if (v === undefined || v === '') w.byte(DASH);
+  else w.str(v);
+}
 
-const writeDash: Writer = (w) => w.byte(DASH);
+function optNum(w: LineWriter, v: number | undefined): void {
+  if (v === undefined) w.byte(DASH);
+  else w.num(v);
+}
+
+/** Writes one field of a record (`-` for what does not apply to it). */
+function writeField(w: LineWriter, code: F, r: FlowRecord, version: number): void {
+  const f = r.flow;
+  switch (code) {
+    case F.VERSION:
+      return w.num(version);
+    case F.ACCOUNT:
+      return w.str(r.iface.account);
+    case F.INTERFACE:
+      return w.str(r.iface.interfaceId);
+    case F.SRCADDR:
+      return optStr(w, f?.srcaddr);
+    case F.DSTADDR:
+      return optStr(w, f?.dstaddr);
+    case F.SRCPORT:
+      return optNum(w, f?.srcport);
+    case F.DSTPORT:
+      return optNum(w, f?.dstport);
+    case F.PROTOCOL:
+      return optNum(w, f?.protocol);
+    case F.PACKETS:
+      return optNum(w, r.packets);
+    case F.BYTES:
+      return optNum(w, r.bytes);
+    case F.START:
+      return w.num(r.start);
+    case F.END:
+      return w.num(r.end);
+    case F.ACTION:
+      return optStr(w, f?.action);
+    case F.LOG_STATUS:
+      return w.str(r.logStatus);
+    case F.VPC:
+      return optStr(w, r.iface.vpcId);
+    case F.SUBNET:
+      return optStr(w, r.iface.subnetId);
+    case F.INSTANCE:
+      return optStr(w, r.iface.instanceId);
+    case F.TCP_FLAGS:
+      return optNum(w, r.tcpFlags);
+    case F.TYPE:
+      return optStr(w, f?.type);
+    case F.PKT_SRCADDR:
+      return optStr(w, f?.pktSrcaddr);
+    case F.PKT_DSTADDR:
+      return optStr(w, f?.pktDstaddr);
+    case F.REGION:
+      return optStr(w, r.iface.region);
+    case F.AZ:
+      return optStr(w, r.iface.azId);
+    case F.PKT_SRC_SERVICE:
+      return optStr(w, f?.pktSrcAwsService);
+    case F.PKT_DST_SERVICE:
+      return optStr(w, f?.pktDstAwsService);
+    case F.FLOW_DIRECTION:
+      return optStr(w, f?.flowDirection);
+    case F.TRAFFIC_PATH:
+      // Egress only: AWS prints `-` for ingress records.
+      return f?.flowDirection === 'egress' ? optNum(w, f.trafficPath) : w.byte(DASH);
+    default:
+      return w.byte(DASH);
+  }
+}
+
+let scratchWriter: LineWriter | undefined;
+/** A writer for one line at a time (emptied on each call). */
+function scratch(): LineWriter {
+  scratchWriter ??= new LineWriter(1024);
+  scratchWriter.reset();
+  return scratchWriter;
+}
 
 const compiled = new Map<string, CompiledFormat>();
 
@@ -250,26 +331,19 @@ export function compileFormat(fields: readonly string[]): CompiledFormat {
   const hit = compiled.get(key);
   if (hit) return hit;
   const version = formatVersion(fields);
-  const v = String(version);
-  const getters: Getter[] = fields.map((f) => {
-    if (f === 'version') return () => v;
-    const g = GETTERS[f];
-    if (!g) throw new Error(`unknown flow log field ${f}`);
-    return g;
-  });
-  const n = getters.length;
-  const format = (r: FlowRecord): string => {
-    let line = getters[0]!(r);
-    for (let i = 1; i < n; i++) line += ' ' + getters[i]!(r);
-    return line;
-  };
-  const writers: Writer[] = fields.map((f) => (f === 'version' ? (w: LineWriter) => w.str(v) : (WRITERS[f] ?? writeDash)));
+  const codes = Uint8Array.from(fields, codeOf);
+  const n = codes.length;
   const write = (w: LineWriter, r: FlowRecord): void => {
-    writers[0]!(w, r);
+    writeField(w, codes[0]!, r, version);
     for (let i = 1; i < n; i++) {
       w.byte(32);
-      writers[i]!(w, r);
+      writeField(w, codes[i]!, r, version);
     }
+  };
+  const format = (r: FlowRecord): string => {
+    const w = scratch();
+    write(w, r);
+    return w.text(0);
   };
   const out: CompiledFormat = { fields: [...fields], version, header: key, format, write };
   compiled.set(key, out);
@@ -291,33 +365,12 @@ export function interfaceMeta(o: Pick<InterfaceObservation, 'account' | 'region'
  * the interface's metadata (defaults to the observation's own).
  */
 export function recordOf(o: InterfaceObservation, startMs: number, endMs: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta = interfaceMeta(o)): FlowRecord {
-  return {
-    logStatus: 'OK',
-    iface,
-    start: Math.floor(startMs / 1000),
-    end: Math.floor(endMs / 1000),
-    srcaddr: o.srcaddr,
-    dstaddr: o.dstaddr,
-    srcport: o.srcport,
-    dstport: o.dstport,
-    protocol: o.protocol,
-    packets,
-    bytes,
-    tcpFlags,
-    action: o.action,
-    flowDirection: o.flowDirection,
-    type: o.type,
-    pktSrcaddr: o.pktSrcaddr,
-    pktDstaddr: o.pktDstaddr,
-    trafficPath: o.trafficPath,
-    pktSrcAwsService: o.pktSrcAwsService,
-    pktDstAwsService: o.pktDstAwsService,
-  };
+  return { logStatus: 'OK', iface, start: Math.floor(startMs / 1000), end: Math.floor(endMs / 1000), flow: o, packets, bytes, tcpFlags };
 }
 
 /** A NODATA or SKIPDATA record of an interface for [startSec, endSec]. */
 export function statusRecord(status: 'NODATA' | 'SKIPDATA', iface: InterfaceMeta, startSec: number, endSec: number): FlowRecord {
-  return { logStatus: status, iface, start: startSec, end: endSec };
+  return { logStatus: status, iface, start: startSec, end: endSec, flow: undefined, packets: undefined, bytes: undefined, tcpFlags: undefined };
 }
 
 /**

@@ -25,7 +25,7 @@ import type { App } from '../server/app.js';
 import { putMetricData, type MetricInput } from '../services/monitoring/index.js';
 import { ScopedState, scopeKey, type Store } from '../state/store.js';
 import { PROTO_TCP } from '../network/compile.js';
-import type { Hop, PathResult } from '../network/trace.js';
+import type { Headers, Hop, PathResult } from '../network/trace.js';
 import type { DecidedFlow } from './types.js';
 
 export const NAMESPACE = 'AWS/NATGateway';
@@ -228,8 +228,7 @@ function leftGateway(path: PathResult, i: number): boolean {
 }
 
 /** The destination the NAT gateway connects to, as it sends the request: "proto|dst|dport". */
-function destinationKey(h: Hop): string {
-  const o = h.outbound!;
+function destinationKey(o: Headers): string {
   return `${o.proto}|${o.dst}|${o.dport}`;
 }
 
@@ -284,7 +283,7 @@ class NatDirectory {
 }
 
 function hintOf(f: DecidedFlow): { account: string; region: string } | undefined {
-  const src = f.trace.source;
+  const src = f.decision.source;
   return src.kind === 'interface' ? { account: src.iface.model.account, region: src.iface.model.region } : undefined;
 }
 
@@ -310,8 +309,8 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
     if (f.startMs > latest) latest = f.startMs;
     if (f.natDropped) continue;
     const [s, e] = spanOf(f);
-    for (const at of translations(f.trace.forward)) {
-      const hop = f.trace.forward.hops[at]!;
+    for (const at of translations(f.decision.forward)) {
+      const hop = f.decision.forward.hops[at]!;
       if (!hop.outbound) continue;
       let limit = limits.get(hop.id);
       if (limit === undefined) {
@@ -320,7 +319,7 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
         limits.set(hop.id, limit);
       }
       const nat = natMemory(mem, hop.id);
-      const key = destinationKey(hop);
+      const key = destinationKey(f.own(hop.outbound, false));
       let spans = nat.ports.get(key);
       if (!spans) {
         spans = new Spans();
@@ -421,7 +420,8 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
   for (const f of flows) {
     if (f.startMs > latest) latest = f.startMs;
     const [s, e] = [f.startMs, f.endMs];
-    const t = f.trace;
+    // The hops and verdict of the walk that decided it (its addresses play no part here).
+    const t = f.decision;
     const fwd = t.forward;
 
     // Packets a NAT gateway refused outright (a source outside its VPC, a connection towards it).

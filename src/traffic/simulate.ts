@@ -110,24 +110,42 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
           if (options.stats) options.stats.walks++;
         }
       }
-      const t = plan.trace;
-      const flow: DecidedFlow = {
-        spec,
-        trace: t,
-        startMs: start,
-        endMs: start + duration,
-        packets,
-        bytes,
-        replyPackets: t.forward.accepted ? replyPackets : 0,
-        replyBytes: t.forward.accepted ? replyBytes : 0,
-        observations: [],
-        sourcePort: sport,
-      };
+      const accepted = plan.decision.forward.accepted;
+      const flow = new Connection(spec, plan, start, start + duration, packets, bytes, accepted ? replyPackets : 0, accepted ? replyBytes : 0, sport);
       flow.observations = plan.observations(flow, sport);
       out.push(flow);
     }
   }
   return out;
+}
+
+/** A decided connection; its trace is made from the walk it shares when first asked for. */
+class Connection implements DecidedFlow {
+  readonly #plan: Plan;
+  observations: InterfaceObservation[] = [];
+  natDropped?: boolean;
+  constructor(
+    readonly spec: FlowSpec,
+    plan: Plan,
+    public startMs: number,
+    public endMs: number,
+    public packets: number,
+    public bytes: number,
+    public replyPackets: number,
+    public replyBytes: number,
+    public sourcePort: number,
+  ) {
+    this.#plan = plan;
+  }
+  get trace(): TraceResult {
+    return this.#plan.trace;
+  }
+  get decision(): TraceResult {
+    return this.#plan.decision;
+  }
+  own(h: Headers, reply: boolean): Headers {
+    return this.#plan.own(h, reply);
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -529,13 +547,28 @@ class Plan {
    * what may be shared is worked out when a second flow comes (`learnSharing`).
    */
   sharing: number | undefined;
+  /** A derived plan's own trace, once asked for. */
+  #trace: TraceResult | undefined;
   constructor(
     private readonly ctx: ObservationContext,
-    readonly trace: TraceResult,
-    /** The plan this one was derived from, and how its addresses changed. */
+    /** The walk: this plan's trace, or for a derived plan its base's. */
+    readonly decision: TraceResult,
+    /** The plan this one was derived from, how its addresses changed, and its source. */
     private readonly base?: Plan,
     private readonly rewrite?: TraceRewrite,
+    private readonly source?: Source,
   ) {}
+
+  /** The trace of this plan's connections (a derived plan's is made from its base's on first use). */
+  get trace(): TraceResult {
+    if (!this.rewrite) return this.decision;
+    return (this.#trace ??= this.rewrite.trace(this.decision, this.source!));
+  }
+
+  /** A header of the walk as this plan's connections have it. */
+  own(h: Headers, reply: boolean): Headers {
+    return this.rewrite ? this.rewrite.headers(h, reply) : h;
+  }
 
   /** The reply path's ACL decisions (worked out when first asked). */
   private get checks(): AclCheck[] | undefined {
@@ -616,7 +649,7 @@ class Plan {
   derive(source: Source, pkt: Headers): Plan {
     const first = this.trace.forward.first;
     const rw = new TraceRewrite(first.src, pkt.src, first.dst, pkt.dst, pkt.sport === first.sport ? undefined : pkt.sport, pkt.dport === first.dport ? undefined : pkt.dport);
-    return new Plan(this.ctx, rw.trace(this.trace, source), this, rw);
+    return new Plan(this.ctx, this.decision, this, rw, source);
   }
 
   private templates(): Templates {

@@ -8,7 +8,7 @@
  *       delivered to CloudWatch Logs or S3
  *     → nat-metrics.ts: DecidedFlow → AWS/NATGateway metrics
  */
-import type { TraceRequest, TraceResult } from '../network/trace.js';
+import type { Headers, TraceRequest, TraceResult } from '../network/trace.js';
 
 /** One flow as a user describes it: the packet as a trace takes it, and how much traffic. */
 export interface FlowSpec extends Omit<TraceRequest, 'ipVersion'> {
@@ -61,10 +61,22 @@ export interface InterfaceObservation {
   endMs: number;
 }
 
-/** A flow after the engine decided it. */
+/** A flow after the engine decided it: one connection. */
 export interface DecidedFlow {
   spec: FlowSpec;
-  trace: TraceResult;
+  /**
+   * This connection's trace. Connections the engine provably decides alike share one walk
+   * (`decision`); their own traces are made from it when first asked for.
+   */
+  readonly trace: TraceResult;
+  /**
+   * The walk that decided this connection: its hops, actions, verdict and explanation codes are
+   * this connection's, its headers and addresses possibly another connection's decided alike
+   * (`own` gives this connection's). Reading it costs nothing; reading `trace` may.
+   */
+  readonly decision: TraceResult;
+  /** A header of `decision` as this connection's packet has it (its own addresses and ports). */
+  own(h: Headers, reply: boolean): Headers;
   startMs: number;
   endMs: number;
   packets: number;
@@ -74,9 +86,6 @@ export interface DecidedFlow {
   observations: InterfaceObservation[];
   /** Set when the NAT gateway had no port to allocate for the connection (it goes no further). */
   natDropped?: boolean;
-  /**
-   * The connection's client port. Connections of one spec that the engine decides alike share
-   * one `trace`, whose headers show the first one's port.
-   */
+  /** The connection's client port. */
   sourcePort?: number;
 }
