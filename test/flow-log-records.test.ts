@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_FIELDS, FLOW_LOG_FIELDS, parseLogFormat } from '../src/services/ec2/flow-logs.js';
-import { aggregationKey, compileFormat, fieldValue, type FlowKey, type FlowRecord, formatRecord, type InterfaceMeta, knownFields, recordOf, statusRecord } from '../src/traffic/flow-records.js';
+import { aggregationKey, compileFormat, fieldValue, type FlowKey, type FlowRecord, formatRecord, type InterfaceMeta, knownFields, LineWriter, recordOf, statusRecord } from '../src/traffic/flow-records.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
 
 const meta = {
@@ -218,5 +218,19 @@ describe('flow log record formatting', () => {
     for (const change of [{ srcport: 40001 }, { action: 'REJECT' as const }, { flowDirection: 'ingress' as const }, { pktSrcaddr: '1.2.3.4' }, { protocol: 17 }, { trafficPath: 2 }]) {
       assert.notEqual(aggregationKey(o), aggregationKey({ ...o, ...change }), JSON.stringify(change));
     }
+  });
+
+  it('writes lines as bytes: numbers of every size, text beyond ASCII, past the first buffer', () => {
+    const w = new LineWriter(4);
+    const nums = [0, 9, 10, 99, 100, 65535, 1700000000, 2147483647, 2147483648, 4294967295, 12345678901, 1.5];
+    for (const n of nums) {
+      w.num(n);
+      w.byte(32);
+    }
+    w.str('vpc-é1 ');
+    w.str('x'.repeat(5000));
+    const text = w.text(0);
+    assert.equal(text, nums.join(' ') + ' vpc-é1 ' + 'x'.repeat(5000));
+    assert.equal(w.bytes().toString('utf8'), text);
   });
 });

@@ -495,7 +495,7 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number): { write: () => 
       const events = new Array<LogEventInput>(recs.length);
       for (let i = 0; i < recs.length; i++) {
         const r = recs[i]!;
-        w.pos = 0;
+        w.reset();
         fmt.write(w, r);
         events[i] = { timestamp: r.start * 1000, message: w.text(0) };
       }

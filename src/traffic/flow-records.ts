@@ -188,15 +188,15 @@ export class LineWriter {
 
   str(s: string): void {
     const n = s.length;
-    this.reserve(n);
-    const buf = this.buf;
     let pos = this.pos;
+    if (pos + n > this.buf.length) this.reserve(n);
+    const buf = this.buf;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c > 0x7f) {
         this.ascii = false;
         this.reserve(n * 3);
-        this.pos += this.buf.write(s, this.pos, 'utf8');
+        this.pos = pos + this.buf.write(s.slice(i), pos, 'utf8');
         return;
       }
       buf[pos++] = c;
@@ -205,27 +205,28 @@ export class LineWriter {
   }
 
   byte(c: number): void {
-    this.reserve(1);
+    if (this.pos >= this.buf.length) this.reserve(1);
     this.buf[this.pos++] = c;
   }
 
+  /** A non-negative integer (anything else as its string). */
   num(v: number): void {
-    if (!(v >= 0 && v <= 0xffffffff && Math.floor(v) === v)) {
+    if (!(v >= 0 && v < 2147483648 && (v | 0) === v)) {
       this.str(String(v));
       return;
     }
-    let digits = 1;
-    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-    this.reserve(digits);
-    const buf = this.buf;
+    const digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
     let pos = this.pos + digits;
+    if (pos > this.buf.length) this.reserve(digits);
+    const buf = this.buf;
     this.pos = pos;
     let x = v;
-    do {
-      const q = Math.floor(x / 10);
+    while (x >= 10) {
+      const q = (x / 10) | 0;
       buf[--pos] = 48 + x - q * 10;
       x = q;
-    } while (x > 0);
+    }
+    buf[--pos] = 48 + x;
   }
 
   /** The text from `from` to the end. */

@@ -658,51 +658,7 @@ class Plan {
   }
 
   observations(flow: DecidedFlow, sport: number): InterfaceObservation[] {
-    if (this.base) return this.movedObservations(flow, sport);
-    const t = this.templates();
-    if (!t.logged) return [];
-    const out: InterfaceObservation[] = [];
-    for (const o of t.forward) out.push({ ...o, srcport: o.srcport === 0 ? 0 : sport, packets: flow.packets, bytes: flow.bytes, startMs: flow.startMs, endMs: flow.endMs });
-    for (const o of t.reverse) out.push({ ...o, dstport: o.dstport === 0 ? 0 : sport, packets: flow.replyPackets, bytes: flow.replyBytes, startMs: flow.startMs, endMs: flow.endMs });
-    return out;
-  }
-
-  /** The base plan's observations with this plan's addresses (the packet's, and the peer's in srcaddr/dstaddr). */
-  private movedObservations(flow: DecidedFlow, sport: number): InterfaceObservation[] {
-    const t = this.base!.templates();
-    if (!t.logged) return [];
-    const rw = this.rewrite!;
-    const ctx = this.ctx;
-    const out: InterfaceObservation[] = [];
-    for (let pass = 0; pass < 2; pass++) {
-      const list = pass === 0 ? t.forward : t.reverse;
-      const raw = pass === 0 ? t.rawForward : t.rawReverse;
-      for (let i = 0; i < list.length; i++) {
-        const o = list[i]!;
-        const ps = raw[2 * i]!;
-        const pd = raw[2 * i + 1]!;
-        const ns = rw.addr(ps);
-        const nd = rw.addr(pd);
-        const x: InterfaceObservation =
-          pass === 0
-            ? { ...o, srcport: o.srcport === 0 ? 0 : sport, packets: flow.packets, bytes: flow.bytes, startMs: flow.startMs, endMs: flow.endMs }
-            : { ...o, dstport: o.dstport === 0 ? 0 : sport, packets: flow.replyPackets, bytes: flow.replyBytes, startMs: flow.startMs, endMs: flow.endMs };
-        if (rw.dport !== undefined) {
-          if (pass === 0) x.dstport = rw.dport;
-          else x.srcport = rw.dport;
-        }
-        if (ns !== ps) {
-          x.pktSrcaddr = ctx.print(ns);
-          if (o.flowDirection === 'ingress') x.srcaddr = x.pktSrcaddr;
-        }
-        if (nd !== pd) {
-          x.pktDstaddr = ctx.print(nd);
-          if (o.flowDirection === 'egress') x.dstaddr = x.pktDstaddr;
-        }
-        out.push(x);
-      }
-    }
-    return out;
+    return observationsOf(this.ctx, (this.base ?? this).templates(), flow, sport, this.rewrite);
   }
 }
 
@@ -875,40 +831,103 @@ function observation(ctx: ObservationContext, t: Touch, tcpFlags: number): Inter
   const mine = ingress ? p.dst : p.src;
   const own: Addr = v6 ? (iface.hasIp(mine) ? mine : (iface.ips6[0] ?? mine)) : iface.primaryIp;
   const region = iface.model.region;
-  const o: InterfaceObservation = {
-    interfaceId: iface.id,
-    account: iface.model.account,
-    region,
-    vpcId: iface.vpc.id,
-    subnetId: iface.subnet.id,
-    srcaddr: ctx.print(ingress ? p.src : own),
-    dstaddr: ctx.print(ingress ? own : p.dst),
-    srcport: p.sport,
-    dstport: p.dport,
-    protocol: p.proto,
-    pktSrcaddr: ctx.print(p.src),
-    pktDstaddr: ctx.print(p.dst),
-    packets: 0,
-    bytes: 0,
-    tcpFlags: p.proto === PROTO_TCP ? tcpFlags : 0,
-    action: t.reject ? 'REJECT' : 'ACCEPT',
-    flowDirection: t.direction,
-    type: v6 ? 'IPv6' : 'IPv4',
-    startMs: 0,
-    endMs: 0,
+  const svcSrc = ctx.service(p.src, region);
+  const svcDst = ctx.service(p.dst, region);
+  return observationOf(
+    {
+      interfaceId: iface.id,
+      account: iface.model.account,
+      region,
+      vpcId: iface.vpc.id,
+      subnetId: iface.subnet.id,
+      instanceId: iface.instance?.id,
+      azId: azIdOf(region, iface.subnet.model.availabilityZone ?? iface.model.availabilityZone),
+      protocol: p.proto,
+      tcpFlags: p.proto === PROTO_TCP ? tcpFlags : 0,
+      action: t.reject ? 'REJECT' : 'ACCEPT',
+      flowDirection: t.direction,
+      trafficPath: ingress ? undefined : trafficPath(ctx.net, iface, p.dst, ctx.nitro(iface)),
+      pktSrcAwsService: svcSrc,
+      pktDstAwsService: svcDst,
+      type: v6 ? 'IPv6' : 'IPv4',
+    },
+    ctx.print(ingress ? p.src : own),
+    ctx.print(ingress ? own : p.dst),
+    p.sport,
+    p.dport,
+    ctx.print(p.src),
+    ctx.print(p.dst),
+    0,
+    0,
+    0,
+    0,
+  );
+}
+
+/** What an observation takes from the interface and the path, whatever the connection. */
+type ObservationBase = Pick<
+  InterfaceObservation,
+  | 'interfaceId'
+  | 'account'
+  | 'region'
+  | 'vpcId'
+  | 'subnetId'
+  | 'instanceId'
+  | 'azId'
+  | 'protocol'
+  | 'tcpFlags'
+  | 'action'
+  | 'flowDirection'
+  | 'trafficPath'
+  | 'pktSrcAwsService'
+  | 'pktDstAwsService'
+  | 'type'
+>;
+
+/**
+ * An observation with every field present (those that do not apply undefined): one object
+ * shape for all of them, which keeps the code that reads them fast.
+ */
+function observationOf(
+  t: ObservationBase,
+  srcaddr: string,
+  dstaddr: string,
+  srcport: number,
+  dstport: number,
+  pktSrcaddr: string,
+  pktDstaddr: string,
+  packets: number,
+  bytes: number,
+  startMs: number,
+  endMs: number,
+): InterfaceObservation {
+  return {
+    interfaceId: t.interfaceId,
+    account: t.account,
+    region: t.region,
+    vpcId: t.vpcId,
+    subnetId: t.subnetId,
+    instanceId: t.instanceId,
+    azId: t.azId,
+    srcaddr,
+    dstaddr,
+    srcport,
+    dstport,
+    protocol: t.protocol,
+    pktSrcaddr,
+    pktDstaddr,
+    packets,
+    bytes,
+    tcpFlags: t.tcpFlags,
+    action: t.action,
+    flowDirection: t.flowDirection,
+    trafficPath: t.trafficPath,
+    pktSrcAwsService: t.pktSrcAwsService,
+    pktDstAwsService: t.pktDstAwsService,
+    type: t.type,
+    startMs,
+    endMs,
   };
-  if (iface.instance) o.instanceId = iface.instance.id;
-  const az = azIdOf(region, iface.subnet.model.availabilityZone ?? iface.model.availabilityZone);
-  if (az) o.azId = az;
-  if (!ingress) {
-    const tp = trafficPath(ctx.net, iface, p.dst, ctx.nitro(iface));
-    if (tp !== undefined) o.trafficPath = tp;
-  }
-  const srcSvc = ctx.service(p.src, region);
-  if (srcSvc) o.pktSrcAwsService = srcSvc;
-  const dstSvc = ctx.service(p.dst, region);
-  if (dstSvc) o.pktDstAwsService = dstSvc;
-  return o;
 }
 
 /** What a trace makes each interface record, and the packet addresses (source, destination) each saw. */
@@ -957,8 +976,52 @@ function templates(ctx: ObservationContext, t: TraceResult, natDropped: boolean)
 export function observationsFor(flow: DecidedFlow, net: CompiledNetwork, options: DecideOptions = {}): InterfaceObservation[] {
   const t = templates(new ObservationContext(net, options.instanceType), flow.trace, flow.natDropped === true);
   const sport = flow.sourcePort ?? flow.trace.forward.first.sport;
-  const out: InterfaceObservation[] = [];
-  for (const o of t.forward) out.push({ ...o, srcport: o.srcport === 0 ? 0 : sport, packets: flow.packets, bytes: flow.bytes, startMs: flow.startMs, endMs: flow.endMs });
-  for (const o of t.reverse) out.push({ ...o, dstport: o.dstport === 0 ? 0 : sport, packets: flow.replyPackets, bytes: flow.replyBytes, startMs: flow.startMs, endMs: flow.endMs });
+  return observationsOf(undefined, t, flow, sport, undefined);
+}
+
+/**
+ * What each interface saw of one connection: the walk's templates with the connection's client
+ * port, traffic and times, and for a walk shared with other addresses (`rw`) its own addresses
+ * (the packet's, and the peer's in srcaddr/dstaddr).
+ */
+function observationsOf(ctx: ObservationContext | undefined, t: Templates, flow: DecidedFlow, sport: number, rw: TraceRewrite | undefined): InterfaceObservation[] {
+  if (!t.logged) return [];
+  const out = new Array<InterfaceObservation>(t.forward.length + t.reverse.length);
+  let k = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    const reply = pass === 1;
+    const list = reply ? t.reverse : t.forward;
+    const raw = reply ? t.rawReverse : t.rawForward;
+    for (let i = 0; i < list.length; i++) {
+      const o = list[i]!;
+      let srcport = o.srcport;
+      let dstport = o.dstport;
+      if (!reply && srcport !== 0) srcport = sport;
+      if (reply && dstport !== 0) dstport = sport;
+      let srcaddr = o.srcaddr;
+      let dstaddr = o.dstaddr;
+      let pktSrcaddr = o.pktSrcaddr;
+      let pktDstaddr = o.pktDstaddr;
+      if (rw && ctx) {
+        if (rw.dport !== undefined) {
+          if (reply) srcport = rw.dport;
+          else dstport = rw.dport;
+        }
+        const ps = raw[2 * i]!;
+        const pd = raw[2 * i + 1]!;
+        const ns = rw.addr(ps);
+        const nd = rw.addr(pd);
+        if (ns !== ps) {
+          pktSrcaddr = ctx.print(ns);
+          if (o.flowDirection === 'ingress') srcaddr = pktSrcaddr;
+        }
+        if (nd !== pd) {
+          pktDstaddr = ctx.print(nd);
+          if (o.flowDirection === 'egress') dstaddr = pktDstaddr;
+        }
+      }
+      out[k++] = observationOf(o, srcaddr, dstaddr, srcport, dstport, pktSrcaddr, pktDstaddr, reply ? flow.replyPackets : flow.packets, reply ? flow.replyBytes : flow.bytes, flow.startMs, flow.endMs);
+    }
+  }
   return out;
 }
