@@ -291,6 +291,17 @@ function measure(w: World, net: CompiledNetwork, load: Workload): Result {
   };
 }
 
+const REPEAT = Number(process.argv.find((a) => a.startsWith('--repeat='))?.slice('--repeat='.length) ?? (quick ? 1 : 3));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** The runs of one workload as one result: each stage's median CPU time. */
+function medianOf(runs: Result[]): Result {
+  const r = { ...runs[0]! };
+  for (const k of ['walkedCpu', 'decideCpu', 'natCpu', 'recordCpu', 'deliverCpu', 'heapPerMillion'] as const) r[k] = median(runs.map((x) => x[k]));
+  return r;
+}
+
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const endToEnd = (r: Result) => r.connections / (r.decideCpu + r.natCpu + r.recordCpu + r.deliverCpu);
 
@@ -306,7 +317,7 @@ function render(w: World, results: Result[], load: [number, number]): string {
     `${fmt(WEB)} web servers (public addresses) and four private subnets with ${fmt(APP)} application servers behind a NAT gateway,`,
     'security groups (web: 443 and 80 from anywhere, 22 from an office range; app: 8080 from the web group), custom network',
     'ACLs on both tiers (deny entries included), and two flow logs on the VPC (TrafficType ALL, 60 s): CloudWatch Logs and S3.',
-    `Each workload is ${fmt(CONNECTIONS)} connections spread over ten minutes. Columns (connections per CPU second):`,
+    `Each workload is ${fmt(CONNECTIONS)} connections spread over ten minutes, run ${REPEAT} times (each stage: the median CPU time). Columns (connections per CPU second):`,
     '',
     '- *walk each*: decideFlows with every connection walked by the engine on its own (forward and reply), plus observations;',
     '- *decide + observe*: decideFlows as the server runs it: connections provably decided alike (same source, protocol,',
@@ -376,7 +387,9 @@ function main(): void {
   const results: Result[] = [];
   for (const load of workloads(w, t0)) {
     if (only && load.name !== only) continue;
-    const r = measure(w, net, load);
+    // Each workload runs `repeat` times (default 3); each stage's median time is reported.
+    const runs = Array.from({ length: REPEAT }, () => measure(w, net, load));
+    const r = medianOf(runs);
     console.log(
       `(${r.name}) ${fmt(r.connections)} connections, ${fmt(r.accepted)} accepted, ${fmt(r.walks)} walks; walk each ${fmt(r.connections / r.walkedCpu)}/s, ` +
         `decide+observe ${fmt(r.connections / r.decideCpu)}/s, NAT ${fmt(r.connections / r.natCpu)}/s, record ${fmt(r.observations / r.recordCpu)} obs/s, ` +

@@ -111,6 +111,12 @@ interface Pair {
   buckets: Map<number, Bucket>;
 }
 
+/** A flow log capturing an interface's traffic, and its pair once the interface had traffic (within one record call). */
+interface Capture {
+  fl: ActiveFlowLog;
+  pair: Pair | undefined;
+}
+
 /** What goes to one flow log in one delivery. */
 interface Delivery {
   fl: ActiveFlowLog;
@@ -213,24 +219,25 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     const tx = this.app.store.begin();
     try {
       // Interface IDs are unique across accounts and regions: the flow logs of each, once per call.
-      const cache = new Map<string, ActiveFlowLog[]>();
+      const cache = new Map<string, Capture[]>();
       for (const o of observations) {
         let hash = -1;
-        let fls = cache.get(o.interfaceId);
-        if (!fls) {
+        let captures = cache.get(o.interfaceId);
+        if (!captures) {
           const state = new ScopedState(tx, scopeKey(o.account, o.region));
-          fls = activeFlowLogsIn(state, { NetworkInterfaceId: o.interfaceId, SubnetId: o.subnetId, VpcId: o.vpcId }).filter(
-            (f) => f.destinationType === 'cloud-watch-logs' || f.destinationType === 's3',
-          );
-          cache.set(o.interfaceId, fls);
+          captures = activeFlowLogsIn(state, { NetworkInterfaceId: o.interfaceId, SubnetId: o.subnetId, VpcId: o.vpcId })
+            .filter((f) => f.destinationType === 'cloud-watch-logs' || f.destinationType === 's3')
+            .map((fl) => ({ fl, pair: undefined }));
+          cache.set(o.interfaceId, captures);
         }
-        for (let i = 0; i < fls.length; i++) {
-          const fl = fls[i]!;
+        for (let i = 0; i < captures.length; i++) {
+          const c = captures[i]!;
+          const fl = c.fl;
           if (fl.trafficType !== 'ALL' && fl.trafficType !== o.action) continue;
           if (fl.creationTimeMs !== undefined && o.startMs < fl.creationTimeMs) continue;
           // Kept to small integers, which Map keys hold without a heap number each.
           if (hash < 0) hash = flowHash(o) & 0x3fffffff;
-          this.add(fl, o, hash);
+          this.add(c, o, hash);
         }
       }
     } finally {
@@ -238,13 +245,14 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     }
   }
 
-  private add(fl: ActiveFlowLog, o: InterfaceObservation, hash: number): void {
+  private add(c: Capture, o: InterfaceObservation, hash: number): void {
+    const fl = c.fl;
     const intervalMs = fl.maxAggregationInterval * 1000;
     const startMs = o.startMs;
     const endMs = Math.max(o.endMs, startMs);
     const w0 = Math.floor(startMs / intervalMs);
     const w1 = Math.floor(endMs / intervalMs);
-    const pair = this.pairOf(fl, o, w0);
+    const pair = (c.pair ??= this.pairOf(fl, o, w0));
     if (w0 === w1) {
       this.addPiece(pair, o, hash, w0, intervalMs, startMs, endMs, o.packets, o.bytes, o.tcpFlags);
       return;

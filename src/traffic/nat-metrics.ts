@@ -25,7 +25,7 @@ import type { App } from '../server/app.js';
 import { putMetricData, type MetricInput } from '../services/monitoring/index.js';
 import { ScopedState, scopeKey, type Store } from '../state/store.js';
 import { PROTO_TCP } from '../network/compile.js';
-import type { Headers, Hop, PathResult } from '../network/trace.js';
+import type { Headers, Hop, PathResult, TraceResult } from '../network/trace.js';
 import type { DecidedFlow } from './types.js';
 
 export const NAMESPACE = 'AWS/NATGateway';
@@ -205,6 +205,18 @@ function spanOf(f: DecidedFlow): [number, number] {
 // Reading a trace
 // ---------------------------------------------------------------------------------------
 
+const crossesNat = new WeakMap<TraceResult, boolean>();
+
+/** Whether a walk's request meets a NAT gateway at all (worked out once per walk). */
+function meetsNat(t: TraceResult): boolean {
+  let v = crossesNat.get(t);
+  if (v === undefined) {
+    v = t.forward.hops.some((h) => h.type === 'nat-gateway');
+    crossesNat.set(t, v);
+  }
+  return v;
+}
+
 /** Indexes of the NAT gateway translations on a path. */
 function translations(path: PathResult | undefined): number[] {
   const out: number[] = [];
@@ -302,12 +314,16 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
   const dir = new NatDirectory(app.store);
   const limits = new Map<string, number>();
   const now = Date.now();
-  const order = flows.map((_, i) => i).sort((a, b) => flows[a]!.startMs - flows[b]!.startMs || a - b);
   let latest = 0;
-  for (const i of order) {
+  const order: number[] = [];
+  for (let i = 0; i < flows.length; i++) {
     const f = flows[i]!;
     if (f.startMs > latest) latest = f.startMs;
-    if (f.natDropped) continue;
+    if (!f.natDropped && meetsNat(f.decision)) order.push(i);
+  }
+  order.sort((a, b) => flows[a]!.startMs - flows[b]!.startMs || a - b);
+  for (const i of order) {
+    const f = flows[i]!;
     const [s, e] = spanOf(f);
     for (const at of translations(f.decision.forward)) {
       const hop = f.decision.forward.hops[at]!;
@@ -419,9 +435,11 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
   let latest = 0;
   for (const f of flows) {
     if (f.startMs > latest) latest = f.startMs;
-    const [s, e] = [f.startMs, f.endMs];
     // The hops and verdict of the walk that decided it (its addresses play no part here).
     const t = f.decision;
+    if (!meetsNat(t)) continue;
+    const s = f.startMs;
+    const e = f.endMs;
     const fwd = t.forward;
 
     // Packets a NAT gateway refused outright (a source outside its VPC, a connection towards it).
