@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { appendLogEvents } from '../src/services/logs/index.js';
+import { appendLogEvents, LOG_EVENTS } from '../src/services/logs/index.js';
 import { ScopedState, scopeKey } from '../src/state/store.js';
 import { awsCli } from './cli.js';
 import { apiError, startTestServer, type TestServer } from './helpers.js';
@@ -227,6 +227,23 @@ describe('CloudWatch Logs', () => {
     assert.equal((await apiError(() => get({ nextToken: 'garbage' }))).code, 'InvalidParameterException');
     assert.equal((await apiError(() => logs.send(new GetLogEventsCommand({ logGroupName: 't', logStreamName: 'nope' })))).code, 'ResourceNotFoundException');
     assert.equal((await apiError(() => logs.send(new GetLogEventsCommand({ logGroupName: 'nope', logStreamName: 's' })))).code, 'ResourceNotFoundException');
+  });
+
+  it('reads event batches stored by earlier versions ([timestamp, ingestionTime, message] tuples) with newer ones', async () => {
+    await logs.send(new CreateLogGroupCommand({ logGroupName: 'old' }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: 'old', logStreamName: 's' }));
+    const t = Date.now() - 60_000;
+    await logs.send(new PutLogEventsCommand({ logGroupName: 'old', logStreamName: 's', logEvents: [{ timestamp: t + 2, message: 'new one' }] }));
+    const state = new ScopedState(srv.app.store.begin(), scopeKey('000000000000', 'us-east-1'));
+    state.put(LOG_EVENTS, 'old\u0000s\u0000-1', { _group: 'old', _stream: 'old\u0000s', n: -1, events: [[t + 1, t + 5, 'old two'], [t, t + 5, 'old one']] });
+    state.tx.commit();
+    const got = await logs.send(new GetLogEventsCommand({ logGroupName: 'old', logStreamName: 's', startFromHead: true }));
+    assert.deepEqual(got.events!.map((e) => [e.timestamp! - t, e.message]), [
+      [0, 'old one'],
+      [1, 'old two'],
+      [2, 'new one'],
+    ]);
+    assert.equal(got.events![0]!.ingestionTime, t + 5);
   });
 
   it('FilterLogEvents: streams interleaved by time, filter patterns, stream selection, pagination', async () => {

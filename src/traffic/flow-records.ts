@@ -143,9 +143,8 @@ export function knownFields(): string[] {
 
 /** The value of one field of a record in a format of the given version. */
 export function fieldValue(record: FlowRecord, field: string, version: number): string {
-  const w = scratch();
-  writeField(w, codeOf(field), record, version);
-  return w.text(0);
+  if (field === 'version') return String(version);
+  return compileFormat([field]).format(record);
 }
 
 /** A compiled LogFormat: the function that turns a record into its line, and the header line. */
@@ -241,79 +240,120 @@ export class LineWriter {
 }
 
 const DASH = 45;
+/** Room made before each line: every fast write below is bounded (strings up to SHORT characters). */
+const LINE_ROOM = 4096;
+const SHORT = 64;
 
-function optStr(w: LineWriter, v: string | undefined): void {
-  if (v === undefined || v === '') w.byte(DASH);
-  else w.str(v);
-}
-
-function optNum(w: LineWriter, v: number | undefined): void {
-  if (v === undefined) w.byte(DASH);
-  else w.num(v);
-}
-
-/** Writes one field of a record (`-` for what does not apply to it). */
-function writeField(w: LineWriter, code: F, r: FlowRecord, version: number): void {
-  const f = r.flow;
-  switch (code) {
-    case F.VERSION:
-      return w.num(version);
-    case F.ACCOUNT:
-      return w.str(r.iface.account);
-    case F.INTERFACE:
-      return w.str(r.iface.interfaceId);
-    case F.SRCADDR:
-      return optStr(w, f?.srcaddr);
-    case F.DSTADDR:
-      return optStr(w, f?.dstaddr);
-    case F.SRCPORT:
-      return optNum(w, f?.srcport);
-    case F.DSTPORT:
-      return optNum(w, f?.dstport);
-    case F.PROTOCOL:
-      return optNum(w, f?.protocol);
-    case F.PACKETS:
-      return optNum(w, r.packets);
-    case F.BYTES:
-      return optNum(w, r.bytes);
-    case F.START:
-      return w.num(r.start);
-    case F.END:
-      return w.num(r.end);
-    case F.ACTION:
-      return optStr(w, f?.action);
-    case F.LOG_STATUS:
-      return w.str(r.logStatus);
-    case F.VPC:
-      return optStr(w, r.iface.vpcId);
-    case F.SUBNET:
-      return optStr(w, r.iface.subnetId);
-    case F.INSTANCE:
-      return optStr(w, r.iface.instanceId);
-    case F.TCP_FLAGS:
-      return optNum(w, r.tcpFlags);
-    case F.TYPE:
-      return optStr(w, f?.type);
-    case F.PKT_SRCADDR:
-      return optStr(w, f?.pktSrcaddr);
-    case F.PKT_DSTADDR:
-      return optStr(w, f?.pktDstaddr);
-    case F.REGION:
-      return optStr(w, r.iface.region);
-    case F.AZ:
-      return optStr(w, r.iface.azId);
-    case F.PKT_SRC_SERVICE:
-      return optStr(w, f?.pktSrcAwsService);
-    case F.PKT_DST_SERVICE:
-      return optStr(w, f?.pktDstAwsService);
-    case F.FLOW_DIRECTION:
-      return optStr(w, f?.flowDirection);
-    case F.TRAFFIC_PATH:
-      // Egress only: AWS prints `-` for ingress records.
-      return f?.flowDirection === 'egress' ? optNum(w, f.trafficPath) : w.byte(DASH);
-    default:
-      return w.byte(DASH);
+/** Writes a string at `pos`, returns the position after it (long or non-ASCII text through LineWriter.str). */
+function putStr(w: LineWriter, pos: number, s: string): number {
+  const n = s.length;
+  if (n > SHORT) return putSlow(w, pos, s);
+  const buf = w.buf;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return putSlow(w, pos, s);
+    buf[pos + i] = c;
   }
+  return pos + n;
+}
+
+function putSlow(w: LineWriter, pos: number, s: string): number {
+  w.pos = pos;
+  w.str(s);
+  w.reserve(LINE_ROOM);
+  return w.pos;
+}
+
+/** A string, or `-` when there is none. */
+function putOptStr(w: LineWriter, pos: number, s: string | undefined): number {
+  if (s === undefined || s === '') {
+    w.buf[pos] = DASH;
+    return pos + 1;
+  }
+  return putStr(w, pos, s);
+}
+
+/** A non-negative integer (anything else as its string). */
+function putNum(w: LineWriter, pos: number, v: number): number {
+  if (!(v >= 0 && v < 2147483648 && (v | 0) === v)) return putStr(w, pos, String(v));
+  const digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+  const buf = w.buf;
+  const end = pos + digits;
+  let p = end;
+  let x = v;
+  while (x >= 10) {
+    const q = (x / 10) | 0;
+    buf[--p] = 48 + x - q * 10;
+    x = q;
+  }
+  buf[--p] = 48 + x;
+  return end;
+}
+
+/** A number, or `-` when there is none. */
+function putOptNum(w: LineWriter, pos: number, v: number | undefined): number {
+  if (v === undefined) {
+    w.buf[pos] = DASH;
+    return pos + 1;
+  }
+  return putNum(w, pos, v);
+}
+
+/**
+ * How each field is written, as a statement of the generated writer: `r` is the record, `f` its
+ * flow (undefined for NODATA and SKIPDATA), `m` its interface, `pos` the position in `w.buf`.
+ */
+const FIELD_CODE: Readonly<Record<F, string>> = {
+  [F.DASH]: 'w.buf[pos++] = 45;',
+  [F.VERSION]: 'pos = putNum(w, pos, version);',
+  [F.ACCOUNT]: 'pos = putStr(w, pos, m.account);',
+  [F.INTERFACE]: 'pos = putStr(w, pos, m.interfaceId);',
+  [F.SRCADDR]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.srcaddr);',
+  [F.DSTADDR]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.dstaddr);',
+  [F.SRCPORT]: 'pos = putOptNum(w, pos, f === undefined ? undefined : f.srcport);',
+  [F.DSTPORT]: 'pos = putOptNum(w, pos, f === undefined ? undefined : f.dstport);',
+  [F.PROTOCOL]: 'pos = putOptNum(w, pos, f === undefined ? undefined : f.protocol);',
+  [F.PACKETS]: 'pos = putOptNum(w, pos, r.packets);',
+  [F.BYTES]: 'pos = putOptNum(w, pos, r.bytes);',
+  [F.START]: 'pos = putNum(w, pos, r.start);',
+  [F.END]: 'pos = putNum(w, pos, r.end);',
+  [F.ACTION]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.action);',
+  [F.LOG_STATUS]: 'pos = putStr(w, pos, r.logStatus);',
+  [F.VPC]: 'pos = putOptStr(w, pos, m.vpcId);',
+  [F.SUBNET]: 'pos = putOptStr(w, pos, m.subnetId);',
+  [F.INSTANCE]: 'pos = putOptStr(w, pos, m.instanceId);',
+  [F.TCP_FLAGS]: 'pos = putOptNum(w, pos, r.tcpFlags);',
+  [F.TYPE]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.type);',
+  [F.PKT_SRCADDR]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.pktSrcaddr);',
+  [F.PKT_DSTADDR]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.pktDstaddr);',
+  [F.REGION]: 'pos = putOptStr(w, pos, m.region);',
+  [F.AZ]: 'pos = putOptStr(w, pos, m.azId);',
+  [F.PKT_SRC_SERVICE]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.pktSrcAwsService);',
+  [F.PKT_DST_SERVICE]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.pktDstAwsService);',
+  [F.FLOW_DIRECTION]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.flowDirection);',
+  // Egress only: AWS prints `-` for ingress records.
+  [F.TRAFFIC_PATH]: "pos = putOptNum(w, pos, f !== undefined && f.flowDirection === 'egress' ? f.trafficPath : undefined);",
+};
+
+type Writer = (w: LineWriter, r: FlowRecord) => void;
+
+/**
+ * The line writer of a format, generated as straight-line code from FIELD_CODE (the fields are
+ * checked names: no text from outside goes into the code).
+ */
+function generateWriter(codes: readonly F[], version: number): Writer {
+  const body = [
+    'return function writeLine(w, r) {',
+    '  w.reserve(LINE_ROOM);',
+    '  const f = r.flow;',
+    '  const m = r.iface;',
+    '  let pos = w.pos;',
+    codes.map((c) => '  ' + FIELD_CODE[c]).join('\n  w.buf[pos++] = 32;\n'),
+    '  w.pos = pos;',
+    '};',
+  ].join('\n');
+  const make = new Function('putStr', 'putOptStr', 'putNum', 'putOptNum', 'version', 'LINE_ROOM', body) as (...args: unknown[]) => Writer;
+  return make(putStr, putOptStr, putNum, putOptNum, version, LINE_ROOM);
 }
 
 let scratchWriter: LineWriter | undefined;
@@ -332,15 +372,7 @@ export function compileFormat(fields: readonly string[]): CompiledFormat {
   const hit = compiled.get(key);
   if (hit) return hit;
   const version = formatVersion(fields);
-  const codes = Uint8Array.from(fields, codeOf);
-  const n = codes.length;
-  const write = (w: LineWriter, r: FlowRecord): void => {
-    writeField(w, codes[0]!, r, version);
-    for (let i = 1; i < n; i++) {
-      w.byte(32);
-      writeField(w, codes[i]!, r, version);
-    }
-  };
+  const write = generateWriter(fields.map(codeOf), version);
   const format = (r: FlowRecord): string => {
     const w = scratch();
     write(w, r);

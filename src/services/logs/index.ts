@@ -70,12 +70,19 @@ interface StreamRecord extends LogStream {
   _bytes: number;
 }
 
-/** One batch of events: [timestamp, ingestionTime, message] each, in the order received. */
+/**
+ * One batch of events in the order received, one column per field (all events of a batch share
+ * their ingestion time). Batches stored by earlier versions hold `events` tuples
+ * [timestamp, ingestionTime, message] instead; both are read.
+ */
 interface EventBatch {
   _group: string;
   _stream: string;
   n: number;
-  events: Array<[number, number, string]>;
+  timestamps?: number[];
+  messages?: string[];
+  ingestionTime?: number;
+  events?: Array<[number, number, string]>;
 }
 
 /** An event as a producer hands it over. */
@@ -408,7 +415,9 @@ function storeBatch(state: ScopedState, group: string, stream: Readonly<StreamRe
       _group: group,
       _stream: streamKey(group, stream.logStreamName),
       n,
-      events: events.map((e) => [e.timestamp, ingestionTime, e.message]),
+      timestamps: events.map((e) => e.timestamp),
+      messages: events.map((e) => e.message),
+      ingestionTime,
     };
     state.put(LOG_EVENTS, batchId(group, stream.logStreamName, n), batch);
     let bytes = 0;
@@ -548,9 +557,19 @@ function streamEvents(state: ScopedState, group: Readonly<GroupRecord>, stream: 
   const expiredBefore = group.retentionInDays ? now - group.retentionInDays * DAY_MS : -Infinity;
   const out: StoredEvent[] = [];
   for (const b of batches) {
-    b.events.forEach(([timestamp, ingestionTime, message], index) => {
-      if (timestamp >= expiredBefore) out.push({ timestamp, ingestionTime, message, stream, batch: b.n, index });
-    });
+    if (b.events) {
+      b.events.forEach(([timestamp, ingestionTime, message], index) => {
+        if (timestamp >= expiredBefore) out.push({ timestamp, ingestionTime, message, stream, batch: b.n, index });
+      });
+      continue;
+    }
+    const times = b.timestamps ?? [];
+    const messages = b.messages ?? [];
+    const ingestionTime = b.ingestionTime ?? 0;
+    for (let index = 0; index < times.length; index++) {
+      const timestamp = times[index]!;
+      if (timestamp >= expiredBefore) out.push({ timestamp, ingestionTime, message: messages[index]!, stream, batch: b.n, index });
+    }
   }
   // A stable sort: events of later batches with equal timestamps stay after earlier ones.
   out.sort((a, b) => a.timestamp - b.timestamp);
