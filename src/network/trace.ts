@@ -303,8 +303,25 @@ function checkPort(p: number | undefined, what: string): void {
 /** Whether an address argument ("IP", "internet:IP", "onprem:IP") is an IPv6 address. */
 function isV6(s: string | undefined): boolean {
   if (s === undefined) return false;
-  const bare = /^(internet|onprem|on-premises):/.test(s) ? s.slice(s.indexOf(':') + 1) : s;
-  return bare.includes(':');
+  const colon = s.indexOf(':');
+  if (colon < 0) return false;
+  // "internet:", "onprem:" or "on-premises:" before an address: IPv6 when the rest has a colon too.
+  const tagged = colon >= 6 && (s.startsWith('internet:') || s.startsWith('onprem:') || s.startsWith('on-premises:'));
+  return !tagged || s.includes(':', colon + 1);
+}
+
+/** An address of the request's family (v6 or not), or the error saying both must be of one. */
+function ofFamily(a: Addr, v6: boolean, what: string): Addr {
+  if ((typeof a === 'bigint') !== v6) throw new TraceInputError(`${what} ${formatAddr(a)} is not an IPv${v6 ? 6 : 4} address; source and destination must be of one family.`);
+  return a;
+}
+
+/** An interface's first address of the request's family. */
+function primaryOf(iface: CInterface, v6: boolean, what: string): Addr {
+  if (!v6) return iface.primaryIp;
+  const a = iface.ips6[0];
+  if (a === undefined) throw new TraceInputError(`${what} ${iface.id} has no IPv6 address.`);
+  return a;
 }
 
 /** Turns a request into a source and the first packet's headers. */
@@ -318,16 +335,6 @@ export function resolveRequest(net: CompiledNetwork, req: TraceRequest): Resolve
   const v6 = req.ipVersion === 6 || isV6(req.source) || isV6(req.destination) || isV6(req.sourceIp);
   if (v6 && req.ipVersion === 4) throw new TraceInputError('An IPv6 address was given with IP version 4.');
   if (v6 && proto === PROTO_ICMP) proto = PROTO_ICMPV6;
-  const family = (a: Addr, what: string): Addr => {
-    if ((typeof a === 'bigint') !== v6) throw new TraceInputError(`${what} ${formatAddr(a)} is not an IPv${v6 ? 6 : 4} address; source and destination must be of one family.`);
-    return a;
-  };
-  const primary = (iface: CInterface, what: string): Addr => {
-    if (!v6) return iface.primaryIp;
-    const a = iface.ips6[0];
-    if (a === undefined) throw new TraceInputError(`${what} ${iface.id} has no IPv6 address.`);
-    return a;
-  };
 
   // Source.
   let source: Source;
@@ -337,42 +344,42 @@ export function resolveRequest(net: CompiledNetwork, req: TraceRequest): Resolve
     const iface = interfaceOf(net, s, 'Source');
     source = { kind: 'interface', iface };
     if (req.sourceIp !== undefined) {
-      src = family(ip(req.sourceIp, 'Source address'), 'Source address');
+      src = ofFamily(ip(req.sourceIp, 'Source address'), v6, 'Source address');
       if (!iface.hasIp(src)) throw new TraceInputError(`${req.sourceIp} is not an address of ${iface.id}.`);
-    } else src = primary(iface, 'Source');
+    } else src = primaryOf(iface, v6, 'Source');
   } else if (s.startsWith('vpce-')) {
     const e = net.vpcEndpoints.get(s);
     if (!e) throw new TraceInputError(`Source VPC endpoint ${s} does not exist.`);
     const iface = [...net.interfaces.values()].find((i) => i.model.vpcEndpointId === s);
     if (!iface) throw new TraceInputError(`Source VPC endpoint ${s} has no network interface (only interface endpoints send traffic).`);
     source = { kind: 'interface', iface };
-    src = req.sourceIp !== undefined ? family(ip(req.sourceIp, 'Source address'), 'Source address') : primary(iface, 'Source');
+    src = req.sourceIp !== undefined ? ofFamily(ip(req.sourceIp, 'Source address'), v6, 'Source address') : primaryOf(iface, v6, 'Source');
   } else if (s.startsWith('pcx-')) {
     const pcx = net.peerings.get(s);
     if (!pcx) throw new TraceInputError(`Source peering connection ${s} does not exist.`);
     if (!pcx.active) throw new TraceInputError(`Source peering connection ${s} is ${pcx.model.status}, not active.`);
     source = { kind: 'peering', pcx };
-    src = req.sourceIp !== undefined ? family(ip(req.sourceIp, 'Source address'), 'Source address') : 0; // set once the destination's side is known
+    src = req.sourceIp !== undefined ? ofFamily(ip(req.sourceIp, 'Source address'), v6, 'Source address') : 0; // set once the destination's side is known
   } else if (s.startsWith('igw-')) {
     const igw = net.internetGateways.get(s);
     if (!igw) throw new TraceInputError(`Source internet gateway ${s} does not exist.`);
     source = { kind: 'internet', igw };
-    src = family(ip(req.sourceIp ?? (v6 ? DEFAULT_INTERNET_IP6 : DEFAULT_INTERNET_IP), 'Source address'), 'Source address');
+    src = ofFamily(ip(req.sourceIp ?? (v6 ? DEFAULT_INTERNET_IP6 : DEFAULT_INTERNET_IP), 'Source address'), v6, 'Source address');
   } else if (s.startsWith('vgw-')) {
     const vgw = net.vpnGateways.get(s);
     if (!vgw) throw new TraceInputError(`Source virtual private gateway ${s} does not exist.`);
     source = { kind: 'on-premises', vgw };
     const first = vgw.connections.flatMap((c) => c.onPremises).find((b) => (b.base6 !== undefined) === v6);
     if (req.sourceIp === undefined && !first) throw new TraceInputError(`Give the on-premises source address (sourceIp) for ${s}.`);
-    src = req.sourceIp !== undefined ? family(ip(req.sourceIp, 'Source address'), 'Source address') : first!.base6 !== undefined ? first!.base6 + 10n : (first!.base + 10) >>> 0;
+    src = req.sourceIp !== undefined ? ofFamily(ip(req.sourceIp, 'Source address'), v6, 'Source address') : first!.base6 !== undefined ? first!.base6 + 10n : (first!.base + 10) >>> 0;
   } else if (s.startsWith('internet:')) {
     source = { kind: 'internet' };
-    src = family(ip(s.slice('internet:'.length), 'Source address'), 'Source address');
+    src = ofFamily(ip(s.slice('internet:'.length), 'Source address'), v6, 'Source address');
   } else if (s.startsWith('onprem:') || s.startsWith('on-premises:')) {
-    src = family(ip(s.slice(s.indexOf(':') + 1), 'Source address'), 'Source address');
+    src = ofFamily(ip(s.slice(s.indexOf(':') + 1), 'Source address'), v6, 'Source address');
     source = { kind: 'on-premises', vgw: onPremisesGatewayFor(net, src) };
   } else {
-    src = family(ip(s, 'Source'), 'Source');
+    src = ofFamily(ip(s, 'Source'), v6, 'Source');
     const owner = typeof src === 'bigint' ? net.byIpv6.get(src) : preferScope(net.byPrivateIp.get(src), req.account, req.region);
     if (owner) source = { kind: 'interface', iface: owner };
     else {
@@ -387,7 +394,7 @@ export function resolveRequest(net: CompiledNetwork, req: TraceRequest): Resolve
   const d = req.destination;
   if (d.startsWith('eni-') || d.startsWith('i-')) {
     destIface = interfaceOf(net, d, 'Destination');
-    if (v6) dst = primary(destIface, 'Destination');
+    if (v6) dst = primaryOf(destIface, v6, 'Destination');
     else {
       const priv = destIface.primaryIp;
       const pub = destIface.publicIpOf(priv);
@@ -396,7 +403,7 @@ export function resolveRequest(net: CompiledNetwork, req: TraceRequest): Resolve
       else dst = priv;
     }
   } else {
-    dst = family(ip(d, 'Destination'), 'Destination');
+    dst = ofFamily(ip(d, 'Destination'), v6, 'Destination');
   }
 
   if (source.kind === 'peering') {
