@@ -481,7 +481,8 @@ export function isNitro(instanceType: string): boolean {
 /** Caches for one batch: service names, printed addresses, instance types. */
 class ObservationContext {
   private readonly services = new Map<string, Map<Addr, string | null>>();
-  private readonly printed = new Map<Addr, string>();
+  private lastAddr: Addr = -1;
+  private lastPrinted = '';
   private readonly nitroByInstance = new Map<string, boolean>();
   constructor(
     readonly net: CompiledNetwork,
@@ -510,13 +511,13 @@ class ObservationContext {
     }
     return v ?? undefined;
   }
+  /** An address as flow logs print it (the last one is remembered: a connection prints its peer's on each side). */
   print(addr: Addr): string {
-    let v = this.printed.get(addr);
-    if (v === undefined) {
-      v = formatAddr(addr);
-      if (this.printed.size < 100_000) this.printed.set(addr, v);
+    if (addr !== this.lastAddr) {
+      this.lastAddr = addr;
+      this.lastPrinted = formatAddr(addr);
     }
-    return v;
+    return this.lastPrinted;
   }
 }
 
