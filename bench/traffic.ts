@@ -37,6 +37,9 @@ import { writeSection } from './report.js';
 import { cpuSeconds, gc, heapMiB, invoke } from './measure.js';
 
 const quick = process.argv.includes('--quick');
+/** The flow logs on the VPC: one to CloudWatch Logs and one to S3 (both, the default), or only one of them. */
+const DESTINATIONS = process.argv.find((a) => a.startsWith('--flow-logs='))?.slice('--flow-logs='.length) ?? 'both';
+if (!['both', 'cwl', 's3'].includes(DESTINATIONS)) throw new Error('--flow-logs= takes both, cwl or s3');
 const CONNECTIONS = quick ? 20_000 : 100_000;
 const WEB = 500;
 const APP = 600;
@@ -152,7 +155,7 @@ function buildWorld(): World {
   }
 
   call(app, 's3', 'CreateBucket', { Bucket: 'bench-traffic-flow-logs' });
-  ec2(app, 'CreateFlowLogs', {
+  if (DESTINATIONS !== 's3') ec2(app, 'CreateFlowLogs', {
     ResourceType: 'VPC',
     ResourceIds: [vpc],
     TrafficType: 'ALL',
@@ -160,7 +163,7 @@ function buildWorld(): World {
     LogGroupName: '/bench/traffic',
     DeliverLogsPermissionArn: `arn:aws:iam::${ACCOUNT}:role/flow-logs`,
   });
-  ec2(app, 'CreateFlowLogs', { ResourceType: 'VPC', ResourceIds: [vpc], TrafficType: 'ALL', MaxAggregationInterval: 60, LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::bench-traffic-flow-logs' });
+  if (DESTINATIONS !== 'cwl') ec2(app, 'CreateFlowLogs', { ResourceType: 'VPC', ResourceIds: [vpc], TrafficType: 'ALL', MaxAggregationInterval: 60, LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::bench-traffic-flow-logs' });
   return { app, web, apps, buildSeconds: cpuSeconds() - c0 };
 }
 

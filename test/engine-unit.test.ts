@@ -38,6 +38,17 @@ function tcp(source: string, destination: string, port: number, extra: Partial<T
 
 // ---------------------------------------------------------------------------------------
 
+describe('engine: addresses', () => {
+  it('prints IPv4 addresses as dotted quads that parse back to the same number', () => {
+    for (const a of ['0.0.0.0', '255.255.255.255', '10.0.1.17', '100.64.9.100', '1.2.3.4', '192.168.100.10', '9.99.100.255']) assert.equal(formatIpv4(parseIpv4(a)!), a);
+    let x = 0x9e3779b9;
+    for (let i = 0; i < 20_000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      assert.equal(parseIpv4(formatIpv4(x)), x);
+    }
+  });
+});
+
 describe('engine: longest prefix match', () => {
   it('picks the most specific route, local before static on equal length, prefix lists after static', () => {
     const rt = new CRouteTable({

@@ -34,8 +34,24 @@ export function parseIpv4(s: string): number | undefined {
   return n;
 }
 
+const dotted = Buffer.allocUnsafe(15);
+
+/**
+ * Dotted quad of an IPv4 address. Written as bytes and read back as one flat string: cheaper to
+ * make than joined pieces, and cheap to hash and copy later (flow log records do both).
+ */
 export function formatIpv4(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  let k = 0;
+  for (let shift = 24; shift >= 0; shift -= 8) {
+    const o = (n >>> shift) & 255;
+    if (o >= 100) {
+      dotted[k++] = 48 + ((o / 100) | 0);
+      dotted[k++] = 48 + (((o / 10) | 0) % 10);
+    } else if (o >= 10) dotted[k++] = 48 + ((o / 10) | 0);
+    dotted[k++] = 48 + (o % 10);
+    if (shift !== 0) dotted[k++] = 46;
+  }
+  return dotted.toString('latin1', 0, k);
 }
 
 /** An IPv4 (number) or IPv6 (bigint) address as text. */
