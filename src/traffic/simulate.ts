@@ -207,10 +207,6 @@ class AddressAtoms {
     }
     return lo;
   }
-  /** How many atoms there are. */
-  get count(): number {
-    return this.cuts.length;
-  }
   /** Whether the atom holds one address only. */
   isSingle(atom: number): boolean {
     return this.single[atom] === 1;
@@ -292,8 +288,8 @@ const PLANS_PER_KEY = 8;
 class DecisionCache {
   private readonly atoms: AddressAtoms;
   private readonly ports: PortAtoms;
-  /** Source component → protocol and port class → address atoms → plans. */
-  private byKey = new Map<unknown, Map<number, Map<number, Plan[]>>>();
+  /** Source component → protocol and port class → source atom → destination atom (and whether equal to the source) → plans. */
+  private byKey = new Map<unknown, Map<number, Map<number, Map<number, Plan[]>>>>();
   private keys = 0;
   constructor(
     private readonly ctx: ObservationContext,
@@ -305,8 +301,8 @@ class DecisionCache {
 
   plan(source: Source, pkt: Headers): Plan {
     const net = this.ctx.net;
-    // IPv6, or more atoms than the numeric key holds (2^21): walked on its own.
-    if (typeof pkt.src !== 'number' || typeof pkt.dst !== 'number' || this.atoms.count >= 0x200000) {
+    // IPv6: walked on its own.
+    if (typeof pkt.src !== 'number' || typeof pkt.dst !== 'number') {
       if (this.stats) this.stats.walks++;
       return new Plan(this.ctx, traceResolved(net, source, pkt));
     }
@@ -315,12 +311,15 @@ class DecisionCache {
     const comp = sourceComponent(source);
     const ports = pkt.proto === PROTO_TCP || pkt.proto === PROTO_UDP;
     const protoKey = pkt.proto * 0x1000000 + (ports ? this.ports.of(pkt.dport) : 0x10000 + pkt.icmpType * 256 + pkt.icmpCode);
-    const addrKey = (aSrc * 0x200000 + aDst) * 2 + (pkt.src === pkt.dst ? 1 : 0);
+    // Keys kept to small integers (no heap number per lookup).
+    const dstKey = aDst * 2 + (pkt.src === pkt.dst ? 1 : 0);
     let byProto = this.byKey.get(comp);
     if (!byProto) this.byKey.set(comp, (byProto = new Map()));
-    let byAddr = byProto.get(protoKey);
-    if (!byAddr) byProto.set(protoKey, (byAddr = new Map()));
-    let list = byAddr.get(addrKey);
+    let bySrc = byProto.get(protoKey);
+    if (!bySrc) byProto.set(protoKey, (bySrc = new Map()));
+    let byAddr = bySrc.get(aSrc);
+    if (!byAddr) bySrc.set(aSrc, (byAddr = new Map()));
+    let list = byAddr.get(dstKey);
     if (list) {
       for (let i = 0; i < list.length; i++) {
         const p = list[i]!;
@@ -330,10 +329,11 @@ class DecisionCache {
       }
     } else {
       if (++this.keys > MAX_KEYS) {
-        this.byKey = new Map([[comp, (byProto = new Map([[protoKey, (byAddr = new Map())]]))]]);
+        byAddr = new Map();
+        this.byKey = new Map([[comp, new Map([[protoKey, new Map([[aSrc, byAddr]])]])]]);
         this.keys = 1;
       }
-      byAddr.set(addrKey, (list = []));
+      byAddr.set(dstKey, (list = []));
     }
     const p = new Plan(this.ctx, traceResolved(net, source, pkt));
     if (this.stats) this.stats.walks++;
