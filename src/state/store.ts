@@ -125,7 +125,13 @@ function indexKey(scope: string, kind: string, field: string): string {
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const v of Object.values(value as object)) deepFreeze(v);
+    if (Array.isArray(value)) {
+      // Arrays of plain values (event columns, say) need no walk of their own.
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        if (v !== null && typeof v === 'object') deepFreeze(v);
+      }
+    } else for (const v of Object.values(value as object)) deepFreeze(v);
   }
   return value;
 }
