@@ -99,7 +99,7 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
     if (count > 1 && resolved.pkt.sport !== 0 && firstPort + count - 1 > 65535) {
       throw new TraceInputError(`count ${count} from source port ${firstPort} goes past port 65535.`);
     }
-    let plan: Plan | undefined;
+    let plan: Decision | undefined;
     for (let i = 0; i < count; i++) {
       const sport = firstPort === 0 ? 0 : firstPort + i;
       if (!plan || !plan.fits(sport)) {
@@ -121,12 +121,12 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
 
 /** A decided connection; its trace is made from the walk it shares when first asked for. */
 class Connection implements DecidedFlow {
-  readonly #plan: Plan;
+  readonly #plan: Decision;
   observations: InterfaceObservation[] = [];
   natDropped?: boolean;
   constructor(
     readonly spec: FlowSpec,
-    plan: Plan,
+    plan: Decision,
     public startMs: number,
     public endMs: number,
     public packets: number,
@@ -299,7 +299,7 @@ class DecisionCache {
     this.ports = portAtomsOf(ctx.net);
   }
 
-  plan(source: Source, pkt: Headers): Plan {
+  plan(source: Source, pkt: Headers): Decision {
     const net = this.ctx.net;
     // IPv6: walked on its own.
     if (typeof pkt.src !== 'number' || typeof pkt.dst !== 'number') {
@@ -440,7 +440,7 @@ class TraceRewrite {
     if (!('explanation' in p)) delete out.explanation;
     return out;
   }
-  trace(t: TraceResult, source: Source): TraceResult {
+  rewriteTrace(t: TraceResult, source: Source): TraceResult {
     const out: TraceResult = { ...t, forward: this.path(t.forward, false), explanations: [], source };
     if (t.reverse) out.reverse = this.path(t.reverse, true);
     out.explanations = t.explanations.length === 0 ? [] : t.explanations.map((e) => this.explanation(e)!);
@@ -548,27 +548,20 @@ class Plan {
    * what may be shared is worked out when a second flow comes (`learnSharing`).
    */
   sharing: number | undefined;
-  /** A derived plan's own trace, once asked for. */
-  #trace: TraceResult | undefined;
   constructor(
-    private readonly ctx: ObservationContext,
-    /** The walk: this plan's trace, or for a derived plan its base's. */
+    readonly ctx: ObservationContext,
+    /** The walk. */
     readonly decision: TraceResult,
-    /** The plan this one was derived from, how its addresses changed, and its source. */
-    private readonly base?: Plan,
-    private readonly rewrite?: TraceRewrite,
-    private readonly source?: Source,
   ) {}
 
-  /** The trace of this plan's connections (a derived plan's is made from its base's on first use). */
+  /** The trace of this plan's connections: the walk itself. */
   get trace(): TraceResult {
-    if (!this.rewrite) return this.decision;
-    return (this.#trace ??= this.rewrite.trace(this.decision, this.source!));
+    return this.decision;
   }
 
-  /** A header of the walk as this plan's connections have it. */
-  own(h: Headers, reply: boolean): Headers {
-    return this.rewrite ? this.rewrite.headers(h, reply) : h;
+  /** A header of the walk as this plan's connections have it: as it is. */
+  own(h: Headers, _reply?: boolean): Headers {
+    return h;
   }
 
   /** The reply path's ACL decisions (worked out when first asked). */
@@ -647,21 +640,66 @@ class Plan {
   }
 
   /** This plan for a packet it is `shareable` with. */
-  derive(source: Source, pkt: Headers): Plan {
+  derive(source: Source, pkt: Headers): SharedPlan {
     const first = this.trace.forward.first;
-    const rw = new TraceRewrite(first.src, pkt.src, first.dst, pkt.dst, pkt.sport === first.sport ? undefined : pkt.sport, pkt.dport === first.dport ? undefined : pkt.dport);
-    return new Plan(this.ctx, this.decision, this, rw, source);
+    return new SharedPlan(this, source, first.src, pkt.src, first.dst, pkt.dst, pkt.sport === first.sport ? undefined : pkt.sport, pkt.dport === first.dport ? undefined : pkt.dport);
   }
 
-  private templates(): Templates {
+  /** What the walk makes each interface record (worked out when first asked). */
+  templates(): Templates {
     this.made ??= templates(this.ctx, this.trace, false);
     return this.made;
   }
 
   observations(flow: DecidedFlow, sport: number): InterfaceObservation[] {
-    return observationsOf(this.ctx, (this.base ?? this).templates(), flow, sport, this.rewrite);
+    return observationsOf(this.ctx, this.templates(), flow, sport, undefined);
   }
 }
+
+/**
+ * A plan's walk taken by a connection with other addresses or ports (`Plan.shareable`): the
+ * rewrite, and the connection's own trace made from the walk when first asked for.
+ */
+class SharedPlan extends TraceRewrite {
+  #trace: TraceResult | undefined;
+  #own: Plan | undefined;
+  constructor(
+    private readonly base: Plan,
+    private readonly source: Source,
+    fromSrc: Addr,
+    toSrc: Addr,
+    fromDst: Addr,
+    toDst: Addr,
+    sport: number | undefined,
+    dport: number | undefined,
+  ) {
+    super(fromSrc, toSrc, fromDst, toDst, sport, dport);
+  }
+
+  get decision(): TraceResult {
+    return this.base.decision;
+  }
+
+  get trace(): TraceResult {
+    return (this.#trace ??= this.rewriteTrace(this.base.decision, this.source));
+  }
+
+  own(h: Headers, reply: boolean): Headers {
+    return this.headers(h, reply);
+  }
+
+  /** Whether a connection from client port `sport` is decided as this one (its own trace's reply ACLs). */
+  fits(sport: number): boolean {
+    return (this.#own ??= new Plan(this.base.ctx, this.trace)).fits(sport);
+  }
+
+  observations(flow: DecidedFlow, sport: number): InterfaceObservation[] {
+    return observationsOf(this.base.ctx, this.base.templates(), flow, sport, this);
+  }
+}
+
+/** A plan, or a plan's walk shared by a connection. */
+type Decision = Plan | SharedPlan;
 
 /** The ACL decisions of a trace's reply path (undefined when its ports are not the client's). */
 function replyAclChecks(net: CompiledNetwork, t: TraceResult): AclCheck[] | undefined {
