@@ -36,7 +36,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { compile } from '../src/network/compile.js';
 import { trace, type TraceRequest, type TraceResult } from '../src/network/trace.js';
 import { buildNetworkModel } from '../src/services/ec2/snapshot.js';
-import { applyNatLimits, NAT_METRICS, recordNatMetrics } from '../src/traffic/nat-metrics.js';
+import { applyNatLimits, NAT_METRICS, recordNatMetrics, Spans } from '../src/traffic/nat-metrics.js';
 import type { DecidedFlow, FlowSpec } from '../src/traffic/types.js';
 import { awsCli } from './cli.js';
 import { startTestServer, type TestServer } from './helpers.js';
@@ -164,6 +164,51 @@ async function totals(natId: string, start: number, end: number): Promise<Record
   for (const res of r.MetricDataResults ?? []) out[res.Label!] = (res.Values ?? []).reduce((a, b) => a + b, 0);
   return out;
 }
+
+describe('open connections over time (ActiveConnectionCount, port allocation)', () => {
+  /** The most spans open at one instant of [s, e), by brute force over every instant. */
+  function bruteForce(list: Array<{ s: number; e: number; n: number }>, s: number, e: number): number {
+    let max = 0;
+    for (let t = s; t < e; t++) {
+      let open = 0;
+      for (const x of list) if (x.s <= t && t < x.e) open += x.n;
+      max = Math.max(max, open);
+    }
+    return max;
+  }
+
+  it('finds the peak of every window in one sweep, as counting every instant does', () => {
+    let x = 12345;
+    const rnd = (n: number) => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x % n;
+    };
+    for (let round = 0; round < 300; round++) {
+      const spans = new Spans();
+      const list: Array<{ s: number; e: number; n: number }> = [];
+      for (let i = rnd(12); i > 0; i--) {
+        const s = rnd(300);
+        const e = s + 1 + rnd(100);
+        const n = 1 + rnd(3);
+        spans.add(s, e, n);
+        list.push({ s, e, n });
+        if (rnd(4) === 0) {
+          spans.add(s, e, 1);
+          list.push({ s, e, n: 1 });
+        }
+      }
+      const windows = [0, 30, 60, 90, 120, 150, 180, 240, 300, 360].filter(() => rnd(3) !== 0);
+      assert.deepEqual(spans.peaks(windows, 30), windows.map((w) => bruteForce(list, w, w + 30)), `round ${round}`);
+      assert.equal(spans.peak(50, 250), bruteForce(list, 50, 250));
+      assert.equal(spans.total, list.reduce((t, y) => t + y.n, 0));
+      spans.prune(200);
+      const kept = list.filter((y) => y.e >= 200);
+      assert.equal(spans.total, kept.reduce((t, y) => t + y.n, 0));
+      assert.equal(spans.empty, kept.length === 0);
+      assert.equal(spans.peak(0, 400), bruteForce(kept, 0, 400));
+    }
+  });
+});
 
 describe('NAT gateway metrics (AWS/NATGateway) from simulated traffic', () => {
   // Whole minutes, a little in the past.

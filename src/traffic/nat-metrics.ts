@@ -82,18 +82,23 @@ interface Span {
   n: number;
 }
 
-/** Spans keyed by start then end, so that many connections of one flow cost one entry. */
-class Spans {
-  private readonly byStart = new Map<number, Map<number, Span>>();
+/**
+ * Spans keyed by start then end, so that many connections of one flow cost one entry. A set of
+ * one span (most destinations see one connection) holds it without maps.
+ */
+export class Spans {
+  private only: Span | undefined;
+  private byStart: Map<number, Map<number, Span>> | undefined;
   /** The span added to last: connections of one flow come in a row. */
   private last: Span | undefined;
   /** All connections held, whatever their spans. */
   total = 0;
   *spans(): IterableIterator<Span> {
-    for (const byEnd of this.byStart.values()) yield* byEnd.values();
+    if (this.only) yield this.only;
+    else if (this.byStart) for (const byEnd of this.byStart.values()) yield* byEnd.values();
   }
-  get size(): number {
-    return this.byStart.size;
+  get empty(): boolean {
+    return this.only === undefined && (this.byStart === undefined || this.byStart.size === 0);
   }
   add(s: number, e: number, n = 1): void {
     this.total += n;
@@ -101,6 +106,16 @@ class Spans {
     if (last && last.s === s && last.e === e) {
       last.n += n;
       return;
+    }
+    if (this.empty) {
+      this.only = this.last = { s, e, n };
+      return;
+    }
+    if (!this.byStart) this.byStart = new Map();
+    if (this.only) {
+      const o = this.only;
+      this.byStart.set(o.s, new Map([[o.e, o]]));
+      this.only = undefined;
     }
     let byEnd = this.byStart.get(s);
     if (!byEnd) this.byStart.set(s, (byEnd = new Map()));
@@ -118,22 +133,47 @@ class Spans {
   }
   /** The most connections open at one instant within [s, e). */
   peak(s: number, e: number): number {
+    return this.peaks([s], e - s)[0]!;
+  }
+  /**
+   * The most connections open at one instant within each window [w, w + width), for windows
+   * given in increasing order: one sweep over the spans for all of them.
+   */
+  peaks(windows: readonly number[], width: number): number[] {
+    const out = new Array<number>(windows.length).fill(0);
+    if (windows.length === 0 || this.total === 0) return out;
+    const from = windows[0]!;
+    const to = windows[windows.length - 1]! + width;
     const events: Array<[number, number]> = [];
-    for (const x of this.spans()) {
-      if (!(x.s < e && s < x.e)) continue;
-      events.push([Math.max(x.s, s), x.n], [x.e, -x.n]);
-    }
+    for (const x of this.spans()) if (x.s < to && from < x.e) events.push([x.s, x.n], [x.e, -x.n]);
     // Ends before starts at the same instant: a span [a, b) and one starting at b never meet.
     events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let i = 0;
     let open = 0;
-    let max = 0;
-    for (const [, d] of events) {
-      open += d;
-      if (open > max) max = open;
+    for (let k = 0; k < windows.length; k++) {
+      const w = windows[k]!;
+      // Open at the window's first instant: every event up to it.
+      while (i < events.length && events[i]![0] <= w) open += events[i++]![1];
+      let max = open;
+      let now = open;
+      for (let j = i; j < events.length && events[j]![0] < w + width; j++) {
+        now += events[j]![1];
+        if (now > max) max = now;
+      }
+      out[k] = max;
     }
-    return max;
+    return out;
   }
   prune(before: number): void {
+    if (this.only) {
+      if (this.only.e < before) {
+        this.total -= this.only.n;
+        if (this.last === this.only) this.last = undefined;
+        this.only = undefined;
+      }
+      return;
+    }
+    if (!this.byStart) return;
     for (const [start, byEnd] of this.byStart) {
       for (const [end, x] of byEnd) {
         if (end >= before) continue;
@@ -191,7 +231,7 @@ function forgetOld(m: Memory, latestStart: number): void {
     n.active.prune(before);
     for (const [k, spans] of n.ports) {
       spans.prune(before);
-      if (spans.size === 0) n.ports.delete(k);
+      if (spans.empty) n.ports.delete(k);
     }
   }
 }
@@ -498,8 +538,11 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
     const dims = [{ Name: 'NatGatewayId', Value: natId }];
     let list = out.get(acc.scope);
     if (!list) out.set(acc.scope, (list = []));
-    for (const [minute, vec] of [...acc.minutes].sort((a, b) => a[0] - b[0])) {
-      vec[ACTIVE] = active ? active.peak(minute, minute + MINUTE) : 0;
+    const minutes = [...acc.minutes].sort((a, b) => a[0] - b[0]);
+    const peaks = active ? active.peaks(minutes.map(([m]) => m), MINUTE) : undefined;
+    for (let k = 0; k < minutes.length; k++) {
+      const [minute, vec] = minutes[k]!;
+      vec[ACTIVE] = peaks ? peaks[k]! : 0;
       for (let i = 0; i < NAT_METRICS.length; i++) {
         const [MetricName, Unit] = NAT_METRICS[i]!;
         list.push({ MetricName, Dimensions: dims, Timestamp: minute, Value: vec[i]!, Unit });
