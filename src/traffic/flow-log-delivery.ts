@@ -33,7 +33,7 @@ import { createHash } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
 import type { App } from '../server/app.js';
 import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
-import { appendLogEvents, ensureLogGroup, type LogEventInput } from '../services/logs/index.js';
+import { appendLogColumns, ensureLogGroup } from '../services/logs/index.js';
 import { putObject } from '../services/s3/index.js';
 import { ScopedState, scopeKey } from '../state/store.js';
 import { compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, statusRecord } from './flow-records.js';
@@ -496,19 +496,23 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number): { write: () => 
   const fmt = compileFormat(d.fl.fields);
   const scope = scopeKey(d.account, d.region);
   if (d.fl.destinationType === 'cloud-watch-logs') {
-    const streams: Array<[string, LogEventInput[]]> = [];
+    // One stream per interface, its events in time order: a column of timestamps and one of lines.
+    const streams: Array<[string, number[], string[]]> = [];
     let n = 0;
     const w = new LineWriter(1024);
     for (const [iface, recs] of d.byInterface) {
-      const events = new Array<LogEventInput>(recs.length);
+      recs.sort(byStart);
+      const times = new Array<number>(recs.length);
+      const lines = new Array<string>(recs.length);
       for (let i = 0; i < recs.length; i++) {
         const r = recs[i]!;
         w.reset();
         fmt.write(w, r);
-        events[i] = { timestamp: r.start * 1000, message: w.text(0) };
+        times[i] = r.start * 1000;
+        lines[i] = w.text(0);
       }
-      streams.push([logStreamName(iface, d.fl.trafficType), events]);
-      n += events.length;
+      streams.push([logStreamName(iface, d.fl.trafficType), times, lines]);
+      n += recs.length;
     }
     const planned = { records: d.count, logEvents: n, s3Objects: 0, failed: 0 };
     const write = () =>
@@ -516,7 +520,7 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number): { write: () => 
         if (!flowLogInForce(state, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
         const now = Date.now();
         ensureLogGroup(state, d.fl.logGroupName!, now);
-        for (const [stream, events] of streams) appendLogEvents(state, d.fl.logGroupName!, stream, events, now);
+        for (const [stream, times, lines] of streams) appendLogColumns(state, d.fl.logGroupName!, stream, times, lines, now);
         return { ok: true, out: planned };
       });
     return { write, planned };

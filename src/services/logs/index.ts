@@ -408,25 +408,31 @@ function deleteLogStream(ctx: RequestContext, input: DeleteLogStreamRequest): vo
 
 /** Stores events (already checked) as one batch; returns the stream's next sequence token. */
 function storeBatch(state: ScopedState, group: string, stream: Readonly<StreamRecord>, events: readonly LogEventInput[], ingestionTime: number): string {
+  return storeColumns(
+    state,
+    group,
+    stream,
+    events.map((e) => e.timestamp),
+    events.map((e) => e.message),
+    ingestionTime,
+  );
+}
+
+/** Stores one batch of events given as columns (timestamps and messages, in the order received). */
+function storeColumns(state: ScopedState, group: string, stream: Readonly<StreamRecord>, timestamps: number[], messages: string[], ingestionTime: number): string {
   const s = state.edit<StreamRecord>(LOG_STREAM, streamKey(group, stream.logStreamName))!;
-  if (events.length > 0) {
+  if (timestamps.length > 0) {
     const n = s._batches++;
-    const batch: EventBatch = {
-      _group: group,
-      _stream: streamKey(group, stream.logStreamName),
-      n,
-      timestamps: events.map((e) => e.timestamp),
-      messages: events.map((e) => e.message),
-      ingestionTime,
-    };
+    const batch: EventBatch = { _group: group, _stream: streamKey(group, stream.logStreamName), n, timestamps, messages, ingestionTime };
     state.put(LOG_EVENTS, batchId(group, stream.logStreamName, n), batch);
     let bytes = 0;
     let first = s.firstEventTimestamp ?? Infinity;
     let last = s.lastEventTimestamp ?? -Infinity;
-    for (const e of events) {
-      bytes += Buffer.byteLength(e.message);
-      if (e.timestamp < first) first = e.timestamp;
-      if (e.timestamp > last) last = e.timestamp;
+    for (let i = 0; i < timestamps.length; i++) {
+      const t = timestamps[i]!;
+      bytes += Buffer.byteLength(messages[i]!);
+      if (t < first) first = t;
+      if (t > last) last = t;
     }
     s._bytes += bytes;
     s.firstEventTimestamp = first;
@@ -449,11 +455,37 @@ function sequenceToken(n: number): string {
  * Returns false (and stores nothing) when the group does not exist.
  */
 export function appendLogEvents(state: ScopedState, group: string, stream: string, events: readonly LogEventInput[], nowMs: number = Date.now()): boolean {
+  return appendLogColumns(
+    state,
+    group,
+    stream,
+    events.map((e) => e.timestamp),
+    events.map((e) => e.message),
+    nowMs,
+  );
+}
+
+/** appendLogEvents with the events as columns: timestamps[i] is messages[i]'s. */
+export function appendLogColumns(state: ScopedState, group: string, stream: string, timestamps: number[], messages: string[], nowMs: number = Date.now()): boolean {
   if (!state.get(LOG_GROUP, group)) return false;
   const s = state.get<StreamRecord>(LOG_STREAM, streamKey(group, stream)) ?? newStream(state, group, stream, nowMs);
-  const sorted = events.slice().sort((a, b) => a.timestamp - b.timestamp);
-  for (let i = 0; i < sorted.length; i += MAX_BATCH_EVENTS) {
-    storeBatch(state, group, state.get<StreamRecord>(LOG_STREAM, streamKey(group, stream)) ?? s, sorted.slice(i, i + MAX_BATCH_EVENTS), nowMs);
+  let sorted = true;
+  for (let i = 1; i < timestamps.length && sorted; i++) if (timestamps[i]! < timestamps[i - 1]!) sorted = false;
+  if (!sorted) {
+    const order = timestamps.map((_, i) => i).sort((a, b) => timestamps[a]! - timestamps[b]! || a - b);
+    timestamps = order.map((i) => timestamps[i]!);
+    messages = order.map((i) => messages[i]!);
+  }
+  for (let i = 0; i < timestamps.length; i += MAX_BATCH_EVENTS) {
+    const whole = i === 0 && timestamps.length <= MAX_BATCH_EVENTS;
+    storeColumns(
+      state,
+      group,
+      state.get<StreamRecord>(LOG_STREAM, streamKey(group, stream)) ?? s,
+      whole ? timestamps : timestamps.slice(i, i + MAX_BATCH_EVENTS),
+      whole ? messages : messages.slice(i, i + MAX_BATCH_EVENTS),
+      nowMs,
+    );
   }
   return true;
 }
