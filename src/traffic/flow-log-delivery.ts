@@ -220,9 +220,12 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     try {
       // Interface IDs are unique across accounts and regions: the flow logs of each, once per call.
       const cache = new Map<string, Capture[]>();
+      // Observations come a connection at a time, often several of one interface in a row.
+      let lastId: string | undefined;
+      let last: Capture[] = [];
       for (const o of observations) {
         let hash = -1;
-        let captures = cache.get(o.interfaceId);
+        let captures = o.interfaceId === lastId ? last : cache.get(o.interfaceId);
         if (!captures) {
           const state = new ScopedState(tx, scopeKey(o.account, o.region));
           captures = activeFlowLogsIn(state, { NetworkInterfaceId: o.interfaceId, SubnetId: o.subnetId, VpcId: o.vpcId })
@@ -230,6 +233,8 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
             .map((fl) => ({ fl, pair: undefined }));
           cache.set(o.interfaceId, captures);
         }
+        lastId = o.interfaceId;
+        last = captures;
         for (let i = 0; i < captures.length; i++) {
           const c = captures[i]!;
           const fl = c.fl;
