@@ -105,6 +105,32 @@ describe('flow log delivery', () => {
   const events = async (stream: string, group = '/vpc/flow') =>
     (await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }))).events!;
 
+  it('two flow logs of one interface aggregate once while they capture the same traffic, and apart once only one of them captured some', async () => {
+    const first = await cwFlowLog();
+    await new Promise((r) => setTimeout(r, 30));
+    const second = await cwFlowLog({ LogGroupName: '/vpc/second' });
+    const described = (await ec2.send(new DescribeFlowLogsCommand({ FlowLogIds: [first, second] }))).FlowLogs!;
+    const createdAt = (id: string) => described.find((f) => f.FlowLogId === id)!.CreationTime!.getTime();
+    const between = createdAt(first) + 1;
+    assert.ok(between < createdAt(second), 'the flow logs were created apart');
+    const p = flowLogPipeline(srv.app);
+    // Both capture: one aggregation for the two.
+    p.record([obs()]);
+    // Before the second flow log existed: only the first captures it (its own window), and from
+    // then on each aggregates on its own, starting from what the two had in common.
+    p.record([obs({ startMs: between, endMs: between }), obs()]);
+    const report = await settle(p.flush());
+    assert.equal(report.records, 3);
+    const lines = async (group: string) => (await events(`${eniId}-all`, group)).map((e) => e.message!.split(' ').slice(8, 11).join(' '));
+    assert.deepEqual(await lines('/vpc/flow'), [`10 1000 ${sec(between)}`, `20 2000 ${sec(base + 10_000)}`]);
+    assert.deepEqual(await lines('/vpc/second'), [`20 2000 ${sec(base + 10_000)}`]);
+    // Later traffic keeps them apart and right.
+    p.record([obs({ srcport: 1111 })]);
+    await settle(p.flush());
+    assert.deepEqual((await lines('/vpc/flow')).slice(2), [`10 1000 ${sec(base + 10_000)}`]);
+    assert.deepEqual((await lines('/vpc/second')).slice(1), [`10 1000 ${sec(base + 10_000)}`]);
+  });
+
   it('delivers to CloudWatch Logs: one stream per interface, one event per record, readable with a space-delimited filter pattern', async () => {
     await cwFlowLog();
     const p = flowLogPipeline(srv.app);

@@ -84,7 +84,7 @@ type AppLike = Pick<App, 'store' | 'config'> & Partial<Pick<App, 'exclusive'>>;
 /** A record being aggregated, chained to the next record whose flow has the same hash. */
 type Agg = FlowRecord & { next: Agg | undefined };
 
-/** One flow log's view of one interface in one window. */
+/** The view of one interface in one window, of the flow logs of a pair. */
 interface Bucket {
   pair: Pair;
   window: number;
@@ -97,9 +97,15 @@ interface Bucket {
   lastSec: number;
 }
 
-/** A flow log and an interface it has seen traffic of: its open windows, and what NODATA needs. */
+/**
+ * Flow logs and an interface they have seen traffic of: the open windows, and what NODATA
+ * needs. Flow logs that capture exactly the same traffic of the interface (twins: the same
+ * aggregation interval, traffic type and creation time, or created apart with no traffic
+ * between) keep one pair: their records are the same, aggregated once.
+ */
 interface Pair {
-  fl: ActiveFlowLog;
+  fls: ActiveFlowLog[];
+  intervalMs: number;
   meta: InterfaceMeta;
   /** Windows up to this one are settled (delivered, or found idle). */
   covered: number;
@@ -111,9 +117,17 @@ interface Pair {
   buckets: Map<number, Bucket>;
 }
 
-/** A flow log capturing an interface's traffic, and its pair once the interface had traffic (within one record call). */
+/**
+ * Flow logs capturing an interface's traffic alike (one, or twins), and their pair once the
+ * interface had traffic (within one record call). All of them capture an observation from
+ * `from` on, none before `upTo` (their creation times).
+ */
 interface Capture {
-  fl: ActiveFlowLog;
+  fls: ActiveFlowLog[];
+  trafficType: string;
+  intervalMs: number;
+  from: number;
+  upTo: number;
   pair: Pair | undefined;
 }
 
@@ -228,18 +242,24 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
         let captures = o.interfaceId === lastId ? last : cache.get(o.interfaceId);
         if (!captures) {
           const state = new ScopedState(tx, scopeKey(o.account, o.region));
-          captures = activeFlowLogsIn(state, { NetworkInterfaceId: o.interfaceId, SubnetId: o.subnetId, VpcId: o.vpcId })
-            .filter((f) => f.destinationType === 'cloud-watch-logs' || f.destinationType === 's3')
-            .map((fl) => ({ fl, pair: undefined }));
+          const fls = activeFlowLogsIn(state, { NetworkInterfaceId: o.interfaceId, SubnetId: o.subnetId, VpcId: o.vpcId }).filter(
+            (f) => f.destinationType === 'cloud-watch-logs' || f.destinationType === 's3',
+          );
+          captures = this.capturesOf(fls, o.interfaceId);
           cache.set(o.interfaceId, captures);
         }
         lastId = o.interfaceId;
         last = captures;
         for (let i = 0; i < captures.length; i++) {
           const c = captures[i]!;
-          const fl = c.fl;
-          if (fl.trafficType !== 'ALL' && fl.trafficType !== o.action) continue;
-          if (fl.creationTimeMs !== undefined && o.startMs < fl.creationTimeMs) continue;
+          if (c.trafficType !== 'ALL' && c.trafficType !== o.action) continue;
+          if (o.startMs < c.from) {
+            if (o.startMs < c.upTo) continue;
+            // Twins created apart, and traffic between: from now on each aggregates on its own.
+            captures.splice(i, 1, ...this.separate(c, o.interfaceId));
+            i--;
+            continue;
+          }
           // Kept to small integers, which Map keys hold without a heap number each.
           if (hash < 0) hash = flowHash(o) & 0x3fffffff;
           this.add(c, o, hash);
@@ -250,14 +270,54 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     }
   }
 
+  /**
+   * The flow logs of an interface as captures: twins together, unless the interface already has
+   * pairs of them apart.
+   */
+  private capturesOf(fls: ActiveFlowLog[], interfaceId: string): Capture[] {
+    const groups = new Map<string, ActiveFlowLog[]>();
+    for (const fl of fls) {
+      const key = `${fl.maxAggregationInterval}|${fl.trafficType}`;
+      const g = groups.get(key);
+      if (g) g.push(fl);
+      else groups.set(key, [fl]);
+    }
+    const out: Capture[] = [];
+    for (const g of groups.values()) {
+      const pairs = new Set(g.map((fl) => this.pairs.get(fl.flowLogId)?.get(interfaceId)));
+      const together = g.length > 1 && pairs.size === 1 && (pairs.has(undefined) || [...pairs][0]!.fls.length === g.length);
+      if (together) out.push(captureOf(g, [...pairs][0]));
+      else for (const fl of g) out.push(captureOf([fl], this.pairs.get(fl.flowLogId)?.get(interfaceId)));
+    }
+    return out;
+  }
+
+  /** Twins apart: one capture each, each with a copy of their pair so far. */
+  private separate(c: Capture, interfaceId: string): Capture[] {
+    return c.fls.map((fl, k) => {
+      let pair = c.pair;
+      if (pair) {
+        pair = k === 0 ? pair : copyPair(pair);
+        pair.fls = [fl];
+        this.byFlowLog(fl.flowLogId).set(interfaceId, pair);
+      }
+      return captureOf([fl], pair);
+    });
+  }
+
+  private byFlowLog(flowLogId: string): Map<string, Pair> {
+    let byIface = this.pairs.get(flowLogId);
+    if (!byIface) this.pairs.set(flowLogId, (byIface = new Map()));
+    return byIface;
+  }
+
   private add(c: Capture, o: InterfaceObservation, hash: number): void {
-    const fl = c.fl;
-    const intervalMs = fl.maxAggregationInterval * 1000;
+    const intervalMs = c.intervalMs;
     const startMs = o.startMs;
     const endMs = Math.max(o.endMs, startMs);
     const w0 = Math.floor(startMs / intervalMs);
     const w1 = Math.floor(endMs / intervalMs);
-    const pair = (c.pair ??= this.pairOf(fl, o, w0));
+    const pair = (c.pair ??= this.pairOf(c, o, w0));
     if (w0 === w1) {
       this.addPiece(pair, o, hash, w0, intervalMs, startMs, endMs, o.packets, o.bytes, o.tcpFlags);
       return;
@@ -291,18 +351,17 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     }
   }
 
-  private pairOf(fl: ActiveFlowLog, o: InterfaceObservation, firstWindow: number): Pair {
-    let byIface = this.pairs.get(fl.flowLogId);
-    if (!byIface) {
-      byIface = new Map();
-      this.pairs.set(fl.flowLogId, byIface);
-    }
-    let pair = byIface.get(o.interfaceId);
-    if (!pair) {
-      pair = { fl, meta: interfaceMeta(o), covered: firstWindow - 1, busy: new Set(), lastBusy: firstWindow, buckets: new Map() };
-      byIface.set(o.interfaceId, pair);
-    }
+  private pairOf(c: Capture, o: InterfaceObservation, firstWindow: number): Pair {
+    const pair: Pair = { fls: c.fls, intervalMs: c.intervalMs, meta: interfaceMeta(o), covered: firstWindow - 1, busy: new Set(), lastBusy: firstWindow, buckets: new Map() };
+    for (const fl of c.fls) this.byFlowLog(fl.flowLogId).set(o.interfaceId, pair);
     return pair;
+  }
+
+  /** Every pair once (twins share theirs). */
+  private distinctPairs(): Set<Pair> {
+    const out = new Set<Pair>();
+    for (const byIface of this.pairs.values()) for (const pair of byIface.values()) out.add(pair);
+    return out;
   }
 
   private addPiece(pair: Pair, o: InterfaceObservation, hash: number, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number): void {
@@ -344,29 +403,29 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     this.checkGeneration();
     if (nowMs > this.lastNowMs) this.lastNowMs = nowMs;
     const deliveries = new Map<string, Delivery>();
-    for (const byIface of this.pairs.values()) {
-      for (const pair of byIface.values()) {
-        // NODATA: windows closed since the last delivery in which an interface that had traffic
-        // before saw none, up to MAX_NODATA_WINDOWS windows after its last traffic.
-        const intervalMs = pair.fl.maxAggregationInterval * 1000;
-        const lastClosed = Math.floor(nowMs / intervalMs) - 1;
-        if (lastClosed > pair.covered) {
-          const to = Math.min(lastClosed, pair.lastBusy + MAX_NODATA_WINDOWS);
-          for (let w = pair.covered + 1; w <= to; w++) {
-            if (pair.busy.has(w)) continue;
-            const startSec = (w * intervalMs) / 1000;
-            push(deliveries, pair, statusRecord('NODATA', pair.meta, startSec, startSec + intervalMs / 1000 - 1));
-          }
-          for (const w of pair.busy) if (w <= lastClosed) pair.busy.delete(w);
-          pair.covered = lastClosed;
+    for (const pair of this.distinctPairs()) {
+      // NODATA: windows closed since the last delivery in which an interface that had traffic
+      // before saw none, up to MAX_NODATA_WINDOWS windows after its last traffic.
+      const intervalMs = pair.intervalMs;
+      const lastClosed = Math.floor(nowMs / intervalMs) - 1;
+      if (lastClosed > pair.covered) {
+        const to = Math.min(lastClosed, pair.lastBusy + MAX_NODATA_WINDOWS);
+        for (let w = pair.covered + 1; w <= to; w++) {
+          if (pair.busy.has(w)) continue;
+          const startSec = (w * intervalMs) / 1000;
+          push(deliveries, pair, statusRecord('NODATA', pair.meta, startSec, startSec + intervalMs / 1000 - 1));
         }
-        for (const [w, b] of pair.buckets) {
-          if (b.endMs > nowMs) continue;
-          pair.buckets.delete(w);
-          pushBucket(deliveries, b);
-        }
-        // Idle for good: forgotten until it has traffic again (which starts a new pair).
-        if (pair.buckets.size === 0 && pair.covered >= pair.lastBusy + MAX_NODATA_WINDOWS) byIface.delete(pair.meta.interfaceId);
+        for (const w of pair.busy) if (w <= lastClosed) pair.busy.delete(w);
+        pair.covered = lastClosed;
+      }
+      for (const [w, b] of pair.buckets) {
+        if (b.endMs > nowMs) continue;
+        pair.buckets.delete(w);
+        pushBucket(deliveries, b);
+      }
+      // Idle for good: forgotten until it has traffic again (which starts a new pair).
+      if (pair.buckets.size === 0 && pair.covered >= pair.lastBusy + MAX_NODATA_WINDOWS) {
+        for (const fl of pair.fls) this.pairs.get(fl.flowLogId)?.delete(pair.meta.interfaceId);
       }
     }
     return this.deliver(deliveries, nowMs);
@@ -376,14 +435,12 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     this.checkGeneration();
     const deliveries = new Map<string, Delivery>();
     let latest = this.lastNowMs;
-    for (const byIface of this.pairs.values()) {
-      for (const pair of byIface.values()) {
-        for (const b of pair.buckets.values()) {
-          pushBucket(deliveries, b);
-          latest = Math.max(latest, b.lastSec * 1000);
-        }
-        pair.buckets.clear();
+    for (const pair of this.distinctPairs()) {
+      for (const b of pair.buckets.values()) {
+        pushBucket(deliveries, b);
+        latest = Math.max(latest, b.lastSec * 1000);
       }
+      pair.buckets.clear();
     }
     return this.deliver(deliveries, latest || Date.now());
   }
@@ -398,7 +455,9 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       const tally = (r: Outcome) => {
         if (r.gone) {
           // The flow log was deleted since: its records go nowhere, and it needs no NODATA.
-          this.pairs.delete(d.fl.flowLogId);
+          const id = d.fl.flowLogId;
+          for (const pair of this.pairs.get(id)?.values() ?? []) pair.fls = pair.fls.filter((f) => f.flowLogId !== id);
+          this.pairs.delete(id);
         }
         report.records += r.records;
         report.logEvents += r.logEvents;
@@ -427,11 +486,11 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   }
 }
 
-function deliveryOf(deliveries: Map<string, Delivery>, pair: Pair): Delivery {
-  let d = deliveries.get(pair.fl.flowLogId);
+function deliveryOf(deliveries: Map<string, Delivery>, fl: ActiveFlowLog, meta: InterfaceMeta): Delivery {
+  let d = deliveries.get(fl.flowLogId);
   if (!d) {
-    d = { fl: pair.fl, account: pair.meta.account, region: pair.meta.region, byInterface: new Map(), count: 0 };
-    deliveries.set(pair.fl.flowLogId, d);
+    d = { fl, account: meta.account, region: meta.region, byInterface: new Map(), count: 0 };
+    deliveries.set(fl.flowLogId, d);
   }
   return d;
 }
@@ -442,20 +501,58 @@ function listOf(d: Delivery, interfaceId: string): FlowRecord[] {
   return list;
 }
 
+/** A record of a pair, for each of its flow logs. */
 function push(deliveries: Map<string, Delivery>, pair: Pair, rec: FlowRecord): void {
-  const d = deliveryOf(deliveries, pair);
-  listOf(d, pair.meta.interfaceId).push(rec);
-  d.count++;
+  for (const fl of pair.fls) {
+    const d = deliveryOf(deliveries, fl, pair.meta);
+    listOf(d, pair.meta.interfaceId).push(rec);
+    d.count++;
+  }
 }
 
+/** A window's records, for each flow log of its pair. */
 function pushBucket(deliveries: Map<string, Delivery>, b: Bucket): void {
-  const d = deliveryOf(deliveries, b.pair);
-  const list = listOf(d, b.pair.meta.interfaceId);
-  for (const head of b.records.values()) {
-    for (let r: Agg | undefined = head; r !== undefined; r = r.next) list.push(r);
+  for (const fl of b.pair.fls) {
+    const d = deliveryOf(deliveries, fl, b.pair.meta);
+    const list = listOf(d, b.pair.meta.interfaceId);
+    for (const head of b.records.values()) {
+      for (let r: Agg | undefined = head; r !== undefined; r = r.next) list.push(r);
+    }
+    if (b.skipped) list.push(b.skipped);
+    d.count += b.size + (b.skipped ? 1 : 0);
   }
-  if (b.skipped) list.push(b.skipped);
-  d.count += b.size + (b.skipped ? 1 : 0);
+}
+
+function captureOf(fls: ActiveFlowLog[], pair: Pair | undefined): Capture {
+  let from = -Infinity;
+  let upTo = Infinity;
+  for (const fl of fls) {
+    const t = fl.creationTimeMs ?? -Infinity;
+    if (t > from) from = t;
+    if (t < upTo) upTo = t;
+  }
+  return { fls, trafficType: fls[0]!.trafficType, intervalMs: fls[0]!.maxAggregationInterval * 1000, from, upTo, pair };
+}
+
+/** A pair's state so far, for a twin that goes its own way (records copied: they are summed into). */
+function copyPair(p: Pair): Pair {
+  const out: Pair = { fls: p.fls, intervalMs: p.intervalMs, meta: p.meta, covered: p.covered, busy: new Set(p.busy), lastBusy: p.lastBusy, buckets: new Map() };
+  for (const [w, b] of p.buckets) {
+    const records = new Map<number, Agg>();
+    for (const [hash, head] of b.records) {
+      let copied: Agg | undefined;
+      let tail: Agg | undefined;
+      for (let r: Agg | undefined = head; r !== undefined; r = r.next) {
+        const c: Agg = { ...r, next: undefined };
+        if (tail) tail.next = c;
+        else copied = c;
+        tail = c;
+      }
+      records.set(hash, copied!);
+    }
+    out.buckets.set(w, { ...b, pair: out, records, skipped: b.skipped ? { ...b.skipped } : undefined });
+  }
+  return out;
 }
 
 interface Outcome {
