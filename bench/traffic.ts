@@ -382,16 +382,24 @@ function render(w: World, results: Result[], load: [number, number]): string {
 function main(): void {
   if (!(globalThis as { gc?: unknown }).gc) console.log('(run with --expose-gc for memory figures: npm run bench:traffic does)');
   const load0 = loadavg()[0]!;
-  const w = buildWorld();
-  const net = compile(buildNetworkModel(w.app));
-  console.log(`network: ${net.instances.size} instances, ${net.interfaces.size} interfaces, built in ${fmt(w.buildSeconds, 1)} s`);
+  // Every run on a world of its own: what one workload leaves behind (NAT gateway memory,
+  // delivered logs and objects) does not weigh on the next.
+  const fresh = () => {
+    const w = buildWorld();
+    return { w, net: compile(buildNetworkModel(w.app)) };
+  };
+  const first = fresh();
+  console.log(`network: ${first.net.instances.size} instances, ${first.net.interfaces.size} interfaces, built in ${fmt(first.w.buildSeconds, 1)} s`);
   const t0 = Math.ceil((Date.now() + 1000) / 600_000) * 600_000;
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const results: Result[] = [];
-  for (const load of workloads(w, t0)) {
-    if (only && load.name !== only) continue;
+  for (const name of workloads(first.w, t0).map((l) => l.name)) {
+    if (only && name !== only) continue;
     // Each workload runs `repeat` times (default 3); each stage's median time is reported.
-    const runs = Array.from({ length: REPEAT }, () => measure(w, net, load));
+    const runs = Array.from({ length: REPEAT }, () => {
+      const { w, net } = fresh();
+      return measure(w, net, workloads(w, t0).find((l) => l.name === name)!);
+    });
     const r = medianOf(runs);
     console.log(
       `(${r.name}) ${fmt(r.connections)} connections, ${fmt(r.accepted)} accepted, ${fmt(r.walks)} walks; walk each ${fmt(r.connections / r.walkedCpu)}/s, ` +
@@ -400,7 +408,7 @@ function main(): void {
     );
     results.push(r);
   }
-  if (!quick && !only) console.log(`wrote ${writeSection('traffic', render(w, results, [load0, loadavg()[0]!]))}`);
+  if (!quick && !only) console.log(`wrote ${writeSection('traffic', render(first.w, results, [load0, loadavg()[0]!]))}`);
 }
 
 main();
