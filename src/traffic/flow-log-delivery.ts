@@ -29,7 +29,7 @@
  *                    until a later delivery succeeds.
  *   Firehose         not simulated: records for such flow logs are not kept.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
 import type { App } from '../server/app.js';
 import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
@@ -639,8 +639,14 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number): { write: () => 
     }
   }
   // The fastest level: flow log files are written often and read rarely.
-  const body = gzipSync(w.bytes(), { level: constants.Z_BEST_SPEED });
-  const hash = createHash('sha256').update(d.fl.flowLogId).update(body).digest('hex').slice(0, 8);
+  const body = gzipSync(w.bytes(), { level: constants.Z_BEST_SPEED, memLevel: 9 });
+  // The file name's hash: of the flow log, the delivery (this process and a counter: never the
+  // same name twice) and the head of the file, not the whole of it.
+  const hash = createHash('sha256')
+    .update(`${d.fl.flowLogId}/${PROCESS_SALT}/${++deliveryCount}/${fileTimeMs}/${body.length}/`)
+    .update(body.subarray(0, 4096))
+    .digest('hex')
+    .slice(0, 8);
   const key = s3Key(
     { prefix: d.fl.prefix, account: d.account, region: d.region, flowLogId: d.fl.flowLogId, hive: d.fl.hiveCompatiblePartitions, hourly: d.fl.perHourPartition },
     fileTimeMs,
@@ -659,6 +665,10 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number): { write: () => 
 }
 
 const byStart = (a: FlowRecord, b: FlowRecord) => a.start - b.start;
+
+/** S3 deliveries made by this process, and what tells this process from others on a shared store (in the names of their files). */
+let deliveryCount = 0;
+const PROCESS_SALT = randomBytes(8).toString('hex');
 
 /** Runs `fn` in a transaction of the account/region scope; commits when it says ok. */
 function inTransaction(app: AppLike, scope: string, fn: (state: ScopedState) => { ok: boolean; out: Outcome }): Outcome {
