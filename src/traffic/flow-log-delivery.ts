@@ -36,7 +36,7 @@ import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, setDeliverLogsSta
 import { appendLogColumns, ensureLogGroup } from '../services/logs/index.js';
 import { putObject } from '../services/s3/index.js';
 import { ScopedState, scopeKey } from '../state/store.js';
-import { compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, statusRecord } from './flow-records.js';
+import { type CompiledFormat, compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, statusRecord } from './flow-records.js';
 import type { InterfaceObservation } from './types.js';
 
 export interface DeliveryReport {
@@ -450,8 +450,9 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     const report: DeliveryReport = { records: 0, logEvents: 0, s3Objects: 0, failed: 0 };
     const handed: DeliveryReport = { records: 0, logEvents: 0, s3Objects: 0, failed: 0 };
     const waits: Promise<void>[] = [];
+    const lines = new Lines();
     for (const d of deliveries.values()) {
-      const { write, planned } = prepare(this.app, d, fileTimeMs);
+      const { write, planned } = prepare(this.app, d, fileTimeMs, lines);
       const tally = (r: Outcome) => {
         if (r.gone) {
           // The flow log was deleted since: its records go nowhere, and it needs no NODATA.
@@ -495,32 +496,35 @@ function deliveryOf(deliveries: Map<string, Delivery>, fl: ActiveFlowLog, meta: 
   return d;
 }
 
-function listOf(d: Delivery, interfaceId: string): FlowRecord[] {
-  let list = d.byInterface.get(interfaceId);
-  if (!list) d.byInterface.set(interfaceId, (list = []));
-  return list;
+/**
+ * The list of a pair's records in this delivery, one array for all its flow logs (twins deliver
+ * the same records: their lines are formatted once, see `Lines`). Counts `n` records for each.
+ */
+function listOfPair(deliveries: Map<string, Delivery>, pair: Pair, n: number): FlowRecord[] {
+  const iface = pair.meta.interfaceId;
+  let list: FlowRecord[] | undefined;
+  for (const fl of pair.fls) {
+    const d = deliveryOf(deliveries, fl, pair.meta);
+    let l = d.byInterface.get(iface);
+    if (!l) d.byInterface.set(iface, (l = list ?? []));
+    list ??= l;
+    d.count += n;
+  }
+  return list ?? [];
 }
 
 /** A record of a pair, for each of its flow logs. */
 function push(deliveries: Map<string, Delivery>, pair: Pair, rec: FlowRecord): void {
-  for (const fl of pair.fls) {
-    const d = deliveryOf(deliveries, fl, pair.meta);
-    listOf(d, pair.meta.interfaceId).push(rec);
-    d.count++;
-  }
+  listOfPair(deliveries, pair, 1).push(rec);
 }
 
 /** A window's records, for each flow log of its pair. */
 function pushBucket(deliveries: Map<string, Delivery>, b: Bucket): void {
-  for (const fl of b.pair.fls) {
-    const d = deliveryOf(deliveries, fl, b.pair.meta);
-    const list = listOf(d, b.pair.meta.interfaceId);
-    for (const head of b.records.values()) {
-      for (let r: Agg | undefined = head; r !== undefined; r = r.next) list.push(r);
-    }
-    if (b.skipped) list.push(b.skipped);
-    d.count += b.size + (b.skipped ? 1 : 0);
+  const list = listOfPair(deliveries, b.pair, b.size + (b.skipped ? 1 : 0));
+  for (const head of b.records.values()) {
+    for (let r: Agg | undefined = head; r !== undefined; r = r.next) list.push(r);
   }
+  if (b.skipped) list.push(b.skipped);
 }
 
 function captureOf(fls: ActiveFlowLog[], pair: Pair | undefined): Capture {
@@ -594,26 +598,25 @@ export function s3Key(
 }
 
 /** Formats a delivery and returns the function that writes it in one transaction. */
-function prepare(app: AppLike, d: Delivery, fileTimeMs: number): { write: () => Outcome; planned: Outcome } {
+function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): { write: () => Outcome; planned: Outcome } {
   const fmt = compileFormat(d.fl.fields);
   const scope = scopeKey(d.account, d.region);
   if (d.fl.destinationType === 'cloud-watch-logs') {
     // One stream per interface, its events in time order: a column of timestamps and one of lines.
     const streams: Array<[string, number[], string[]]> = [];
     let n = 0;
-    const w = new LineWriter(1024);
     for (const [iface, recs] of d.byInterface) {
-      recs.sort(byStart);
+      const block = lines.of(recs, fmt);
       const times = new Array<number>(recs.length);
-      const lines = new Array<string>(recs.length);
+      const texts = new Array<string>(recs.length);
+      let from = 0;
       for (let i = 0; i < recs.length; i++) {
-        const r = recs[i]!;
-        w.reset();
-        fmt.write(w, r);
-        times[i] = r.start * 1000;
-        lines[i] = w.text(0);
+        times[i] = recs[i]!.start * 1000;
+        const to = block.ends[i]!;
+        texts[i] = block.text(from, to);
+        from = to + 1;
       }
-      streams.push([logStreamName(iface, d.fl.trafficType), times, lines]);
+      streams.push([logStreamName(iface, d.fl.trafficType), times, texts]);
       n += recs.length;
     }
     const planned = { records: d.count, logEvents: n, s3Objects: 0, failed: 0 };
@@ -622,7 +625,7 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number): { write: () => 
         if (!flowLogInForce(state, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
         const now = Date.now();
         ensureLogGroup(state, d.fl.logGroupName!, now);
-        for (const [stream, times, lines] of streams) appendLogColumns(state, d.fl.logGroupName!, stream, times, lines, now);
+        for (const [stream, times, texts] of streams) appendLogColumns(state, d.fl.logGroupName!, stream, times, texts, now);
         return { ok: true, out: planned };
       });
     return { write, planned };
@@ -631,13 +634,7 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number): { write: () => 
   const w = new LineWriter(Math.max(1024, d.count * 128));
   w.str(fmt.header);
   w.byte(10);
-  for (const recs of d.byInterface.values()) {
-    recs.sort(byStart);
-    for (let i = 0; i < recs.length; i++) {
-      fmt.write(w, recs[i]!);
-      w.byte(10);
-    }
-  }
+  for (const recs of d.byInterface.values()) w.append(lines.of(recs, fmt).w);
   // The fastest level: flow log files are written often and read rarely.
   const body = gzipSync(w.bytes(), { level: constants.Z_BEST_SPEED, memLevel: 9 });
   // The file name's hash: of the flow log, the delivery (this process and a counter: never the
@@ -665,6 +662,43 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number): { write: () => 
 }
 
 const byStart = (a: FlowRecord, b: FlowRecord) => a.start - b.start;
+
+/** An interface's records as lines of one format, each followed by a newline. */
+class Block {
+  readonly w: LineWriter;
+  /** Where each line ends (its newline). */
+  readonly ends: number[];
+  constructor(recs: FlowRecord[], fmt: CompiledFormat) {
+    this.w = new LineWriter(Math.max(256, recs.length * 128));
+    this.ends = new Array<number>(recs.length);
+    for (let i = 0; i < recs.length; i++) {
+      fmt.write(this.w, recs[i]!);
+      this.ends[i] = this.w.pos;
+      this.w.byte(10);
+    }
+  }
+  text(from: number, to: number): string {
+    return this.w.text(from, to);
+  }
+}
+
+/**
+ * The lines of one delivery call: the records of an interface sorted by start and formatted
+ * once per format, whichever flow logs (twins) deliver them and to whichever destination.
+ */
+class Lines {
+  private readonly made = new Map<FlowRecord[], Map<CompiledFormat, Block>>();
+  of(recs: FlowRecord[], fmt: CompiledFormat): Block {
+    let byFormat = this.made.get(recs);
+    if (!byFormat) {
+      recs.sort(byStart);
+      this.made.set(recs, (byFormat = new Map()));
+    }
+    let b = byFormat.get(fmt);
+    if (!b) byFormat.set(fmt, (b = new Block(recs, fmt)));
+    return b;
+  }
+}
 
 /** S3 deliveries made by this process, and what tells this process from others on a shared store (in the names of their files). */
 let deliveryCount = 0;

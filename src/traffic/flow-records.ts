@@ -228,9 +228,17 @@ export class LineWriter {
     buf[--pos] = 48 + x;
   }
 
-  /** The text from `from` to the end. */
-  text(from: number): string {
-    return this.ascii ? this.buf.toString('latin1', from, this.pos) : this.buf.toString('utf8', from, this.pos);
+  /** The text from `from` to `to` (default: the end). */
+  text(from: number, to = this.pos): string {
+    return this.ascii ? this.buf.toString('latin1', from, to) : this.buf.toString('utf8', from, to);
+  }
+
+  /** Everything another writer holds, after what this one holds. */
+  append(other: LineWriter): void {
+    this.reserve(other.pos);
+    other.buf.copy(this.buf, this.pos, 0, other.pos);
+    this.pos += other.pos;
+    if (!other.ascii) this.ascii = false;
   }
 
   /** The bytes written so far (a view: valid until the next write). */
