@@ -382,8 +382,8 @@ function render(w: World, results: Result[], load: [number, number]): string {
 function main(): void {
   if (!(globalThis as { gc?: unknown }).gc) console.log('(run with --expose-gc for memory figures: npm run bench:traffic does)');
   const load0 = loadavg()[0]!;
-  // Every run on a world of its own: what one workload leaves behind (NAT gateway memory,
-  // delivered logs and objects) does not weigh on the next.
+  // Every workload on a world of its own: what one leaves behind (NAT gateway memory, delivered
+  // logs and objects) does not weigh on the next.
   const fresh = () => {
     const w = buildWorld();
     return { w, net: compile(buildNetworkModel(w.app)) };
@@ -395,11 +395,12 @@ function main(): void {
   const results: Result[] = [];
   for (const name of workloads(first.w, t0).map((l) => l.name)) {
     if (only && name !== only) continue;
-    // Each workload runs `repeat` times (default 3); each stage's median time is reported.
-    const runs = Array.from({ length: REPEAT }, () => {
-      const { w, net } = fresh();
-      return measure(w, net, workloads(w, t0).find((l) => l.name === name)!);
-    });
+    // Each workload runs `repeat` times (default 3) on one network, as a server answers request
+    // after request (what it works out once per network version, such as address atoms, is
+    // then made); each stage's median time is reported.
+    const { w, net } = fresh();
+    const load = workloads(w, t0).find((l) => l.name === name)!;
+    const runs = Array.from({ length: REPEAT }, () => measure(w, net, load));
     const r = medianOf(runs);
     console.log(
       `(${r.name}) ${fmt(r.connections)} connections, ${fmt(r.accepted)} accepted, ${fmt(r.walks)} walks; walk each ${fmt(r.connections / r.walkedCpu)}/s, ` +
