@@ -20,12 +20,14 @@ import { type DeliveryReport, flowLogPipeline } from '../traffic/flow-log-delive
 import { applyNatLimits, recordNatMetrics } from '../traffic/nat-metrics.js';
 import { expandScenario, parseScenario, type Scenario, ScenarioError } from '../traffic/scenario.js';
 import { type DecideOptions, decideFlows, observationsFor } from '../traffic/simulate.js';
-import type { DecidedFlow, FlowSpec } from '../traffic/types.js';
+import type { DecidedFlow, FlowSpec, InterfaceObservation } from '../traffic/types.js';
 import { compiledNetwork } from '../services/ec2/network-cache.js';
 import type { App } from './app.js';
 
 /** At most this many connections in one request. */
 export const MAX_CONNECTIONS = 100_000;
+/** Observations handed to the flow log pipeline at once. */
+const RECORD_BATCH = 10_000;
 /** At most this many flows are listed one by one in an answer. */
 const MAX_LISTED = 1_000;
 /** How often closed windows are delivered on the real clock. */
@@ -369,12 +371,20 @@ async function traffic(app: App, body: string, actor: TrafficActor | undefined):
     applyNatLimits(app, flows);
     recordNatMetrics(app, flows);
   });
+  // What the interfaces saw, to the flow log pipeline in batches (one store lookup of the flow
+  // logs of each interface per batch).
   let observations = 0;
+  let batch: InterfaceObservation[] = [];
   for (const f of flows) {
     if (f.natDropped) f.observations = observationsFor(f, net, options);
     observations += f.observations.length;
-    if (f.observations.length > 0) rt.pipeline.record(f.observations);
+    for (const o of f.observations) batch.push(o);
+    if (batch.length >= RECORD_BATCH) {
+      rt.pipeline.record(batch);
+      batch = [];
+    }
   }
+  if (batch.length > 0) rt.pipeline.record(batch);
   ensureTicker(app, rt);
   // On simulated time nothing else moves the windows: what is due now goes out now.
   const delivered = await deliver(() => rt.pipeline.deliverDue(rt.clock.now()));
