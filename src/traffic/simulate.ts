@@ -119,9 +119,14 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
   return out;
 }
 
-/** A decided connection; its trace is made from the walk it shares when first asked for. */
+/**
+ * A decided connection: the walk that decided it and, when it shares another connection's walk,
+ * the rewrite that makes its own trace when first asked for. (It keeps no plan: what a plan
+ * works out for observations is let go with the plan.)
+ */
 class Connection implements DecidedFlow {
-  readonly #plan: Decision;
+  readonly #decision: TraceResult;
+  readonly #shared: SharedPlan | undefined;
   observations: InterfaceObservation[] = [];
   natDropped?: boolean;
   constructor(
@@ -135,16 +140,17 @@ class Connection implements DecidedFlow {
     public replyBytes: number,
     public sourcePort: number,
   ) {
-    this.#plan = plan;
+    this.#decision = plan.decision;
+    this.#shared = plan instanceof SharedPlan ? plan : undefined;
   }
   get trace(): TraceResult {
-    return this.#plan.trace;
+    return this.#shared ? this.#shared.trace : this.#decision;
   }
   get decision(): TraceResult {
-    return this.#plan.decision;
+    return this.#decision;
   }
   own(h: Headers, reply: boolean): Headers {
-    return this.#plan.own(h, reply);
+    return this.#shared ? this.#shared.own(h, reply) : h;
   }
 }
 
@@ -663,7 +669,11 @@ class Plan {
 class SharedPlan extends TraceRewrite {
   #trace: TraceResult | undefined;
   #own: Plan | undefined;
+  /** The walk (the base plan's). */
+  readonly decision: TraceResult;
+  private readonly ctx: ObservationContext;
   constructor(
+    /** The plan whose walk this is (its observation templates are shared by all who share it). */
     private readonly base: Plan,
     private readonly source: Source,
     fromSrc: Addr,
@@ -674,14 +684,12 @@ class SharedPlan extends TraceRewrite {
     dport: number | undefined,
   ) {
     super(fromSrc, toSrc, fromDst, toDst, sport, dport);
-  }
-
-  get decision(): TraceResult {
-    return this.base.decision;
+    this.decision = base.decision;
+    this.ctx = base.ctx;
   }
 
   get trace(): TraceResult {
-    return (this.#trace ??= this.rewriteTrace(this.base.decision, this.source));
+    return (this.#trace ??= this.rewriteTrace(this.decision, this.source));
   }
 
   own(h: Headers, reply: boolean): Headers {
@@ -690,11 +698,11 @@ class SharedPlan extends TraceRewrite {
 
   /** Whether a connection from client port `sport` is decided as this one (its own trace's reply ACLs). */
   fits(sport: number): boolean {
-    return (this.#own ??= new Plan(this.base.ctx, this.trace)).fits(sport);
+    return (this.#own ??= new Plan(this.ctx, this.trace)).fits(sport);
   }
 
   observations(flow: DecidedFlow, sport: number): InterfaceObservation[] {
-    return observationsOf(this.base.ctx, this.base.templates(), flow, sport, this);
+    return observationsOf(this.ctx, this.base.templates(), flow, sport, this);
   }
 }
 
