@@ -210,22 +210,9 @@ export class LineWriter {
 
   /** A non-negative integer (anything else as its string). */
   num(v: number): void {
-    if (!(v >= 0 && v < 2147483648 && (v | 0) === v)) {
-      this.str(String(v));
-      return;
-    }
-    const digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
-    let pos = this.pos + digits;
-    if (pos > this.buf.length) this.reserve(digits);
-    const buf = this.buf;
-    this.pos = pos;
-    let x = v;
-    while (x >= 10) {
-      const q = (x / 10) | 0;
-      buf[--pos] = 48 + x - q * 10;
-      x = q;
-    }
-    buf[--pos] = 48 + x;
+    // Room for any number's text (a double's is at most 24 characters).
+    this.reserve(32);
+    this.pos = putNum(this, this.pos, v);
   }
 
   /** The text from `from` to `to` (default: the end). */

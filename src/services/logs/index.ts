@@ -408,14 +408,12 @@ function deleteLogStream(ctx: RequestContext, input: DeleteLogStreamRequest): vo
 
 /** Stores events (already checked) as one batch; returns the stream's next sequence token. */
 function storeBatch(state: ScopedState, group: string, stream: Readonly<StreamRecord>, events: readonly LogEventInput[], ingestionTime: number): string {
-  return storeColumns(
-    state,
-    group,
-    stream,
-    events.map((e) => e.timestamp),
-    events.map((e) => e.message),
-    ingestionTime,
-  );
+  return storeColumns(state, group, stream, ...columnsOf(events), ingestionTime);
+}
+
+/** Events as columns: their timestamps, and their messages. */
+function columnsOf(events: readonly LogEventInput[]): [number[], string[]] {
+  return [events.map((e) => e.timestamp), events.map((e) => e.message)];
 }
 
 /** Stores one batch of events given as columns (timestamps and messages, in the order received). */
@@ -455,14 +453,7 @@ function sequenceToken(n: number): string {
  * Returns false (and stores nothing) when the group does not exist.
  */
 export function appendLogEvents(state: ScopedState, group: string, stream: string, events: readonly LogEventInput[], nowMs: number = Date.now()): boolean {
-  return appendLogColumns(
-    state,
-    group,
-    stream,
-    events.map((e) => e.timestamp),
-    events.map((e) => e.message),
-    nowMs,
-  );
+  return appendLogColumns(state, group, stream, ...columnsOf(events), nowMs);
 }
 
 /** appendLogEvents with the events as columns: timestamps[i] is messages[i]'s. */
