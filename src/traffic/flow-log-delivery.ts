@@ -450,7 +450,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     const report: DeliveryReport = { records: 0, logEvents: 0, s3Objects: 0, failed: 0 };
     const handed: DeliveryReport = { records: 0, logEvents: 0, s3Objects: 0, failed: 0 };
     const waits: Promise<void>[] = [];
-    const lines = new Lines();
+    const lines = new Lines(deliveries.values());
     for (const d of deliveries.values()) {
       const { write, planned } = prepare(this.app, d, fileTimeMs, lines);
       const tally = (r: Outcome) => {
@@ -634,7 +634,18 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
   const w = new LineWriter(Math.max(1024, d.count * 128));
   w.str(fmt.header);
   w.byte(10);
-  for (const recs of d.byInterface.values()) w.append(lines.of(recs, fmt).w);
+  for (const recs of d.byInterface.values()) {
+    if (lines.shared(recs)) {
+      w.append(lines.of(recs, fmt).w);
+      continue;
+    }
+    // Delivered by this flow log only: straight into the file.
+    lines.sort(recs);
+    for (let i = 0; i < recs.length; i++) {
+      fmt.write(w, recs[i]!);
+      w.byte(10);
+    }
+  }
   // The fastest level: flow log files are written often and read rarely.
   const body = gzipSync(w.bytes(), { level: constants.Z_BEST_SPEED, memLevel: 9 });
   // The file name's hash: of the flow log, the delivery (this process and a counter: never the
@@ -688,12 +699,31 @@ class Block {
  */
 class Lines {
   private readonly made = new Map<FlowRecord[], Map<CompiledFormat, Block>>();
-  of(recs: FlowRecord[], fmt: CompiledFormat): Block {
+  /** Lists that more than one delivery holds (twins'). */
+  private readonly twice = new Set<FlowRecord[]>();
+  constructor(deliveries: Iterable<Delivery>) {
+    const seen = new Set<FlowRecord[]>();
+    for (const d of deliveries) {
+      for (const recs of d.byInterface.values()) {
+        if (seen.has(recs)) this.twice.add(recs);
+        else seen.add(recs);
+      }
+    }
+  }
+  shared(recs: FlowRecord[]): boolean {
+    return this.twice.has(recs);
+  }
+  /** The records in time order (sorted once). */
+  sort(recs: FlowRecord[]): Map<CompiledFormat, Block> {
     let byFormat = this.made.get(recs);
     if (!byFormat) {
       recs.sort(byStart);
       this.made.set(recs, (byFormat = new Map()));
     }
+    return byFormat;
+  }
+  of(recs: FlowRecord[], fmt: CompiledFormat): Block {
+    const byFormat = this.sort(recs);
     let b = byFormat.get(fmt);
     if (!b) byFormat.set(fmt, (b = new Block(recs, fmt)));
     return b;
