@@ -266,6 +266,8 @@ function portAtomsOf(net: CompiledNetwork): PortAtoms {
 
 /** At most this many keys are kept (a batch of all-different flows does not keep every walk alive). */
 const MAX_KEYS = 4_096;
+/** Keys of plans between two single addresses kept (see DecisionCache.pairs). */
+const MAX_PAIR_KEYS = 256;
 
 /** What a source is, as far as the engine can tell sources apart: its interface or gateway (or its kind). */
 function sourceComponent(s: Source): unknown {
@@ -291,12 +293,47 @@ const PLANS_PER_KEY = 8;
  * A walk whose notes print an address or port that differs is only shared by flows with that
  * same address or port. Anything else (IPv6) is traced on its own.
  */
+/**
+ * Plans by key (source component → protocol and port class → source atom → destination atom
+ * and whether equal to the source), at most `limit` keys: past it the table starts anew (a
+ * batch of all-different flows does not keep every walk alive).
+ */
+class PlanTable {
+  private byKey = new Map<unknown, Map<number, Map<number, Map<number, Plan[]>>>>();
+  private keys = 0;
+  constructor(private readonly limit: number) {}
+
+  /** The plans of a key (an empty list, kept, for a new key). */
+  list(comp: unknown, protoKey: number, aSrc: number, dstKey: number): Plan[] {
+    let byProto = this.byKey.get(comp);
+    if (!byProto) this.byKey.set(comp, (byProto = new Map()));
+    let bySrc = byProto.get(protoKey);
+    if (!bySrc) byProto.set(protoKey, (bySrc = new Map()));
+    let byAddr = bySrc.get(aSrc);
+    if (!byAddr) bySrc.set(aSrc, (byAddr = new Map()));
+    let list = byAddr.get(dstKey);
+    if (!list) {
+      if (++this.keys > this.limit) {
+        byAddr = new Map();
+        this.byKey = new Map([[comp, new Map([[protoKey, new Map([[aSrc, byAddr]])]])]]);
+        this.keys = 1;
+      }
+      byAddr.set(dstKey, (list = []));
+    }
+    return list;
+  }
+}
+
 class DecisionCache {
   private readonly atoms: AddressAtoms;
   private readonly ports: PortAtoms;
-  /** Source component → protocol and port class → source atom → destination atom (and whether equal to the source) → plans. */
-  private byKey = new Map<unknown, Map<number, Map<number, Map<number, Plan[]>>>>();
-  private keys = 0;
+  /** Plans that flows with other addresses may share (an address of an atom of many). */
+  private readonly shared = new PlanTable(MAX_KEYS);
+  /**
+   * Plans between two addresses that are atoms of their own (two of the network's interfaces,
+   * say): only flows between the same two addresses share them, so fewer are kept.
+   */
+  private readonly pairs = new PlanTable(MAX_PAIR_KEYS);
   constructor(
     private readonly ctx: ObservationContext,
     private readonly stats?: { walks: number; shared: number },
@@ -319,31 +356,17 @@ class DecisionCache {
     const protoKey = pkt.proto * 0x1000000 + (ports ? this.ports.of(pkt.dport) : 0x10000 + pkt.icmpType * 256 + pkt.icmpCode);
     // Keys kept to small integers (no heap number per lookup).
     const dstKey = aDst * 2 + (pkt.src === pkt.dst ? 1 : 0);
-    let byProto = this.byKey.get(comp);
-    if (!byProto) this.byKey.set(comp, (byProto = new Map()));
-    let bySrc = byProto.get(protoKey);
-    if (!bySrc) byProto.set(protoKey, (bySrc = new Map()));
-    let byAddr = bySrc.get(aSrc);
-    if (!byAddr) bySrc.set(aSrc, (byAddr = new Map()));
-    let list = byAddr.get(dstKey);
-    if (list) {
-      for (let i = 0; i < list.length; i++) {
-        const p = list[i]!;
-        if (!p.shareable(pkt)) continue;
-        if (this.stats) this.stats.shared++;
-        return p.sameAs(pkt) ? p : p.derive(source, pkt);
-      }
-    } else {
-      if (++this.keys > MAX_KEYS) {
-        byAddr = new Map();
-        this.byKey = new Map([[comp, new Map([[protoKey, new Map([[aSrc, byAddr]])]])]]);
-        this.keys = 1;
-      }
-      byAddr.set(dstKey, (list = []));
+    const sharing = (this.atoms.isSingle(aSrc) ? 0 : 1) | (this.atoms.isSingle(aDst) ? 0 : 2);
+    const list = (sharing === 0 ? this.pairs : this.shared).list(comp, protoKey, aSrc, dstKey);
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
+      if (!p.shareable(pkt)) continue;
+      if (this.stats) this.stats.shared++;
+      return p.sameAs(pkt) ? p : p.derive(source, pkt);
     }
     const p = new Plan(this.ctx, traceResolved(net, source, pkt));
     if (this.stats) this.stats.walks++;
-    p.sharing = (this.atoms.isSingle(aSrc) ? 0 : 1) | (this.atoms.isSingle(aDst) ? 0 : 2);
+    p.sharing = sharing;
     if (list.length >= PLANS_PER_KEY) list.shift();
     list.push(p);
     return p;
