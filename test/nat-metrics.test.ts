@@ -189,7 +189,8 @@ describe('open connections over time (ActiveConnectionCount, port allocation)', 
       for (let i = rnd(12); i > 0; i--) {
         const s = rnd(300);
         const e = s + 1 + rnd(100);
-        const n = 1 + rnd(3);
+        // Every other round, spans of one connection each (the sweep's other path).
+        const n = round % 2 === 0 ? 1 : 1 + rnd(3);
         spans.add(s, e, n);
         list.push({ s, e, n });
         if (rnd(4) === 0) {

@@ -83,46 +83,23 @@ interface Span {
 }
 
 /**
- * Spans keyed by start then end, so that many connections of one flow cost one entry. A set of
- * one span (most destinations see one connection) holds it without maps.
+ * Connections' time spans, counted: connections of one flow come in a row and share one entry.
  */
 export class Spans {
-  private only: Span | undefined;
-  private byStart: Map<number, Map<number, Span>> | undefined;
-  /** The span added to last: connections of one flow come in a row. */
-  private last: Span | undefined;
+  private list: Span[] = [];
   /** All connections held, whatever their spans. */
   total = 0;
-  *spans(): IterableIterator<Span> {
-    if (this.only) yield this.only;
-    else if (this.byStart) for (const byEnd of this.byStart.values()) yield* byEnd.values();
+  spans(): readonly Span[] {
+    return this.list;
   }
   get empty(): boolean {
-    return this.only === undefined && (this.byStart === undefined || this.byStart.size === 0);
+    return this.list.length === 0;
   }
   add(s: number, e: number, n = 1): void {
     this.total += n;
-    const last = this.last;
-    if (last && last.s === s && last.e === e) {
-      last.n += n;
-      return;
-    }
-    if (this.empty) {
-      this.only = this.last = { s, e, n };
-      return;
-    }
-    if (!this.byStart) this.byStart = new Map();
-    if (this.only) {
-      const o = this.only;
-      this.byStart.set(o.s, new Map([[o.e, o]]));
-      this.only = undefined;
-    }
-    let byEnd = this.byStart.get(s);
-    if (!byEnd) this.byStart.set(s, (byEnd = new Map()));
-    let span = byEnd.get(e);
-    if (span) span.n += n;
-    else byEnd.set(e, (span = { s, e, n }));
-    this.last = span;
+    const last = this.list[this.list.length - 1];
+    if (last && last.s === s && last.e === e) last.n += n;
+    else this.list.push({ s, e, n });
   }
   /** Connections whose span overlaps [s, e). */
   overlapping(s: number, e: number): number {
@@ -144,45 +121,61 @@ export class Spans {
     if (windows.length === 0 || this.total === 0) return out;
     const from = windows[0]!;
     const to = windows[windows.length - 1]! + width;
-    const events: Array<[number, number]> = [];
-    for (const x of this.spans()) if (x.s < to && from < x.e) events.push([x.s, x.n], [x.e, -x.n]);
-    // Ends before starts at the same instant: a span [a, b) and one starting at b never meet.
-    events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const rel = this.list.filter((x) => x.s < to && from < x.e);
+    // Starts and ends in time order, each with its count (one each when every span counts one:
+    // plain numbers, sorted natively).
+    const unit = rel.every((x) => x.n === 1);
+    let starts: ArrayLike<number>;
+    let ends: ArrayLike<number>;
+    let startN: ArrayLike<number> | undefined;
+    let endN: ArrayLike<number> | undefined;
+    if (unit) {
+      starts = Float64Array.from(rel, (x) => x.s).sort();
+      ends = Float64Array.from(rel, (x) => x.e).sort();
+    } else {
+      const byStart = rel.slice().sort((a, b) => a.s - b.s);
+      const byEnd = rel.sort((a, b) => a.e - b.e);
+      starts = byStart.map((x) => x.s);
+      startN = byStart.map((x) => x.n);
+      ends = byEnd.map((x) => x.e);
+      endN = byEnd.map((x) => x.n);
+    }
+    const count = rel.length;
     let i = 0;
+    let j = 0;
     let open = 0;
     for (let k = 0; k < windows.length; k++) {
       const w = windows[k]!;
-      // Open at the window's first instant: every event up to it.
-      while (i < events.length && events[i]![0] <= w) open += events[i++]![1];
+      // Open at the window's first instant: every start and end up to it.
+      while (i < count && starts[i]! <= w) open += startN ? startN[i++]! : (i++, 1);
+      while (j < count && ends[j]! <= w) open -= endN ? endN[j++]! : (j++, 1);
+      // Then through the window: ends before starts at the same instant (a span [a, b) and one
+      // starting at b never meet); only a start can raise the count.
       let max = open;
       let now = open;
-      for (let j = i; j < events.length && events[j]![0] < w + width; j++) {
-        now += events[j]![1];
-        if (now > max) max = now;
+      let si = i;
+      let ej = j;
+      const until = w + width;
+      for (;;) {
+        const ts = si < count ? starts[si]! : Infinity;
+        const te = ej < count ? ends[ej]! : Infinity;
+        if (Math.min(ts, te) >= until) break;
+        if (te <= ts) now -= endN ? endN[ej++]! : (ej++, 1);
+        else {
+          now += startN ? startN[si++]! : (si++, 1);
+          if (now > max) max = now;
+        }
       }
       out[k] = max;
     }
     return out;
   }
   prune(before: number): void {
-    if (this.only) {
-      if (this.only.e < before) {
-        this.total -= this.only.n;
-        if (this.last === this.only) this.last = undefined;
-        this.only = undefined;
-      }
-      return;
-    }
-    if (!this.byStart) return;
-    for (const [start, byEnd] of this.byStart) {
-      for (const [end, x] of byEnd) {
-        if (end >= before) continue;
-        byEnd.delete(end);
-        this.total -= x.n;
-        if (this.last === x) this.last = undefined;
-      }
-      if (byEnd.size === 0) this.byStart.delete(start);
-    }
+    if (this.list.length === 0) return;
+    const kept = this.list.filter((x) => x.e >= before);
+    if (kept.length === this.list.length) return;
+    this.total = kept.reduce((t, x) => t + x.n, 0);
+    this.list = kept;
   }
 }
 
