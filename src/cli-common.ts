@@ -4,6 +4,7 @@
  * answering from a saved state instead.
  */
 import { existsSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defaultConfig } from './config.js';
 import type { App } from './server/app.js';
 
@@ -135,4 +136,47 @@ export async function ask(
     return undefined;
   }
   return reply;
+}
+
+/** A command that asks one of vpcsim's POST endpoints a question and prints the answer. */
+export interface Question {
+  /** The command's name (in messages). */
+  name: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** The request body from the parsed options (throws UsageError on a mistake). */
+  request(values: Json): Record<string, unknown>;
+  path: string;
+  /** The endpoint's handler, for answers from a saved state. */
+  handler: () => Promise<(app: App, body: string) => { status: number; body: Json }>;
+  format(reply: Json): string;
+  /** The exit status of an answer that was printed. */
+  status(reply: Json): number;
+}
+
+/**
+ * Runs a question command: parses its options (--help prints the usage), asks the server or the
+ * saved state, prints the answer (as JSON with --json). Exit status 2 when no answer was had.
+ */
+export async function questionCommand(q: Question, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let body: Record<string, unknown>;
+  let source: ReturnType<typeof sourceFrom>;
+  let asJson: boolean;
+  try {
+    const { values } = parseArgs({ args, options: q.options, strict: true });
+    if (values.help) {
+      console.log(q.usage);
+      return 0;
+    }
+    body = q.request(values);
+    source = sourceFrom(values as Record<string, string | undefined>, env);
+    asJson = !!values.json;
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : err}\n\n${q.usage}`);
+    return 2;
+  }
+  const reply = await ask(q.name, source, q.path, body, q.handler);
+  if (!reply) return 2;
+  console.log(asJson ? JSON.stringify(reply, null, 2) : q.format(reply));
+  return q.status(reply);
 }

@@ -4,8 +4,7 @@
  *
  * Exit status: 0 when the answer was printed (exposed or not), 2 when it could not be had.
  */
-import { parseArgs } from 'node:util';
-import { ask, type Json, sourceFrom } from './cli-common.js';
+import { type Json, questionCommand } from './cli-common.js';
 
 export const EXPOSURE_USAGE = `Usage: vpcsim exposure [options]
 
@@ -40,13 +39,11 @@ export function formatExposure(r: Json): string {
 }
 
 /** Runs `vpcsim exposure …`; resolves to the exit status. */
-export async function exposureCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let body: Record<string, unknown>;
-  let source: ReturnType<typeof sourceFrom>;
-  let asJson: boolean;
-  try {
-    const { values } = parseArgs({
-      args,
+export function exposureCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return questionCommand(
+    {
+      name: 'exposure',
+      usage: EXPOSURE_USAGE,
       options: {
         account: { type: 'string' },
         region: { type: 'string' },
@@ -58,21 +55,13 @@ export async function exposureCommand(args: string[], env: NodeJS.ProcessEnv = p
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(EXPOSURE_USAGE);
-      return 0;
-    }
-    body = { account: values.account, region: values.region, vpcId: values.vpc, client: values.client };
-    source = sourceFrom(values, env);
-    asJson = !!values.json;
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : err}\n\n${EXPOSURE_USAGE}`);
-    return 2;
-  }
-  const reply = await ask('exposure', source, '/_vpcsim/exposure', body, async () => (await import('./server/exposure-route.js')).handleExposure);
-  if (!reply) return 2;
-  console.log(asJson ? JSON.stringify(reply, null, 2) : formatExposure(reply));
-  return 0;
+      request: (values) => ({ account: values.account, region: values.region, vpcId: values.vpc, client: values.client }),
+      path: '/_vpcsim/exposure',
+      handler: async () => (await import('./server/exposure-route.js')).handleExposure,
+      format: formatExposure,
+      status: () => 0,
+    },
+    args,
+    env,
+  );
 }

@@ -6,8 +6,7 @@
  * Exit status: 0 when the packet and its reply get through, 1 when they do not, 2 when the
  * request could not be made or was refused.
  */
-import { parseArgs } from 'node:util';
-import { ask, type Json, PACKET_OPTIONS, packetFields, sourceFrom, UsageError } from './cli-common.js';
+import { type Json, PACKET_OPTIONS, packetFields, questionCommand, UsageError } from './cli-common.js';
 
 export const TRACE_USAGE = `Usage: vpcsim trace --from SOURCE --to DESTINATION [options]
 
@@ -76,36 +75,27 @@ export function formatTrace(t: Json): string {
 }
 
 /** Runs `vpcsim trace …`; resolves to the exit status. */
-export async function traceCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let body: Record<string, unknown>;
-  let source: ReturnType<typeof sourceFrom>;
-  let asJson: boolean;
-  try {
-    const { values } = parseArgs({
-      args,
+export function traceCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return questionCommand(
+    {
+      name: 'trace',
+      usage: TRACE_USAGE,
       options: {
         ...PACKET_OPTIONS,
         ipv6: { type: 'boolean' },
         'data-dir': { type: 'string' },
         store: { type: 'string' },
       },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(TRACE_USAGE);
-      return 0;
-    }
-    if (!values.from || !values.to) throw new UsageError('--from and --to are required.');
-    body = { ...packetFields(values), ipVersion: values.ipv6 ? 6 : undefined };
-    source = sourceFrom(values, env);
-    asJson = !!values.json;
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : err}\n\n${TRACE_USAGE}`);
-    return 2;
-  }
-
-  const reply = await ask('trace', source, '/_vpcsim/trace', body, async () => (await import('./server/trace-route.js')).handleTrace);
-  if (!reply) return 2;
-  console.log(asJson ? JSON.stringify(reply, null, 2) : formatTrace(reply));
-  return reply.verdict === 'accepted' ? 0 : 1;
+      request: (values) => {
+        if (!values.from || !values.to) throw new UsageError('--from and --to are required.');
+        return { ...packetFields(values), ipVersion: values.ipv6 ? 6 : undefined };
+      },
+      path: '/_vpcsim/trace',
+      handler: async () => (await import('./server/trace-route.js')).handleTrace,
+      format: formatTrace,
+      status: (reply) => (reply.verdict === 'accepted' ? 0 : 1),
+    },
+    args,
+    env,
+  );
 }

@@ -216,3 +216,18 @@ export class IntervalSet {
 export const ALL_PORTS = IntervalSet.range(0, 65535);
 /** Every IPv4 address. */
 export const ALL_IPV4 = IntervalSet.range(0, 0xffffffff);
+
+/**
+ * The index of the piece holding `x` when sorted cut points (the first at or below any `x`
+ * asked for) split a line into pieces: the last cut at or below `x`.
+ */
+export function cutIndex(cuts: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = cuts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (cuts[mid]! <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

@@ -713,20 +713,25 @@ class Lines {
   shared(recs: FlowRecord[]): boolean {
     return this.twice.has(recs);
   }
-  /** The records in time order (sorted once). */
-  sort(recs: FlowRecord[]): Map<CompiledFormat, Block> {
+  /** Puts the records in time order (once). */
+  sort(recs: FlowRecord[]): void {
+    this.blocksOf(recs);
+  }
+  /** The list's lines in a format. */
+  of(recs: FlowRecord[], fmt: CompiledFormat): Block {
+    const byFormat = this.blocksOf(recs);
+    let b = byFormat.get(fmt);
+    if (!b) byFormat.set(fmt, (b = new Block(recs, fmt)));
+    return b;
+  }
+  /** The blocks of a list, sorting it the first time it is seen. */
+  private blocksOf(recs: FlowRecord[]): Map<CompiledFormat, Block> {
     let byFormat = this.made.get(recs);
     if (!byFormat) {
       recs.sort(byStart);
       this.made.set(recs, (byFormat = new Map()));
     }
     return byFormat;
-  }
-  of(recs: FlowRecord[], fmt: CompiledFormat): Block {
-    const byFormat = this.sort(recs);
-    let b = byFormat.get(fmt);
-    if (!b) byFormat.set(fmt, (b = new Block(recs, fmt)));
-    return b;
   }
 }
 

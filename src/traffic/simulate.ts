@@ -31,6 +31,7 @@
  */
 import { formatAddr, parseIpv6 } from '../network/cidr.js';
 import { type Addr, type CAcl, type CAclEntry, type CInterface, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../network/compile.js';
+import { cutIndex } from '../network/intervals.js';
 import { addressCuts } from '../network/symbolic.js';
 import { type Endpoint, type Explanation, Hop, type Headers, type PathResult, resolveRequest, type Source, TraceInputError, type TraceResult, traceResolved } from '../network/trace.js';
 import { zonesOf } from '../services/ec2/regions.js';
@@ -203,15 +204,7 @@ class AddressAtoms {
   }
   /** The index of the atom holding `a`. */
   of(a: number): number {
-    const c = this.cuts;
-    let lo = 0;
-    let hi = c.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (c[mid]! <= a) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return cutIndex(this.cuts, a);
   }
   /** Whether the atom holds one address only. */
   isSingle(atom: number): boolean {
@@ -244,16 +237,9 @@ class PortAtoms {
     for (const g of net.securityGroups.values()) for (const r of [...g.ingress, ...g.egress]) range(r.fromPort, r.toPort);
     this.cuts = [...cuts].sort((a, b) => a - b);
   }
+  /** The index of the atom holding `port`. */
   of(port: number): number {
-    const c = this.cuts;
-    let lo = 0;
-    let hi = c.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (c[mid]! <= port) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return cutIndex(this.cuts, port);
   }
 }
 
@@ -287,13 +273,6 @@ function sourceComponent(s: Source): unknown {
 const PLANS_PER_KEY = 8;
 
 /**
- * Decisions of one batch, shared by flows the engine provably decides alike: the same source,
- * protocol, destination port (ICMP type and code), IPv4 addresses in the same atoms
- * (`AddressAtoms`), and a client port the reply path's network ACLs treat alike (`Plan.fits`).
- * A walk whose notes print an address or port that differs is only shared by flows with that
- * same address or port. Anything else (IPv6) is traced on its own.
- */
-/**
  * Plans by key (source component → protocol and port class → source atom → destination atom
  * and whether equal to the source), at most `limit` keys: past it the table starts anew (a
  * batch of all-different flows does not keep every walk alive).
@@ -324,6 +303,13 @@ class PlanTable {
   }
 }
 
+/**
+ * Decisions of one batch, shared by flows the engine provably decides alike: the same source,
+ * protocol, destination port (ICMP type and code), IPv4 addresses in the same atoms
+ * (`AddressAtoms`), and a client port the reply path's network ACLs treat alike (`Plan.fits`).
+ * A walk whose notes print an address or port that differs is only shared by flows with that
+ * same address or port. Anything else (IPv6) is traced on its own.
+ */
 class DecisionCache {
   private readonly atoms: AddressAtoms;
   private readonly ports: PortAtoms;
@@ -586,11 +572,6 @@ class Plan {
   /** The trace of this plan's connections: the walk itself. */
   get trace(): TraceResult {
     return this.decision;
-  }
-
-  /** A header of the walk as this plan's connections have it: as it is. */
-  own(h: Headers, _reply?: boolean): Headers {
-    return h;
   }
 
   /** The reply path's ACL decisions (worked out when first asked). */

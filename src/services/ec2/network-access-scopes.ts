@@ -64,6 +64,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import { type Cidr4, containsIp4, formatIpv4, isRfc1918, parseCidr, parseIpv4, parseIpv6 } from '../../network/cidr.js';
 import { type Addr, type CInterface, type CInternetGateway, type CVpnGateway, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../../network/compile.js';
+import { cutIndex } from '../../network/intervals.js';
 import { forEachNamedBlock } from '../../network/symbolic.js';
 import { DEFAULT_INTERNET_IP, DEFAULT_SOURCE_PORT, type Hop, trace, TraceInputError, type TraceRequest, type TraceResult } from '../../network/trace.js';
 import { ApiError } from '../../protocol/errors.js';
@@ -761,17 +762,6 @@ interface InterfaceClasses {
 
 const V4_END = 0x100000000;
 
-function addressClass(cuts: number[], ip: number): number {
-  let lo = 0;
-  let hi = cuts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (cuts[mid]! <= ip) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 function interfaceClasses(net: CompiledNetwork, blocks: Cidr4[]): InterfaceClasses {
   const set = new Set<number>([0]);
   const add = (lo: number, hi: number) => {
@@ -795,7 +785,7 @@ function classOf(run: Run, i: CInterface): number {
   let k = cl.byIface.get(i);
   if (k === undefined) {
     const m = i.model;
-    k = numberOf(cl, `c|${i.subnet.id}|${m.groupIds.join(',')}|${m.type}|${m.sourceDestCheck}|${i.instance ? 'i' : ''}|${i.nat?.id ?? ''}|${m.vpcEndpointId ?? ''}|${addressClass(cl.cuts, i.primaryIp)}`);
+    k = numberOf(cl, `c|${i.subnet.id}|${m.groupIds.join(',')}|${m.type}|${m.sourceDestCheck}|${i.instance ? 'i' : ''}|${i.nat?.id ?? ''}|${m.vpcEndpointId ?? ''}|${cutIndex(cl.cuts, i.primaryIp)}`);
     cl.byIface.set(i, k);
   }
   return k;
@@ -877,7 +867,7 @@ function templatable(p: Passage | undefined, from: CInterface, to: CInterface): 
  */
 function sharedPorts(run: Run, index: number, path: AccessScopePath, c: Constraint, from: Endpoint, to: Endpoint, proto: number, sport: number, pk: Packet, findings: Map<string, Finding>): boolean {
   if (from.kind !== 'eni' || to.kind !== 'eni' || pk.dst !== to.iface.primaryIp) return false;
-  const key = `${index},${proto},${classOf(run, from.iface)},${classOf(run, to.iface)},${addressClass(run.classes.cuts, pk.src)},${excludeBits(run, from, true)},${excludeBits(run, to, false)}`;
+  const key = `${index},${proto},${classOf(run, from.iface)},${classOf(run, to.iface)},${cutIndex(run.classes.cuts, pk.src)},${excludeBits(run, from, true)},${excludeBits(run, to, false)}`;
   const known = run.shared.get(key);
   const fkey = `${from.id}|${to.id}|${proto}`;
   if (!known) {
