@@ -32,7 +32,7 @@
 import { formatAddr, parseIpv6 } from '../network/cidr.js';
 import { type Addr, type CAcl, type CAclEntry, type CInterface, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../network/compile.js';
 import { cutIndex } from '../network/intervals.js';
-import { addressCuts } from '../network/symbolic.js';
+import { addressCuts, forEachNamedBlock } from '../network/symbolic.js';
 import { type Endpoint, type Explanation, Hop, type Headers, type PathResult, resolveRequest, type Source, TraceInputError, type TraceResult, traceResolved } from '../network/trace.js';
 import { zonesOf } from '../services/ec2/regions.js';
 import type { DecidedFlow, FlowSpec, InterfaceObservation } from './types.js';
@@ -250,6 +250,90 @@ function portAtomsOf(net: CompiledNetwork): PortAtoms {
   return a;
 }
 
+/**
+ * Interfaces the engine treats alike, as the ends of a flow between two of the network's own
+ * interfaces: the same subnet, security groups, type, source/destination check, account,
+ * attachment and instance state (and the instance's kind: Nitro or not), primary addresses in
+ * the same atom of the blocks the network names (`addressCuts`, without the interfaces' own
+ * addresses). The engine looks at an interface through exactly these, besides its ID and
+ * addresses, so a walk between two interfaces is, with the IDs and addresses replaced, the walk
+ * between any two others of the same classes (`Plan.learnSharing` checks that the walk shows
+ * them nowhere else: no note, no third interface).
+ *
+ * Left out (class -1): interfaces a route sends traffic to (appliances, NAT instances),
+ * NAT gateways' and endpoints' interfaces, and addresses more than one interface holds.
+ */
+class InterfaceClasses {
+  private readonly cuts: Float64Array;
+  private readonly routed = new Set<CInterface>();
+  private readonly keys = new Map<CInterface, string | null>();
+  constructor(private readonly net: CompiledNetwork) {
+    const cuts = new Set<number>([0]);
+    forEachNamedBlock(
+      net,
+      (lo, hi) => {
+        cuts.add(lo);
+        if (hi + 1 < 0x100000000) cuts.add(hi + 1);
+      },
+      false,
+    );
+    this.cuts = Float64Array.from([...cuts].sort((a, b) => a - b));
+    for (const rt of net.routeTables.values()) {
+      for (const r of [...rt.routes, ...rt.routes6]) {
+        const t = r.model.target;
+        if (t.kind === 'eni') {
+          const i = net.interfaces.get(t.id);
+          if (i) this.routed.add(i);
+        } else if (t.kind === 'instance') {
+          for (const i of net.instances.get(t.id)?.interfaces ?? []) this.routed.add(i);
+        }
+      }
+    }
+  }
+  /** The interface whose primary address `addr` is, when it is the only one holding it. */
+  owner(addr: number): CInterface | undefined {
+    const owners = this.net.byPrivateIp.get(addr);
+    return owners && owners.length === 1 && owners[0]!.primaryIp === addr ? owners[0] : undefined;
+  }
+  /**
+   * What an interface's class is made of, but for its instance's kind (which the batch's
+   * instance types tell): null when it is left out.
+   */
+  keyOf(iface: CInterface): string | null {
+    let k = this.keys.get(iface);
+    if (k === undefined) {
+      k = null;
+      const m = iface.model;
+      const inst = iface.instance;
+      const addr = iface.primaryIp;
+      if (!this.routed.has(iface) && !iface.nat && !m.vpcEndpointId && this.owner(addr) === iface) {
+        k = [
+          iface.subnet.id,
+          m.groupIds.join(','),
+          m.type,
+          m.sourceDestCheck,
+          m.account,
+          m.attached,
+          iface.up,
+          inst ? `${inst.model.state}/${inst.interfaces.length}` : '-',
+          (iface.publicIps[0] ?? 0) !== 0,
+          iface.ips6.length > 0,
+          cutIndex(this.cuts, addr),
+        ].join('|');
+      }
+      this.keys.set(iface, k);
+    }
+    return k;
+  }
+}
+
+const classesByNet = new WeakMap<CompiledNetwork, InterfaceClasses>();
+function classesOf(net: CompiledNetwork): InterfaceClasses {
+  let c = classesByNet.get(net);
+  if (!c) classesByNet.set(net, (c = new InterfaceClasses(net)));
+  return c;
+}
+
 /** At most this many keys are kept (a batch of all-different flows does not keep every walk alive). */
 const MAX_KEYS = 4_096;
 /** Keys of plans between two single addresses kept (see DecisionCache.pairs). */
@@ -268,6 +352,9 @@ function sourceComponent(s: Source): unknown {
       return s.into ? `${s.pcx.id}:${s.into.id}` : s.pcx;
   }
 }
+
+/** `Plan.sharing` of a plan between two interfaces that other interfaces of their classes may share. */
+const CLASS_SHARING = 7;
 
 /** Plans kept per equivalence key (the different client port classes of one key). */
 const PLANS_PER_KEY = 8;
@@ -320,12 +407,36 @@ class DecisionCache {
    * say): only flows between the same two addresses share them, so fewer are kept.
    */
   private readonly pairs = new PlanTable(MAX_PAIR_KEYS);
+  /** Plans between two interfaces, by the interfaces' classes (`InterfaceClasses`). */
+  private readonly byClass = new PlanTable(MAX_KEYS);
+  private readonly classes: InterfaceClasses;
+  /** Class numbers of this batch's interfaces (the class key with the instance's kind). */
+  private readonly classNumbers = new Map<CInterface, number>();
+  private readonly numbers = new Map<string, number>();
   constructor(
     private readonly ctx: ObservationContext,
     private readonly stats?: { walks: number; shared: number },
   ) {
     this.atoms = atomsOf(ctx.net);
     this.ports = portAtomsOf(ctx.net);
+    this.classes = classesOf(ctx.net);
+  }
+
+  /** The class number of an interface sending from or receiving at `addr` (-1: none). */
+  private classOf(iface: CInterface, addr: number): number {
+    if (addr !== iface.primaryIp) return -1;
+    let n = this.classNumbers.get(iface);
+    if (n === undefined) {
+      const key = this.classes.keyOf(iface);
+      if (key === null) n = -1;
+      else {
+        const full = `${key}|${this.ctx.nitro(iface)}`;
+        n = this.numbers.get(full);
+        if (n === undefined) this.numbers.set(full, (n = this.numbers.size));
+      }
+      this.classNumbers.set(iface, n);
+    }
+    return n;
   }
 
   plan(source: Source, pkt: Headers): Decision {
@@ -342,17 +453,30 @@ class DecisionCache {
     const protoKey = pkt.proto * 0x1000000 + (ports ? this.ports.of(pkt.dport) : 0x10000 + pkt.icmpType * 256 + pkt.icmpCode);
     // Keys kept to small integers (no heap number per lookup).
     const dstKey = aDst * 2 + (pkt.src === pkt.dst ? 1 : 0);
-    const sharing = (this.atoms.isSingle(aSrc) ? 0 : 1) | (this.atoms.isSingle(aDst) ? 0 : 2);
-    const list = (sharing === 0 ? this.pairs : this.shared).list(comp, protoKey, aSrc, dstKey);
+    let sharing = (this.atoms.isSingle(aSrc) ? 0 : 1) | (this.atoms.isSingle(aDst) ? 0 : 2);
+    let list: Plan[] | undefined;
+    let to: CInterface | undefined;
+    if (sharing === 0 && source.kind === 'interface' && pkt.src !== pkt.dst) {
+      // Between two of the network's interfaces: shared by interfaces of the same classes.
+      const from = this.classOf(source.iface, pkt.src);
+      to = from >= 0 ? this.classes.owner(pkt.dst) : undefined;
+      const into = to && to !== source.iface ? this.classOf(to, pkt.dst) : -1;
+      if (into >= 0) {
+        list = this.byClass.list(from, protoKey, 0, into);
+        sharing = CLASS_SHARING;
+      }
+    }
+    list ??= (sharing === 0 ? this.pairs : this.shared).list(comp, protoKey, aSrc, dstKey);
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
       if (!p.shareable(pkt)) continue;
       if (this.stats) this.stats.shared++;
-      return p.sameAs(pkt) ? p : p.derive(source, pkt);
+      return p.sameAs(pkt) ? p : p.derive(source, pkt, to);
     }
     const p = new Plan(this.ctx, traceResolved(net, source, pkt));
     if (this.stats) this.stats.walks++;
     p.sharing = sharing;
+    if (sharing === CLASS_SHARING) p.ends = [(source as { iface: CInterface }).iface, to!];
     if (list.length >= PLANS_PER_KEY) list.shift();
     list.push(p);
     return p;
@@ -382,6 +506,64 @@ function notesOf(t: TraceResult): string[] {
   return notes;
 }
 
+/** IDs of an interface and its instance. */
+function idsOf(i: CInterface): string[] {
+  return i.instance ? [i.id, i.instance.id] : [i.id];
+}
+
+/**
+ * Whether a walk between two interfaces shows them only as its ends: no note names either
+ * (by ID or address), and no other interface or instance is on its way or at its end.
+ */
+function showsOnlyAsEnds(t: TraceResult, notes: string[], ends: [CInterface, CInterface]): boolean {
+  const ids = new Set([...idsOf(ends[0]), ...idsOf(ends[1])]);
+  for (const n of notes) for (const id of ids) if (n.includes(id)) return false;
+  // No address but the two (a public address the packet took on, say, is the interface's own).
+  const a = t.forward.first.src;
+  const b = t.forward.first.dst;
+  const two = (h: Headers | undefined) => h === undefined || ((h.src === a || h.src === b) && (h.dst === a || h.dst === b));
+  for (const path of [t.forward, t.reverse]) {
+    if (!path) continue;
+    if (!two(path.first) || !two(path.last)) return false;
+    for (const h of path.hops) {
+      if ((h.type === 'network-interface' || h.type === 'instance') && !ids.has(h.id)) return false;
+      if (!two(h.inbound) || !two(h.outbound)) return false;
+    }
+    if (path.end?.kind === 'interface' && !ends.includes(path.end.iface)) return false;
+    if (path.end && path.end.kind !== 'interface') return false;
+  }
+  return true;
+}
+
+/** Two interfaces in place of two others of the same classes (sender, receiver). */
+class InterfaceSwap {
+  private readonly ids = new Map<string, string>();
+  constructor(
+    readonly fromA: CInterface,
+    readonly toA: CInterface,
+    readonly fromB: CInterface,
+    readonly toB: CInterface,
+  ) {
+    for (const [from, to] of [
+      [fromA, toA],
+      [fromB, toB],
+    ] as const) {
+      this.ids.set(from.id, to.id);
+      if (from.instance && to.instance) this.ids.set(from.instance.id, to.instance.id);
+    }
+  }
+  iface(i: CInterface): CInterface {
+    return i === this.fromA ? this.toA : i === this.fromB ? this.toB : i;
+  }
+  /** The interface in place of the one with this ID (undefined: none). */
+  byId(id: string): CInterface | undefined {
+    return id === this.fromA.id ? this.toA : id === this.fromB.id ? this.toB : undefined;
+  }
+  id(id: string): string {
+    return this.ids.get(id) ?? id;
+  }
+}
+
 /** A trace with its client's addresses and port replaced: what the engine decides for that client. */
 class TraceRewrite {
   private explanations: Map<Explanation, Explanation> | undefined;
@@ -394,6 +576,8 @@ class TraceRewrite {
     private readonly sport: number | undefined,
     /** The server port, when it changes. */
     readonly dport: number | undefined,
+    /** The interfaces at the ends, when they change (`InterfaceClasses`). */
+    readonly swap: InterfaceSwap | undefined,
   ) {}
   addr(a: Addr): Addr {
     return a === this.fromSrc ? this.toSrc : a === this.fromDst ? this.toDst : a;
@@ -418,24 +602,30 @@ class TraceRewrite {
     if (!x) {
       x = { ...e };
       if ('address' in e && e.address !== undefined) x.address = this.addr(e.address);
+      if (this.swap) {
+        const id = this.swap.id(e.component.id);
+        if (id !== e.component.id) x.component = { type: e.component.type, id };
+      }
       this.explanations.set(e, x);
     }
     return x;
   }
   endpoint(e: Endpoint | undefined): Endpoint | undefined {
-    if (!e || e.kind === 'interface') return e;
+    if (!e) return e;
+    if (e.kind === 'interface') return this.swap && this.swap.iface(e.iface) !== e.iface ? { kind: 'interface', iface: this.swap.iface(e.iface) } : e;
     return { ...e, address: this.addr(e.address) };
   }
   path(p: PathResult, reply: boolean): PathResult {
     const hops = new Array<Hop>(p.hops.length);
     for (let i = 0; i < hops.length; i++) {
       const h = p.hops[i]!;
-      if (h.inbound === undefined && h.outbound === undefined) {
+      const id = this.swap ? this.swap.id(h.id) : h.id;
+      if (h.inbound === undefined && h.outbound === undefined && id === h.id) {
         // Nothing of the packet's: the hop as it is (traces are not changed once made).
         hops[i] = h;
         continue;
       }
-      const c = new Hop(h.type, h.id, h.action);
+      const c = new Hop(h.type, id, h.action);
       c.direction = h.direction;
       c.aclEntry = h.aclEntry;
       c.sgRule = h.sgRule;
@@ -563,6 +753,8 @@ class Plan {
    * what may be shared is worked out when a second flow comes (`learnSharing`).
    */
   sharing: number | undefined;
+  /** For a plan between two interfaces shared by their classes: the two (sender, receiver). */
+  ends: [CInterface, CInterface] | undefined;
   constructor(
     readonly ctx: ObservationContext,
     /** The walk. */
@@ -605,6 +797,7 @@ class Plan {
     const first = t.forward.first;
     const notes = notesOf(t);
     this.addressesShared = !notes.some((n) => (srcVaries && mentions(n, formatAddr(first.src))) || (dstVaries && mentions(n, formatAddr(first.dst))));
+    if (this.ends && this.addressesShared) this.addressesShared = showsOnlyAsEnds(t, notes, this.ends);
     let ports = this.checks !== undefined && !notes.some((n) => mentions(n, String(first.sport)));
     const same = (h: Headers | undefined, reply: boolean) => h === undefined || (reply ? h.dport : h.sport) === first.sport;
     for (const [path, reply] of [
@@ -649,10 +842,12 @@ class Plan {
     return pkt.src === first.src && pkt.dst === first.dst && pkt.sport === first.sport && pkt.dport === first.dport;
   }
 
-  /** This plan for a packet it is `shareable` with. */
-  derive(source: Source, pkt: Headers): SharedPlan {
+  /** This plan for a packet it is `shareable` with (`to`: the interface it is for, between two interfaces). */
+  derive(source: Source, pkt: Headers, to?: CInterface): SharedPlan {
     const first = this.trace.forward.first;
-    return new SharedPlan(this, source, first.src, pkt.src, first.dst, pkt.dst, pkt.sport === first.sport ? undefined : pkt.sport, pkt.dport === first.dport ? undefined : pkt.dport);
+    const ends = this.ends;
+    const swap = ends && to && source.kind === 'interface' && (ends[0] !== source.iface || ends[1] !== to) ? new InterfaceSwap(ends[0], source.iface, ends[1], to) : undefined;
+    return new SharedPlan(this, source, first.src, pkt.src, first.dst, pkt.dst, pkt.sport === first.sport ? undefined : pkt.sport, pkt.dport === first.dport ? undefined : pkt.dport, swap);
   }
 
   /** What the walk makes each interface record (worked out when first asked). */
@@ -686,8 +881,9 @@ class SharedPlan extends TraceRewrite {
     toDst: Addr,
     sport: number | undefined,
     dport: number | undefined,
+    swap: InterfaceSwap | undefined,
   ) {
-    super(fromSrc, toSrc, fromDst, toDst, sport, dport);
+    super(fromSrc, toSrc, fromDst, toDst, sport, dport, swap);
     this.decision = base.decision;
     this.ctx = base.ctx;
   }
@@ -902,6 +1098,8 @@ function observation(ctx: ObservationContext, t: Touch, tcpFlags: number): Inter
       pktDstAwsService: svcDst,
       type: v6 ? 'IPv6' : 'IPv4',
     },
+    iface.id,
+    iface.instance?.id,
     ctx.print(ingress ? p.src : own),
     ctx.print(ingress ? own : p.dst),
     p.sport,
@@ -941,6 +1139,8 @@ type ObservationBase = Pick<
  */
 function observationOf(
   t: ObservationBase,
+  interfaceId: string,
+  instanceId: string | undefined,
   srcaddr: string,
   dstaddr: string,
   srcport: number,
@@ -953,12 +1153,12 @@ function observationOf(
   endMs: number,
 ): InterfaceObservation {
   return {
-    interfaceId: t.interfaceId,
+    interfaceId,
     account: t.account,
     region: t.region,
     vpcId: t.vpcId,
     subnetId: t.subnetId,
-    instanceId: t.instanceId,
+    instanceId,
     azId: t.azId,
     srcaddr,
     dstaddr,
@@ -1053,7 +1253,17 @@ function observationsOf(ctx: ObservationContext | undefined, t: Templates, flow:
       let dstaddr = o.dstaddr;
       let pktSrcaddr = o.pktSrcaddr;
       let pktDstaddr = o.pktDstaddr;
+      let interfaceId = o.interfaceId;
+      let instanceId = o.instanceId;
       if (rw && ctx) {
+        const to = rw.swap?.byId(interfaceId);
+        if (to) {
+          // Another interface of the same class: its IDs, and its own address (IPv4: the primary).
+          interfaceId = to.id;
+          instanceId = to.instance?.id;
+          if (o.flowDirection === 'egress') srcaddr = ctx.print(to.primaryIp);
+          else dstaddr = ctx.print(to.primaryIp);
+        }
         if (rw.dport !== undefined) {
           if (reply) srcport = rw.dport;
           else dstport = rw.dport;
@@ -1071,7 +1281,7 @@ function observationsOf(ctx: ObservationContext | undefined, t: Templates, flow:
           if (o.flowDirection === 'egress') dstaddr = pktDstaddr;
         }
       }
-      out[k++] = observationOf(o, srcaddr, dstaddr, srcport, dstport, pktSrcaddr, pktDstaddr, reply ? flow.replyPackets : flow.packets, reply ? flow.replyBytes : flow.bytes, flow.startMs, flow.endMs);
+      out[k++] = observationOf(o, interfaceId, instanceId, srcaddr, dstaddr, srcport, dstport, pktSrcaddr, pktDstaddr, reply ? flow.replyPackets : flow.packets, reply ? flow.replyBytes : flow.bytes, flow.startMs, flow.endMs);
     }
   }
   return out;
