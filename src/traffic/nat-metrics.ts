@@ -180,8 +180,8 @@ export class Spans {
 }
 
 interface NatMemory {
-  /** Port allocations: "proto|dst|dport" → spans. */
-  ports: Map<string, Spans>;
+  /** Port allocations by destination (`destinationKey`) → spans. */
+  ports: Map<number | string, Spans>;
   /** Established TCP connections (ActiveConnectionCount). */
   active: Spans;
 }
@@ -250,13 +250,21 @@ function meetsNat(t: TraceResult): boolean {
   return v;
 }
 
-/** Indexes of the NAT gateway translations on a path. */
-function translations(path: PathResult | undefined): number[] {
-  const out: number[] = [];
-  if (!path) return out;
-  for (let i = 0; i < path.hops.length; i++) {
-    const h = path.hops[i]!;
-    if (h.type === 'nat-gateway' && h.action === 'translate') out.push(i);
+const NONE: readonly number[] = [];
+const translated = new WeakMap<PathResult, readonly number[]>();
+
+/** Indexes of the NAT gateway translations on a path (worked out once per path: paths are not changed once made). */
+function translations(path: PathResult | undefined): readonly number[] {
+  if (!path) return NONE;
+  let out = translated.get(path);
+  if (!out) {
+    const found: number[] = [];
+    for (let i = 0; i < path.hops.length; i++) {
+      const h = path.hops[i]!;
+      if (h.type === 'nat-gateway' && h.action === 'translate') found.push(i);
+    }
+    out = found.length === 0 ? NONE : found;
+    translated.set(path, out);
   }
   return out;
 }
@@ -272,8 +280,12 @@ function leftGateway(path: PathResult, i: number): boolean {
   return !(next.type === 'route-table' && (next.action === 'no-route' || next.action === 'blackhole'));
 }
 
-/** The destination the NAT gateway connects to, as it sends the request: "proto|dst|dport". */
-function destinationKey(o: Headers): string {
+/**
+ * The destination the NAT gateway connects to, as it sends the request (protocol, address,
+ * port): an IPv4 destination of the usual protocols as one exact number, else a string.
+ */
+function destinationKey(o: Headers): number | string {
+  if (typeof o.dst === 'number' && o.proto < 32) return (o.proto * 0x100000000 + o.dst) * 0x10000 + o.dport;
   return `${o.proto}|${o.dst}|${o.dport}`;
 }
 
@@ -342,6 +354,33 @@ function hintOf(f: DecidedFlow): { account: string; region: string } | undefined
  * port and protocol, counting the connections of earlier batches still open. Connections are
  * taken in order of start (then as given). A connection already marked is left alone.
  */
+/** `order` (indexes of flows) sorted by the flows' start, ties kept in order. */
+function byStart(flows: DecidedFlow[], order: number[]): number[] {
+  const n = order.length;
+  let min = Infinity;
+  let max = -Infinity;
+  let sorted = true;
+  let whole = true;
+  for (let k = 0; k < n; k++) {
+    const t = flows[order[k]!]!.startMs;
+    if (!Number.isInteger(t)) whole = false;
+    if (k > 0 && t < flows[order[k - 1]!]!.startMs) sorted = false;
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  if (sorted) return order;
+  // Start and position as one exact number, sorted natively.
+  if (whole && (max - min + 1) * n < 2 ** 53) {
+    const keys = new Float64Array(n);
+    for (let k = 0; k < n; k++) keys[k] = (flows[order[k]!]!.startMs - min) * n + k;
+    keys.sort();
+    const out = new Array<number>(n);
+    for (let k = 0; k < n; k++) out[k] = order[keys[k]! % n]!;
+    return out;
+  }
+  return order.sort((a, b) => flows[a]!.startMs - flows[b]!.startMs || a - b);
+}
+
 export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: DecidedFlow[]): void {
   const mem = memoryOf(app.store);
   const dir = new NatDirectory(app.store);
@@ -354,10 +393,10 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
     if (f.startMs > latest) latest = f.startMs;
     if (!f.natDropped && meetsNat(f.decision)) order.push(i);
   }
-  order.sort((a, b) => flows[a]!.startMs - flows[b]!.startMs || a - b);
-  for (const i of order) {
+  for (const i of byStart(flows, order)) {
     const f = flows[i]!;
-    const [s, e] = spanOf(f);
+    const s = f.startMs;
+    const e = Math.max(f.endMs, f.startMs + 1);
     for (const at of translations(f.decision.forward)) {
       const hop = f.decision.forward.hops[at]!;
       if (!hop.outbound) continue;
@@ -419,9 +458,9 @@ function at(acc: NatMinutes, t: number, metric: number, v: number): void {
  * Spreads each total over [s, e) in proportion to the time in each minute, in whole units
  * (the minutes add up to the total exactly). `metrics` and `totals` go in pairs.
  */
-function spread(acc: NatMinutes, s: number, e: number, metrics: readonly number[], totals: readonly number[]): void {
+function spread(acc: NatMinutes, s: number, e: number, metrics: readonly number[], totals: readonly number[], count = metrics.length): void {
   if (e <= s) {
-    for (let i = 0; i < metrics.length; i++) if (totals[i]) at(acc, s, metrics[i]!, totals[i]!);
+    for (let i = 0; i < count; i++) if (totals[i]) at(acc, s, metrics[i]!, totals[i]!);
     return;
   }
   const d = e - s;
@@ -430,12 +469,48 @@ function spread(acc: NatMinutes, s: number, e: number, metrics: readonly number[
     const to = Math.min(e, m + MINUTE) - s;
     let vec = acc.minutes.get(m);
     if (!vec) acc.minutes.set(m, (vec = new Float64Array(NAT_METRICS.length)));
-    for (let i = 0; i < metrics.length; i++) {
+    for (let i = 0; i < count; i++) {
       const total = totals[i]!;
       if (total) vec[metrics[i]!]! += Math.round((total * to) / d) - Math.round((total * from) / d);
     }
   }
 }
+
+/** A NAT gateway translating a walk's request: whether the request left it, and the reply came back through it (and left it). */
+interface NatStep {
+  natId: string;
+  requestLeft: boolean;
+  reply: boolean;
+  replyLeft: boolean;
+}
+
+const stepsOf = new WeakMap<TraceResult, NatStep[]>();
+
+/** The NAT gateways a walk's request was translated by, in order (worked out once per walk). */
+function natStepsOf(t: TraceResult): NatStep[] {
+  let steps = stepsOf.get(t);
+  if (!steps) {
+    steps = [];
+    const fwd = t.forward;
+    const rev = t.reverse;
+    for (const i of translations(fwd)) {
+      const natId = fwd.hops[i]!.id;
+      const r = rev ? translations(rev).find((j) => rev.hops[j]!.id === natId) : undefined;
+      steps.push({ natId, requestLeft: leftGateway(fwd, i), reply: r !== undefined, replyLeft: rev !== undefined && r !== undefined && leftGateway(rev, r) });
+    }
+    stepsOf.set(t, steps);
+  }
+  return steps;
+}
+
+/** The metrics `spread` adds, by what the gateway saw (see natMetricData). */
+const IN_ONLY = [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE];
+const OUT_ONLY = [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE, PACKETS_OUT_TO_DESTINATION, BYTES_OUT_TO_DESTINATION];
+const IN_IN = [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE, PACKETS_IN_FROM_DESTINATION, BYTES_IN_FROM_DESTINATION];
+const IN_IN_OUT = [...IN_IN, PACKETS_OUT_TO_SOURCE, BYTES_OUT_TO_SOURCE];
+const OUT_IN = [...OUT_ONLY, PACKETS_IN_FROM_DESTINATION, BYTES_IN_FROM_DESTINATION];
+const ALL_WAYS = [...OUT_IN, PACKETS_OUT_TO_SOURCE, BYTES_OUT_TO_SOURCE];
+const DROPPED_METRICS = [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE, PACKETS_DROP];
 
 /**
  * Whether a connection sat silent longer than the idle timeout: its packets (both ways)
@@ -466,6 +541,7 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
   };
 
   let latest = 0;
+  const values = new Array<number>(8).fill(0);
   for (const f of flows) {
     if (f.startMs > latest) latest = f.startMs;
     // The hops and verdict of the walk that decided it (its addresses play no part here).
@@ -484,10 +560,8 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
       spread(acc, s, e, [PACKETS_DROP], [f.packets]);
     }
 
-    const hops = translations(fwd);
-    for (let k = 0; k < hops.length; k++) {
-      const i = hops[k]!;
-      const natId = fwd.hops[i]!.id;
+    for (const step of natStepsOf(t)) {
+      const natId = step.natId;
       const acc = accOf(natId, f);
       if (!acc) continue;
       touch(acc, s, e);
@@ -495,26 +569,31 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
       // The gateway without a port drops the connection; those after it never see it.
       if (f.natDropped && (droppedAt.get(f) ?? natId) === natId) {
         at(acc, s, ERROR_PORT_ALLOCATION, 1);
-        spread(acc, s, e, [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE, PACKETS_DROP], [f.packets, f.bytes, f.packets]);
+        values[0] = f.packets;
+        values[1] = f.bytes;
+        values[2] = f.packets;
+        spread(acc, s, e, DROPPED_METRICS, values, 3);
         break;
       }
-      const metrics = [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE];
-      const values = [f.packets, f.bytes];
-      if (leftGateway(fwd, i)) {
-        metrics.push(PACKETS_OUT_TO_DESTINATION, BYTES_OUT_TO_DESTINATION);
-        values.push(f.packets, f.bytes);
+      // Request in (and out, when it left the gateway); reply in (and out), when there was one.
+      values[0] = f.packets;
+      values[1] = f.bytes;
+      let n = 2;
+      if (step.requestLeft) {
+        values[n++] = f.packets;
+        values[n++] = f.bytes;
       }
-      const rev = t.reverse;
-      const r = rev ? translations(rev).find((j) => rev.hops[j]!.id === natId) : undefined;
-      if (!f.natDropped && rev && r !== undefined && f.replyPackets + f.replyBytes > 0) {
-        metrics.push(PACKETS_IN_FROM_DESTINATION, BYTES_IN_FROM_DESTINATION);
-        values.push(f.replyPackets, f.replyBytes);
-        if (leftGateway(rev, r)) {
-          metrics.push(PACKETS_OUT_TO_SOURCE, BYTES_OUT_TO_SOURCE);
-          values.push(f.replyPackets, f.replyBytes);
+      const replied = !f.natDropped && step.reply && f.replyPackets + f.replyBytes > 0;
+      const metrics = replied ? (step.requestLeft ? (step.replyLeft ? ALL_WAYS : OUT_IN) : step.replyLeft ? IN_IN_OUT : IN_IN) : step.requestLeft ? OUT_ONLY : IN_ONLY;
+      if (replied) {
+        values[n++] = f.replyPackets;
+        values[n++] = f.replyBytes;
+        if (step.replyLeft) {
+          values[n++] = f.replyPackets;
+          values[n++] = f.replyBytes;
         }
       }
-      spread(acc, s, e, metrics, values);
+      spread(acc, s, e, metrics, values, n);
       const established = !f.natDropped && t.verdict === 'accepted' && f.replyPackets > 0;
       if (established) at(acc, s, ESTABLISHED, 1);
       if (fwd.first.proto === PROTO_TCP && established) {
