@@ -688,6 +688,9 @@ class ObservationContext {
   private readonly services = new Map<string, Map<Addr, string | null>>();
   private lastAddr: Addr = -1;
   private lastPrinted = '';
+  private otherAddr: Addr = -1;
+  private otherPrinted = '';
+  private readonly printed = new Map<number, string>();
   private readonly nitroByInstance = new Map<string, boolean>();
   constructor(
     readonly net: CompiledNetwork,
@@ -716,13 +719,27 @@ class ObservationContext {
     }
     return v ?? undefined;
   }
-  /** An address as flow logs print it (the last one is remembered: a connection prints its peer's on each side). */
+  /**
+   * An address as flow logs print it. The last one is remembered (a connection prints its peer's
+   * on each side), and the network's own IPv4 addresses once printed: connections share those
+   * strings instead of each keeping copies.
+   */
   print(addr: Addr): string {
-    if (addr !== this.lastAddr) {
-      this.lastAddr = addr;
-      this.lastPrinted = formatAddr(addr);
+    if (addr === this.lastAddr) return this.lastPrinted;
+    if (addr === this.otherAddr) return this.otherPrinted;
+    let s = typeof addr === 'number' ? this.printed.get(addr) : undefined;
+    if (s === undefined) {
+      s = formatAddr(addr);
+      if (typeof addr === 'number' && (this.net.byPrivateIp.has(addr) || this.net.byPublicIp.has(addr))) this.printed.set(addr, s);
+      else {
+        // Someone else's (an internet peer, say): kept while the connection prints it again.
+        this.otherAddr = addr;
+        this.otherPrinted = s;
+      }
     }
-    return this.lastPrinted;
+    this.lastAddr = addr;
+    this.lastPrinted = s;
+    return s;
   }
 }
 
