@@ -451,33 +451,38 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     const handed: DeliveryReport = { records: 0, logEvents: 0, s3Objects: 0, failed: 0 };
     const waits: Promise<void>[] = [];
     const lines = new Lines(deliveries.values());
-    for (const d of deliveries.values()) {
-      const { write, planned } = prepare(this.app, d, fileTimeMs, lines);
-      const tally = (r: Outcome) => {
-        if (r.gone) {
-          // The flow log was deleted since: its records go nowhere, and it needs no NODATA.
-          const id = d.fl.flowLogId;
-          for (const pair of this.pairs.get(id)?.values() ?? []) pair.fls = pair.fls.filter((f) => f.flowLogId !== id);
-          this.pairs.delete(id);
+    try {
+      for (const d of deliveries.values()) {
+        const { write, planned } = prepare(this.app, d, fileTimeMs, lines);
+        const tally = (r: Outcome) => {
+          if (r.gone) {
+            // The flow log was deleted since: its records go nowhere, and it needs no NODATA.
+            const id = d.fl.flowLogId;
+            for (const pair of this.pairs.get(id)?.values() ?? []) pair.fls = pair.fls.filter((f) => f.flowLogId !== id);
+            this.pairs.delete(id);
+          }
+          report.records += r.records;
+          report.logEvents += r.logEvents;
+          report.s3Objects += r.s3Objects;
+          report.failed! += r.failed;
+        };
+        const out = this.app.exclusive ? this.app.exclusive(write) : write();
+        if (out instanceof Promise) {
+          waits.push(out.then(tally));
+          handed.records += planned.records;
+          handed.logEvents += planned.logEvents;
+          handed.s3Objects += planned.s3Objects;
+        } else {
+          tally(out);
+          handed.records += out.records;
+          handed.logEvents += out.logEvents;
+          handed.s3Objects += out.s3Objects;
+          handed.failed! += out.failed;
         }
-        report.records += r.records;
-        report.logEvents += r.logEvents;
-        report.s3Objects += r.s3Objects;
-        report.failed! += r.failed;
-      };
-      const out = this.app.exclusive ? this.app.exclusive(write) : write();
-      if (out instanceof Promise) {
-        waits.push(out.then(tally));
-        handed.records += planned.records;
-        handed.logEvents += planned.logEvents;
-        handed.s3Objects += planned.s3Objects;
-      } else {
-        tally(out);
-        handed.records += out.records;
-        handed.logEvents += out.logEvents;
-        handed.s3Objects += out.s3Objects;
-        handed.failed! += out.failed;
       }
+    } finally {
+      // What the writes keep is made (lines, files): the buffers serve the next delivery.
+      lines.release();
     }
     if (waits.length) {
       handed.settled = Promise.all(waits).then(() => ({ ...report }));
@@ -609,7 +614,7 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
       const block = lines.of(recs, fmt);
       const times = new Array<number>(recs.length);
       const texts = new Array<string>(recs.length);
-      let from = 0;
+      let from = block.start;
       for (let i = 0; i < recs.length; i++) {
         times[i] = recs[i]!.start * 1000;
         const to = block.ends[i]!;
@@ -631,12 +636,13 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
     return { write, planned };
   }
   // S3: one text file for the whole delivery, records in window order per interface.
-  const w = new LineWriter(Math.max(1024, d.count * 128));
+  const w = lines.writer();
   w.str(fmt.header);
   w.byte(10);
   for (const recs of d.byInterface.values()) {
     if (lines.shared(recs)) {
-      w.append(lines.of(recs, fmt).w);
+      const b = lines.of(recs, fmt);
+      w.append(b.w, b.start, b.end);
       continue;
     }
     // Delivered by this flow log only: straight into the file.
@@ -674,19 +680,32 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
 
 const byStart = (a: FlowRecord, b: FlowRecord) => a.start - b.start;
 
-/** An interface's records as lines of one format, each followed by a newline. */
+/** Whether records are in time order already (traffic mostly comes in order). */
+function inOrder(recs: FlowRecord[]): boolean {
+  for (let i = 1; i < recs.length; i++) if (recs[i]!.start < recs[i - 1]!.start) return false;
+  return true;
+}
+
+/** An interface's records as lines of one format, each followed by a newline, in a writer of its delivery. */
 class Block {
-  readonly w: LineWriter;
+  /** Where the first line starts, and where the last newline ends. */
+  readonly start: number;
+  readonly end: number;
   /** Where each line ends (its newline). */
   readonly ends: number[];
-  constructor(recs: FlowRecord[], fmt: CompiledFormat) {
-    this.w = new LineWriter(Math.max(256, recs.length * 128));
+  constructor(
+    recs: FlowRecord[],
+    fmt: CompiledFormat,
+    readonly w: LineWriter,
+  ) {
+    this.start = w.pos;
     this.ends = new Array<number>(recs.length);
     for (let i = 0; i < recs.length; i++) {
-      fmt.write(this.w, recs[i]!);
-      this.ends[i] = this.w.pos;
-      this.w.byte(10);
+      fmt.write(w, recs[i]!);
+      this.ends[i] = w.pos;
+      w.byte(10);
     }
+    this.end = w.pos;
   }
   text(from: number, to: number): string {
     return this.w.text(from, to);
@@ -694,11 +713,23 @@ class Block {
 }
 
 /**
+ * Writers kept between deliveries: a delivery's lines are made in large buffers, and fresh
+ * ones each time would cost their memory's first touch again and again.
+ */
+const spareWriters: LineWriter[] = [];
+const MAX_SPARE_WRITERS = 4;
+/** A writer grown past this is let go rather than kept. */
+const MAX_SPARE_BYTES = 64 << 20;
+
+/**
  * The lines of one delivery call: the records of an interface sorted by start and formatted
  * once per format, whichever flow logs (twins) deliver them and to whichever destination.
  */
 class Lines {
   private readonly made = new Map<FlowRecord[], Map<CompiledFormat, Block>>();
+  /** One writer per format for the blocks, and the writers handed out (S3 files). */
+  private readonly writers = new Map<CompiledFormat, LineWriter>();
+  private readonly taken: LineWriter[] = [];
   /** Lists that more than one delivery holds (twins'). */
   private readonly twice = new Set<FlowRecord[]>();
   constructor(deliveries: Iterable<Delivery>) {
@@ -721,14 +752,31 @@ class Lines {
   of(recs: FlowRecord[], fmt: CompiledFormat): Block {
     const byFormat = this.blocksOf(recs);
     let b = byFormat.get(fmt);
-    if (!b) byFormat.set(fmt, (b = new Block(recs, fmt)));
+    if (!b) {
+      let w = this.writers.get(fmt);
+      if (!w) this.writers.set(fmt, (w = this.writer()));
+      byFormat.set(fmt, (b = new Block(recs, fmt, w)));
+    }
     return b;
+  }
+  /** An empty writer, given back by `release`. */
+  writer(): LineWriter {
+    const w = spareWriters.pop() ?? new LineWriter(1 << 20);
+    w.reset();
+    this.taken.push(w);
+    return w;
+  }
+  /** The writers back to the spares (what was made of them is copied out). */
+  release(): void {
+    for (const w of this.taken) if (spareWriters.length < MAX_SPARE_WRITERS && w.buf.length <= MAX_SPARE_BYTES) spareWriters.push(w);
+    this.taken.length = 0;
+    this.writers.clear();
   }
   /** The blocks of a list, sorting it the first time it is seen. */
   private blocksOf(recs: FlowRecord[]): Map<CompiledFormat, Block> {
     let byFormat = this.made.get(recs);
     if (!byFormat) {
-      recs.sort(byStart);
+      if (!inOrder(recs)) recs.sort(byStart);
       this.made.set(recs, (byFormat = new Map()));
     }
     return byFormat;

@@ -221,10 +221,10 @@ export class LineWriter {
   }
 
   /** Everything another writer holds, after what this one holds. */
-  append(other: LineWriter): void {
-    this.reserve(other.pos);
-    other.buf.copy(this.buf, this.pos, 0, other.pos);
-    this.pos += other.pos;
+  append(other: LineWriter, from = 0, to = other.pos): void {
+    this.reserve(to - from);
+    other.buf.copy(this.buf, this.pos, from, to);
+    this.pos += to - from;
     if (!other.ascii) this.ascii = false;
   }
 
