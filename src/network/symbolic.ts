@@ -328,12 +328,16 @@ export function forEachNamedBlock(net: CompiledNetwork, visit: (lo: number, hi: 
 }
 
 /** Every address bound the network names, as cut points (a block's first address and its last + 1). */
-export function addressCuts(net: CompiledNetwork): Set<number> {
+export function addressCuts(net: CompiledNetwork, addresses = true): Set<number> {
   const cuts = new Set<number>([0]);
-  forEachNamedBlock(net, (lo, hi) => {
-    cuts.add(lo);
-    if (hi + 1 < V4_END) cuts.add(hi + 1);
-  });
+  forEachNamedBlock(
+    net,
+    (lo, hi) => {
+      cuts.add(lo);
+      if (hi + 1 < V4_END) cuts.add(hi + 1);
+    },
+    addresses,
+  );
   return cuts;
 }
 

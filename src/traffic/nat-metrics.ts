@@ -348,14 +348,8 @@ function hintOf(f: DecidedFlow): { account: string; region: string } | undefined
 // Port allocation
 // ---------------------------------------------------------------------------------------
 
-/**
- * Marks `natDropped` on the connections a NAT gateway could not allocate a source port for:
- * beyond 55,000 simultaneous connections per gateway address to one destination address,
- * port and protocol, counting the connections of earlier batches still open. Connections are
- * taken in order of start (then as given). A connection already marked is left alone.
- */
 /** `order` (indexes of flows) sorted by the flows' start, ties kept in order. */
-function byStart(flows: DecidedFlow[], order: number[]): number[] {
+function inStartOrder(flows: DecidedFlow[], order: number[]): number[] {
   const n = order.length;
   let min = Infinity;
   let max = -Infinity;
@@ -381,6 +375,12 @@ function byStart(flows: DecidedFlow[], order: number[]): number[] {
   return order.sort((a, b) => flows[a]!.startMs - flows[b]!.startMs || a - b);
 }
 
+/**
+ * Marks `natDropped` on the connections a NAT gateway could not allocate a source port for:
+ * beyond 55,000 simultaneous connections per gateway address to one destination address,
+ * port and protocol, counting the connections of earlier batches still open. Connections are
+ * taken in order of start (then as given). A connection already marked is left alone.
+ */
 export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: DecidedFlow[]): void {
   const mem = memoryOf(app.store);
   const dir = new NatDirectory(app.store);
@@ -393,10 +393,9 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
     if (f.startMs > latest) latest = f.startMs;
     if (!f.natDropped && meetsNat(f.decision)) order.push(i);
   }
-  for (const i of byStart(flows, order)) {
+  for (const i of inStartOrder(flows, order)) {
     const f = flows[i]!;
-    const s = f.startMs;
-    const e = Math.max(f.endMs, f.startMs + 1);
+    const [s, e] = spanOf(f);
     for (const at of translations(f.decision.forward)) {
       const hop = f.decision.forward.hops[at]!;
       if (!hop.outbound) continue;
@@ -503,15 +502,6 @@ function natStepsOf(t: TraceResult): NatStep[] {
   return steps;
 }
 
-/** The metrics `spread` adds, by what the gateway saw (see natMetricData). */
-const IN_ONLY = [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE];
-const OUT_ONLY = [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE, PACKETS_OUT_TO_DESTINATION, BYTES_OUT_TO_DESTINATION];
-const IN_IN = [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE, PACKETS_IN_FROM_DESTINATION, BYTES_IN_FROM_DESTINATION];
-const IN_IN_OUT = [...IN_IN, PACKETS_OUT_TO_SOURCE, BYTES_OUT_TO_SOURCE];
-const OUT_IN = [...OUT_ONLY, PACKETS_IN_FROM_DESTINATION, BYTES_IN_FROM_DESTINATION];
-const ALL_WAYS = [...OUT_IN, PACKETS_OUT_TO_SOURCE, BYTES_OUT_TO_SOURCE];
-const DROPPED_METRICS = [PACKETS_IN_FROM_SOURCE, BYTES_IN_FROM_SOURCE, PACKETS_DROP];
-
 /**
  * Whether a connection sat silent longer than the idle timeout: its packets (both ways)
  * spread evenly over its duration leave gaps longer than 350 seconds.
@@ -541,7 +531,14 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
   };
 
   let latest = 0;
+  // What one gateway adds for one connection (metric and total in pairs, see spread): reused.
+  const metrics = new Array<number>(8).fill(0);
   const values = new Array<number>(8).fill(0);
+  let n = 0;
+  const add = (metric: number, value: number) => {
+    metrics[n] = metric;
+    values[n++] = value;
+  };
   for (const f of flows) {
     if (f.startMs > latest) latest = f.startMs;
     // The hops and verdict of the walk that decided it (its addresses play no part here).
@@ -569,28 +566,27 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
       // The gateway without a port drops the connection; those after it never see it.
       if (f.natDropped && (droppedAt.get(f) ?? natId) === natId) {
         at(acc, s, ERROR_PORT_ALLOCATION, 1);
-        values[0] = f.packets;
-        values[1] = f.bytes;
-        values[2] = f.packets;
-        spread(acc, s, e, DROPPED_METRICS, values, 3);
+        n = 0;
+        add(PACKETS_IN_FROM_SOURCE, f.packets);
+        add(BYTES_IN_FROM_SOURCE, f.bytes);
+        add(PACKETS_DROP, f.packets);
+        spread(acc, s, e, metrics, values, n);
         break;
       }
       // Request in (and out, when it left the gateway); reply in (and out), when there was one.
-      values[0] = f.packets;
-      values[1] = f.bytes;
-      let n = 2;
+      n = 0;
+      add(PACKETS_IN_FROM_SOURCE, f.packets);
+      add(BYTES_IN_FROM_SOURCE, f.bytes);
       if (step.requestLeft) {
-        values[n++] = f.packets;
-        values[n++] = f.bytes;
+        add(PACKETS_OUT_TO_DESTINATION, f.packets);
+        add(BYTES_OUT_TO_DESTINATION, f.bytes);
       }
-      const replied = !f.natDropped && step.reply && f.replyPackets + f.replyBytes > 0;
-      const metrics = replied ? (step.requestLeft ? (step.replyLeft ? ALL_WAYS : OUT_IN) : step.replyLeft ? IN_IN_OUT : IN_IN) : step.requestLeft ? OUT_ONLY : IN_ONLY;
-      if (replied) {
-        values[n++] = f.replyPackets;
-        values[n++] = f.replyBytes;
+      if (!f.natDropped && step.reply && f.replyPackets + f.replyBytes > 0) {
+        add(PACKETS_IN_FROM_DESTINATION, f.replyPackets);
+        add(BYTES_IN_FROM_DESTINATION, f.replyBytes);
         if (step.replyLeft) {
-          values[n++] = f.replyPackets;
-          values[n++] = f.replyBytes;
+          add(PACKETS_OUT_TO_SOURCE, f.replyPackets);
+          add(BYTES_OUT_TO_SOURCE, f.replyBytes);
         }
       }
       spread(acc, s, e, metrics, values, n);

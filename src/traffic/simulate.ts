@@ -32,7 +32,7 @@
 import { formatAddr, parseIpv6 } from '../network/cidr.js';
 import { type Addr, type CAcl, type CAclEntry, type CInterface, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../network/compile.js';
 import { cutIndex } from '../network/intervals.js';
-import { addressCuts, forEachNamedBlock } from '../network/symbolic.js';
+import { addressCuts } from '../network/symbolic.js';
 import { type Endpoint, type Explanation, Hop, type Headers, type PathResult, resolveRequest, type Source, TraceInputError, type TraceResult, traceResolved } from '../network/trace.js';
 import { zonesOf } from '../services/ec2/regions.js';
 import type { DecidedFlow, FlowSpec, InterfaceObservation } from './types.js';
@@ -159,6 +159,16 @@ class Connection implements DecidedFlow {
 // Flows decided alike
 // ---------------------------------------------------------------------------------------
 
+/** `make(net)`, made once per compiled network (a network is not changed once compiled). */
+function perNetwork<T extends object>(make: (net: CompiledNetwork) => T): (net: CompiledNetwork) => T {
+  const made = new WeakMap<CompiledNetwork, T>();
+  return (net) => {
+    let v = made.get(net);
+    if (!v) made.set(net, (v = make(net)));
+    return v;
+  };
+}
+
 /**
  * The IPv4 address atoms of a network: the ranges between consecutive cut points, cut at every
  * block the network names (routes, ACL entries, security group blocks, VPC, subnet, peered,
@@ -212,12 +222,7 @@ class AddressAtoms {
   }
 }
 
-const atomsByNet = new WeakMap<CompiledNetwork, AddressAtoms>();
-function atomsOf(net: CompiledNetwork): AddressAtoms {
-  let a = atomsByNet.get(net);
-  if (!a) atomsByNet.set(net, (a = new AddressAtoms(net)));
-  return a;
-}
+const atomsOf = perNetwork((net) => new AddressAtoms(net));
 
 /**
  * The port atoms of a network: destination ports between consecutive bounds of every port
@@ -243,12 +248,7 @@ class PortAtoms {
   }
 }
 
-const portAtomsByNet = new WeakMap<CompiledNetwork, PortAtoms>();
-function portAtomsOf(net: CompiledNetwork): PortAtoms {
-  let a = portAtomsByNet.get(net);
-  if (!a) portAtomsByNet.set(net, (a = new PortAtoms(net)));
-  return a;
-}
+const portAtomsOf = perNetwork((net) => new PortAtoms(net));
 
 /**
  * Interfaces the engine treats alike, as the ends of a flow between two of the network's own
@@ -268,16 +268,7 @@ class InterfaceClasses {
   private readonly routed = new Set<CInterface>();
   private readonly keys = new Map<CInterface, string | null>();
   constructor(private readonly net: CompiledNetwork) {
-    const cuts = new Set<number>([0]);
-    forEachNamedBlock(
-      net,
-      (lo, hi) => {
-        cuts.add(lo);
-        if (hi + 1 < 0x100000000) cuts.add(hi + 1);
-      },
-      false,
-    );
-    this.cuts = Float64Array.from([...cuts].sort((a, b) => a - b));
+    this.cuts = Float64Array.from([...addressCuts(net, false)].sort((a, b) => a - b));
     for (const rt of net.routeTables.values()) {
       for (const r of [...rt.routes, ...rt.routes6]) {
         const t = r.model.target;
@@ -327,12 +318,7 @@ class InterfaceClasses {
   }
 }
 
-const classesByNet = new WeakMap<CompiledNetwork, InterfaceClasses>();
-function classesOf(net: CompiledNetwork): InterfaceClasses {
-  let c = classesByNet.get(net);
-  if (!c) classesByNet.set(net, (c = new InterfaceClasses(net)));
-  return c;
-}
+const classesOf = perNetwork((net) => new InterfaceClasses(net));
 
 /** At most this many keys are kept (a batch of all-different flows does not keep every walk alive). */
 const MAX_KEYS = 4_096;
