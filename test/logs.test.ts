@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { appendLogEvents, LOG_EVENTS } from '../src/services/logs/index.js';
+import { appendLogColumns, appendLogEvents, LOG_EVENTS } from '../src/services/logs/index.js';
 import { ScopedState, scopeKey } from '../src/state/store.js';
 import { awsCli } from './cli.js';
 import { apiError, startTestServer, type TestServer } from './helpers.js';
@@ -244,6 +244,40 @@ describe('CloudWatch Logs', () => {
       [2, 'new one'],
     ]);
     assert.equal(got.events![0]!.ingestionTime, t + 5);
+  });
+
+  it('takes a producer\'s events as one text of lines, over several batches and out of order, and reads them back', async () => {
+    await logs.send(new CreateLogGroupCommand({ logGroupName: 'lines' }));
+    const t = Date.now() - 3_600_000;
+    // 12,345 events: more than one stored batch holds (10,000).
+    const messages = Array.from({ length: 12_345 }, (_, i) => `line ${i} é`);
+    const ends: number[] = [];
+    let at = -1;
+    for (const m of messages) ends.push((at += m.length + 1));
+    const text = messages.join('\n');
+    const state = new ScopedState(srv.app.store.begin(), scopeKey('000000000000', 'us-east-1'));
+    assert.equal(appendLogColumns(state, 'lines', 'a', messages.map((_, i) => t + i), { text, ends: ends.map((e) => e) }), true);
+    // Out of time order: stored in order.
+    assert.equal(appendLogColumns(state, 'lines', 'b', [t + 2, t, t + 1], { text: 'two\nzero\none', ends: [3, 8, 12] }), true);
+    state.tx.commit();
+    const all: string[] = [];
+    let token: string | undefined;
+    for (;;) {
+      const got = await logs.send(new GetLogEventsCommand({ logGroupName: 'lines', logStreamName: 'a', startFromHead: true, nextToken: token }));
+      all.push(...got.events!.map((e) => e.message!));
+      if (got.nextForwardToken === token || got.events!.length === 0) break;
+      token = got.nextForwardToken;
+    }
+    assert.deepEqual(all, messages);
+    const b = await logs.send(new GetLogEventsCommand({ logGroupName: 'lines', logStreamName: 'b', startFromHead: true }));
+    assert.deepEqual(b.events!.map((e) => [e.timestamp! - t, e.message]), [
+      [0, 'zero'],
+      [1, 'one'],
+      [2, 'two'],
+    ]);
+    // The group's stored bytes: the messages' UTF-8 bytes, newlines not counted.
+    const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'lines' }));
+    assert.equal(groups.logGroups![0]!.storedBytes, messages.reduce((n, m) => n + Buffer.byteLength(m), 0) + 'twozeroone'.length);
   });
 
   it('FilterLogEvents: streams interleaved by time, filter patterns, stream selection, pagination', async () => {

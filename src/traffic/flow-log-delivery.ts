@@ -33,7 +33,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
 import type { App } from '../server/app.js';
 import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
-import { appendLogColumns, ensureLogGroup } from '../services/logs/index.js';
+import { appendLogColumns, ensureLogGroup, type LogLines } from '../services/logs/index.js';
 import { putObject } from '../services/s3/index.js';
 import { ScopedState, scopeKey } from '../state/store.js';
 import { type CompiledFormat, compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, statusRecord } from './flow-records.js';
@@ -607,21 +607,18 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
   const fmt = compileFormat(d.fl.fields);
   const scope = scopeKey(d.account, d.region);
   if (d.fl.destinationType === 'cloud-watch-logs') {
-    // One stream per interface, its events in time order: a column of timestamps and one of lines.
-    const streams: Array<[string, number[], string[]]> = [];
+    // One stream per interface, its events in time order: a column of timestamps, and the lines as one text.
+    const streams: Array<[string, number[], LogLines]> = [];
     let n = 0;
     for (const [iface, recs] of d.byInterface) {
       const block = lines.of(recs, fmt);
       const times = new Array<number>(recs.length);
-      const texts = new Array<string>(recs.length);
-      let from = block.start;
+      const ends = new Array<number>(recs.length);
       for (let i = 0; i < recs.length; i++) {
         times[i] = recs[i]!.start * 1000;
-        const to = block.ends[i]!;
-        texts[i] = block.text(from, to);
-        from = to + 1;
+        ends[i] = block.ends[i]! - block.start;
       }
-      streams.push([logStreamName(iface, d.fl.trafficType), times, texts]);
+      streams.push([logStreamName(iface, d.fl.trafficType), times, { text: recs.length ? block.text(block.start, block.end - 1) : '', ends }]);
       n += recs.length;
     }
     const planned = { records: d.count, logEvents: n, s3Objects: 0, failed: 0 };

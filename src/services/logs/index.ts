@@ -80,9 +80,41 @@ interface EventBatch {
   _stream: string;
   n: number;
   timestamps?: number[];
+  /** The messages: one string each, or (as producers write them) one text of lines (`LogLines`). */
   messages?: string[];
+  text?: string;
+  ends?: number[];
   ingestionTime?: number;
   events?: Array<[number, number, string]>;
+}
+
+/**
+ * Messages as one text: message i runs from just after the newline that ends message i - 1
+ * (from the start for the first) up to ends[i]. A producer's lines stay one string in the store
+ * instead of one string each.
+ */
+export interface LogLines {
+  text: string;
+  ends: number[];
+}
+
+type Messages = string[] | LogLines;
+
+/** Message i of a text of lines. */
+function lineOf(m: LogLines, i: number): string {
+  return m.text.slice(i === 0 ? 0 : m.ends[i - 1]! + 1, m.ends[i]);
+}
+
+/** Messages i up to j (not included). */
+function sliceMessages(m: Messages, i: number, j: number): Messages {
+  if (Array.isArray(m)) return m.slice(i, j);
+  const from = i === 0 ? 0 : m.ends[i - 1]! + 1;
+  return { text: m.text.slice(from, m.ends[j - 1]), ends: m.ends.slice(i, j).map((e) => e - from) };
+}
+
+/** Messages as one string each. */
+function messageList(m: Messages): string[] {
+  return Array.isArray(m) ? m : m.ends.map((_, i) => lineOf(m, i));
 }
 
 /** An event as a producer hands it over. */
@@ -417,18 +449,26 @@ function columnsOf(events: readonly LogEventInput[]): [number[], string[]] {
 }
 
 /** Stores one batch of events given as columns (timestamps and messages, in the order received). */
-function storeColumns(state: ScopedState, group: string, stream: Readonly<StreamRecord>, timestamps: number[], messages: string[], ingestionTime: number): string {
+function storeColumns(state: ScopedState, group: string, stream: Readonly<StreamRecord>, timestamps: number[], messages: Messages, ingestionTime: number): string {
   const s = state.edit<StreamRecord>(LOG_STREAM, streamKey(group, stream.logStreamName))!;
   if (timestamps.length > 0) {
     const n = s._batches++;
-    const batch: EventBatch = { _group: group, _stream: streamKey(group, stream.logStreamName), n, timestamps, messages, ingestionTime };
-    state.put(LOG_EVENTS, batchId(group, stream.logStreamName, n), batch);
+    const batch: EventBatch = { _group: group, _stream: streamKey(group, stream.logStreamName), n, timestamps, ingestionTime };
+    // The messages' bytes (a text of lines: all but its newlines).
     let bytes = 0;
+    if (Array.isArray(messages)) {
+      batch.messages = messages;
+      for (const m of messages) bytes += Buffer.byteLength(m);
+    } else {
+      batch.text = messages.text;
+      batch.ends = messages.ends;
+      bytes = Buffer.byteLength(messages.text) - (messages.ends.length - 1);
+    }
+    state.put(LOG_EVENTS, batchId(group, stream.logStreamName, n), batch);
     let first = s.firstEventTimestamp ?? Infinity;
     let last = s.lastEventTimestamp ?? -Infinity;
     for (let i = 0; i < timestamps.length; i++) {
       const t = timestamps[i]!;
-      bytes += Buffer.byteLength(messages[i]!);
       if (t < first) first = t;
       if (t > last) last = t;
     }
@@ -456,16 +496,17 @@ export function appendLogEvents(state: ScopedState, group: string, stream: strin
   return appendLogColumns(state, group, stream, ...columnsOf(events), nowMs);
 }
 
-/** appendLogEvents with the events as columns: timestamps[i] is messages[i]'s. */
-export function appendLogColumns(state: ScopedState, group: string, stream: string, timestamps: number[], messages: string[], nowMs: number = Date.now()): boolean {
+/** appendLogEvents with the events as columns: timestamps[i] is message i's (one string each, or lines of one text). */
+export function appendLogColumns(state: ScopedState, group: string, stream: string, timestamps: number[], messages: Messages, nowMs: number = Date.now()): boolean {
   if (!state.get(LOG_GROUP, group)) return false;
   const s = state.get<StreamRecord>(LOG_STREAM, streamKey(group, stream)) ?? newStream(state, group, stream, nowMs);
   let sorted = true;
   for (let i = 1; i < timestamps.length && sorted; i++) if (timestamps[i]! < timestamps[i - 1]!) sorted = false;
   if (!sorted) {
     const order = timestamps.map((_, i) => i).sort((a, b) => timestamps[a]! - timestamps[b]! || a - b);
+    const list = messageList(messages);
     timestamps = order.map((i) => timestamps[i]!);
-    messages = order.map((i) => messages[i]!);
+    messages = order.map((i) => list[i]!);
   }
   for (let i = 0; i < timestamps.length; i += MAX_BATCH_EVENTS) {
     const whole = i === 0 && timestamps.length <= MAX_BATCH_EVENTS;
@@ -474,7 +515,7 @@ export function appendLogColumns(state: ScopedState, group: string, stream: stri
       group,
       state.get<StreamRecord>(LOG_STREAM, streamKey(group, stream)) ?? s,
       whole ? timestamps : timestamps.slice(i, i + MAX_BATCH_EVENTS),
-      whole ? messages : messages.slice(i, i + MAX_BATCH_EVENTS),
+      whole ? messages : sliceMessages(messages, i, Math.min(i + MAX_BATCH_EVENTS, timestamps.length)),
       nowMs,
     );
   }
@@ -588,10 +629,11 @@ function streamEvents(state: ScopedState, group: Readonly<GroupRecord>, stream: 
     }
     const times = b.timestamps ?? [];
     const messages = b.messages ?? [];
+    const lines = b.text !== undefined && b.ends ? { text: b.text, ends: b.ends } : undefined;
     const ingestionTime = b.ingestionTime ?? 0;
     for (let index = 0; index < times.length; index++) {
       const timestamp = times[index]!;
-      if (timestamp >= expiredBefore) out.push({ timestamp, ingestionTime, message: messages[index]!, stream, batch: b.n, index });
+      if (timestamp >= expiredBefore) out.push({ timestamp, ingestionTime, message: lines ? lineOf(lines, index) : messages[index]!, stream, batch: b.n, index });
     }
   }
   // A stable sort: events of later batches with equal timestamps stay after earlier ones.
