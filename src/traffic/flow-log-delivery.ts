@@ -32,7 +32,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
 import type { App } from '../server/app.js';
-import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
+import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, flowLogsVersion, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
 import { appendLogColumns, ensureLogGroup, type LogLines } from '../services/logs/index.js';
 import { putObject } from '../services/s3/index.js';
 import { ScopedState, scopeKey } from '../state/store.js';
@@ -198,6 +198,12 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   private pairs = new Map<string, Map<string, Pair>>();
   private generation: number;
   private lastNowMs = 0;
+  /**
+   * The captures of each interface seen, kept from one record call to the next while the flow
+   * logs in force stay the same (`capturesVersion`) and no delivery let pairs go.
+   */
+  private captures = new Map<string, Capture[]>();
+  private capturesVersion = '';
 
   constructor(private readonly app: AppLike) {
     this.generation = app.store.generation;
@@ -224,16 +230,22 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     if (this.app.store.generation === this.generation) return;
     this.generation = this.app.store.generation;
     this.pairs.clear();
+    this.captures.clear();
     this.lastNowMs = 0;
   }
 
   record(observations: readonly InterfaceObservation[]): void {
     this.checkGeneration();
     if (observations.length === 0) return;
+    const version = flowLogsVersion(this.app.store);
+    if (version !== this.capturesVersion) {
+      this.captures.clear();
+      this.capturesVersion = version;
+    }
     const tx = this.app.store.begin();
     try {
-      // Interface IDs are unique across accounts and regions: the flow logs of each, once per call.
-      const cache = new Map<string, Capture[]>();
+      // Interface IDs are unique across accounts and regions: the flow logs of each, once.
+      const cache = this.captures;
       // Observations come a connection at a time, often several of one interface in a row.
       let lastId: string | undefined;
       let last: Capture[] = [];
@@ -447,6 +459,8 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
 
   /** Writes each flow log's records, one transaction per flow log. */
   private deliver(deliveries: Map<string, Delivery>, fileTimeMs: number): DeliveryReport {
+    // Pairs may go (idle, or their flow log deleted): captures are found again after a delivery.
+    this.captures.clear();
     const report: DeliveryReport = { records: 0, logEvents: 0, s3Objects: 0, failed: 0 };
     const handed: DeliveryReport = { records: 0, logEvents: 0, s3Objects: 0, failed: 0 };
     const waits: Promise<void>[] = [];

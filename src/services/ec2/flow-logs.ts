@@ -128,6 +128,16 @@ export function formatVersion(fields: readonly string[]): number {
 
 const RESOURCE_KINDS: Record<string, string> = { VPC: 'vpc', Subnet: 'subnet', NetworkInterface: 'network-interface' };
 
+/**
+ * A key that changes whenever the flow logs in force may have changed (a flow log, or a VPC,
+ * subnet or interface one could be on): for caches of activeFlowLogs' answers.
+ */
+export function flowLogsVersion(store: { kindVersion(kind: string): number; generation: number }): string {
+  return `${store.generation}/${store.kindVersion(FLOW_LOG)}/${Object.values(RESOURCE_KINDS)
+    .map((k) => store.kindVersion(k))
+    .join('/')}`;
+}
+
 function resourceExists(ctx: RequestContext, r: Readonly<FlowLogRecord>): boolean {
   const kind = RESOURCE_KINDS[r._resourceType];
   return kind !== undefined && ctx.state.get(kind, r.ResourceId) !== undefined;
