@@ -131,6 +131,23 @@ describe('flow log delivery', () => {
     assert.deepEqual((await lines('/vpc/second')).slice(1), [`10 1000 ${sec(base + 10_000)}`]);
   });
 
+  it('notices flow logs created and deleted between two record calls', async () => {
+    const first = await cwFlowLog();
+    const p = flowLogPipelineImpl(srv.app);
+    p.record([obs()]);
+    // Created after the first call: captures the second call's traffic (which is later than it).
+    await cwFlowLog({ LogGroupName: '/vpc/later' });
+    p.record([obs({ srcport: 2222 })]);
+    assert.equal(p.pending, 3);
+    // Deleted: captures nothing more.
+    await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [first] }));
+    p.record([obs({ srcport: 3333 })]);
+    assert.equal(p.pending, 4);
+    await settle(p.flush());
+    const ports = (await events(`${eniId}-all`, '/vpc/later')).map((e) => e.message!.split(' ')[5]).sort();
+    assert.deepEqual(ports, ['2222', '3333']);
+  });
+
   it('delivers to CloudWatch Logs: one stream per interface, one event per record, readable with a space-delimited filter pattern', async () => {
     await cwFlowLog();
     const p = flowLogPipeline(srv.app);
