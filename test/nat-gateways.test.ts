@@ -39,6 +39,10 @@ const ACCOUNT = '000000000000';
 /** Transition time the servers below use; `settle()` waits a little longer. */
 const TRANSITION_MS = 150;
 const settle = () => sleep(TRANSITION_MS + 100);
+
+/** The first of `candidates` (last octets in the subnet `prefix`1.0/24) not among `held`: NAT gateways pick their addresses at random. */
+const freeIp = (prefix: string, held: Array<string | undefined>, candidates: number[]): string =>
+  candidates.map((k) => `${prefix}1.${k}`).find((ip) => !held.includes(ip))!;
 const QUOTAS = { ...DEFAULT_QUOTAS, vpcsPerRegion: 200, internetGatewaysPerRegion: 200, elasticIpsPerRegion: 200 };
 
 let cidrSeq = 0;
@@ -722,7 +726,7 @@ describe('NAT gateways: secondary addresses', () => {
     assert.deepEqual(after1.NatGatewayAddresses!.map((a) => a.Status), ['succeeded', 'succeeded', 'succeeded']);
     assert.equal((await eni(ec2, eniId)).PrivateIpAddresses!.length, 3);
 
-    const listedIp = `${net.prefix}1.200`;
+    const listedIp = freeIp(net.prefix, after1.NatGatewayAddresses!.map((a) => a.PrivateIp), [200, 199, 198, 197]);
     const byList = await ec2.send(new AssignPrivateNatGatewayAddressCommand({ NatGatewayId: id, PrivateIpAddresses: [listedIp] }));
     assert.deepEqual(byList.NatGatewayAddresses, [{ NetworkInterfaceId: eniId, PrivateIp: listedIp, IsPrimary: false, Status: 'assigning' }]);
     await settle();
@@ -758,8 +762,10 @@ describe('NAT gateways: secondary addresses', () => {
       await errorCode(() => ec2.send(new UnassignPrivateNatGatewayAddressCommand({ NatGatewayId: id, PrivateIpAddresses: [primaryIp] }))),
       'InvalidParameterValue',
     );
+    // An address of the subnet the gateway does not hold.
+    const notHeld = freeIp(net.prefix, (await nat(ec2, id)).NatGatewayAddresses!.map((a) => a.PrivateIp), [250, 249, 248, 247, 246, 245]);
     assert.equal(
-      await errorCode(() => ec2.send(new UnassignPrivateNatGatewayAddressCommand({ NatGatewayId: id, PrivateIpAddresses: [`${net.prefix}1.250`] }))),
+      await errorCode(() => ec2.send(new UnassignPrivateNatGatewayAddressCommand({ NatGatewayId: id, PrivateIpAddresses: [notHeld] }))),
       'InvalidParameterValue',
     );
     assert.equal(
@@ -871,7 +877,7 @@ describe('NAT gateways: secondary addresses', () => {
     assert.equal((await eni(ec2, eniId)).PrivateIpAddresses!.length, 1);
 
     // With the private address asked for.
-    const ip = `${net.prefix}1.123`;
+    const ip = freeIp(net.prefix, (await eni(ec2, eniId)).PrivateIpAddresses!.map((a) => a.PrivateIpAddress), [123, 124, 125]);
     const withIp = await ec2.send(new AssociateNatGatewayAddressCommand({ NatGatewayId: id, AllocationIds: [eip2.allocationId], PrivateIpAddresses: [ip] }));
     assert.equal(withIp.NatGatewayAddresses![0]!.PrivateIp, ip);
     await settle();
