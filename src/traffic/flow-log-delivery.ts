@@ -747,17 +747,12 @@ class Block {
 
 /**
  * Writers kept between deliveries: a delivery's lines are made in large buffers, and fresh
- * ones each time would cost their memory's first touch again and again. At most
- * MAX_SPARE_WRITERS × MAX_SPARE_BYTES (96 MiB) stay allocated.
+ * ones each time would cost their memory's first touch again and again.
  */
 const spareWriters: LineWriter[] = [];
-const MAX_SPARE_WRITERS = 6;
-/** Blocks go into writers of about this size (a block that needs more gets a writer of its own). */
-const BLOCK_WRITER_BYTES = 8 << 20;
-/** Room a block is expected to need per record. */
-const BYTES_PER_LINE = 160;
+const MAX_SPARE_WRITERS = 4;
 /** A writer grown past this is let go rather than kept. */
-const MAX_SPARE_BYTES = 16 << 20;
+const MAX_SPARE_BYTES = 64 << 20;
 
 /**
  * The lines of one delivery call: the records of an interface sorted by start and formatted
@@ -791,17 +786,15 @@ class Lines {
     const byFormat = this.blocksOf(recs);
     let b = byFormat.get(fmt);
     if (!b) {
-      // A writer holds blocks up to about BLOCK_WRITER_BYTES: kept as spares, none grows without end.
-      const need = recs.length * BYTES_PER_LINE;
       let w = this.writers.get(fmt);
-      if (!w || (w.pos > 0 && w.pos + need > BLOCK_WRITER_BYTES)) this.writers.set(fmt, (w = this.writer(Math.max(need, BLOCK_WRITER_BYTES))));
+      if (!w) this.writers.set(fmt, (w = this.writer()));
       byFormat.set(fmt, (b = new Block(recs, fmt, w)));
     }
     return b;
   }
   /** An empty writer, given back by `release`. */
-  writer(size = 1 << 20): LineWriter {
-    const w = spareWriters.pop() ?? new LineWriter(size);
+  writer(): LineWriter {
+    const w = spareWriters.pop() ?? new LineWriter(1 << 20);
     w.reset();
     this.taken.push(w);
     return w;
