@@ -751,8 +751,13 @@ class Block {
  */
 const spareWriters: LineWriter[] = [];
 const MAX_SPARE_WRITERS = 4;
-/** A writer grown past this is let go rather than kept. */
-const MAX_SPARE_BYTES = 64 << 20;
+/** What the spares may hold together: past it, the largest are let go. */
+const MAX_SPARE_BYTES = 256 << 20;
+/**
+ * A writer its last delivery used less than a quarter of (and larger than this) is let go: after
+ * a burst, deliveries of everyday size do not keep its memory.
+ */
+const SHRINK_ABOVE_BYTES = 4 << 20;
 
 /**
  * The lines of one delivery call: the records of an interface sorted by start and formatted
@@ -792,16 +797,28 @@ class Lines {
     }
     return b;
   }
-  /** An empty writer, given back by `release`. */
+  /** An empty writer (the largest spare), given back by `release`. */
   writer(): LineWriter {
-    const w = spareWriters.pop() ?? new LineWriter(1 << 20);
+    const w = spareWriters.shift() ?? new LineWriter(1 << 20);
     w.reset();
     this.taken.push(w);
     return w;
   }
-  /** The writers back to the spares (what was made of them is copied out). */
+  /**
+   * The writers back to the spares (what was made of them is copied out), largest first, within
+   * MAX_SPARE_WRITERS and MAX_SPARE_BYTES. Reused writers allocate nothing: a fresh buffer of
+   * tens of MiB each delivery would also make V8 collect the whole heap for its external memory.
+   */
   release(): void {
-    for (const w of this.taken) if (spareWriters.length < MAX_SPARE_WRITERS && w.buf.length <= MAX_SPARE_BYTES) spareWriters.push(w);
+    const kept = [...spareWriters, ...this.taken.filter((w) => w.buf.length <= SHRINK_ABOVE_BYTES || w.pos * 4 >= w.buf.length)];
+    kept.sort((a, b) => b.buf.length - a.buf.length);
+    spareWriters.length = 0;
+    let bytes = 0;
+    for (const w of kept) {
+      if (spareWriters.length === MAX_SPARE_WRITERS || bytes + w.buf.length > MAX_SPARE_BYTES) continue;
+      spareWriters.push(w);
+      bytes += w.buf.length;
+    }
     this.taken.length = 0;
     this.writers.clear();
   }
