@@ -209,6 +209,36 @@ describe('open connections over time (ActiveConnectionCount, port allocation)', 
       assert.equal(spans.peak(0, 400), bruteForce(kept, 0, 400));
     }
   });
+
+  it('keeps its peaks exact through batches added, asked for and pruned in turn', () => {
+    let x = 777;
+    const rnd = (n: number) => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x % n;
+    };
+    for (let round = 0; round < 100; round++) {
+      const spans = new Spans();
+      let list: Array<{ s: number; e: number; n: number }> = [];
+      for (let step = 0; step < 12; step++) {
+        for (let i = rnd(20); i > 0; i--) {
+          const s = rnd(1000);
+          const e = s + 1 + rnd(150);
+          const n = 1 + (rnd(4) === 0 ? rnd(3) : 0);
+          spans.add(s, e, n);
+          list.push({ s, e, n });
+        }
+        const what = rnd(3);
+        if (what === 0) {
+          const before = rnd(1000);
+          spans.prune(before);
+          list = list.filter((y) => y.e >= before);
+        }
+        const windows = [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000].filter(() => rnd(2) === 0);
+        assert.deepEqual(spans.peaks(windows, 100), windows.map((w) => bruteForce(list, w, w + 100)), `round ${round} step ${step}`);
+        assert.equal(spans.total, list.reduce((t, y) => t + y.n, 0));
+      }
+    }
+  });
 });
 
 describe('NAT gateway metrics (AWS/NATGateway) from simulated traffic', () => {

@@ -84,11 +84,19 @@ interface Span {
 
 /**
  * Connections' time spans, counted: connections of one flow come in a row and share one entry.
+ * For peaks, the starts and the ends are also kept as two sorted lists of instants (each as
+ * many times as its span counts), made when first asked for and then merged with what was
+ * added since: a batch costs a sort of its own spans and a merge, not a sort of all of them.
  */
 export class Spans {
   private list: Span[] = [];
   /** All connections held, whatever their spans. */
   total = 0;
+  /** Sorted starts and ends of list[0, merged): `events` of each. */
+  private starts: Float64Array | undefined;
+  private ends: Float64Array | undefined;
+  private events = 0;
+  private merged = 0;
   spans(): readonly Span[] {
     return this.list;
   }
@@ -98,7 +106,7 @@ export class Spans {
   add(s: number, e: number, n = 1): void {
     this.total += n;
     const last = this.list[this.list.length - 1];
-    if (last && last.s === s && last.e === e) last.n += n;
+    if (last && last.s === s && last.e === e && this.merged < this.list.length) last.n += n;
     else this.list.push({ s, e, n });
   }
   /** Connections whose span overlaps [s, e). */
@@ -114,55 +122,35 @@ export class Spans {
   }
   /**
    * The most connections open at one instant within each window [w, w + width), for windows
-   * given in increasing order: one sweep over the spans for all of them.
+   * given in increasing order: one sweep over the starts and ends within the windows.
    */
   peaks(windows: readonly number[], width: number): number[] {
     const out = new Array<number>(windows.length).fill(0);
     if (windows.length === 0 || this.total === 0) return out;
-    const from = windows[0]!;
-    const to = windows[windows.length - 1]! + width;
-    const rel = this.list.filter((x) => x.s < to && from < x.e);
-    // Starts and ends in time order, each with its count (one each when every span counts one:
-    // plain numbers, sorted natively).
-    const unit = rel.every((x) => x.n === 1);
-    let starts: ArrayLike<number>;
-    let ends: ArrayLike<number>;
-    let startN: ArrayLike<number> | undefined;
-    let endN: ArrayLike<number> | undefined;
-    if (unit) {
-      starts = Float64Array.from(rel, (x) => x.s).sort();
-      ends = Float64Array.from(rel, (x) => x.e).sort();
-    } else {
-      const byStart = rel.slice().sort((a, b) => a.s - b.s);
-      const byEnd = rel.sort((a, b) => a.e - b.e);
-      starts = byStart.map((x) => x.s);
-      startN = byStart.map((x) => x.n);
-      ends = byEnd.map((x) => x.e);
-      endN = byEnd.map((x) => x.n);
-    }
-    const count = rel.length;
-    let i = 0;
-    let j = 0;
-    let open = 0;
+    this.mergeAdded();
+    const starts = this.starts!;
+    const ends = this.ends!;
+    const count = this.events;
     for (let k = 0; k < windows.length; k++) {
       const w = windows[k]!;
       // Open at the window's first instant: every start and end up to it.
-      while (i < count && starts[i]! <= w) open += startN ? startN[i++]! : (i++, 1);
-      while (j < count && ends[j]! <= w) open -= endN ? endN[j++]! : (j++, 1);
+      let si = upperBound(starts, count, w);
+      let ej = upperBound(ends, count, w);
+      let now = si - ej;
+      let max = now;
       // Then through the window: ends before starts at the same instant (a span [a, b) and one
       // starting at b never meet); only a start can raise the count.
-      let max = open;
-      let now = open;
-      let si = i;
-      let ej = j;
       const until = w + width;
       for (;;) {
         const ts = si < count ? starts[si]! : Infinity;
         const te = ej < count ? ends[ej]! : Infinity;
         if (Math.min(ts, te) >= until) break;
-        if (te <= ts) now -= endN ? endN[ej++]! : (ej++, 1);
-        else {
-          now += startN ? startN[si++]! : (si++, 1);
+        if (te <= ts) {
+          now--;
+          ej++;
+        } else {
+          now++;
+          si++;
           if (now > max) max = now;
         }
       }
@@ -172,11 +160,98 @@ export class Spans {
   }
   prune(before: number): void {
     if (this.list.length === 0) return;
-    const kept = this.list.filter((x) => x.e >= before);
+    const kept: Span[] = [];
+    const gone: Span[] = [];
+    let goneMerged = 0;
+    for (let i = 0; i < this.list.length; i++) {
+      const x = this.list[i]!;
+      if (x.e >= before) kept.push(x);
+      else {
+        if (i < this.merged) gone[goneMerged++] = x;
+        this.total -= x.n;
+      }
+    }
     if (kept.length === this.list.length) return;
-    this.total = kept.reduce((t, x) => t + x.n, 0);
+    if (this.starts && goneMerged > 0) {
+      // The ends of the spans let go are the first ends (every span ending before `before` goes);
+      // their starts are taken out of the starts as a multiset.
+      let drop = 0;
+      for (const x of gone) drop += x.n;
+      const [gs] = sortedInstants(gone, drop);
+      this.events = removeSorted(this.starts, this.events, gs, drop);
+      this.ends!.copyWithin(0, drop, this.events + drop);
+    }
+    this.merged -= goneMerged;
     this.list = kept;
   }
+  /** Merges the spans added since the last time into the sorted starts and ends. */
+  private mergeAdded(): void {
+    if (this.merged === this.list.length) return;
+    const added = this.list.slice(this.merged);
+    let m = 0;
+    for (const x of added) m += x.n;
+    const [as, ae] = sortedInstants(added, m);
+    const need = this.events + m;
+    if (!this.starts || this.starts.length < need) {
+      const size = Math.max(need, 2 * (this.starts?.length ?? 0), 64);
+      const grow = (old: Float64Array | undefined) => {
+        const a = new Float64Array(size);
+        if (old) a.set(old.subarray(0, this.events));
+        return a;
+      };
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+    }
+    mergeInto(this.starts, this.events, as);
+    mergeInto(this.ends!, this.events, ae);
+    this.events = need;
+    this.merged = this.list.length;
+  }
+}
+
+/** The starts and the ends of spans, each sorted, each span's as many times as it counts (m in all). */
+function sortedInstants(spans: readonly Span[], m: number): [Float64Array, Float64Array] {
+  const s = new Float64Array(m);
+  const e = new Float64Array(m);
+  let k = 0;
+  for (const x of spans) {
+    for (let c = 0; c < x.n; c++, k++) {
+      s[k] = x.s;
+      e[k] = x.e;
+    }
+  }
+  return [s.sort(), e.sort()];
+}
+
+/** How many of the first `count` (sorted) values are at most v. */
+function upperBound(a: Float64Array, count: number, v: number): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Merges sorted `b` into the sorted first `n` values of `a` (which has room), from the back. */
+function mergeInto(a: Float64Array, n: number, b: Float64Array): void {
+  let i = n - 1;
+  let j = b.length - 1;
+  for (let k = n + b.length - 1; j >= 0; k--) a[k] = i >= 0 && a[i]! > b[j]! ? a[i--]! : b[j--]!;
+}
+
+/** Takes the values of sorted `b` (a sub-multiset) out of the sorted first `n` values of `a`; returns how many are left. */
+function removeSorted(a: Float64Array, n: number, b: Float64Array, m: number): number {
+  let w = 0;
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const v = a[i]!;
+    if (j < m && b[j] === v) j++;
+    else a[w++] = v;
+  }
+  return w;
 }
 
 interface NatMemory {
@@ -348,17 +423,17 @@ function hintOf(f: DecidedFlow): { account: string; region: string } | undefined
 // Port allocation
 // ---------------------------------------------------------------------------------------
 
-/** `order` (indexes of flows) sorted by the flows' start, ties kept in order. */
-function inStartOrder(flows: DecidedFlow[], order: number[]): number[] {
+/** `order` (indexes of flows) sorted by their starts (`starts[k]` the start of `order[k]`), ties kept in order. */
+function inStartOrder(order: number[], starts: number[]): number[] {
   const n = order.length;
   let min = Infinity;
   let max = -Infinity;
   let sorted = true;
   let whole = true;
   for (let k = 0; k < n; k++) {
-    const t = flows[order[k]!]!.startMs;
+    const t = starts[k]!;
     if (!Number.isInteger(t)) whole = false;
-    if (k > 0 && t < flows[order[k - 1]!]!.startMs) sorted = false;
+    if (k > 0 && t < starts[k - 1]!) sorted = false;
     if (t < min) min = t;
     if (t > max) max = t;
   }
@@ -366,13 +441,14 @@ function inStartOrder(flows: DecidedFlow[], order: number[]): number[] {
   // Start and position as one exact number, sorted natively.
   if (whole && (max - min + 1) * n < 2 ** 53) {
     const keys = new Float64Array(n);
-    for (let k = 0; k < n; k++) keys[k] = (flows[order[k]!]!.startMs - min) * n + k;
+    for (let k = 0; k < n; k++) keys[k] = (starts[k]! - min) * n + k;
     keys.sort();
     const out = new Array<number>(n);
     for (let k = 0; k < n; k++) out[k] = order[keys[k]! % n]!;
     return out;
   }
-  return order.sort((a, b) => flows[a]!.startMs - flows[b]!.startMs || a - b);
+  const at = order.map((_, k) => k).sort((a, b) => starts[a]! - starts[b]! || a - b);
+  return at.map((k) => order[k]!);
 }
 
 /**
@@ -388,12 +464,17 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
   const now = Date.now();
   let latest = 0;
   const order: number[] = [];
+  const starts: number[] = [];
   for (let i = 0; i < flows.length; i++) {
     const f = flows[i]!;
-    if (f.startMs > latest) latest = f.startMs;
-    if (!f.natDropped && meetsNat(f.decision)) order.push(i);
+    const t = f.startMs;
+    if (t > latest) latest = t;
+    if (!f.natDropped && meetsNat(f.decision)) {
+      order.push(i);
+      starts.push(t);
+    }
   }
-  for (const i of inStartOrder(flows, order)) {
+  for (const i of inStartOrder(order, starts)) {
     const f = flows[i]!;
     const [s, e] = spanOf(f);
     for (const at of translations(f.decision.forward)) {
