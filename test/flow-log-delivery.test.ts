@@ -29,7 +29,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { logGroupExists } from '../src/services/logs/index.js';
 import { ScopedState, scopeKey } from '../src/state/store.js';
-import { type DeliveryReport, flowHash, flowLogPipeline, flowLogPipelineImpl, s3Key } from '../src/traffic/flow-log-delivery.js';
+import { type DeliveryReport, flowHash, flowLogPipeline, flowLogPipelineImpl, s3Key, sortByStart } from '../src/traffic/flow-log-delivery.js';
+import type { FlowRecord } from '../src/traffic/flow-records.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
 import { startTestServer, type TestServer } from './helpers.js';
 
@@ -371,6 +372,47 @@ describe('flow log delivery', () => {
     assert.equal(s3Key({ account: ACCOUNT, region: 'eu-west-1', flowLogId: 'fl-1', prefix: 'p' }, Date.UTC(2026, 0, 2, 3, 4), 'abcdef01'), `p/AWSLogs/${ACCOUNT}/vpcflowlogs/eu-west-1/2026/01/02/${ACCOUNT}_vpcflowlogs_eu-west-1_fl-1_20260102T0304Z_abcdef01.log.gz`);
   });
 
+  it('a flow log to S3 and its twin to CloudWatch Logs deliver the same lines, in each interface\'s time order, delivery after delivery', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'twin-bucket' }));
+    await cwFlowLog();
+    const toS3 = (
+      await ec2.send(
+        new CreateFlowLogsCommand({ ResourceType: 'VPC', ResourceIds: [vpcId], TrafficType: 'ALL', MaxAggregationInterval: 60, LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::twin-bucket' }),
+      )
+    ).FlowLogIds![0]!;
+    const other = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId, PrivateIpAddress: '10.60.1.11' }))).NetworkInterface!.NetworkInterfaceId!;
+    const p = flowLogPipeline(srv.app);
+    const read = async (key: string) => gunzipSync(Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'twin-bucket', Key: key }))).Body!.transformToByteArray())).toString();
+    const seen = new Set<string>();
+    for (let round = 0; round < 2; round++) {
+      const t = base + round * 10 * MIN;
+      p.record([
+        obs({ startMs: t + 3 * MIN, endMs: t + 3 * MIN + 500 }),
+        obs({ interfaceId: other, dstaddr: '10.60.1.11', pktDstaddr: '10.60.1.11', startMs: t + 2 * MIN, endMs: t + 2 * MIN + 10 }),
+        obs({ srcport: 30_000 + round, startMs: t + 1_000, endMs: t + 2_000 }),
+        obs({ interfaceId: other, dstaddr: '10.60.1.11', pktDstaddr: '10.60.1.11', srcport: 7, startMs: t + 5_000, endMs: t + 6_000 }),
+        obs({ srcport: 40_000, startMs: t + 3 * MIN + 10_000, endMs: t + 3 * MIN + 10_000 }),
+      ]);
+      const r = await settle(p.flush());
+      assert.deepEqual({ records: r.records, logEvents: r.logEvents, s3Objects: r.s3Objects }, { records: 10, logEvents: 5, s3Objects: 1 });
+      const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: 'twin-bucket' }))).Contents ?? []).map((o) => o.Key!).filter((k) => k.includes(toS3) && !seen.has(k));
+      assert.equal(keys.length, 1);
+      seen.add(keys[0]!);
+      // This round's events: 3 records of one interface a round, 2 of the other.
+      const messages = async (iface: string, n: number) => (await events(`${iface}-all`)).map((e) => e.message!).slice(round * n);
+      const mine = await messages(eniId, 3);
+      const theirs = await messages(other, 2);
+      // Each stream in time order: the start field (11th) never goes back.
+      for (const list of [mine, theirs]) {
+        const starts = list.map((m) => Number(m.split(' ')[10]));
+        assert.deepEqual(starts, starts.slice().sort((a, b) => a - b));
+      }
+      assert.equal(mine.length, 3);
+      assert.equal(theirs.length, 2);
+      assert.equal(await read(keys[0]!), ['version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status', ...mine, ...theirs, ''].join('\n'));
+    }
+  });
+
   it('marks an S3 flow log FAILED ("Access error") while its bucket is gone, and SUCCESS again once a delivery succeeds', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'gone-bucket' }));
     const id = (
@@ -510,5 +552,28 @@ describe('flow log delivery', () => {
     const r = await settle(p.flush());
     assert.deepEqual({ records: r.records, failed: r.failed }, { records: 0, failed: 1 });
     assert.deepEqual((await logs.send(new DescribeLogGroupsCommand({}))).logGroups, []);
+  });
+});
+
+describe('records in time order (sortByStart)', () => {
+  it('orders by start second and keeps the order of records that start alike, as a stable sort does', () => {
+    let x = 4242;
+    const rnd = (n: number) => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x % n;
+    };
+    for (let round = 0; round < 2_000; round++) {
+      const n = rnd(60);
+      // Mostly a few windows' seconds (counted into place), sometimes far apart (a comparison sort).
+      const spread = round % 10 === 0 ? 10_000_000 : 1 + rnd(1_200);
+      const recs = Array.from({ length: n }, (_, i) => ({ start: 1_764_000_000 + rnd(spread), tag: i }) as unknown as FlowRecord & { tag: number });
+      const expected = recs.slice().sort((a, b) => a.start - b.start || a.tag - b.tag);
+      sortByStart(recs);
+      assert.deepEqual(
+        recs.map((r) => r.tag),
+        expected.map((r) => r.tag),
+        `round ${round}`,
+      );
+    }
   });
 });

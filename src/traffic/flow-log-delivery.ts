@@ -647,24 +647,28 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
     return { write, planned };
   }
   // S3: one text file for the whole delivery, records in window order per interface.
-  const w = lines.writer();
-  w.str(fmt.header);
-  w.byte(10);
-  for (const recs of d.byInterface.values()) {
-    if (lines.shared(recs)) {
-      const b = lines.of(recs, fmt);
-      w.append(b.w, b.start, b.end);
-      continue;
+  let text = lines.file(d, fmt);
+  if (!text) {
+    const w = lines.writer();
+    w.str(fmt.header);
+    w.byte(10);
+    for (const recs of d.byInterface.values()) {
+      if (lines.shared(recs)) {
+        const b = lines.of(recs, fmt);
+        w.append(b.w, b.start, b.end);
+        continue;
+      }
+      // Delivered by this flow log only: straight into the file.
+      lines.sort(recs);
+      for (let i = 0; i < recs.length; i++) {
+        fmt.write(w, recs[i]!);
+        w.byte(10);
+      }
     }
-    // Delivered by this flow log only: straight into the file.
-    lines.sort(recs);
-    for (let i = 0; i < recs.length; i++) {
-      fmt.write(w, recs[i]!);
-      w.byte(10);
-    }
+    text = w.bytes();
   }
   // The fastest level: flow log files are written often and read rarely.
-  const body = gzipSync(w.bytes(), { level: constants.Z_BEST_SPEED, memLevel: 9 });
+  const body = gzipSync(text, { level: constants.Z_BEST_SPEED, memLevel: 9 });
   // The file name's hash: of the flow log, the delivery (this process and a counter: never the
   // same name twice) and the head of the file, not the whole of it.
   const hash = createHash('sha256')
@@ -695,14 +699,17 @@ const byStart = (a: FlowRecord, b: FlowRecord) => a.start - b.start;
  * Puts records in time order (by start second), keeping the order of those that start alike.
  * An interface's records span a few windows, so their seconds are few: counted into place.
  */
-function sortByStart(recs: FlowRecord[]): void {
+export function sortByStart(recs: FlowRecord[]): void {
   const n = recs.length;
+  // Each record read once (they are many, and far apart in memory): their starts in a column.
+  const starts = new Float64Array(n);
   let min = Infinity;
   let max = -Infinity;
   let ordered = true;
   for (let i = 0; i < n; i++) {
     const t = recs[i]!.start;
-    if (i > 0 && t < recs[i - 1]!.start) ordered = false;
+    starts[i] = t;
+    if (i > 0 && t < starts[i - 1]!) ordered = false;
     if (t < min) min = t;
     if (t > max) max = t;
   }
@@ -713,10 +720,10 @@ function sortByStart(recs: FlowRecord[]): void {
     return;
   }
   const at = new Int32Array(span + 1);
-  for (let i = 0; i < n; i++) at[recs[i]!.start - min + 1]!++;
+  for (let i = 0; i < n; i++) at[starts[i]! - min + 1]!++;
   for (let k = 1; k <= span; k++) at[k]! += at[k - 1]!;
   const copy = recs.slice();
-  for (let i = 0; i < n; i++) recs[at[copy[i]!.start - min]!++] = copy[i]!;
+  for (let i = 0; i < n; i++) recs[at[starts[i]! - min]!++] = copy[i]!;
 }
 
 /** An interface's records as lines of one format, each followed by a newline, in a writer of its delivery. */
@@ -792,10 +799,36 @@ class Lines {
     let b = byFormat.get(fmt);
     if (!b) {
       let w = this.writers.get(fmt);
-      if (!w) this.writers.set(fmt, (w = this.writer()));
+      if (!w) {
+        // The header line first: an S3 file of the blocks that follow it is a view (see file).
+        this.writers.set(fmt, (w = this.writer()));
+        w.str(fmt.header);
+        w.byte(10);
+      }
       byFormat.set(fmt, (b = new Block(recs, fmt, w)));
     }
     return b;
+  }
+  /**
+   * The text of a delivery's S3 file (the header line, then each interface's lines) without a
+   * copy, when its lists are all shared and their blocks follow the header in its format's
+   * writer in the delivery's order (as twins' deliveries list their interfaces alike); else
+   * undefined. A view: valid until the writer is written to again.
+   */
+  file(d: Delivery, fmt: CompiledFormat): Buffer | undefined {
+    let w: LineWriter | undefined;
+    let end = 0;
+    for (const recs of d.byInterface.values()) {
+      if (!this.twice.has(recs)) return undefined;
+      const b = this.of(recs, fmt);
+      if (w === undefined) {
+        w = b.w;
+        end = Buffer.byteLength(fmt.header) + 1;
+      }
+      if (b.w !== w || b.start !== end) return undefined;
+      end = b.end;
+    }
+    return w?.buf.subarray(0, end);
   }
   /** An empty writer (the largest spare), given back by `release`. */
   writer(): LineWriter {
