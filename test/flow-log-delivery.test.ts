@@ -521,6 +521,41 @@ describe('flow log delivery', () => {
     );
   });
 
+  it('aggregates thousands of flows of one interface in one window exactly, in the order they first came', async () => {
+    await cwFlowLog({ LogFormat: '${srcaddr} ${srcport} ${packets} ${bytes}' });
+    let x = 99;
+    const rnd = (n: number) => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x % n;
+    };
+    // 3,000 flows, each seen 1 to 3 times, the sightings shuffled.
+    const flows = Array.from({ length: 3_000 }, (_, i) => ({ srcaddr: `198.51.100.${i % 2}`, srcport: 1024 + i, times: 1 + rnd(3) }));
+    const sightings = flows.flatMap((f) => Array.from({ length: f.times }, () => f));
+    for (let i = sightings.length - 1; i > 0; i--) {
+      const j = rnd(i + 1);
+      [sightings[i], sightings[j]] = [sightings[j]!, sightings[i]!];
+    }
+    const p = flowLogPipeline(srv.app);
+    // In batches, as traffic comes.
+    for (let i = 0; i < sightings.length; i += 500) {
+      p.record(sightings.slice(i, i + 500).map((f) => obs({ srcaddr: f.srcaddr, pktSrcaddr: f.srcaddr, srcport: f.srcport, packets: 1, bytes: 100 })));
+    }
+    assert.equal(flowLogPipelineImpl(srv.app).pending, 3_000);
+    assert.equal((await settle(p.flush())).records, 3_000);
+    const firstSeen: string[] = [];
+    const seen = new Set<string>();
+    for (const f of sightings) {
+      const line = `${f.srcaddr} ${f.srcport} ${f.times} ${100 * f.times}`;
+      if (!seen.has(line)) firstSeen.push(line);
+      seen.add(line);
+    }
+    // One start second for all: the stream keeps the order the flows first came in.
+    assert.deepEqual(
+      (await events(`${eniId}-all`)).map((e) => e.message),
+      firstSeen,
+    );
+  });
+
   it('delivers in the interface\'s own account and Region, each flow log on the interface, subnet and VPC capturing it', async () => {
     const west = srv.ec2({ region: 'eu-west-1' });
     const westLogs = new CloudWatchLogsClient({ endpoint: srv.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });

@@ -81,17 +81,19 @@ function positiveInt(v: string | undefined): number | undefined {
 
 type AppLike = Pick<App, 'store' | 'config'> & Partial<Pick<App, 'exclusive'>>;
 
-/** A record being aggregated, chained to the next record whose flow has the same hash. */
-type Agg = FlowRecord & { next: Agg | undefined };
-
 /** The view of one interface in one window, of the flow logs of a pair. */
 interface Bucket {
   pair: Pair;
   window: number;
   endMs: number;
-  /** Records by flow hash (see flowHash), collisions chained. */
-  records: Map<number, Agg>;
-  size: number;
+  /** The records, in the order their flows first came. */
+  records: FlowRecord[];
+  /**
+   * The records by flow hash (see flowHash), open addressing: slot k holds a hash at 2k and
+   * 1 + the index of its record at 2k + 1 (0: an empty slot). At most half the slots are used.
+   * A few typed words per record, where a Map would keep a chain of objects.
+   */
+  slots: Int32Array;
   skipped?: FlowRecord;
   /** The last packet second seen in the window. */
   lastSec: number;
@@ -168,9 +170,29 @@ export function flowHash(o: InterfaceObservation): number {
   return h;
 }
 
-/** recordOf's record with its chain link: every Agg has the same shape from the start. */
-function aggOf(o: InterfaceObservation, start: number, end: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta): Agg {
-  return { logStatus: 'OK', iface, start, end, flow: o, packets, bytes, tcpFlags, next: undefined };
+/** A record being aggregated: the same shape as statusRecord's. */
+function aggOf(o: InterfaceObservation, start: number, end: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta): FlowRecord {
+  return { logStatus: 'OK', iface, start, end, flow: o, packets, bytes, tcpFlags };
+}
+
+/** Slots a bucket starts with (see Bucket.slots). */
+const FIRST_SLOTS = 8;
+
+/** Twice the slots, every record's hash placed again. */
+function growSlots(b: Bucket): void {
+  const old = b.slots;
+  const slots = new Int32Array(old.length * 2);
+  const mask = (slots.length >> 1) - 1;
+  for (let k = 0; k < old.length; k += 2) {
+    const at = old[k + 1]!;
+    if (at === 0) continue;
+    const hash = old[k]!;
+    let j = hash & mask;
+    while (slots[2 * j + 1] !== 0) j = (j + 1) & mask;
+    slots[2 * j] = hash;
+    slots[2 * j + 1] = at;
+  }
+  b.slots = slots;
 }
 
 function sameFlow(f: FlowKey, o: InterfaceObservation): boolean {
@@ -213,7 +235,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   get pending(): number {
     let n = 0;
     for (const byIface of this.pairs.values()) {
-      for (const pair of byIface.values()) for (const b of pair.buckets.values()) n += b.size + (b.skipped ? 1 : 0);
+      for (const pair of byIface.values()) for (const b of pair.buckets.values()) n += b.records.length + (b.skipped ? 1 : 0);
     }
     return n;
   }
@@ -379,7 +401,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   private addPiece(pair: Pair, o: InterfaceObservation, hash: number, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number): void {
     let b = pair.buckets.get(w);
     if (!b) {
-      b = { pair, window: w, endMs: (w + 1) * intervalMs, records: new Map(), size: 0, lastSec: 0 };
+      b = { pair, window: w, endMs: (w + 1) * intervalMs, records: [], slots: new Int32Array(2 * FIRST_SLOTS), lastSec: 0 };
       pair.buckets.set(w, b);
       if (w > pair.covered) pair.busy.add(w);
       if (w > pair.lastBusy) pair.lastBusy = w;
@@ -387,22 +409,26 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     const startSec = Math.floor(startMs / 1000);
     const endSec = Math.floor(endMs / 1000);
     if (endSec > b.lastSec) b.lastSec = endSec;
-    const head = b.records.get(hash);
-    let r = head;
-    while (r !== undefined && !sameFlow(r.flow!, o)) r = r.next;
-    if (r) {
+    const slots = b.slots;
+    const mask = (slots.length >> 1) - 1;
+    let k = hash & mask;
+    for (let at = slots[2 * k + 1]!; at !== 0; k = (k + 1) & mask, at = slots[2 * k + 1]!) {
+      if (slots[2 * k] !== hash) continue;
+      const r = b.records[at - 1]!;
+      if (!sameFlow(r.flow!, o)) continue;
       r.packets! += packets;
       r.bytes! += bytes;
       r.tcpFlags! |= flags;
       if (startSec < r.start) r.start = startSec;
       if (endSec > r.end) r.end = endSec;
-    } else if (b.size < this.windowCapacity) {
-      const rec = aggOf(o, startSec, endSec, packets, bytes, flags, pair.meta);
-      if (head) {
-        rec.next = head.next;
-        head.next = rec;
-      } else b.records.set(hash, rec);
-      b.size++;
+      return;
+    }
+    if (b.records.length < this.windowCapacity) {
+      // A new flow, in the empty slot the search ended on.
+      b.records.push(aggOf(o, startSec, endSec, packets, bytes, flags, pair.meta));
+      slots[2 * k] = hash;
+      slots[2 * k + 1] = b.records.length;
+      if (2 * b.records.length > mask + 1) growSlots(b);
     } else if (b.skipped) {
       if (startSec < b.skipped.start) b.skipped.start = startSec;
       if (endSec > b.skipped.end) b.skipped.end = endSec;
@@ -539,10 +565,9 @@ function push(deliveries: Map<string, Delivery>, pair: Pair, rec: FlowRecord): v
 
 /** A window's records, for each flow log of its pair. */
 function pushBucket(deliveries: Map<string, Delivery>, b: Bucket): void {
-  const list = listOfPair(deliveries, b.pair, b.size + (b.skipped ? 1 : 0));
-  for (const head of b.records.values()) {
-    for (let r: Agg | undefined = head; r !== undefined; r = r.next) list.push(r);
-  }
+  const records = b.records;
+  const list = listOfPair(deliveries, b.pair, records.length + (b.skipped ? 1 : 0));
+  for (let i = 0; i < records.length; i++) list.push(records[i]!);
   if (b.skipped) list.push(b.skipped);
 }
 
@@ -561,19 +586,7 @@ function captureOf(fls: ActiveFlowLog[], pair: Pair | undefined): Capture {
 function copyPair(p: Pair): Pair {
   const out: Pair = { fls: p.fls, intervalMs: p.intervalMs, meta: p.meta, covered: p.covered, busy: new Set(p.busy), lastBusy: p.lastBusy, buckets: new Map() };
   for (const [w, b] of p.buckets) {
-    const records = new Map<number, Agg>();
-    for (const [hash, head] of b.records) {
-      let copied: Agg | undefined;
-      let tail: Agg | undefined;
-      for (let r: Agg | undefined = head; r !== undefined; r = r.next) {
-        const c: Agg = { ...r, next: undefined };
-        if (tail) tail.next = c;
-        else copied = c;
-        tail = c;
-      }
-      records.set(hash, copied!);
-    }
-    out.buckets.set(w, { ...b, pair: out, records, skipped: b.skipped ? { ...b.skipped } : undefined });
+    out.buckets.set(w, { ...b, pair: out, records: b.records.map((r) => ({ ...r })), slots: b.slots.slice(), skipped: b.skipped ? { ...b.skipped } : undefined });
   }
   return out;
 }
