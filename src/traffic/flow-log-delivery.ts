@@ -91,9 +91,10 @@ interface Bucket {
   /**
    * The records by flow hash (see flowHash), open addressing: slot k holds a hash at 2k and
    * 1 + the index of its record at 2k + 1 (0: an empty slot). At most half the slots are used.
-   * A few typed words per record, where a Map would keep a chain of objects.
+   * Small integers in one array: a few words per record where a Map keeps a chain of entries,
+   * and (unlike a typed array past 64 bytes) no memory outside the heap to allocate as it grows.
    */
-  slots: Int32Array;
+  slots: number[];
   skipped?: FlowRecord;
   /** The last packet second seen in the window. */
   lastSec: number;
@@ -181,7 +182,7 @@ const FIRST_SLOTS = 8;
 /** Twice the slots, every record's hash placed again. */
 function growSlots(b: Bucket): void {
   const old = b.slots;
-  const slots = new Int32Array(old.length * 2);
+  const slots = new Array<number>(old.length * 2).fill(0);
   const mask = (slots.length >> 1) - 1;
   for (let k = 0; k < old.length; k += 2) {
     const at = old[k + 1]!;
@@ -401,7 +402,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   private addPiece(pair: Pair, o: InterfaceObservation, hash: number, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number): void {
     let b = pair.buckets.get(w);
     if (!b) {
-      b = { pair, window: w, endMs: (w + 1) * intervalMs, records: [], slots: new Int32Array(2 * FIRST_SLOTS), lastSec: 0 };
+      b = { pair, window: w, endMs: (w + 1) * intervalMs, records: [], slots: new Array<number>(2 * FIRST_SLOTS).fill(0), lastSec: 0 };
       pair.buckets.set(w, b);
       if (w > pair.covered) pair.busy.add(w);
       if (w > pair.lastBusy) pair.lastBusy = w;
