@@ -304,9 +304,9 @@ function forgetOld(m: Memory, latestStart: number): void {
   }
 }
 
-/** A connection's span; one that starts and ends at once lasts a millisecond. */
-function spanOf(f: DecidedFlow): [number, number] {
-  return [f.startMs, Math.max(f.endMs, f.startMs + 1)];
+/** The end of a connection's span (from its start); one that starts and ends at once lasts a millisecond. */
+function spanEnd(f: DecidedFlow): number {
+  return Math.max(f.endMs, f.startMs + 1);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -476,7 +476,8 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
   }
   for (const i of inStartOrder(order, starts)) {
     const f = flows[i]!;
-    const [s, e] = spanOf(f);
+    const s = f.startMs;
+    const e = spanEnd(f);
     for (const at of translations(f.decision.forward)) {
       const hop = f.decision.forward.hops[at]!;
       if (!hop.outbound) continue;
@@ -674,8 +675,7 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
       const established = !f.natDropped && t.verdict === 'accepted' && f.replyPackets > 0;
       if (established) at(acc, s, ESTABLISHED, 1);
       if (fwd.first.proto === PROTO_TCP && established) {
-        const [as, ae] = spanOf(f);
-        natMemory(mem, natId).active.add(as, ae);
+        natMemory(mem, natId).active.add(s, spanEnd(f));
         if (idles(f)) at(acc, s + IDLE_TIMEOUT_MS, IDLE_TIMEOUTS, 1);
       }
     }
