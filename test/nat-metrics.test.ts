@@ -460,6 +460,27 @@ describe('NAT gateway metrics (AWS/NATGateway) from simulated traffic', () => {
     assert.deepEqual(second.map((f) => f.natDropped), [undefined, undefined]);
   });
 
+  it('remembers connections for the port limit across batches, and forgets them an hour after they end', async () => {
+    const t = traced(lab, WEBSITE, 'tcp', 443);
+    const spec: FlowSpec = { source: lab.eni, destination: WEBSITE };
+    const base = t0 - 4 * 60 * MIN;
+    const many = (start: number, n: number) =>
+      Array.from({ length: n }, () => flow(t, spec, { start, end: start + 2 * MIN, packets: 1, bytes: 60, replyPackets: 1, replyBytes: 60 }));
+    const full = many(base, 55_000);
+    await send(full);
+    assert.ok(full.every((f) => !f.natDropped));
+    // Later traffic within the hour: the 55,000 are remembered, and one more alongside them fails.
+    await send(many(base + 30 * MIN, 1));
+    const alongside = many(base + MIN, 1);
+    await send(alongside);
+    assert.equal(alongside[0]!.natDropped, true);
+    // Traffic three hours on: they ended long before, and are forgotten.
+    await send(many(base + 3 * 60 * MIN, 1));
+    const late = many(base + MIN, 1);
+    await send(late);
+    assert.equal(late[0]!.natDropped, undefined);
+  });
+
   it('packets the NAT gateway refuses (a connection initiated towards it) count in PacketsDropCount only', async () => {
     const t = traceOf({ source: 'internet:198.51.100.7', destination: lab.natPublicIp, protocol: 'tcp', destinationPort: 443 });
     assert.equal(t.verdict, 'dropped');

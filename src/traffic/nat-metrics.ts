@@ -17,7 +17,8 @@
  * sent the request on. The same hop on the reply path means it received the reply.
  *
  * Connections held by each NAT gateway (for the port limit and ActiveConnectionCount) are
- * remembered per store across batches, forgotten on reset and an hour after they end.
+ * remembered per store across batches, forgotten on reset and an hour after they end (swept
+ * once per ten minutes of simulated time).
  * Both functions are synchronous and commit through `app.store` directly: callers run them
  * inside `App.exclusive` so that on a shared store they see, and write, the latest state.
  */
@@ -159,7 +160,9 @@ export class Spans {
     return out;
   }
   prune(before: number): void {
-    if (this.list.length === 0) return;
+    let any = false;
+    for (let i = 0; i < this.list.length && !any; i++) any = this.list[i]!.e < before;
+    if (!any) return;
     const kept: Span[] = [];
     const gone: Span[] = [];
     let goneMerged = 0;
@@ -171,7 +174,6 @@ export class Spans {
         this.total -= x.n;
       }
     }
-    if (kept.length === this.list.length) return;
     if (this.starts && goneMerged > 0) {
       // The ends of the spans let go are the first ends (every span ending before `before` goes);
       // their starts are taken out of the starts as a multiset.
@@ -255,8 +257,13 @@ function removeSorted(a: Float64Array, n: number, b: Float64Array, m: number): n
 }
 
 interface NatMemory {
-  /** Port allocations by destination (`destinationKey`) → spans. */
-  ports: Map<number | string, Spans>;
+  /**
+   * Port allocations by destination (`destinationKey`): the connections' spans as start, end
+   * pairs in one flat list (most destinations see few connections).
+   */
+  ports: Map<number | string, number[]>;
+  /** The same as Spans, for destinations with connections enough to reach the limit. */
+  busy: Map<number | string, Spans>;
   /** Established TCP connections (ActiveConnectionCount). */
   active: Spans;
 }
@@ -266,7 +273,15 @@ interface Memory {
   nats: Map<string, NatMemory>;
   /** The latest flow start seen: what is older than it by MEMORY_MS is forgotten. */
   latest: number;
+  /** What the last sweep forgot what ended before (sweeps come SWEEP_MS apart at most). */
+  sweptBefore: number;
 }
+
+/**
+ * Forgetting goes over every remembered destination: done when the time it forgets up to moved
+ * on by this much (so connections are kept between MEMORY_MS and MEMORY_MS + SWEEP_MS).
+ */
+const SWEEP_MS = 600_000;
 
 const memories = new WeakMap<Store, Memory>();
 
@@ -276,7 +291,7 @@ const droppedAt = new WeakMap<DecidedFlow, string>();
 function memoryOf(store: Store): Memory {
   let m = memories.get(store);
   if (!m || m.generation !== store.generation) {
-    m = { generation: store.generation, nats: new Map(), latest: 0 };
+    m = { generation: store.generation, nats: new Map(), latest: 0, sweptBefore: -Infinity };
     memories.set(store, m);
   }
   return m;
@@ -285,7 +300,7 @@ function memoryOf(store: Store): Memory {
 function natMemory(m: Memory, natId: string): NatMemory {
   let n = m.nats.get(natId);
   if (!n) {
-    n = { ports: new Map(), active: new Spans() };
+    n = { ports: new Map(), busy: new Map(), active: new Spans() };
     m.nats.set(natId, n);
   }
   return n;
@@ -295,13 +310,29 @@ function forgetOld(m: Memory, latestStart: number): void {
   if (latestStart <= m.latest) return;
   m.latest = latestStart;
   const before = latestStart - MEMORY_MS;
+  if (before - m.sweptBefore < SWEEP_MS) return;
+  m.sweptBefore = before;
   for (const n of m.nats.values()) {
     n.active.prune(before);
-    for (const [k, spans] of n.ports) {
-      spans.prune(before);
-      if (spans.empty) n.ports.delete(k);
+    for (const [k, list] of n.ports) {
+      if (pruneFlat(list, before) === 0) {
+        n.ports.delete(k);
+        n.busy.delete(k);
+      } else n.busy.get(k)?.prune(before);
     }
   }
+}
+
+/** Takes the spans that ended before `before` out of a flat list of start, end pairs; returns how many values are left. */
+function pruneFlat(list: number[], before: number): number {
+  let w = 0;
+  for (let i = 0; i < list.length; i += 2) {
+    if (list[i + 1]! < before) continue;
+    list[w++] = list[i]!;
+    list[w++] = list[i + 1]!;
+  }
+  list.length = w;
+  return w;
 }
 
 /** The end of a connection's span (from its start); one that starts and ends at once lasts a millisecond. */
@@ -489,18 +520,22 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
       }
       const nat = natMemory(mem, hop.id);
       const key = destinationKey(f.own(hop.outbound, false));
-      let spans = nat.ports.get(key);
-      if (!spans) {
-        spans = new Spans();
-        nat.ports.set(key, spans);
-      }
+      let list = nat.ports.get(key);
+      if (!list) nat.ports.set(key, (list = []));
       // Cheap bounds first; the exact peak only when they reach the limit.
-      if (spans.total >= limit && spans.overlapping(s, e) >= limit && spans.peak(s, e) >= limit) {
+      let spans = nat.busy.get(key);
+      if (!spans && list.length >= 2 * limit) {
+        spans = new Spans();
+        for (let k = 0; k < list.length; k += 2) spans.add(list[k]!, list[k + 1]!);
+        nat.busy.set(key, spans);
+      }
+      if (spans && spans.overlapping(s, e) >= limit && spans.peak(s, e) >= limit) {
         f.natDropped = true;
         droppedAt.set(f, hop.id);
         break;
       }
-      spans.add(s, e);
+      list.push(s, e);
+      spans?.add(s, e);
     }
   }
   forgetOld(mem, latest);
