@@ -32,7 +32,7 @@ import { ScopedState, scopeKey } from '../src/state/store.js';
 import { type DeliveryReport, flowHash, flowLogPipeline, flowLogPipelineImpl, s3Key, sortByStart } from '../src/traffic/flow-log-delivery.js';
 import type { FlowRecord } from '../src/traffic/flow-records.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { seededRandom, startTestServer, type TestServer } from './helpers.js';
 
 /** The final counts of a delivery (on a shared store the writes finish after the call returns). */
 const settle = async (r: DeliveryReport): Promise<DeliveryReport> => (r.settled ? await r.settled : r);
@@ -523,11 +523,7 @@ describe('flow log delivery', () => {
 
   it('aggregates thousands of flows of one interface in one window exactly, in the order they first came', async () => {
     await cwFlowLog({ LogFormat: '${srcaddr} ${srcport} ${packets} ${bytes}' });
-    let x = 99;
-    const rnd = (n: number) => {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      return x % n;
-    };
+    const rnd = seededRandom(99);
     // 3,000 flows, each seen 1 to 3 times, the sightings shuffled.
     const flows = Array.from({ length: 3_000 }, (_, i) => ({ srcaddr: `198.51.100.${i % 2}`, srcport: 1024 + i, times: 1 + rnd(3) }));
     const sightings = flows.flatMap((f) => Array.from({ length: f.times }, () => f));
@@ -592,11 +588,7 @@ describe('flow log delivery', () => {
 
 describe('records in time order (sortByStart)', () => {
   it('orders by start second and keeps the order of records that start alike, as a stable sort does', () => {
-    let x = 4242;
-    const rnd = (n: number) => {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      return x % n;
-    };
+    const rnd = seededRandom(4242);
     for (let round = 0; round < 2_000; round++) {
       const n = rnd(60);
       // Mostly a few windows' seconds (counted into place), sometimes far apart (a comparison sort).

@@ -18,6 +18,15 @@ export interface TestServer extends RunningServer {
   reset(): Promise<void>;
 }
 
+/** A seeded pseudo-random source: `rnd(n)` is an integer in [0, n), the same sequence for the same seed. */
+export function seededRandom(seed: number): (n: number) => number {
+  let x = seed >>> 0;
+  return (n) => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x % n;
+  };
+}
+
 export function tempDir(prefix = 'vpcsim-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

@@ -39,7 +39,7 @@ import { buildNetworkModel } from '../src/services/ec2/snapshot.js';
 import { applyNatLimits, NAT_METRICS, recordNatMetrics, Spans } from '../src/traffic/nat-metrics.js';
 import type { DecidedFlow, FlowSpec } from '../src/traffic/types.js';
 import { awsCli } from './cli.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { seededRandom, startTestServer, type TestServer } from './helpers.js';
 
 const AMI = 'ami-0a2023c0ffee0a864';
 const WEBSITE = '93.184.216.34';
@@ -178,11 +178,7 @@ describe('open connections over time (ActiveConnectionCount, port allocation)', 
   }
 
   it('finds the peak of every window in one sweep, as counting every instant does', () => {
-    let x = 12345;
-    const rnd = (n: number) => {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      return x % n;
-    };
+    const rnd = seededRandom(12345);
     for (let round = 0; round < 300; round++) {
       const spans = new Spans();
       const list: Array<{ s: number; e: number; n: number }> = [];
@@ -211,11 +207,7 @@ describe('open connections over time (ActiveConnectionCount, port allocation)', 
   });
 
   it('keeps its peaks exact through batches added, asked for and pruned in turn', () => {
-    let x = 777;
-    const rnd = (n: number) => {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      return x % n;
-    };
+    const rnd = seededRandom(777);
     for (let round = 0; round < 100; round++) {
       const spans = new Spans();
       let list: Array<{ s: number; e: number; n: number }> = [];
