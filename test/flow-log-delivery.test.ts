@@ -411,6 +411,10 @@ describe('flow log delivery', () => {
       assert.equal(theirs.length, 2);
       assert.equal(await read(keys[0]!), ['version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status', ...mine, ...theirs, ''].join('\n'));
     }
+    // The log group's stored bytes: every event's message.
+    const all = [...(await events(`${eniId}-all`)), ...(await events(`${other}-all`))];
+    const group = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/vpc/flow' }))).logGroups!.find((g) => g.logGroupName === '/vpc/flow')!;
+    assert.equal(group.storedBytes, all.reduce((n, e) => n + Buffer.byteLength(e.message!), 0));
   });
 
   it('marks an S3 flow log FAILED ("Access error") while its bucket is gone, and SUCCESS again once a delivery succeeds', async () => {

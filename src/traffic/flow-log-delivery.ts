@@ -646,7 +646,9 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
         times[i] = recs[i]!.start * 1000;
         ends[i] = block.ends[i]! - block.start;
       }
-      streams.push([logStreamName(iface, d.fl.trafficType), times, { text: recs.length ? block.text(block.start, block.end - 1) : '', ends }]);
+      // The block holds the lines in UTF-8: their bytes are its length less the newlines.
+      const bytes = recs.length ? block.end - block.start - recs.length : 0;
+      streams.push([logStreamName(iface, d.fl.trafficType), times, { text: recs.length ? block.text(block.start, block.end - 1) : '', ends, bytes }]);
       n += recs.length;
     }
     const planned = { records: d.count, logEvents: n, s3Objects: 0, failed: 0 };

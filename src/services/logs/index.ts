@@ -96,6 +96,8 @@ interface EventBatch {
 export interface LogLines {
   text: string;
   ends: number[];
+  /** The messages' bytes in UTF-8 (the text's, less its newlines), when the producer knows them. */
+  bytes?: number;
 }
 
 type Messages = string[] | LogLines;
@@ -462,7 +464,7 @@ function storeColumns(state: ScopedState, group: string, stream: Readonly<Stream
     } else {
       batch.text = messages.text;
       batch.ends = messages.ends;
-      bytes = Buffer.byteLength(messages.text) - (messages.ends.length - 1);
+      bytes = messages.bytes ?? Buffer.byteLength(messages.text) - (messages.ends.length - 1);
     }
     state.put(LOG_EVENTS, batchId(group, stream.logStreamName, n), batch);
     let first = s.firstEventTimestamp ?? Infinity;
