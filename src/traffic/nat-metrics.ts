@@ -545,7 +545,10 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
 // Metrics
 // ---------------------------------------------------------------------------------------
 
-/** Per NAT gateway: its scope and one vector of metric values per minute. */
+/**
+ * Per NAT gateway: its scope and one vector of metric values per minute, by the minute's number
+ * since the epoch (a small integer key, where its time in milliseconds would be a heap number).
+ */
 interface NatMinutes {
   scope: string;
   minutes: Map<number, Float64Array>;
@@ -555,19 +558,22 @@ function minuteOf(t: number): number {
   return Math.floor(t / MINUTE) * MINUTE;
 }
 
+/** The vector of the minute starting at m (a multiple of MINUTE). */
+function vectorAt(acc: NatMinutes, m: number): Float64Array {
+  const key = m / MINUTE;
+  let vec = acc.minutes.get(key);
+  if (!vec) acc.minutes.set(key, (vec = new Float64Array(NAT_METRICS.length)));
+  return vec;
+}
+
 /** Every minute [s, e) touches (the minute of s when the span is empty). */
 function touch(acc: NatMinutes, s: number, e: number): void {
   const last = e > s ? e - 1 : s;
-  for (let m = minuteOf(s); m <= last; m += MINUTE) if (!acc.minutes.has(m)) acc.minutes.set(m, new Float64Array(NAT_METRICS.length));
+  for (let m = minuteOf(s); m <= last; m += MINUTE) vectorAt(acc, m);
 }
 
 function at(acc: NatMinutes, t: number, metric: number, v: number): void {
-  let vec = acc.minutes.get(minuteOf(t));
-  if (!vec) {
-    vec = new Float64Array(NAT_METRICS.length);
-    acc.minutes.set(minuteOf(t), vec);
-  }
-  vec[metric]! += v;
+  vectorAt(acc, minuteOf(t))[metric]! += v;
 }
 
 /**
@@ -583,8 +589,7 @@ function spread(acc: NatMinutes, s: number, e: number, metrics: readonly number[
   for (let m = minuteOf(s); m < e; m += MINUTE) {
     const from = Math.max(s, m) - s;
     const to = Math.min(e, m + MINUTE) - s;
-    let vec = acc.minutes.get(m);
-    if (!vec) acc.minutes.set(m, (vec = new Float64Array(NAT_METRICS.length)));
+    const vec = vectorAt(acc, m);
     for (let i = 0; i < count; i++) {
       const total = totals[i]!;
       if (total) vec[metrics[i]!]! += Math.round((total * to) / d) - Math.round((total * from) / d);
@@ -723,9 +728,10 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
     let list = out.get(acc.scope);
     if (!list) out.set(acc.scope, (list = []));
     const minutes = [...acc.minutes].sort((a, b) => a[0] - b[0]);
-    const peaks = active ? active.peaks(minutes.map(([m]) => m), MINUTE) : undefined;
+    const peaks = active ? active.peaks(minutes.map(([m]) => m * MINUTE), MINUTE) : undefined;
     for (let k = 0; k < minutes.length; k++) {
-      const [minute, vec] = minutes[k]!;
+      const [number, vec] = minutes[k]!;
+      const minute = number * MINUTE;
       vec[ACTIVE] = peaks ? peaks[k]! : 0;
       for (let i = 0; i < NAT_METRICS.length; i++) {
         const [MetricName, Unit] = NAT_METRICS[i]!;
