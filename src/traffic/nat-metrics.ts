@@ -258,12 +258,13 @@ function removeSorted(a: Float64Array, n: number, b: Float64Array, m: number): n
 
 interface NatMemory {
   /**
-   * Port allocations by destination (`destinationKey`): the connections' spans as start, end
-   * pairs in one flat list (most destinations see few connections).
+   * Port allocations by destination, by protocol and port then by address (`portsTo`): the
+   * connections' spans as start, end pairs in one flat list (most destinations see few
+   * connections).
    */
-  ports: Map<number | string, number[]>;
-  /** The same as Spans, for destinations with connections enough to reach the limit. */
-  busy: Map<number | string, Spans>;
+  ports: Map<number | string, Map<number, number[]>>;
+  /** The same as Spans, for the lists with connections enough to reach the limit. */
+  busy: Map<number[], Spans>;
   /** Established TCP connections (ActiveConnectionCount). */
   active: Spans;
 }
@@ -314,11 +315,14 @@ function forgetOld(m: Memory, latestStart: number): void {
   m.sweptBefore = before;
   for (const n of m.nats.values()) {
     n.active.prune(before);
-    for (const [k, list] of n.ports) {
-      if (pruneFlat(list, before) === 0) {
-        n.ports.delete(k);
-        n.busy.delete(k);
-      } else n.busy.get(k)?.prune(before);
+    for (const [k, byAddress] of n.ports) {
+      for (const [a, list] of byAddress) {
+        if (pruneFlat(list, before) === 0) {
+          byAddress.delete(a);
+          n.busy.delete(list);
+        } else n.busy.get(list)?.prune(before);
+      }
+      if (byAddress.size === 0) n.ports.delete(k);
     }
   }
 }
@@ -387,12 +391,19 @@ function leftGateway(path: PathResult, i: number): boolean {
 }
 
 /**
- * The destination the NAT gateway connects to, as it sends the request (protocol, address,
- * port): an IPv4 destination of the usual protocols as one exact number, else a string.
+ * The spans of a NAT gateway's connections to the destination it sends a request to (protocol,
+ * address, port). Keys are small integers where they can be (protocol and port as one, then the
+ * IPv4 address as a signed 32-bit number), which Maps hold and compare without a heap number.
  */
-function destinationKey(o: Headers): number | string {
-  if (typeof o.dst === 'number' && o.proto < 32) return (o.proto * 0x100000000 + o.dst) * 0x10000 + o.dport;
-  return `${o.proto}|${o.dst}|${o.dport}`;
+function portsTo(nat: NatMemory, o: Headers): number[] {
+  const v4 = typeof o.dst === 'number';
+  const key = v4 ? o.proto * 0x10000 + o.dport : `${o.proto}|${o.dst}|${o.dport}`;
+  const address = v4 ? (o.dst as number) | 0 : 0;
+  let byAddress = nat.ports.get(key);
+  if (!byAddress) nat.ports.set(key, (byAddress = new Map()));
+  let list = byAddress.get(address);
+  if (!list) byAddress.set(address, (list = []));
+  return list;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -519,15 +530,13 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
         limits.set(hop.id, limit);
       }
       const nat = natMemory(mem, hop.id);
-      const key = destinationKey(f.own(hop.outbound, false));
-      let list = nat.ports.get(key);
-      if (!list) nat.ports.set(key, (list = []));
+      const list = portsTo(nat, f.own(hop.outbound, false));
       // Cheap bounds first; the exact peak only when they reach the limit.
-      let spans = nat.busy.get(key);
+      let spans = nat.busy.get(list);
       if (!spans && list.length >= 2 * limit) {
         spans = new Spans();
         for (let k = 0; k < list.length; k += 2) spans.add(list[k]!, list[k + 1]!);
-        nat.busy.set(key, spans);
+        nat.busy.set(list, spans);
       }
       if (spans && spans.overlapping(s, e) >= limit && spans.peak(s, e) >= limit) {
         f.natDropped = true;
