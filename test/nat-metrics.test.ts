@@ -36,7 +36,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { compile } from '../src/network/compile.js';
 import { trace, type TraceRequest, type TraceResult } from '../src/network/trace.js';
 import { buildNetworkModel } from '../src/services/ec2/snapshot.js';
-import { applyNatLimits, NAT_METRICS, recordNatMetrics, Spans } from '../src/traffic/nat-metrics.js';
+import { applyNatLimits, inStartOrder, NAT_METRICS, recordNatMetrics, Spans } from '../src/traffic/nat-metrics.js';
 import type { DecidedFlow, FlowSpec } from '../src/traffic/types.js';
 import { awsCli } from './cli.js';
 import { seededRandom, startTestServer, type TestServer } from './helpers.js';
@@ -229,6 +229,22 @@ describe('open connections over time (ActiveConnectionCount, port allocation)', 
         assert.deepEqual(spans.peaks(windows, 100), windows.map((w) => bruteForce(list, w, w + 100)), `round ${round} step ${step}`);
         assert.equal(spans.total, list.reduce((t, y) => t + y.n, 0));
       }
+    }
+  });
+});
+
+describe('connections in order of start (port allocation)', () => {
+  it('orders by start and keeps the given order of connections that start alike, as a stable sort does', () => {
+    const rnd = seededRandom(31);
+    for (let round = 0; round < 600; round++) {
+      const n = rnd(80);
+      // Close starts (counted into place), far apart ones (sorted as numbers), fractions (compared).
+      const kind = round % 3;
+      const spread = kind === 0 ? 1 + rnd(500) : 1e9;
+      const starts = Array.from({ length: n }, () => 1_764_000_000_000 + rnd(spread) + (kind === 2 ? rnd(4) / 4 : 0));
+      const order = Array.from({ length: n }, (_, k) => 1000 + 3 * k);
+      const expected = order.map((i, k) => ({ i, t: starts[k]!, k })).sort((a, b) => a.t - b.t || a.k - b.k).map((x) => x.i);
+      assert.deepEqual(inStartOrder(order.slice(), starts), expected, `round ${round}`);
     }
   });
 });

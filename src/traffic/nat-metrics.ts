@@ -466,7 +466,7 @@ function hintOf(f: DecidedFlow): { account: string; region: string } | undefined
 // ---------------------------------------------------------------------------------------
 
 /** `order` (indexes of flows) sorted by their starts (`starts[k]` the start of `order[k]`), ties kept in order. */
-function inStartOrder(order: number[], starts: number[]): number[] {
+export function inStartOrder(order: number[], starts: number[]): number[] {
   const n = order.length;
   let min = Infinity;
   let max = -Infinity;
@@ -480,8 +480,18 @@ function inStartOrder(order: number[], starts: number[]): number[] {
     if (t > max) max = t;
   }
   if (sorted) return order;
+  const span = max - min + 1;
+  if (whole && span <= 8 * n + 1024) {
+    // Starts close together (a batch spans minutes, in milliseconds): counted into place.
+    const at = new Int32Array(span + 1);
+    for (let k = 0; k < n; k++) at[starts[k]! - min + 1]!++;
+    for (let t = 1; t <= span; t++) at[t]! += at[t - 1]!;
+    const out = new Array<number>(n);
+    for (let k = 0; k < n; k++) out[at[starts[k]! - min]!++] = order[k]!;
+    return out;
+  }
   // Start and position as one exact number, sorted natively.
-  if (whole && (max - min + 1) * n < 2 ** 53) {
+  if (whole && span * n < 2 ** 53) {
     const keys = new Float64Array(n);
     for (let k = 0; k < n; k++) keys[k] = (starts[k]! - min) * n + k;
     keys.sort();
