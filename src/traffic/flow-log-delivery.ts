@@ -265,41 +265,50 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       this.captures.clear();
       this.capturesVersion = version;
     }
+    // Interface IDs are unique across accounts and regions: the flow logs of each, once.
+    const cache = this.captures;
+    // Observations come a connection at a time, often several of one interface in a row.
+    let lastId: string | undefined;
+    let last: Capture[] = [];
+    for (const o of observations) {
+      let hash = -1;
+      let captures = o.interfaceId === lastId ? last : cache.get(o.interfaceId);
+      if (!captures) {
+        captures = this.findCaptures(o);
+        cache.set(o.interfaceId, captures);
+      }
+      lastId = o.interfaceId;
+      last = captures;
+      for (let i = 0; i < captures.length; i++) {
+        const c = captures[i]!;
+        if (c.trafficType !== 'ALL' && c.trafficType !== o.action) continue;
+        if (o.startMs < c.from) {
+          if (o.startMs < c.upTo) continue;
+          // Twins created apart, and traffic between: from now on each aggregates on its own.
+          captures.splice(i, 1, ...this.separate(c, o.interfaceId));
+          i--;
+          continue;
+        }
+        // Kept to small integers, which Map keys hold without a heap number each.
+        if (hash < 0) hash = flowHash(o) & 0x3fffffff;
+        this.add(c, o, hash);
+      }
+    }
+  }
+
+  /**
+   * The flow logs capturing an observation's interface, read from the store. (A function of its
+   * own, with its transaction: the loop of `record` has no code after it that the optimizing
+   * compiler would see run only once the loop ends.)
+   */
+  private findCaptures(o: InterfaceObservation): Capture[] {
     const tx = this.app.store.begin();
     try {
-      // Interface IDs are unique across accounts and regions: the flow logs of each, once.
-      const cache = this.captures;
-      // Observations come a connection at a time, often several of one interface in a row.
-      let lastId: string | undefined;
-      let last: Capture[] = [];
-      for (const o of observations) {
-        let hash = -1;
-        let captures = o.interfaceId === lastId ? last : cache.get(o.interfaceId);
-        if (!captures) {
-          const state = new ScopedState(tx, scopeKey(o.account, o.region));
-          const fls = activeFlowLogsIn(state, { NetworkInterfaceId: o.interfaceId, SubnetId: o.subnetId, VpcId: o.vpcId }).filter(
-            (f) => f.destinationType === 'cloud-watch-logs' || f.destinationType === 's3',
-          );
-          captures = this.capturesOf(fls, o.interfaceId);
-          cache.set(o.interfaceId, captures);
-        }
-        lastId = o.interfaceId;
-        last = captures;
-        for (let i = 0; i < captures.length; i++) {
-          const c = captures[i]!;
-          if (c.trafficType !== 'ALL' && c.trafficType !== o.action) continue;
-          if (o.startMs < c.from) {
-            if (o.startMs < c.upTo) continue;
-            // Twins created apart, and traffic between: from now on each aggregates on its own.
-            captures.splice(i, 1, ...this.separate(c, o.interfaceId));
-            i--;
-            continue;
-          }
-          // Kept to small integers, which Map keys hold without a heap number each.
-          if (hash < 0) hash = flowHash(o) & 0x3fffffff;
-          this.add(c, o, hash);
-        }
-      }
+      const state = new ScopedState(tx, scopeKey(o.account, o.region));
+      const fls = activeFlowLogsIn(state, { NetworkInterfaceId: o.interfaceId, SubnetId: o.subnetId, VpcId: o.vpcId }).filter(
+        (f) => f.destinationType === 'cloud-watch-logs' || f.destinationType === 's3',
+      );
+      return this.capturesOf(fls, o.interfaceId);
     } finally {
       tx.rollback();
     }
