@@ -35,6 +35,7 @@ import type { App } from '../server/app.js';
 import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, flowLogsVersion, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
 import { appendLogColumns, ensureLogGroup, type LogLines } from '../services/logs/index.js';
 import { putObject } from '../services/s3/index.js';
+import { stableOrder } from '../stable-order.js';
 import { ScopedState, scopeKey } from '../state/store.js';
 import { type CompiledFormat, compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, statusRecord } from './flow-records.js';
 import type { InterfaceObservation } from './types.js';
@@ -720,37 +721,15 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
   return { write, planned: { records: d.count, logEvents: 0, s3Objects: 1, failed: 0 } };
 }
 
-const byStart = (a: FlowRecord, b: FlowRecord) => a.start - b.start;
-
-/**
- * Puts records in time order (by start second), keeping the order of those that start alike.
- * An interface's records span a few windows, so their seconds are few: counted into place.
- */
+/** Puts records in time order (by start second), keeping the order of those that start alike. */
 export function sortByStart(recs: FlowRecord[]): void {
-  const n = recs.length;
   // Each record read once (they are many, and far apart in memory): their starts in a column.
-  const starts = new Float64Array(n);
-  let min = Infinity;
-  let max = -Infinity;
-  let ordered = true;
-  for (let i = 0; i < n; i++) {
-    const t = recs[i]!.start;
-    starts[i] = t;
-    if (i > 0 && t < starts[i - 1]!) ordered = false;
-    if (t < min) min = t;
-    if (t > max) max = t;
-  }
-  if (ordered) return;
-  const span = max - min + 1;
-  if (!Number.isInteger(span) || span > 4 * n + 1024) {
-    recs.sort(byStart);
-    return;
-  }
-  const at = new Int32Array(span + 1);
-  for (let i = 0; i < n; i++) at[starts[i]! - min + 1]!++;
-  for (let k = 1; k <= span; k++) at[k]! += at[k - 1]!;
+  const starts = new Float64Array(recs.length);
+  for (let i = 0; i < recs.length; i++) starts[i] = recs[i]!.start;
+  const order = stableOrder(starts);
+  if (!order) return;
   const copy = recs.slice();
-  for (let i = 0; i < n; i++) recs[at[starts[i]! - min]!++] = copy[i]!;
+  for (let i = 0; i < recs.length; i++) recs[i] = copy[order[i]!]!;
 }
 
 /** An interface's records as lines of one format, each followed by a newline, in a writer of its delivery. */

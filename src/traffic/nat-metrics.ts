@@ -24,6 +24,7 @@
  */
 import type { App } from '../server/app.js';
 import { putMetricData, type MetricInput } from '../services/monitoring/index.js';
+import { stableOrder } from '../stable-order.js';
 import { ScopedState, scopeKey, type Store } from '../state/store.js';
 import { PROTO_TCP } from '../network/compile.js';
 import type { Headers, Hop, PathResult, TraceResult } from '../network/trace.js';
@@ -179,8 +180,7 @@ export class Spans {
       // their starts are taken out of the starts as a multiset.
       let drop = 0;
       for (const x of gone) drop += x.n;
-      const [gs] = sortedInstants(gone, drop);
-      this.events = removeSorted(this.starts, this.events, gs, drop);
+      this.events = removeSorted(this.starts, this.events, sortedInstants(gone, drop, 's'), drop);
       this.ends!.copyWithin(0, drop, this.events + drop);
     }
     this.merged -= goneMerged;
@@ -192,7 +192,6 @@ export class Spans {
     const added = this.list.slice(this.merged);
     let m = 0;
     for (const x of added) m += x.n;
-    const [as, ae] = sortedInstants(added, m);
     const need = this.events + m;
     if (!this.starts || this.starts.length < need) {
       const size = Math.max(need, 2 * (this.starts?.length ?? 0), 64);
@@ -204,25 +203,19 @@ export class Spans {
       this.starts = grow(this.starts);
       this.ends = grow(this.ends);
     }
-    mergeInto(this.starts, this.events, as);
-    mergeInto(this.ends!, this.events, ae);
+    mergeInto(this.starts, this.events, sortedInstants(added, m, 's'));
+    mergeInto(this.ends!, this.events, sortedInstants(added, m, 'e'));
     this.events = need;
     this.merged = this.list.length;
   }
 }
 
-/** The starts and the ends of spans, each sorted, each span's as many times as it counts (m in all). */
-function sortedInstants(spans: readonly Span[], m: number): [Float64Array, Float64Array] {
-  const s = new Float64Array(m);
-  const e = new Float64Array(m);
+/** The starts (or the ends) of spans, sorted, each span's as many times as it counts (m in all). */
+function sortedInstants(spans: readonly Span[], m: number, which: 's' | 'e'): Float64Array {
+  const out = new Float64Array(m);
   let k = 0;
-  for (const x of spans) {
-    for (let c = 0; c < x.n; c++, k++) {
-      s[k] = x.s;
-      e[k] = x.e;
-    }
-  }
-  return [s.sort(), e.sort()];
+  for (const x of spans) for (let c = 0; c < x.n; c++) out[k++] = x[which];
+  return out.sort();
 }
 
 /** How many of the first `count` (sorted) values are at most v. */
@@ -467,40 +460,8 @@ function hintOf(f: DecidedFlow): { account: string; region: string } | undefined
 
 /** `order` (indexes of flows) sorted by their starts (`starts[k]` the start of `order[k]`), ties kept in order. */
 export function inStartOrder(order: number[], starts: number[]): number[] {
-  const n = order.length;
-  let min = Infinity;
-  let max = -Infinity;
-  let sorted = true;
-  let whole = true;
-  for (let k = 0; k < n; k++) {
-    const t = starts[k]!;
-    if (!Number.isInteger(t)) whole = false;
-    if (k > 0 && t < starts[k - 1]!) sorted = false;
-    if (t < min) min = t;
-    if (t > max) max = t;
-  }
-  if (sorted) return order;
-  const span = max - min + 1;
-  if (whole && span <= 8 * n + 1024) {
-    // Starts close together (a batch spans minutes, in milliseconds): counted into place.
-    const at = new Int32Array(span + 1);
-    for (let k = 0; k < n; k++) at[starts[k]! - min + 1]!++;
-    for (let t = 1; t <= span; t++) at[t]! += at[t - 1]!;
-    const out = new Array<number>(n);
-    for (let k = 0; k < n; k++) out[at[starts[k]! - min]!++] = order[k]!;
-    return out;
-  }
-  // Start and position as one exact number, sorted natively.
-  if (whole && span * n < 2 ** 53) {
-    const keys = new Float64Array(n);
-    for (let k = 0; k < n; k++) keys[k] = (starts[k]! - min) * n + k;
-    keys.sort();
-    const out = new Array<number>(n);
-    for (let k = 0; k < n; k++) out[k] = order[keys[k]! % n]!;
-    return out;
-  }
-  const at = order.map((_, k) => k).sort((a, b) => starts[a]! - starts[b]! || a - b);
-  return at.map((k) => order[k]!);
+  const at = stableOrder(starts);
+  return at ? at.map((k) => order[k]!) : order;
 }
 
 /**

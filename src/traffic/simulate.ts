@@ -1085,12 +1085,10 @@ function observation(ctx: ObservationContext, t: Touch, tcpFlags: number): Inter
   const svcDst = ctx.service(p.dst, region);
   return observationOf(
     {
-      interfaceId: iface.id,
       account: iface.model.account,
       region,
       vpcId: iface.vpc.id,
       subnetId: iface.subnet.id,
-      instanceId: iface.instance?.id,
       azId: azIdOf(region, iface.subnet.model.availabilityZone ?? iface.model.availabilityZone),
       protocol: p.proto,
       tcpFlags: p.proto === PROTO_TCP ? tcpFlags : 0,
@@ -1119,12 +1117,10 @@ function observation(ctx: ObservationContext, t: Touch, tcpFlags: number): Inter
 /** What an observation takes from the interface and the path, whatever the connection. */
 type ObservationBase = Pick<
   InterfaceObservation,
-  | 'interfaceId'
   | 'account'
   | 'region'
   | 'vpcId'
   | 'subnetId'
-  | 'instanceId'
   | 'azId'
   | 'protocol'
   | 'tcpFlags'

@@ -42,6 +42,7 @@ import type {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { ApiError } from '../../protocol/errors.js';
 import { loadModel } from '../../protocol/model.js';
+import { stableOrder } from '../../stable-order.js';
 import { defineIndex, type ScopedState } from '../../state/store.js';
 import type { Handler, RequestContext, ServiceProvider } from '../context.js';
 import { compileFilterPattern, FilterPatternError } from './filter-pattern.js';
@@ -502,10 +503,8 @@ export function appendLogEvents(state: ScopedState, group: string, stream: strin
 export function appendLogColumns(state: ScopedState, group: string, stream: string, timestamps: number[], messages: Messages, nowMs: number = Date.now()): boolean {
   if (!state.get(LOG_GROUP, group)) return false;
   const s = state.get<StreamRecord>(LOG_STREAM, streamKey(group, stream)) ?? newStream(state, group, stream, nowMs);
-  let sorted = true;
-  for (let i = 1; i < timestamps.length && sorted; i++) if (timestamps[i]! < timestamps[i - 1]!) sorted = false;
-  if (!sorted) {
-    const order = timestamps.map((_, i) => i).sort((a, b) => timestamps[a]! - timestamps[b]! || a - b);
+  const order = stableOrder(timestamps);
+  if (order) {
     const list = messageList(messages);
     timestamps = order.map((i) => timestamps[i]!);
     messages = order.map((i) => list[i]!);
