@@ -515,3 +515,21 @@ describe('Elastic IP addresses: association with instances', () => {
     await ec2.send(new ReleaseAddressCommand({ AllocationId: a.AllocationId }));
   });
 });
+
+describe('Elastic IP addresses: the pool', () => {
+  let small: TestServer;
+  before(async () => {
+    // Six usable addresses, one of them the internet host traces from an internet gateway start at.
+    small = await startTestServer({ publicIpPool: ['198.51.100.8/29'], quotas: { ...DEFAULT_QUOTAS, elasticIpsPerRegion: 50 } });
+  });
+  after(() => small.close());
+
+  it('never hands out the simulation\'s internet host (198.51.100.10) at random, but gives it when asked by address', async () => {
+    const ec2 = small.ec2();
+    const got: string[] = [];
+    for (let i = 0; i < 5; i++) got.push((await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).PublicIp!);
+    assert.deepEqual(got.sort(), ['198.51.100.11', '198.51.100.12', '198.51.100.13', '198.51.100.14', '198.51.100.9']);
+    assert.equal(await errorCode(() => ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))), 'AddressLimitExceeded');
+    assert.equal((await ec2.send(new AllocateAddressCommand({ Domain: 'vpc', Address: '198.51.100.10' }))).PublicIp, '198.51.100.10');
+  });
+});

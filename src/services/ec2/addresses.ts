@@ -30,6 +30,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import { ApiError } from '../../protocol/errors.js';
 import { containsIp4, formatIpv4, parseCidr4, parseIpv4, size4 } from '../../network/cidr.js';
+import { DEFAULT_INTERNET_IP } from '../../network/trace.js';
 import type { Handler, RequestContext } from '../context.js';
 import { applyFilters } from './filters.js';
 import { paginate } from './paginate.js';
@@ -74,7 +75,11 @@ function poolBlocks(ctx: RequestContext) {
   return ctx.config.publicIpPool.map((c) => parseCidr4(c)).filter((c) => c !== undefined);
 }
 
-/** Takes a free public IPv4 address from the configured pool (random, like AWS). */
+/**
+ * Takes a free public IPv4 address from the configured pool (random, like AWS). Never the
+ * simulation's stand-in internet host (DEFAULT_INTERNET_IP, where traces from an internet gateway
+ * start): an address the network held would make that host one of its own.
+ */
 export function allocatePublicIp(ctx: RequestContext): string {
   const reg = registry(ctx);
   const blocks = poolBlocks(ctx);
@@ -92,7 +97,7 @@ export function allocatePublicIp(ctx: RequestContext): string {
   const start = Math.floor(Math.random() * Math.max(usableTotal, 1));
   for (let i = 0; i < usableTotal; i++) {
     const ip = pick((start + i) % usableTotal);
-    if (ip && !reg.get(PUBLIC_IP_KIND, ip)) {
+    if (ip && ip !== DEFAULT_INTERNET_IP && !reg.get(PUBLIC_IP_KIND, ip)) {
       reg.put<PublicIpRecord>(PUBLIC_IP_KIND, ip, { ip, account: ctx.account, region: ctx.region });
       return ip;
     }
