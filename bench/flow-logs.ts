@@ -84,7 +84,6 @@ function observations(w: World, t0: number, count: number): InterfaceObservation
       action: f % 10 === 0 ? 'REJECT' : 'ACCEPT',
       flowDirection: ingress ? 'ingress' : 'egress',
       trafficPath: ingress ? undefined : 2,
-      type: 'IPv4',
       startMs,
       endMs: startMs + 500,
     };

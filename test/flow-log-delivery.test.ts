@@ -96,7 +96,6 @@ describe('flow log delivery', () => {
     tcpFlags: 2,
     action: 'ACCEPT',
     flowDirection: 'ingress',
-    type: 'IPv4',
     startMs: base + 10_000,
     endMs: base + 20_000,
     ...over,

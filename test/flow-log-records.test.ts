@@ -42,7 +42,6 @@ function ok(over: Over = {}): FlowRecord {
       protocol: 6,
       action: 'ACCEPT',
       flowDirection: 'ingress',
-      type: 'IPv4',
       pktSrcaddr: '172.31.16.139',
       pktDstaddr: '172.31.16.21',
       ...flow,
@@ -125,7 +124,6 @@ describe('flow log record formatting', () => {
       'subnet-id': 'subnet-22222222bbbbbbbbb',
       'instance-id': 'i-0123456789abcdef0',
       'tcp-flags': '19',
-      type: 'IPv4',
       'pkt-srcaddr': '172.31.16.139',
       'pkt-dstaddr': '172.31.16.21',
       region: 'us-east-1',
@@ -206,7 +204,6 @@ describe('flow log record formatting', () => {
       action: 'ACCEPT',
       flowDirection: 'egress',
       trafficPath: 1,
-      type: 'IPv4',
       startMs: 1_700_000_000_999,
       endMs: 1_700_000_004_500,
     };

@@ -35,7 +35,7 @@ import type { App } from '../server/app.js';
 import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, flowLogsVersion, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
 import { appendLogColumns, ensureLogGroup, type LogLines } from '../services/logs/index.js';
 import { putObject } from '../services/s3/index.js';
-import { stableOrder } from '../stable-order.js';
+import { keyColumn, stableOrder } from '../stable-order.js';
 import { ScopedState, scopeKey } from '../state/store.js';
 import { type CompiledFormat, compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, statusRecord } from './flow-records.js';
 import type { InterfaceObservation } from './types.js';
@@ -163,7 +163,7 @@ export function flowHash(o: InterfaceObservation): number {
   h = hashString(h, o.dstaddr);
   h = hashInt(h, o.srcport);
   h = hashInt(h, o.dstport);
-  h = hashInt(h, (o.protocol << 3) | (o.action === 'ACCEPT' ? 1 : 0) | (o.flowDirection === 'ingress' ? 2 : 0) | (o.type === 'IPv4' ? 4 : 0));
+  h = hashInt(h, (o.protocol << 3) | (o.action === 'ACCEPT' ? 1 : 0) | (o.flowDirection === 'ingress' ? 2 : 0));
   if (o.pktSrcaddr !== o.srcaddr) h = hashString(h, o.pktSrcaddr);
   if (o.pktDstaddr !== o.dstaddr) h = hashString(h, o.pktDstaddr);
   h = hashInt(h, o.trafficPath ?? 0xffff);
@@ -209,7 +209,6 @@ function sameFlow(f: FlowKey, o: InterfaceObservation): boolean {
       f.flowDirection === o.flowDirection &&
       f.pktSrcaddr === o.pktSrcaddr &&
       f.pktDstaddr === o.pktDstaddr &&
-      f.type === o.type &&
       f.trafficPath === o.trafficPath &&
       f.pktSrcAwsService === o.pktSrcAwsService &&
       f.pktDstAwsService === o.pktDstAwsService)
@@ -724,9 +723,9 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
 /** Puts records in time order (by start second), keeping the order of those that start alike. */
 export function sortByStart(recs: FlowRecord[]): void {
   // Each record read once (they are many, and far apart in memory): their starts in a column.
-  const starts = new Float64Array(recs.length);
+  const starts = keyColumn(recs.length);
   for (let i = 0; i < recs.length; i++) starts[i] = recs[i]!.start;
-  const order = stableOrder(starts);
+  const order = stableOrder(starts, recs.length);
   if (!order) return;
   const copy = recs.slice();
   for (let i = 0; i < recs.length; i++) recs[i] = copy[order[i]!]!;

@@ -28,7 +28,7 @@ export interface InterfaceMeta {
  */
 export type FlowKey = Pick<
   InterfaceObservation,
-  'srcaddr' | 'dstaddr' | 'srcport' | 'dstport' | 'protocol' | 'action' | 'flowDirection' | 'type' | 'pktSrcaddr' | 'pktDstaddr' | 'trafficPath' | 'pktSrcAwsService' | 'pktDstAwsService'
+  'srcaddr' | 'dstaddr' | 'srcport' | 'dstport' | 'protocol' | 'action' | 'flowDirection' | 'pktSrcaddr' | 'pktDstaddr' | 'trafficPath' | 'pktSrcAwsService' | 'pktDstAwsService'
 >;
 
 /** One flow log record before formatting. Times are Unix seconds. */
@@ -318,7 +318,7 @@ const FIELD_CODE: Readonly<Record<F, string>> = {
   [F.SUBNET]: 'pos = putOptStr(w, pos, m.subnetId);',
   [F.INSTANCE]: 'pos = putOptStr(w, pos, m.instanceId);',
   [F.TCP_FLAGS]: 'pos = putOptNum(w, pos, r.tcpFlags);',
-  [F.TYPE]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.type);',
+  [F.TYPE]: 'pos = putOptStr(w, pos, f === undefined ? undefined : trafficType(f));',
   [F.PKT_SRCADDR]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.pktSrcaddr);',
   [F.PKT_DSTADDR]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.pktDstaddr);',
   [F.REGION]: 'pos = putOptStr(w, pos, m.region);',
@@ -347,8 +347,8 @@ function generateWriter(codes: readonly F[], version: number): Writer {
     '  w.pos = pos;',
     '};',
   ].join('\n');
-  const make = new Function('putStr', 'putOptStr', 'putNum', 'putOptNum', 'version', 'LINE_ROOM', body) as (...args: unknown[]) => Writer;
-  return make(putStr, putOptStr, putNum, putOptNum, version, LINE_ROOM);
+  const make = new Function('putStr', 'putOptStr', 'putNum', 'putOptNum', 'trafficType', 'version', 'LINE_ROOM', body) as (...args: unknown[]) => Writer;
+  return make(putStr, putOptStr, putNum, putOptNum, trafficType, version, LINE_ROOM);
 }
 
 let scratchWriter: LineWriter | undefined;
@@ -401,14 +401,19 @@ export function statusRecord(status: 'NODATA' | 'SKIPDATA', iface: InterfaceMeta
   return { logStatus: status, iface, start: startSec, end: endSec, flow: undefined, packets: undefined, bytes: undefined, tcpFlags: undefined };
 }
 
+/** The `type` field of a flow: the family of its addresses. */
+export function trafficType(f: Pick<InterfaceObservation, 'srcaddr'>): 'IPv4' | 'IPv6' {
+  return f.srcaddr.indexOf(':') >= 0 ? 'IPv6' : 'IPv4';
+}
+
 /**
  * The aggregation key of an observation: every field that is not summed (5-tuple, action,
- * direction, packet addresses, type, traffic path, AWS services). Observations with the same key
+ * direction, packet addresses, traffic path, AWS services). Observations with the same key
  * in the same window of the same interface become one record.
  */
 export function aggregationKey(o: InterfaceObservation): string {
   return (
     o.srcaddr + ' ' + o.dstaddr + ' ' + o.srcport + ' ' + o.dstport + ' ' + o.protocol + ' ' + o.action + ' ' + o.flowDirection + ' ' +
-    o.pktSrcaddr + ' ' + o.pktDstaddr + ' ' + o.type + ' ' + (o.trafficPath ?? '') + ' ' + (o.pktSrcAwsService ?? '') + ' ' + (o.pktDstAwsService ?? '')
+    o.pktSrcaddr + ' ' + o.pktDstaddr + ' ' + (o.trafficPath ?? '') + ' ' + (o.pktSrcAwsService ?? '') + ' ' + (o.pktDstAwsService ?? '')
   );
 }

@@ -24,7 +24,7 @@
  */
 import type { App } from '../server/app.js';
 import { putMetricData, type MetricInput } from '../services/monitoring/index.js';
-import { stableOrder } from '../stable-order.js';
+import { orderOf } from '../stable-order.js';
 import { ScopedState, scopeKey, type Store } from '../state/store.js';
 import { PROTO_TCP } from '../network/compile.js';
 import type { Headers, Hop, PathResult, TraceResult } from '../network/trace.js';
@@ -460,7 +460,7 @@ function hintOf(f: DecidedFlow): { account: string; region: string } | undefined
 
 /** `order` (indexes of flows) sorted by their starts (`starts[k]` the start of `order[k]`), ties kept in order. */
 export function inStartOrder(order: number[], starts: number[]): number[] {
-  const at = stableOrder(starts);
+  const at = orderOf(starts);
   return at ? at.map((k) => order[k]!) : order;
 }
 

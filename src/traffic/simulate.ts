@@ -523,21 +523,14 @@ function showsOnlyAsEnds(t: TraceResult, notes: string[], ends: [CInterface, CIn
 
 /** Two interfaces in place of two others of the same classes (sender, receiver). */
 class InterfaceSwap {
-  private readonly ids = new Map<string, string>();
+  /** Interface and instance IDs, made when first asked for (most connections never are). */
+  private ids: Map<string, string> | undefined;
   constructor(
     readonly fromA: CInterface,
     readonly toA: CInterface,
     readonly fromB: CInterface,
     readonly toB: CInterface,
-  ) {
-    for (const [from, to] of [
-      [fromA, toA],
-      [fromB, toB],
-    ] as const) {
-      this.ids.set(from.id, to.id);
-      if (from.instance && to.instance) this.ids.set(from.instance.id, to.instance.id);
-    }
-  }
+  ) {}
   iface(i: CInterface): CInterface {
     return i === this.fromA ? this.toA : i === this.fromB ? this.toB : i;
   }
@@ -546,6 +539,16 @@ class InterfaceSwap {
     return id === this.fromA.id ? this.toA : id === this.fromB.id ? this.toB : undefined;
   }
   id(id: string): string {
+    if (!this.ids) {
+      this.ids = new Map();
+      for (const [from, to] of [
+        [this.fromA, this.toA],
+        [this.fromB, this.toB],
+      ] as const) {
+        this.ids.set(from.id, to.id);
+        if (from.instance && to.instance) this.ids.set(from.instance.id, to.instance.id);
+      }
+    }
     return this.ids.get(id) ?? id;
   }
 }
@@ -1097,7 +1100,6 @@ function observation(ctx: ObservationContext, t: Touch, tcpFlags: number): Inter
       trafficPath: ingress ? undefined : trafficPath(ctx.net, iface, p.dst, ctx.nitro(iface)),
       pktSrcAwsService: svcSrc,
       pktDstAwsService: svcDst,
-      type: v6 ? 'IPv6' : 'IPv4',
     },
     iface.id,
     iface.instance?.id,
@@ -1129,7 +1131,6 @@ type ObservationBase = Pick<
   | 'trafficPath'
   | 'pktSrcAwsService'
   | 'pktDstAwsService'
-  | 'type'
 >;
 
 /**
@@ -1174,7 +1175,6 @@ function observationOf(
     trafficPath: t.trafficPath,
     pktSrcAwsService: t.pktSrcAwsService,
     pktDstAwsService: t.pktDstAwsService,
-    type: t.type,
     startMs,
     endMs,
   };

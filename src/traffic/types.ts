@@ -27,6 +27,11 @@ export interface FlowSpec extends Omit<TraceRequest, 'ipVersion'> {
 /**
  * What one network interface saw of one direction of a flow: the fields a flow log record
  * is made of, before aggregation. Addresses are dotted strings; absent fields print as `-`.
+ * The record's `type` (IPv4 or IPv6) is the family of `srcaddr` (see trafficType).
+ *
+ * At most 24 fields: V8 allocates object literals of up to 24 properties inline and larger ones
+ * through the runtime, about eight times slower (one of these is made per interface per
+ * connection; test/traffic.test.ts checks the count).
  */
 export interface InterfaceObservation {
   interfaceId: string;
@@ -56,7 +61,6 @@ export interface InterfaceObservation {
   trafficPath?: number;
   pktSrcAwsService?: string;
   pktDstAwsService?: string;
-  type: 'IPv4' | 'IPv6';
   startMs: number;
   endMs: number;
 }

@@ -42,7 +42,7 @@ import type {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { ApiError } from '../../protocol/errors.js';
 import { loadModel } from '../../protocol/model.js';
-import { stableOrder } from '../../stable-order.js';
+import { orderOf } from '../../stable-order.js';
 import { defineIndex, type ScopedState } from '../../state/store.js';
 import type { Handler, RequestContext, ServiceProvider } from '../context.js';
 import { compileFilterPattern, FilterPatternError } from './filter-pattern.js';
@@ -503,7 +503,7 @@ export function appendLogEvents(state: ScopedState, group: string, stream: strin
 export function appendLogColumns(state: ScopedState, group: string, stream: string, timestamps: number[], messages: Messages, nowMs: number = Date.now()): boolean {
   if (!state.get(LOG_GROUP, group)) return false;
   const s = state.get<StreamRecord>(LOG_STREAM, streamKey(group, stream)) ?? newStream(state, group, stream, nowMs);
-  const order = stableOrder(timestamps);
+  const order = orderOf(timestamps);
   if (order) {
     const list = messageList(messages);
     timestamps = order.map((i) => timestamps[i]!);
