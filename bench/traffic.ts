@@ -23,7 +23,7 @@
  *
  *   npm run bench:traffic                      full run (5 runs each), writes its section of docs/benchmarks.md
  *   npm run bench:traffic -- --quick           shorter, prints only
- *   ... -- --only=web --flow-logs=s3 --repeat=3 --no-walk   one workload, one configuration, prints only
+ *   ... -- --only=web --flow-logs=s3 --repeat=3 --no-walk   one workload (or several: --only=web,app), one configuration, prints only
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { defaultConfig, DEFAULT_QUOTAS } from '../src/config.js';
@@ -431,7 +431,7 @@ function main(): void {
   for (const { destinations, loads } of CONFIGURATIONS) {
     if (ONLY_DESTINATIONS && destinations !== ONLY_DESTINATIONS) continue;
     for (const name of loads) {
-      if (only && name !== only) continue;
+      if (only && !only.split(",").includes(name)) continue;
       // Each workload runs `repeat` times (default 5) on one network, as a server answers request
       // after request (what it works out once per network version, such as address atoms, is
       // then made); each stage's median time is reported. The engine's own rate (every

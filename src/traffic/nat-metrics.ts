@@ -472,9 +472,7 @@ export function inStartOrder(order: number[], starts: number[]): number[] {
  */
 export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: DecidedFlow[]): void {
   const mem = memoryOf(app.store);
-  const dir = new NatDirectory(app.store);
-  const limits = new Map<string, number>();
-  const now = Date.now();
+  const alloc: Allocation = { mem, dir: new NatDirectory(app.store), limits: new Map(), now: Date.now() };
   let latest = 0;
   const order: number[] = [];
   const starts: number[] = [];
@@ -487,23 +485,58 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
       starts.push(t);
     }
   }
-  for (const i of inStartOrder(order, starts)) {
-    const f = flows[i]!;
+  // While no destination has connections enough to reach its limit (counting those remembered),
+  // no connection can be refused and the order they take ports in changes nothing: they are taken
+  // as they come. Else what was taken is given back, and they are taken again in order of start.
+  if (!allocate(alloc, flows, order, false)) allocate(alloc, flows, inStartOrder(order, starts), true);
+  forgetOld(mem, latest);
+}
+
+/** What port allocation works with in one batch. */
+interface Allocation {
+  mem: Memory;
+  dir: NatDirectory;
+  /** Connections per destination, by NAT gateway ID. */
+  limits: Map<string, number>;
+  now: number;
+}
+
+/**
+ * Takes ports for the connections `sequence` (indexes of `flows`) in its order. Exact: refuses
+ * those past the limit. Not exact: stops and gives every port it took back as soon as a
+ * destination could reach its limit, and returns false.
+ */
+function allocate(a: Allocation, flows: DecidedFlow[], sequence: number[], exact: boolean): boolean {
+  // Not exact: each list pushed to and its length before, to give back.
+  const pushed: number[][] = [];
+  const lengths: number[] = [];
+  for (let n = 0; n < sequence.length; n++) {
+    const f = flows[sequence[n]!]!;
     const s = f.startMs;
     const e = spanEnd(f);
     for (const at of translations(f.decision.forward)) {
       const hop = f.decision.forward.hops[at]!;
       if (!hop.outbound) continue;
-      let limit = limits.get(hop.id);
+      let limit = a.limits.get(hop.id);
       if (limit === undefined) {
-        dir.scopeOf(hop.id, hintOf(f));
-        limit = CONNECTIONS_PER_DESTINATION * dir.addresses(hop.id, now);
-        limits.set(hop.id, limit);
+        a.dir.scopeOf(hop.id, hintOf(f));
+        limit = CONNECTIONS_PER_DESTINATION * a.dir.addresses(hop.id, a.now);
+        a.limits.set(hop.id, limit);
       }
-      const nat = natMemory(mem, hop.id);
+      const nat = natMemory(a.mem, hop.id);
       const list = portsTo(nat, f.own(hop.outbound, false));
-      // Cheap bounds first; the exact peak only when they reach the limit.
       let spans = nat.busy.get(list);
+      if (!exact) {
+        if (spans || list.length + 2 >= 2 * limit) {
+          for (let k = pushed.length - 1; k >= 0; k--) pushed[k]!.length = lengths[k]!;
+          return false;
+        }
+        pushed.push(list);
+        lengths.push(list.length);
+        list.push(s, e);
+        continue;
+      }
+      // Cheap bounds first; the exact peak only when they reach the limit.
       if (!spans && list.length >= 2 * limit) {
         spans = new Spans();
         for (let k = 0; k < list.length; k += 2) spans.add(list[k]!, list[k + 1]!);
@@ -518,7 +551,7 @@ export function applyNatLimits(app: Pick<App, 'store' | 'config'>, flows: Decide
       spans?.add(s, e);
     }
   }
-  forgetOld(mem, latest);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------
