@@ -46,7 +46,8 @@ import { formatIpv6, parseCidr6 } from '../src/network/cidr.js';
 import { startTestServer, type TestServer } from './helpers.js';
 
 const AMI = 'ami-0a2023c0ffee0a864';
-const CLIENT = '198.51.100.7';
+// Outside the public address pool: an Elastic IP drawn at random is never the client.
+const CLIENT = '84.200.69.7';
 const WEBSITE = '93.184.216.34';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

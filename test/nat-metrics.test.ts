@@ -490,10 +490,10 @@ describe('NAT gateway metrics (AWS/NATGateway) from simulated traffic', () => {
   });
 
   it('packets the NAT gateway refuses (a connection initiated towards it) count in PacketsDropCount only', async () => {
-    const t = traceOf({ source: 'internet:198.51.100.7', destination: lab.natPublicIp, protocol: 'tcp', destinationPort: 443 });
+    const t = traceOf({ source: 'internet:84.200.69.7', destination: lab.natPublicIp, protocol: 'tcp', destinationPort: 443 });
     assert.equal(t.verdict, 'dropped');
     assert.ok(t.forward.hops.some((h) => h.type === 'nat-gateway' && h.id === lab.natId && h.action === 'drop'));
-    await send([flow(t, { source: 'internet:198.51.100.7', destination: lab.natPublicIp }, { start: t0, end: t0 + 1_000, packets: 4, bytes: 240, replyPackets: 4, replyBytes: 240 })]);
+    await send([flow(t, { source: 'internet:84.200.69.7', destination: lab.natPublicIp }, { start: t0, end: t0 + 1_000, packets: 4, bytes: 240, replyPackets: 4, replyBytes: 240 })]);
     const all = await totals(lab.natId, t0, t0 + MIN);
     assert.equal(all.PacketsDropCount, 4);
     assert.equal(all.PacketsInFromSource, 0);

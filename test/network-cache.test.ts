@@ -37,7 +37,8 @@ import { startTestServer, type TestServer } from './helpers.js';
 import { createTestDatabase, TEST_POSTGRES_URL } from './pg.js';
 
 const AMI = 'ami-0a2023c0ffee0a864';
-const CLIENT = '198.51.100.7';
+// Outside the public address pool: an Elastic IP drawn at random is never the client.
+const CLIENT = '84.200.69.7';
 const WEBSITE = '93.184.216.34';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -148,7 +149,7 @@ describe('compiled network cache', () => {
     assert.equal(t.verdict, 'dropped');
     assert.ok(codes(t).includes('SUBNET_ACL_RESTRICTION'), JSON.stringify(codes(t)));
     // Another client is not concerned by the entry.
-    assert.equal((await traced(srv, { source: 'internet:198.51.100.8', destination: web.publicIp, port: 443 })).verdict, 'accepted');
+    assert.equal((await traced(srv, { source: 'internet:84.200.69.8', destination: web.publicIp, port: 443 })).verdict, 'accepted');
     await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: 50, Egress: false }));
     assert.equal((await inbound()).verdict, 'accepted');
   });
