@@ -162,6 +162,11 @@ describe('flow log record formatting', () => {
     assert.throws(() => fieldValue(ok(), 'no-such-field', 2), /unknown flow log field/);
   });
 
+  it('type is the family of the flow\'s addresses', () => {
+    assert.equal(fieldValue(ok(), 'type', 3), 'IPv4');
+    assert.equal(fieldValue(ok({ srcaddr: '2001:db8::7', dstaddr: '2600:1f18::10', pktSrcaddr: '2001:db8::7', pktDstaddr: '2600:1f18::10' }), 'type', 3), 'IPv6');
+  });
+
   it('traffic-path is printed for egress records only', () => {
     assert.equal(fieldValue(ok({ flowDirection: 'egress', trafficPath: 1 }), 'traffic-path', 5), '1');
     assert.equal(fieldValue(ok({ flowDirection: 'ingress', trafficPath: 1 }), 'traffic-path', 5), '-');
