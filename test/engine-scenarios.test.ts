@@ -43,11 +43,9 @@ import {
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { formatIpv6, parseCidr6 } from '../src/network/cidr.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { INTERNET_CLIENT, startTestServer, type TestServer } from './helpers.js';
 
 const AMI = 'ami-0a2023c0ffee0a864';
-// Outside the public address pool: an Elastic IP drawn at random is never the client.
-const CLIENT = '84.200.69.7';
 const WEBSITE = '93.184.216.34';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -293,7 +291,7 @@ describe('network engine scenarios (POST /_vpcsim/trace)', () => {
         const lab = await new Lab().build({ webPublicIp: c.webPublicIp });
         await c.change?.(lab);
 
-        const inbound = await traced({ source: `internet:${CLIENT}`, destination: lab.web, port: 443 });
+        const inbound = await traced({ source: `internet:${INTERNET_CLIENT}`, destination: lab.web, port: 443 });
         assert.equal(inbound.verdict, c.inbound.verdict, JSON.stringify(inbound.explanations));
         assert.deepEqual(codes(inbound), c.inbound.codes);
         if (c.inbound.codes.length) assert.equal(inbound.explanations[0].direction, c.inbound.direction ?? 'forward');
@@ -325,7 +323,7 @@ describe('network engine scenarios (POST /_vpcsim/trace)', () => {
     const lab = await new Lab().build();
     // The group allows nothing out, yet the reply to an allowed request leaves.
     await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: lab.sgWeb, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
-    let t = await traced({ source: `internet:${CLIENT}`, destination: lab.web, port: 443 });
+    let t = await traced({ source: `internet:${INTERNET_CLIENT}`, destination: lab.web, port: 443 });
     assert.equal(t.verdict, 'accepted');
     assert.ok(t.returnHops.some((h: Json) => h.component.id === lab.sgWeb && h.action === 'return-allowed'));
 
@@ -334,7 +332,7 @@ describe('network engine scenarios (POST /_vpcsim/trace)', () => {
       { n: 100, egress: false, action: 'allow', from: 443 },
       { n: 100, egress: true, action: 'allow', from: 443 },
     ]);
-    t = await traced({ source: `internet:${CLIENT}`, destination: lab.web, port: 443 });
+    t = await traced({ source: `internet:${INTERNET_CLIENT}`, destination: lab.web, port: 443 });
     assert.equal(t.verdict, 'dropped');
     assert.equal(t.forwardPathAccepted, true);
     assert.equal(t.returnPathAccepted, false);
@@ -347,10 +345,10 @@ describe('network engine scenarios (POST /_vpcsim/trace)', () => {
     await ec2.send(
       new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: 110, Egress: true, RuleAction: 'allow', Protocol: '6', CidrBlock: '0.0.0.0/0', PortRange: { From: 1024, To: 65535 } }),
     );
-    t = await traced({ source: `internet:${CLIENT}`, destination: lab.web, port: 443 });
+    t = await traced({ source: `internet:${INTERNET_CLIENT}`, destination: lab.web, port: 443 });
     assert.equal(t.verdict, 'accepted');
     assert.equal(t.returnHops.find((h: Json) => h.component.id === aclId).aclRule.ruleNumber, 110);
-    const low = await traced({ source: `internet:${CLIENT}`, destination: lab.web, port: 443, sourcePort: 1000 });
+    const low = await traced({ source: `internet:${INTERNET_CLIENT}`, destination: lab.web, port: 443, sourcePort: 1000 });
     assert.equal(low.verdict, 'dropped', 'a client port below the ephemeral range has no way back');
   });
 
@@ -368,12 +366,12 @@ describe('network engine scenarios (POST /_vpcsim/trace)', () => {
     assert.equal(out.destination.kind, 'internet');
     assert.equal(out.returnHops.at(-1).component.id, lab.app, 'the reply finds its way back to the instance');
 
-    const toNat = await traced({ source: `internet:${CLIENT}`, destination: nat.publicIp, port: 443 });
+    const toNat = await traced({ source: `internet:${INTERNET_CLIENT}`, destination: nat.publicIp, port: 443 });
     assert.equal(toNat.verdict, 'dropped');
     assert.deepEqual(codes(toNat), ['NO_POSSIBLE_DESTINATION']);
     assert.equal(toNat.explanations[0].component.id, nat.natId);
 
-    const toApp = await traced({ source: `internet:${CLIENT}`, destination: lab.app, port: 443 });
+    const toApp = await traced({ source: `internet:${INTERNET_CLIENT}`, destination: lab.app, port: 443 });
     assert.deepEqual(codes(toApp), ['IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS']);
   });
 
@@ -599,7 +597,7 @@ describe('network engine scenarios (POST /_vpcsim/trace)', () => {
     assert.equal(inbound.hops.find((h: Json) => h.component.type === 'internet-gateway').action, 'forward', 'no translation for IPv6');
     assert.equal(inbound.hops.find((h: Json) => h.component.type === 'security-group').securityGroupRule.portRange.from, 443);
     // The IPv4 side of the same instance has no public address: IPv4 from the internet is refused.
-    assert.deepEqual(codes(await traced({ source: `internet:${CLIENT}`, destination: web.id, port: 443 })), ['IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS']);
+    assert.deepEqual(codes(await traced({ source: `internet:${INTERNET_CLIENT}`, destination: web.id, port: 443 })), ['IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS']);
 
     const out = await traced({ source: app.id, destination: '2606:4700::1111', port: 443 });
     assert.equal(out.verdict, 'accepted', JSON.stringify(out.explanations));

@@ -27,6 +27,12 @@ export function seededRandom(seed: number): (n: number) => number {
   };
 }
 
+/**
+ * An internet host for traces and traffic, outside the public address pool (the default and
+ * every test's): an Elastic IP or public address drawn at random is never it.
+ */
+export const INTERNET_CLIENT = '84.200.69.7';
+
 export function tempDir(prefix = 'vpcsim-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

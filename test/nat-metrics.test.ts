@@ -39,7 +39,7 @@ import { buildNetworkModel } from '../src/services/ec2/snapshot.js';
 import { applyNatLimits, inStartOrder, NAT_METRICS, recordNatMetrics, Spans } from '../src/traffic/nat-metrics.js';
 import type { DecidedFlow, FlowSpec } from '../src/traffic/types.js';
 import { awsCli } from './cli.js';
-import { seededRandom, startTestServer, type TestServer } from './helpers.js';
+import { INTERNET_CLIENT, seededRandom, startTestServer, type TestServer } from './helpers.js';
 
 const AMI = 'ami-0a2023c0ffee0a864';
 const WEBSITE = '93.184.216.34';
@@ -490,10 +490,10 @@ describe('NAT gateway metrics (AWS/NATGateway) from simulated traffic', () => {
   });
 
   it('packets the NAT gateway refuses (a connection initiated towards it) count in PacketsDropCount only', async () => {
-    const t = traceOf({ source: 'internet:84.200.69.7', destination: lab.natPublicIp, protocol: 'tcp', destinationPort: 443 });
+    const t = traceOf({ source: `internet:${INTERNET_CLIENT}`, destination: lab.natPublicIp, protocol: 'tcp', destinationPort: 443 });
     assert.equal(t.verdict, 'dropped');
     assert.ok(t.forward.hops.some((h) => h.type === 'nat-gateway' && h.id === lab.natId && h.action === 'drop'));
-    await send([flow(t, { source: 'internet:84.200.69.7', destination: lab.natPublicIp }, { start: t0, end: t0 + 1_000, packets: 4, bytes: 240, replyPackets: 4, replyBytes: 240 })]);
+    await send([flow(t, { source: `internet:${INTERNET_CLIENT}`, destination: lab.natPublicIp }, { start: t0, end: t0 + 1_000, packets: 4, bytes: 240, replyPackets: 4, replyBytes: 240 })]);
     const all = await totals(lab.natId, t0, t0 + MIN);
     assert.equal(all.PacketsDropCount, 4);
     assert.equal(all.PacketsInFromSource, 0);

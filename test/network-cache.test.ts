@@ -33,12 +33,10 @@ import {
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { compiledNetwork, compiledNetworkBuilds } from '../src/services/ec2/network-cache.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { INTERNET_CLIENT, startTestServer, type TestServer } from './helpers.js';
 import { createTestDatabase, TEST_POSTGRES_URL } from './pg.js';
 
 const AMI = 'ami-0a2023c0ffee0a864';
-// Outside the public address pool: an Elastic IP drawn at random is never the client.
-const CLIENT = '84.200.69.7';
 const WEBSITE = '93.184.216.34';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -96,7 +94,7 @@ describe('compiled network cache', () => {
   let srv: TestServer;
   let ec2: EC2Client;
   let web: Web;
-  const inbound = () => traced(srv, { source: `internet:${CLIENT}`, destination: web.publicIp, port: 443 });
+  const inbound = () => traced(srv, { source: `internet:${INTERNET_CLIENT}`, destination: web.publicIp, port: 443 });
   const outbound = () => traced(srv, { source: web.instanceId, destination: WEBSITE, port: 443 });
 
   before(async () => {
@@ -141,7 +139,7 @@ describe('compiled network cache', () => {
         Egress: false,
         RuleAction: 'deny',
         Protocol: '6',
-        CidrBlock: `${CLIENT}/32`,
+        CidrBlock: `${INTERNET_CLIENT}/32`,
         PortRange: { From: 443, To: 443 },
       }),
     );
@@ -299,7 +297,7 @@ describe('compiled network cache on a shared PostgreSQL store', { skip: TEST_POS
     const ec2a = a.ec2();
     try {
       const web = await buildWeb(ec2a);
-      const inboundOn = (srv: TestServer) => traced(srv, { source: `internet:${CLIENT}`, destination: web.publicIp, port: 443 });
+      const inboundOn = (srv: TestServer) => traced(srv, { source: `internet:${INTERNET_CLIENT}`, destination: web.publicIp, port: 443 });
       assert.equal((await inboundOn(b)).verdict, 'accepted');
       const cached = compiledNetwork(b.app);
       assert.equal((await inboundOn(b)).verdict, 'accepted');

@@ -37,7 +37,7 @@ import { appendLogColumns, ensureLogGroup, type LogLines } from '../services/log
 import { putObject } from '../services/s3/index.js';
 import { keyColumn, stableOrder } from '../stable-order.js';
 import { ScopedState, scopeKey } from '../state/store.js';
-import { type CompiledFormat, compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, statusRecord } from './flow-records.js';
+import { type CompiledFormat, compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, okRecord, statusRecord } from './flow-records.js';
 import type { InterfaceObservation } from './types.js';
 
 export interface DeliveryReport {
@@ -170,11 +170,6 @@ export function flowHash(o: InterfaceObservation): number {
   if (o.pktSrcAwsService !== undefined) h = hashString(h, o.pktSrcAwsService);
   if (o.pktDstAwsService !== undefined) h = hashString(h, o.pktDstAwsService);
   return h;
-}
-
-/** A record being aggregated: the same shape as statusRecord's. */
-function aggOf(o: InterfaceObservation, start: number, end: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta): FlowRecord {
-  return { logStatus: 'OK', iface, start, end, flow: o, packets, bytes, tcpFlags };
 }
 
 /** Slots a bucket starts with (see Bucket.slots). */
@@ -435,7 +430,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     }
     if (b.records.length < this.windowCapacity) {
       // A new flow, in the empty slot the search ended on.
-      b.records.push(aggOf(o, startSec, endSec, packets, bytes, flags, pair.meta));
+      b.records.push(okRecord(o, startSec, endSec, packets, bytes, flags, pair.meta));
       slots[2 * k] = hash;
       slots[2 * k + 1] = b.records.length;
       if (2 * b.records.length > mask + 1) growSlots(b);

@@ -393,7 +393,12 @@ export function interfaceMeta(o: Pick<InterfaceObservation, 'account' | 'region'
  * the interface's metadata (defaults to the observation's own).
  */
 export function recordOf(o: InterfaceObservation, startMs: number, endMs: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta = interfaceMeta(o)): FlowRecord {
-  return { logStatus: 'OK', iface, start: Math.floor(startMs / 1000), end: Math.floor(endMs / 1000), flow: o, packets, bytes, tcpFlags };
+  return okRecord(o, Math.floor(startMs / 1000), Math.floor(endMs / 1000), packets, bytes, tcpFlags, iface);
+}
+
+/** An OK record of a flow for [startSec, endSec]: the same shape as statusRecord's. */
+export function okRecord(o: InterfaceObservation, startSec: number, endSec: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta): FlowRecord {
+  return { logStatus: 'OK', iface, start: startSec, end: endSec, flow: o, packets, bytes, tcpFlags };
 }
 
 /** A NODATA or SKIPDATA record of an interface for [startSec, endSec]. */

@@ -571,9 +571,9 @@ function minuteOf(t: number): number {
   return Math.floor(t / MINUTE) * MINUTE;
 }
 
-/** The vector of the minute starting at m (a multiple of MINUTE). */
-function vectorAt(acc: NatMinutes, m: number): Float64Array {
-  const key = m / MINUTE;
+/** The vector of the minute holding instant t. */
+function vectorAt(acc: NatMinutes, t: number): Float64Array {
+  const key = Math.floor(t / MINUTE);
   let vec = acc.minutes.get(key);
   if (!vec) acc.minutes.set(key, (vec = new Float64Array(NAT_METRICS.length)));
   return vec;
@@ -586,7 +586,7 @@ function touch(acc: NatMinutes, s: number, e: number): void {
 }
 
 function at(acc: NatMinutes, t: number, metric: number, v: number): void {
-  vectorAt(acc, minuteOf(t))[metric]! += v;
+  vectorAt(acc, t)[metric]! += v;
 }
 
 /**
