@@ -282,7 +282,42 @@ describe('flow log delivery', () => {
     }
     assert.deepEqual(
       (await events(`${eniId}-all`)).map((e) => e.message),
+
       [`1 20 ${sec(base) + 1} ${sec(base) + 3} OK`, `2 10 ${sec(base) + 2} ${sec(base) + 2} OK`, `- - ${sec(base) + 4} ${sec(base) + 8} SKIPDATA`],
+    );
+  });
+
+  it("keeps each interface's observations in their order when interfaces come interleaved", async () => {
+    await cwFlowLog({ LogFormat: '${interface-id} ${srcport} ${packets} ${start} ${end} ${log-status}' });
+    const other = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId, PrivateIpAddress: '10.60.1.11' }))).NetworkInterface!;
+    const two = (over: Partial<InterfaceObservation>) => obs({ interfaceId: other.NetworkInterfaceId!, dstaddr: other.PrivateIpAddress!, pktDstaddr: other.PrivateIpAddress!, ...over });
+    const impl = flowLogPipelineImpl(srv.app);
+    const saved = impl.windowCapacity;
+    impl.windowCapacity = 2;
+    try {
+      // Which flows get a record and which the SKIPDATA record is the order each interface saw them in.
+      impl.record([
+        two({ srcport: 9, startMs: base + 9_000, endMs: base + 9_000 }),
+        obs({ srcport: 3, startMs: base + 3_000, endMs: base + 3_000 }),
+        two({ srcport: 8, startMs: base + 1_000, endMs: base + 1_000 }),
+        obs({ srcport: 1, startMs: base + 1_000, endMs: base + 1_000 }),
+        two({ srcport: 7, startMs: base + 5_000, endMs: base + 5_000 }),
+        obs({ srcport: 3, startMs: base + 4_000, endMs: base + 4_000 }),
+        obs({ srcport: 2, startMs: base + 2_000, endMs: base + 2_000 }),
+        two({ srcport: 9, startMs: base + 6_000, endMs: base + 6_000 }),
+      ]);
+      assert.equal((await settle(impl.flush())).records, 6);
+    } finally {
+      impl.windowCapacity = saved;
+    }
+    const s = sec(base);
+    assert.deepEqual(
+      (await events(`${eniId}-all`)).map((e) => e.message),
+      [`${eniId} 1 10 ${s + 1} ${s + 1} OK`, `${eniId} - - ${s + 2} ${s + 2} SKIPDATA`, `${eniId} 3 20 ${s + 3} ${s + 4} OK`],
+    );
+    assert.deepEqual(
+      (await events(`${other.NetworkInterfaceId!}-all`)).map((e) => e.message),
+      [`${other.NetworkInterfaceId!} 8 10 ${s + 1} ${s + 1} OK`, `${other.NetworkInterfaceId!} - - ${s + 5} ${s + 5} SKIPDATA`, `${other.NetworkInterfaceId!} 9 20 ${s + 6} ${s + 9} OK`],
     );
   });
 

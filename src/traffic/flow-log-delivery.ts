@@ -210,6 +210,40 @@ function sameFlow(f: FlowKey, o: InterfaceObservation): boolean {
   );
 }
 
+/**
+ * The positions of a batch's observations grouped by interface: interfaces in order of first
+ * appearance, each one's observations in their own order. Nothing a record holds depends on the
+ * order of different interfaces' observations; taken one interface at a time, the windows and
+ * tables an observation is added to are those the previous one used (in the cache, not in main
+ * memory), and an interface's records are made side by side, as delivery reads them.
+ */
+function groupOrder(observations: readonly InterfaceObservation[]): Int32Array {
+  const n = observations.length;
+  const groupOf = new Int32Array(n);
+  const ids = new Map<string, number>();
+  const counts: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const id = observations[k]!.interfaceId;
+    let g = ids.get(id);
+    if (g === undefined) {
+      g = counts.length;
+      ids.set(id, g);
+      counts.push(0);
+    }
+    counts[g]!++;
+    groupOf[k] = g;
+  }
+  let at = 0;
+  for (let g = 0; g < counts.length; g++) {
+    const c = counts[g]!;
+    counts[g] = at;
+    at += c;
+  }
+  const order = new Int32Array(n);
+  for (let k = 0; k < n; k++) order[counts[groupOf[k]!]!++] = k;
+  return order;
+}
+
 export class FlowLogPipelineImpl implements FlowLogPipeline {
   windowCapacity = DEFAULT_WINDOW_CAPACITY;
   /** flow log ID → interface ID → pair. */
@@ -262,10 +296,12 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     }
     // Interface IDs are unique across accounts and regions: the flow logs of each, once.
     const cache = this.captures;
-    // Observations come a connection at a time, often several of one interface in a row.
+    const order = groupOrder(observations);
+    // One interface after another (see groupOrder).
     let lastId: string | undefined;
     let last: Capture[] = [];
-    for (const o of observations) {
+    for (let j = 0; j < order.length; j++) {
+      const o = observations[order[j]!]!;
       let hash = -1;
       let captures = o.interfaceId === lastId ? last : cache.get(o.interfaceId);
       if (!captures) {
