@@ -673,18 +673,23 @@ export function isNitro(instanceType: string): boolean {
 }
 
 /** Caches for one batch: service names, printed addresses, instance types. */
+/** The network's own IPv4 addresses as printed, kept with the network (see ObservationContext.print). */
+const printedAddresses = perNetwork(() => new Map<number, string>());
+
 class ObservationContext {
   private readonly services = new Map<string, Map<Addr, string | null>>();
   private lastAddr: Addr = -1;
   private lastPrinted = '';
   private otherAddr: Addr = -1;
   private otherPrinted = '';
-  private readonly printed = new Map<number, string>();
+  private readonly printed: Map<number, string>;
   private readonly nitroByInstance = new Map<string, boolean>();
   constructor(
     readonly net: CompiledNetwork,
     private readonly instanceType?: (instanceId: string) => string | undefined,
-  ) {}
+  ) {
+    this.printed = printedAddresses(net);
+  }
   /** Whether the interface belongs to a Nitro-based instance (false when the type is not known). */
   nitro(iface: CInterface): boolean {
     const id = iface.instance?.id;
