@@ -284,7 +284,7 @@ function measure(w: World, net: CompiledNetwork, load: Workload, destinations: D
   const recordCpu = cpuSeconds() - c;
   const pending = pipeline.pending;
   const accepted = flows.filter((f) => f.decision.verdict === 'accepted' && !f.natDropped).length;
-  // What the pending records keep alive (their observations too) once the connections are gone.
+  // What the pending records keep alive once the connections (and their observations) are gone.
   flows.length = 0;
   gc();
   const heapPending = heapMiB();
@@ -397,8 +397,8 @@ function render(w: World, results: Result[], load: [number, number]): string {
     'Deciding shares one walk among flows the engine provably decides alike (internet clients, internet destinations, a',
     "scan over ports of the same rule ranges, pairs of the network's own interfaces of the same classes), so the walks",
     'themselves cost little here; what each connection costs is what it makes: its observations and records.',
-    '"Pending heap" is what the flow log pipeline keeps alive between delivery times — aggregated records, their windows and',
-    'the observations they refer to — per record of any flow log, after a full garbage collection.',
+    '"Pending heap" is what the flow log pipeline keeps alive between delivery times — aggregated records with their flow',
+    'keys, and their windows — per record of any flow log, after a full garbage collection.',
     '',
   );
   return lines.join('\n');

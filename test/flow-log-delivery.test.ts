@@ -321,6 +321,21 @@ describe('flow log delivery', () => {
     );
   });
 
+  it('keeps what a record needs of an observation, not the observation: changing it afterwards changes nothing', async () => {
+    await cwFlowLog({ LogFormat: '${srcaddr} ${dstaddr} ${srcport} ${dstport} ${action} ${packets}' });
+    const p = flowLogPipeline(srv.app);
+    const o = obs({ startMs: base + 1_000, endMs: base + 1_000 });
+    p.record([o]);
+    Object.assign(o, { srcaddr: '198.51.100.99', pktSrcaddr: '198.51.100.99', srcport: 1, dstport: 2, action: 'REJECT' });
+    // The same flow again: it aggregates into the first record, whose key is what was recorded.
+    p.record([obs({ startMs: base + 2_000, endMs: base + 2_000 })]);
+    assert.equal((await settle(p.flush())).records, 1);
+    assert.deepEqual(
+      (await events(`${eniId}-all`)).map((e) => e.message),
+      [`203.0.113.5 ${eniIp} 20641 22 ACCEPT 20`],
+    );
+  });
+
   it('splits a flow that spans several windows among them', async () => {
     await cwFlowLog({ LogFormat: '${packets} ${bytes} ${tcp-flags} ${start} ${end}' });
     const p = flowLogPipeline(srv.app);

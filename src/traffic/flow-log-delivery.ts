@@ -194,19 +194,18 @@ function growSlots(b: Bucket): void {
 
 function sameFlow(f: FlowKey, o: InterfaceObservation): boolean {
   return (
-    f === o ||
-    (f.srcport === o.srcport &&
-      f.dstport === o.dstport &&
-      f.srcaddr === o.srcaddr &&
-      f.dstaddr === o.dstaddr &&
-      f.protocol === o.protocol &&
-      f.action === o.action &&
-      f.flowDirection === o.flowDirection &&
-      f.pktSrcaddr === o.pktSrcaddr &&
-      f.pktDstaddr === o.pktDstaddr &&
-      f.trafficPath === o.trafficPath &&
-      f.pktSrcAwsService === o.pktSrcAwsService &&
-      f.pktDstAwsService === o.pktDstAwsService)
+    f.srcport === o.srcport &&
+    f.dstport === o.dstport &&
+    f.srcaddr === o.srcaddr &&
+    f.dstaddr === o.dstaddr &&
+    f.protocol === o.protocol &&
+    f.action === o.action &&
+    f.flowDirection === o.flowDirection &&
+    f.pktSrcaddr === o.pktSrcaddr &&
+    f.pktDstaddr === o.pktDstaddr &&
+    f.trafficPath === o.trafficPath &&
+    f.pktSrcAwsService === o.pktSrcAwsService &&
+    f.pktDstAwsService === o.pktDstAwsService
   );
 }
 

@@ -23,8 +23,8 @@ export interface InterfaceMeta {
 }
 
 /**
- * What tells one flow of an interface from another (the fields that are not summed): an
- * InterfaceObservation is one, so a record refers to the observation that started it.
+ * What tells one flow of an interface from another (the fields that are not summed). A record
+ * keeps a copy of these (flowKey), not the observation that started it.
  */
 export type FlowKey = Pick<
   InterfaceObservation,
@@ -398,7 +398,28 @@ export function recordOf(o: InterfaceObservation, startMs: number, endMs: number
 
 /** An OK record of a flow for [startSec, endSec]: the same shape as statusRecord's. */
 export function okRecord(o: InterfaceObservation, startSec: number, endSec: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta): FlowRecord {
-  return { logStatus: 'OK', iface, start: startSec, end: endSec, flow: o, packets, bytes, tcpFlags };
+  return { logStatus: 'OK', iface, start: startSec, end: endSec, flow: flowKey(o), packets, bytes, tcpFlags };
+}
+
+/**
+ * The fields of an observation that tell its flow apart, as an object of their own: a record
+ * keeps these, not the observation (which may then go), and its key lies next to it in memory.
+ */
+export function flowKey(o: FlowKey): FlowKey {
+  return {
+    srcaddr: o.srcaddr,
+    dstaddr: o.dstaddr,
+    srcport: o.srcport,
+    dstport: o.dstport,
+    protocol: o.protocol,
+    action: o.action,
+    flowDirection: o.flowDirection,
+    pktSrcaddr: o.pktSrcaddr,
+    pktDstaddr: o.pktDstaddr,
+    trafficPath: o.trafficPath,
+    pktSrcAwsService: o.pktSrcAwsService,
+    pktDstAwsService: o.pktDstAwsService,
+  };
 }
 
 /** A NODATA or SKIPDATA record of an interface for [startSec, endSec]. */
