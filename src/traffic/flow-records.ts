@@ -24,7 +24,7 @@ export interface InterfaceMeta {
 
 /**
  * What tells one flow of an interface from another (the fields that are not summed). A record
- * keeps a copy of these (flowKey), not the observation that started it.
+ * the pipeline makes holds these itself (okRecord), not the observation that started it.
  */
 export type FlowKey = Pick<
   InterfaceObservation,
@@ -38,7 +38,7 @@ export interface FlowRecord {
   /** First and last packet second (OK), or the part of the window covered (NODATA, SKIPDATA). */
   start: number;
   end: number;
-  /** The flow, and what it carried: present on OK records only. */
+  /** The flow (for records okRecord makes, the record itself), and what it carried: present on OK records only. */
   flow: FlowKey | undefined;
   packets: number | undefined;
   bytes: number | undefined;
@@ -396,17 +396,24 @@ export function recordOf(o: InterfaceObservation, startMs: number, endMs: number
   return okRecord(o, Math.floor(startMs / 1000), Math.floor(endMs / 1000), packets, bytes, tcpFlags, iface);
 }
 
-/** An OK record of a flow for [startSec, endSec]: the same shape as statusRecord's. */
-export function okRecord(o: InterfaceObservation, startSec: number, endSec: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta): FlowRecord {
-  return { logStatus: 'OK', iface, start: startSec, end: endSec, flow: flowKey(o), packets, bytes, tcpFlags };
-}
-
 /**
- * The fields of an observation that tell its flow apart, as an object of their own: a record
- * keeps these, not the observation (which may then go), and its key lies next to it in memory.
+ * A record as the pipeline makes it: its flow's key fields are its own (an OK record's `flow` is
+ * the record itself), one object per record. The observation that started it is not kept (it may
+ * go), and delivery finds the key where it finds the record.
  */
-export function flowKey(o: FlowKey): FlowKey {
-  return {
+type OwnKeyRecord = FlowRecord & { [K in keyof FlowKey]: FlowKey[K] | undefined };
+
+/** An OK record of a flow for [startSec, endSec]: the same shape as statusRecord's. */
+export function okRecord(o: FlowKey, startSec: number, endSec: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta): FlowRecord {
+  const r: OwnKeyRecord = {
+    logStatus: 'OK',
+    iface,
+    start: startSec,
+    end: endSec,
+    flow: undefined,
+    packets,
+    bytes,
+    tcpFlags,
     srcaddr: o.srcaddr,
     dstaddr: o.dstaddr,
     srcport: o.srcport,
@@ -420,11 +427,35 @@ export function flowKey(o: FlowKey): FlowKey {
     pktSrcAwsService: o.pktSrcAwsService,
     pktDstAwsService: o.pktDstAwsService,
   };
+  r.flow = r as FlowKey;
+  return r;
 }
 
 /** A NODATA or SKIPDATA record of an interface for [startSec, endSec]. */
 export function statusRecord(status: 'NODATA' | 'SKIPDATA', iface: InterfaceMeta, startSec: number, endSec: number): FlowRecord {
-  return { logStatus: status, iface, start: startSec, end: endSec, flow: undefined, packets: undefined, bytes: undefined, tcpFlags: undefined };
+  const r: OwnKeyRecord = {
+    logStatus: status,
+    iface,
+    start: startSec,
+    end: endSec,
+    flow: undefined,
+    packets: undefined,
+    bytes: undefined,
+    tcpFlags: undefined,
+    srcaddr: undefined,
+    dstaddr: undefined,
+    srcport: undefined,
+    dstport: undefined,
+    protocol: undefined,
+    action: undefined,
+    flowDirection: undefined,
+    pktSrcaddr: undefined,
+    pktDstaddr: undefined,
+    trafficPath: undefined,
+    pktSrcAwsService: undefined,
+    pktDstAwsService: undefined,
+  };
+  return r;
 }
 
 /** The `type` field of a flow: the family of its addresses. */
