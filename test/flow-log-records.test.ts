@@ -235,4 +235,26 @@ describe('flow log record formatting', () => {
     assert.equal(text, nums.join(' ') + ' vpc-é1 ' + 'x'.repeat(5000));
     assert.equal(w.bytes().toString('utf8'), text);
   });
+
+  it('metadata fields in a row print each interface its own, whatever order the interfaces come in', () => {
+    // The run `version account-id interface-id vpc-id` is made once per interface and copied into its lines.
+    const fields = ['srcaddr', 'version', 'account-id', 'interface-id', 'vpc-id', 'srcport', 'region', 'az-id', 'log-status'];
+    const fmt = compileFormat(fields);
+    const a = ok({ interfaceId: 'eni-0aaaaaaaaaaaaaaaa', azId: 'use1-az1', srcport: 1 });
+    const b = ok({ interfaceId: 'eni-0bbbbbbbbbbbbbbbb', account: '210987654321', vpcId: 'vpc-0bbbbbbbbbbbbbbbb', srcport: 2 });
+    // Non-ASCII metadata takes the writer's own path (and the line is read back as UTF-8).
+    const c = ok({ interfaceId: 'eni-0cccccccccccccccc', region: 'eu-wést-1', srcport: 3 });
+    assert.equal(fmt.version, 4);
+    const expected = (r: FlowRecord) => fields.map((f) => fieldValue(r, f, fmt.version)).join(' ');
+    assert.equal(expected(a), '172.31.16.139 4 123456789010 eni-0aaaaaaaaaaaaaaaa vpc-abcdefab012345678 1 us-east-1 use1-az1 OK');
+    const w = new LineWriter(8);
+    const order = [a, a, b, a, c, b, b, c, a, statusRecord('NODATA', b.iface, 1, 2), a];
+    for (const r of order) {
+      fmt.write(w, r);
+      w.byte(10);
+    }
+    assert.deepEqual(w.text(0).split('\n').slice(0, -1), order.map(expected));
+    // The same lines one at a time.
+    for (const r of order) assert.equal(fmt.format(r), expected(r));
+  });
 });

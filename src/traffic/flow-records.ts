@@ -332,23 +332,79 @@ const FIELD_CODE: Readonly<Record<F, string>> = {
 
 type Writer = (w: LineWriter, r: FlowRecord) => void;
 
+/** Fields that print the interface's metadata (or nothing of the record): the same on every record of an interface. */
+const META_FIELDS: ReadonlySet<F> = new Set([F.DASH, F.VERSION, F.ACCOUNT, F.INTERFACE, F.VPC, F.SUBNET, F.INSTANCE, F.REGION, F.AZ]);
+
 /**
  * The line writer of a format, generated as straight-line code from FIELD_CODE (the fields are
- * checked names: no text from outside goes into the code).
+ * checked names: no text from outside goes into the code). Two or more metadata fields in a row
+ * (the default format's `version account-id interface-id`) are one run of bytes, made once per
+ * interface and copied into each of its lines.
  */
-function generateWriter(codes: readonly F[], version: number): Writer {
+function generateWriter(codes: readonly F[], version: number, withRuns = true): Writer {
+  // Segments of the line: a run of metadata fields (index into the runs), or one other field.
+  const segments: Array<{ run: number; codes: F[] }> = [];
+  let runs = 0;
+  for (let i = 0; i < codes.length; ) {
+    let j = i;
+    while (j < codes.length && META_FIELDS.has(codes[j]!)) j++;
+    if (withRuns && j - i >= 2) {
+      segments.push({ run: runs++, codes: codes.slice(i, j) });
+      i = j;
+    } else {
+      segments.push({ run: -1, codes: [codes[i]!] });
+      i++;
+    }
+  }
+  const fieldsCode = (cs: readonly F[]) => cs.map((c) => FIELD_CODE[c]).join(' w.buf[pos++] = 32; ');
   const body = [
+    // The runs of the last interface written (its lines come one after another).
+    'let lastMeta;',
+    'let runs;',
     'return function writeLine(w, r) {',
     '  w.reserve(LINE_ROOM);',
     '  const f = r.flow;',
     '  const m = r.iface;',
     '  let pos = w.pos;',
-    codes.map((c) => '  ' + FIELD_CODE[c]).join('\n  w.buf[pos++] = 32;\n'),
+    ...(runs > 0
+      ? ['  if (m !== lastMeta) {', '    lastMeta = m;', '    runs = metaRuns(m);', '  }']
+      : []),
+    segments
+      .map((g) =>
+        g.run < 0
+          ? '  ' + fieldsCode(g.codes)
+          : `  if (runs === undefined) { ${fieldsCode(g.codes)} } else { const buf = w.buf; const b = runs[${g.run}]; const n = b.length; for (let k = 0; k < n; k++) buf[pos + k] = b[k]; pos += n; }`,
+      )
+      .join('\n  w.buf[pos++] = 32;\n'),
     '  w.pos = pos;',
     '};',
   ].join('\n');
-  const make = new Function('putStr', 'putOptStr', 'putNum', 'putOptNum', 'trafficType', 'version', 'LINE_ROOM', body) as (...args: unknown[]) => Writer;
-  return make(putStr, putOptStr, putNum, putOptNum, trafficType, version, LINE_ROOM);
+  const make = new Function('putStr', 'putOptStr', 'putNum', 'putOptNum', 'trafficType', 'version', 'LINE_ROOM', 'metaRuns', body) as (...args: unknown[]) => Writer;
+  // Each run's fields, written the plain way.
+  const runWriters = segments.filter((g) => g.run >= 0).map((g) => generateWriter(g.codes, version, false));
+  // Kept per interface (its metadata object): lines of interfaces in turn find theirs again.
+  const made = new WeakMap<InterfaceMeta, Uint8Array[] | null>();
+  const metaRuns = (m: InterfaceMeta): Uint8Array[] | undefined => {
+    let got = made.get(m);
+    if (got === undefined) made.set(m, (got = runsOf(m) ?? null));
+    return got ?? undefined;
+  };
+  let runScratch: LineWriter | undefined;
+  const runsOf = (m: InterfaceMeta): Uint8Array[] | undefined => {
+    const w = (runScratch ??= new LineWriter(1024));
+    w.reset();
+    const out: Uint8Array[] = [];
+    for (const write of runWriters) {
+      const from = w.pos;
+      // Metadata fields read only the record's interface.
+      write(w, statusRecord('NODATA', m, 0, 0));
+      out.push(new Uint8Array(w.buf.subarray(from, w.pos)));
+    }
+    // Text that is not ASCII goes through the writer's own path (which notes it).
+    for (const b of out) for (let k = 0; k < b.length; k++) if (b[k]! > 0x7f) return undefined;
+    return out;
+  };
+  return make(putStr, putOptStr, putNum, putOptNum, trafficType, version, LINE_ROOM, metaRuns);
 }
 
 let scratchWriter: LineWriter | undefined;
