@@ -17,9 +17,10 @@
  *   (c) nat:  application servers → distinct internet addresses on 443, through the NAT gateway;
  *   (d) scan: one internet host probing ports 1-1000 of 100 web servers (mostly rejected).
  *
- * Measured per workload (median of the runs): decide + observe, the same with every connection
- * walked on its own (the engine's raw rate), NAT gateway limits and metrics, record, deliver,
- * end to end; and the heap the pending records keep alive, per million records.
+ * Measured per workload (median of the runs): decide, the same with every connection walked on
+ * its own (the engine's raw rate), NAT gateway limits and metrics, record (what every interface
+ * saw, made and aggregated), deliver, end to end; and the heap the pending records keep alive,
+ * per million records.
  *
  *   npm run bench:traffic                      full run (5 runs each), writes its section of docs/benchmarks.md
  *   npm run bench:traffic -- --quick           shorter, prints only
@@ -33,7 +34,7 @@ import type { App } from '../src/server/app.js';
 import { buildNetworkModel } from '../src/services/ec2/snapshot.js';
 import { FlowLogPipelineImpl } from '../src/traffic/flow-log-delivery.js';
 import { applyNatLimits, recordNatMetrics } from '../src/traffic/nat-metrics.js';
-import { decideFlows } from '../src/traffic/simulate.js';
+import { decideFlows, observationSource } from '../src/traffic/simulate.js';
 import type { DecidedFlow, FlowSpec } from '../src/traffic/types.js';
 import { writeSection } from './report.js';
 import { cpuSeconds, gc, heapMiB, invoke } from './measure.js';
@@ -250,6 +251,13 @@ function walkEachCpu(net: CompiledNetwork, load: Workload): number {
   return cpuSeconds() - c;
 }
 
+/** Every observation of the connections to the pipeline in one call; how many there were. */
+function recordAll(pipeline: FlowLogPipelineImpl, flows: readonly DecidedFlow[]): number {
+  const seen = observationSource(flows);
+  pipeline.record(seen);
+  return seen.count;
+}
+
 function measure(w: World, net: CompiledNetwork, load: Workload, destinations: Destinations): Result {
   gc();
   const heapBase = heapMiB();
@@ -270,17 +278,10 @@ function measure(w: World, net: CompiledNetwork, load: Workload, destinations: D
 
   const pipeline = new FlowLogPipelineImpl(w.app);
   gc();
-  let observations = 0;
   c = cpuSeconds();
-  // As the server hands them over: every observation of the request in one call.
-  const all: DecidedFlow['observations'] = [];
-  for (const f of flows) {
-    const o = f.observations;
-    observations += o.length;
-    for (let i = 0; i < o.length; i++) all.push(o[i]!);
-  }
-  pipeline.record(all);
-  all.length = 0;
+  // As the server hands them over: every observation of the request in one call, each made as
+  // the pipeline takes it.
+  const observations = recordAll(pipeline, flows);
   const recordCpu = cpuSeconds() - c;
   const pending = pipeline.pending;
   const accepted = flows.filter((f) => f.decision.verdict === 'accepted' && !f.natDropped).length;
@@ -332,8 +333,8 @@ function render(w: World, results: Result[], load: [number, number]): string {
       `${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version} with \`${process.execArgv.filter((a) => a !== '--expose-gc').join(' ') || '(no flags)'}\`; one process, CPU time`,
     '(user + system). `--single-threaded-gc` keeps the garbage collector on the one core measured (its helper threads would',
     'work on another); the semi-space sizes are the young generation `vpcsim serve` runs with (bin/vpcsim.js): with',
-    "V8's default (growing to 16 MiB) a batch's observations are copied from semi-space to semi-space over and over, which",
-    `cost a quarter to a third of these rates. A busy machine still slows each instruction down: the 1-minute load average was ${load[0].toFixed(1)} before the run`,
+    "V8's default (growing to 16 MiB) a batch's connections and records are copied from semi-space to semi-space over and",
+    `over, which cost a fifth to a third of these rates. A busy machine still slows each instruction down: the 1-minute load average was ${load[0].toFixed(1)} before the run`,
     `and ${load[1].toFixed(1)} after it, on ${cpus().length} cores; repeated runs on this machine vary by about ±10 %.`,
     '',
     `The network, an in-memory store built through the EC2 handlers (${fmt(w.buildSeconds, 1)} s): one VPC with an internet gateway, four public`,
@@ -344,17 +345,18 @@ function render(w: World, results: Result[], load: [number, number]): string {
     'network as a server answers request after request; each stage is the median of the runs. Columns (per CPU second):',
     '',
     '- *walk each*: connections decided with every connection walked by the engine on its own (forward and reply);',
-    '- *decide + observe*: decideFlows as the server runs it: connections provably decided alike (same source, protocol,',
+    '- *decide*: decideFlows as the server runs it: connections provably decided alike (same source, protocol,',
     '  port, addresses in the same atoms of every block the network names, client ports the reply ACLs treat alike; between',
     '  two interfaces, any two of the same classes: subnet, groups, state and address atom alike) share one walk; *walks*',
-    '  is how many walks that took; then what every interface on the path saw;',
-    '- *NAT*: NAT gateway port limits and AWS/NATGateway metrics; *record*: the flow log pipeline matching every',
-    '  observation to the flow logs that capture it and aggregating it into its window (flow logs that capture the same',
-    '  traffic aggregate it once); *deliver*: every record formatted and written to CloudWatch Logs and/or S3 (gzip);',
-    '- *end to end*: connections through all of decide + observe, NAT, record and deliver; *records end to end*: the flow',
+    '  is how many walks that took;',
+    '- *NAT*: NAT gateway port limits and AWS/NATGateway metrics; *record*: what every interface on each path saw (an',
+    '  observation), made from the walk as the flow log pipeline takes it, matched to the flow logs that capture it and',
+    '  aggregated into its window (flow logs that capture the same traffic aggregate it once); *deliver*: every record',
+    '  formatted and written to CloudWatch Logs and/or S3 (gzip);',
+    '- *end to end*: connections through all of decide, NAT, record and deliver; *records end to end*: the flow',
     '  log records those connections made, per second of the same time.',
     '',
-    '| flow logs | workload | accepted | walks | observations | records | walk each | decide + observe | NAT | record (obs/s) | deliver (records/s) | end to end (connections/s) | records end to end (/s) | pending heap per 1M records |',
+    '| flow logs | workload | accepted | walks | observations | records | walk each | decide | NAT | record (obs/s) | deliver (records/s) | end to end (connections/s) | records end to end (/s) | pending heap per 1M records |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const total = (r: Result) => r.decideCpu + r.natCpu + r.recordCpu + r.deliverCpu;
@@ -371,7 +373,7 @@ function render(w: World, results: Result[], load: [number, number]): string {
     const e2e = endToEnd(r);
     const met = e2e >= TARGET;
     const parts: Array<[string, number]> = [
-      ['decide + observe', r.decideCpu],
+      ['decide', r.decideCpu],
       ['NAT', r.natCpu],
       ['record', r.recordCpu],
       ['deliver', r.deliverCpu],
@@ -443,7 +445,7 @@ function main(): void {
       if (destinations === 'both' && !noWalk) r.walkedCpu = walkEachCpu(net, load);
       console.log(
         `[${DESTINATION_NAMES[destinations]}] (${r.name}) ${fmt(r.connections)} connections, ${fmt(r.accepted)} accepted, ${fmt(r.walks)} walks; walk each ${fmt(r.connections / r.walkedCpu)}/s, ` +
-          `decide+observe ${fmt(r.connections / r.decideCpu)}/s, NAT ${fmt(r.connections / r.natCpu)}/s, record ${fmt(r.observations / r.recordCpu)} obs/s, ` +
+          `decide ${fmt(r.connections / r.decideCpu)}/s, NAT ${fmt(r.connections / r.natCpu)}/s, record ${fmt(r.observations / r.recordCpu)} obs/s, ` +
           `deliver ${fmt(r.records / r.deliverCpu)} records/s; end to end ${fmt(endToEnd(r))}/s; ${fmt(r.heapPerMillion)} MiB per 1M pending records`,
       );
       results.push(r);

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compile, type CompiledNetwork } from '../src/network/compile.js';
 import { resolveRequest } from '../src/network/trace.js';
-import { decideFlows } from '../src/traffic/simulate.js';
+import { decideFlows, observationSource } from '../src/traffic/simulate.js';
 import type { FlowSpec } from '../src/traffic/types.js';
 import { randomNetwork, Rng } from './engine-random-network.js';
 import { ALL_OUT, ALLOW_ALL, Builder, route } from './network-builder.js';
@@ -69,6 +69,14 @@ function randomFlow(r: Rng, net: CompiledNetwork, enis: string[], vpcs: number):
 /** decideFlows with shared decisions against every flow walked on its own: the same in every respect. */
 function compareWithWalks(net: CompiledNetwork, specs: FlowSpec[], label: string): { walks: number; shared: number } {
   const walked = decideFlows(net, specs, 1_700_000_000_000, { shareDecisions: false });
+  // As the flow log pipeline takes them: made one at a time into one object, none kept.
+  const source = observationSource(decideFlows(net, specs, 1_700_000_000_000));
+  const all = walked.flatMap((f) => f.observations);
+  assert.equal(source.count, all.length, label);
+  for (let k = 0; k < all.length; k++) {
+    assert.equal(source.interfaceId(k), all[k]!.interfaceId, `${label}, observation ${k}`);
+    assert.deepStrictEqual({ ...source.at(k) }, all[k], `${label}, observation ${k}`);
+  }
   const stats = { walks: 0, shared: 0 };
   const decided = decideFlows(net, specs, 1_700_000_000_000, { stats });
   assert.equal(decided.length, walked.length, label);

@@ -40,7 +40,7 @@ import { ALLOW_ALL, Builder, route } from './network-builder.js';
 import { TraceInputError } from '../src/network/trace.js';
 import { ClockError, parseDuration, SimulationClock } from '../src/traffic/clock.js';
 import { expandScenario, parsePorts, parseScenario, ScenarioError } from '../src/traffic/scenario.js';
-import { decideFlows, isNitro, observationsFor } from '../src/traffic/simulate.js';
+import { decideFlows, isNitro, observationsFor, observationSource } from '../src/traffic/simulate.js';
 import type { FlowSpec, InterfaceObservation } from '../src/traffic/types.js';
 import { trafficType } from '../src/traffic/flow-records.js';
 
@@ -201,11 +201,20 @@ describe('traffic: what each interface records', () => {
   it('a flow the NAT gateway had no port for ends at its interface', () => {
     const net = network().build();
     const [f] = decide(net, { source: 'i-app', destination: '198.18.10.5', protocol: 'tcp', destinationPort: 443 });
+    // Observations made before the NAT gateway dropped it are made anew.
+    assert.equal(f!.observations.length, 6);
     f!.natDropped = true;
-    assert.deepEqual(
-      observationsFor(f!, net).map((o) => `${o.interfaceId} ${o.flowDirection} ${o.tcpFlags}`),
-      ['eni-app egress 2', 'eni-nat-1 ingress 2'],
-    );
+    const dropped = ['eni-app egress 2', 'eni-nat-1 ingress 2'];
+    const show = (o: InterfaceObservation) => `${o.interfaceId} ${o.flowDirection} ${o.tcpFlags}`;
+    assert.deepEqual(observationsFor(f!, net).map(show), dropped);
+    assert.deepEqual(f!.observations.map(show), dropped);
+    const source = observationSource([f!]);
+    assert.deepEqual(Array.from({ length: source.count }, (_, k) => show(source.at(k))), dropped);
+    // Dropped before its observations are made: the same.
+    const [g] = decide(net, { source: 'i-app', destination: '198.18.10.5', protocol: 'tcp', destinationPort: 443 });
+    g!.natDropped = true;
+    const fromSource = observationSource([g!]);
+    assert.deepEqual(Array.from({ length: fromSource.count }, (_, k) => show(fromSource.at(k))), dropped);
   });
 
   it('to S3 through a gateway endpoint: traffic-path 2 and the service name on both records', () => {

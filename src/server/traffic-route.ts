@@ -19,8 +19,8 @@ import { ClockError, parseDuration, SimulationClock, startTicker } from '../traf
 import { type DeliveryReport, flowLogPipeline } from '../traffic/flow-log-delivery.js';
 import { applyNatLimits, recordNatMetrics } from '../traffic/nat-metrics.js';
 import { expandScenario, parseScenario, type Scenario, ScenarioError } from '../traffic/scenario.js';
-import { type DecideOptions, decideFlows, observationsFor } from '../traffic/simulate.js';
-import type { DecidedFlow, FlowSpec, InterfaceObservation } from '../traffic/types.js';
+import { type DecideOptions, decideFlows, observationSource } from '../traffic/simulate.js';
+import type { DecidedFlow, FlowSpec } from '../traffic/types.js';
 import { compiledNetwork } from '../services/ec2/network-cache.js';
 import type { App } from './app.js';
 
@@ -371,13 +371,10 @@ async function traffic(app: App, body: string, actor: TrafficActor | undefined):
   });
   // What the interfaces saw, to the flow log pipeline at once: it takes them an interface at a
   // time, and the more of an interface's it gets together the fewer trips to memory it makes.
-  const all: InterfaceObservation[] = [];
-  for (const f of flows) {
-    if (f.natDropped) f.observations = observationsFor(f, net, options);
-    for (const o of f.observations) all.push(o);
-  }
-  const observations = all.length;
-  rt.pipeline.record(all);
+  // They are made as it takes them, and none is kept.
+  const seen = observationSource(flows);
+  const observations = seen.count;
+  rt.pipeline.record(seen);
   ensureTicker(app, rt);
   // On simulated time nothing else moves the windows: what is due now goes out now.
   const delivered = await deliver(() => rt.pipeline.deliverDue(rt.clock.now()));

@@ -38,7 +38,7 @@ import { putObject } from '../services/s3/index.js';
 import { keyColumn, stableOrder } from '../stable-order.js';
 import { ScopedState, scopeKey } from '../state/store.js';
 import { type CompiledFormat, compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, okRecord, statusRecord } from './flow-records.js';
-import type { InterfaceObservation } from './types.js';
+import type { InterfaceObservation, ObservationSource } from './types.js';
 
 export interface DeliveryReport {
   /** Records delivered (OK, NODATA and SKIPDATA); a record of two flow logs counts twice. */
@@ -58,7 +58,7 @@ export interface DeliveryReport {
 
 export interface FlowLogPipeline {
   /** Matches each observation to the flow logs active on its interface and buffers it in its window. */
-  record(observations: readonly InterfaceObservation[]): void;
+  record(observations: readonly InterfaceObservation[] | ObservationSource): void;
   /** Delivers every window that closed at or before nowMs (epoch ms). */
   deliverDue(nowMs: number): DeliveryReport;
   /** Delivers everything pending now, open windows too. */
@@ -216,13 +216,13 @@ function sameFlow(f: FlowKey, o: InterfaceObservation): boolean {
  * tables an observation is added to are those the previous one used (in the cache, not in main
  * memory), and an interface's records are made side by side, as delivery reads them.
  */
-function groupOrder(observations: readonly InterfaceObservation[]): Int32Array {
-  const n = observations.length;
+function groupOrder(source: ObservationSource): Int32Array {
+  const n = source.count;
   const groupOf = new Int32Array(n);
   const ids = new Map<string, number>();
   const counts: number[] = [];
   for (let k = 0; k < n; k++) {
-    const id = observations[k]!.interfaceId;
+    const id = source.interfaceId(k);
     let g = ids.get(id);
     if (g === undefined) {
       g = counts.length;
@@ -241,6 +241,20 @@ function groupOrder(observations: readonly InterfaceObservation[]): Int32Array {
   const order = new Int32Array(n);
   for (let k = 0; k < n; k++) order[counts[groupOf[k]!]!++] = k;
   return order;
+}
+
+/** A list of observations as a source. */
+class ObservationList implements ObservationSource {
+  constructor(private readonly list: readonly InterfaceObservation[]) {}
+  get count(): number {
+    return this.list.length;
+  }
+  interfaceId(k: number): string {
+    return this.list[k]!.interfaceId;
+  }
+  at(k: number): InterfaceObservation {
+    return this.list[k]!;
+  }
 }
 
 export class FlowLogPipelineImpl implements FlowLogPipeline {
@@ -285,9 +299,10 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     this.lastNowMs = 0;
   }
 
-  record(observations: readonly InterfaceObservation[]): void {
+  record(observations: readonly InterfaceObservation[] | ObservationSource): void {
     this.checkGeneration();
-    if (observations.length === 0) return;
+    const source = Array.isArray(observations) ? new ObservationList(observations) : (observations as ObservationSource);
+    if (source.count === 0) return;
     const version = flowLogsVersion(this.app.store);
     if (version !== this.capturesVersion) {
       this.captures.clear();
@@ -295,12 +310,13 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     }
     // Interface IDs are unique across accounts and regions: the flow logs of each, once.
     const cache = this.captures;
-    const order = groupOrder(observations);
+    const order = groupOrder(source);
     // One interface after another (see groupOrder).
     let lastId: string | undefined;
     let last: Capture[] = [];
     for (let j = 0; j < order.length; j++) {
-      const o = observations[order[j]!]!;
+      // Read before the next is asked for (a source may reuse one object for all).
+      const o = source.at(order[j]!);
       let hash = -1;
       let captures = o.interfaceId === lastId ? last : cache.get(o.interfaceId);
       if (!captures) {

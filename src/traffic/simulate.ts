@@ -35,7 +35,7 @@ import { cutIndex } from '../network/intervals.js';
 import { addressCuts } from '../network/symbolic.js';
 import { type Endpoint, type Explanation, Hop, type Headers, type PathResult, resolveRequest, type Source, TraceInputError, type TraceResult, traceResolved } from '../network/trace.js';
 import { zonesOf } from '../services/ec2/regions.js';
-import type { DecidedFlow, FlowSpec, InterfaceObservation } from './types.js';
+import type { DecidedFlow, FlowSpec, InterfaceObservation, ObservationSource } from './types.js';
 
 /** Packets and bytes of one direction of a flow when the spec does not say. */
 export const DEFAULT_PACKETS = 10;
@@ -112,24 +112,22 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
         }
       }
       const accepted = plan.decision.forward.accepted;
-      const flow = new Connection(spec, plan, start, start + duration, packets, bytes, accepted ? replyPackets : 0, accepted ? replyBytes : 0, sport);
-      flow.observations = plan.observations(flow, sport);
-      out.push(flow);
+      out.push(new Connection(spec, plan, start, start + duration, packets, bytes, accepted ? replyPackets : 0, accepted ? replyBytes : 0, sport));
     }
   }
   return out;
 }
 
 /**
- * A decided connection: the walk that decided it and, when it shares another connection's walk,
- * the rewrite that makes its own trace when first asked for. (It keeps no plan: what a plan
- * works out for observations is let go with the plan.)
+ * A decided connection: the plan that decided it (a walk, or a walk shared with the rewrite that
+ * makes this connection's own trace when first asked for). What each interface saw is made
+ * from the plan's templates when asked for: `observations` makes and keeps them, and
+ * `observationSource` makes them one at a time without keeping any.
  */
 class Connection implements DecidedFlow {
-  readonly #decision: TraceResult;
-  readonly #shared: SharedPlan | undefined;
-  observations: InterfaceObservation[] = [];
-  natDropped?: boolean;
+  readonly #plan: Decision;
+  #observations: InterfaceObservation[] | undefined;
+  #natDropped = false;
   constructor(
     readonly spec: FlowSpec,
     plan: Decision,
@@ -141,17 +139,35 @@ class Connection implements DecidedFlow {
     public replyBytes: number,
     public sourcePort: number,
   ) {
-    this.#decision = plan.decision;
-    this.#shared = plan instanceof SharedPlan ? plan : undefined;
+    this.#plan = plan;
   }
   get trace(): TraceResult {
-    return this.#shared ? this.#shared.trace : this.#decision;
+    return this.#plan.trace;
   }
   get decision(): TraceResult {
-    return this.#decision;
+    return this.#plan.decision;
   }
   own(h: Headers, reply: boolean): Headers {
-    return this.#shared ? this.#shared.own(h, reply) : h;
+    return this.#plan.own(h, reply);
+  }
+  get observations(): InterfaceObservation[] {
+    return (this.#observations ??= this.#natDropped ? observationsOf(undefined, templates(this.#plan.ctx, this.trace, true), this, this.sourcePort, undefined) : this.#plan.observations(this, this.sourcePort));
+  }
+  set observations(made: InterfaceObservation[]) {
+    this.#observations = made;
+  }
+  get natDropped(): boolean | undefined {
+    return this.#natDropped || undefined;
+  }
+  /** A connection the NAT gateway dropped ends at its interface: observations are made anew. */
+  set natDropped(dropped: boolean | undefined) {
+    if (dropped === true === this.#natDropped) return;
+    this.#natDropped = dropped === true;
+    this.#observations = undefined;
+  }
+  /** The plan whose templates make its observations, while they are not made (see observationSource). */
+  get unmade(): Decision | undefined {
+    return this.#observations === undefined && !this.#natDropped ? this.#plan : undefined;
   }
 }
 
@@ -867,6 +883,15 @@ class Plan {
     return this.made;
   }
 
+  /** The rewrite of its connections' addresses and ports: none (they are the walk's). */
+  get rewrite(): TraceRewrite | undefined {
+    return undefined;
+  }
+
+  own(h: Headers): Headers {
+    return h;
+  }
+
   observations(flow: DecidedFlow, sport: number): InterfaceObservation[] {
     return observationsOf(this.ctx, this.templates(), flow, sport, undefined);
   }
@@ -881,7 +906,7 @@ class SharedPlan extends TraceRewrite {
   #own: Plan | undefined;
   /** The walk (the base plan's). */
   readonly decision: TraceResult;
-  private readonly ctx: ObservationContext;
+  readonly ctx: ObservationContext;
   constructor(
     /** The plan whose walk this is (its observation templates are shared by all who share it). */
     private readonly base: Plan,
@@ -910,6 +935,14 @@ class SharedPlan extends TraceRewrite {
   /** Whether a connection from client port `sport` is decided as this one (its own trace's reply ACLs). */
   fits(sport: number): boolean {
     return (this.#own ??= new Plan(this.ctx, this.trace)).fits(sport);
+  }
+
+  templates(): Templates {
+    return this.base.templates();
+  }
+
+  get rewrite(): TraceRewrite {
+    return this;
   }
 
   observations(flow: DecidedFlow, sport: number): InterfaceObservation[] {
@@ -1240,53 +1273,166 @@ export function observationsFor(flow: DecidedFlow, net: CompiledNetwork, options
  * (the packet's, and the peer's in srcaddr/dstaddr).
  */
 function observationsOf(ctx: ObservationContext | undefined, t: Templates, flow: DecidedFlow, sport: number, rw: TraceRewrite | undefined): InterfaceObservation[] {
-  if (!t.logged) return [];
-  const out = new Array<InterfaceObservation>(t.forward.length + t.reverse.length);
-  let k = 0;
-  for (let pass = 0; pass < 2; pass++) {
-    const reply = pass === 1;
-    const list = reply ? t.reverse : t.forward;
+  const n = slotsOf(t);
+  const out = new Array<InterfaceObservation>(n);
+  for (let j = 0; j < n; j++) out[j] = observationAt(ctx, t, flow, sport, rw, j, undefined);
+  return out;
+}
+
+/** How many observations a walk's templates make per connection (request, then reply). */
+function slotsOf(t: Templates): number {
+  return t.logged ? t.forward.length + t.reverse.length : 0;
+}
+
+/** The template of observation `j` (request, then reply). */
+function templateAt(t: Templates, j: number): InterfaceObservation {
+  return j < t.forward.length ? t.forward[j]! : t.reverse[j - t.forward.length]!;
+}
+
+/** The interface of observation `j` of a connection, without making the observation. */
+function interfaceAt(t: Templates, rw: TraceRewrite | undefined, j: number): string {
+  const id = templateAt(t, j).interfaceId;
+  const to = rw?.swap?.byId(id);
+  return to ? to.id : id;
+}
+
+/**
+ * Observation `j` of a connection (request, then reply): the template with the connection's
+ * client port, traffic and times, and its own addresses when it shares the walk (`rw`). A new
+ * object, or every field written into `into`.
+ */
+function observationAt(
+  ctx: ObservationContext | undefined,
+  t: Templates,
+  flow: DecidedFlow,
+  sport: number,
+  rw: TraceRewrite | undefined,
+  j: number,
+  into: InterfaceObservation | undefined,
+): InterfaceObservation {
+  const reply = j >= t.forward.length;
+  const i = reply ? j - t.forward.length : j;
+  const o = reply ? t.reverse[i]! : t.forward[i]!;
+  let srcport = o.srcport;
+  let dstport = o.dstport;
+  if (!reply && srcport !== 0) srcport = sport;
+  if (reply && dstport !== 0) dstport = sport;
+  let srcaddr = o.srcaddr;
+  let dstaddr = o.dstaddr;
+  let pktSrcaddr = o.pktSrcaddr;
+  let pktDstaddr = o.pktDstaddr;
+  let interfaceId = o.interfaceId;
+  let instanceId = o.instanceId;
+  if (rw && ctx) {
+    const to = rw.swap?.byId(interfaceId);
+    if (to) {
+      // Another interface of the same class: its IDs, and its own address (IPv4: the primary).
+      interfaceId = to.id;
+      instanceId = to.instance?.id;
+      if (o.flowDirection === 'egress') srcaddr = ctx.print(to.primaryIp);
+      else dstaddr = ctx.print(to.primaryIp);
+    }
+    if (rw.dport !== undefined) {
+      if (reply) srcport = rw.dport;
+      else dstport = rw.dport;
+    }
     const raw = reply ? t.rawReverse : t.rawForward;
-    for (let i = 0; i < list.length; i++) {
-      const o = list[i]!;
-      let srcport = o.srcport;
-      let dstport = o.dstport;
-      if (!reply && srcport !== 0) srcport = sport;
-      if (reply && dstport !== 0) dstport = sport;
-      let srcaddr = o.srcaddr;
-      let dstaddr = o.dstaddr;
-      let pktSrcaddr = o.pktSrcaddr;
-      let pktDstaddr = o.pktDstaddr;
-      let interfaceId = o.interfaceId;
-      let instanceId = o.instanceId;
-      if (rw && ctx) {
-        const to = rw.swap?.byId(interfaceId);
-        if (to) {
-          // Another interface of the same class: its IDs, and its own address (IPv4: the primary).
-          interfaceId = to.id;
-          instanceId = to.instance?.id;
-          if (o.flowDirection === 'egress') srcaddr = ctx.print(to.primaryIp);
-          else dstaddr = ctx.print(to.primaryIp);
-        }
-        if (rw.dport !== undefined) {
-          if (reply) srcport = rw.dport;
-          else dstport = rw.dport;
-        }
-        const ps = raw[2 * i]!;
-        const pd = raw[2 * i + 1]!;
-        const ns = rw.addr(ps);
-        const nd = rw.addr(pd);
-        if (ns !== ps) {
-          pktSrcaddr = ctx.print(ns);
-          if (o.flowDirection === 'ingress') srcaddr = pktSrcaddr;
-        }
-        if (nd !== pd) {
-          pktDstaddr = ctx.print(nd);
-          if (o.flowDirection === 'egress') dstaddr = pktDstaddr;
-        }
-      }
-      out[k++] = observationOf(o, interfaceId, instanceId, srcaddr, dstaddr, srcport, dstport, pktSrcaddr, pktDstaddr, reply ? flow.replyPackets : flow.packets, reply ? flow.replyBytes : flow.bytes, flow.startMs, flow.endMs);
+    const ps = raw[2 * i]!;
+    const pd = raw[2 * i + 1]!;
+    const ns = rw.addr(ps);
+    const nd = rw.addr(pd);
+    if (ns !== ps) {
+      pktSrcaddr = ctx.print(ns);
+      if (o.flowDirection === 'ingress') srcaddr = pktSrcaddr;
+    }
+    if (nd !== pd) {
+      pktDstaddr = ctx.print(nd);
+      if (o.flowDirection === 'egress') dstaddr = pktDstaddr;
     }
   }
-  return out;
+  const packets = reply ? flow.replyPackets : flow.packets;
+  const bytes = reply ? flow.replyBytes : flow.bytes;
+  if (into === undefined) return observationOf(o, interfaceId, instanceId, srcaddr, dstaddr, srcport, dstport, pktSrcaddr, pktDstaddr, packets, bytes, flow.startMs, flow.endMs);
+  into.interfaceId = interfaceId;
+  into.account = o.account;
+  into.region = o.region;
+  into.vpcId = o.vpcId;
+  into.subnetId = o.subnetId;
+  into.instanceId = instanceId;
+  into.azId = o.azId;
+  into.srcaddr = srcaddr;
+  into.dstaddr = dstaddr;
+  into.srcport = srcport;
+  into.dstport = dstport;
+  into.protocol = o.protocol;
+  into.pktSrcaddr = pktSrcaddr;
+  into.pktDstaddr = pktDstaddr;
+  into.packets = packets;
+  into.bytes = bytes;
+  into.tcpFlags = o.tcpFlags;
+  into.action = o.action;
+  into.flowDirection = o.flowDirection;
+  into.trafficPath = o.trafficPath;
+  into.pktSrcAwsService = o.pktSrcAwsService;
+  into.pktDstAwsService = o.pktDstAwsService;
+  into.startMs = flow.startMs;
+  into.endMs = flow.endMs;
+  return into;
+}
+
+/**
+ * The observations of a batch of connections for the flow log pipeline, one at a time: those of
+ * a connection not made yet (see Connection) are written from its plan's templates into one
+ * object, reused from one observation to the next, and none is kept.
+ */
+export function observationSource(flows: readonly DecidedFlow[]): ObservationSource {
+  return new ConnectionObservations(flows);
+}
+
+class ConnectionObservations implements ObservationSource {
+  readonly count: number;
+  /** Per observation: its connection (index into flows), and its place among the connection's. */
+  private readonly flowAt: Int32Array;
+  private readonly slotAt: Int32Array;
+  /** Per connection: the plan that makes its observations, or undefined when they are made. */
+  private readonly plans: Array<Decision | undefined>;
+  private scratch: InterfaceObservation | undefined;
+  constructor(private readonly flows: readonly DecidedFlow[]) {
+    const plans = new Array<Decision | undefined>(flows.length);
+    const counts = new Int32Array(flows.length);
+    let n = 0;
+    for (let f = 0; f < flows.length; f++) {
+      const flow = flows[f]!;
+      const plan = flow instanceof Connection ? flow.unmade : undefined;
+      plans[f] = plan;
+      counts[f] = plan ? slotsOf(plan.templates()) : flow.observations.length;
+      n += counts[f]!;
+    }
+    this.plans = plans;
+    this.count = n;
+    this.flowAt = new Int32Array(n);
+    this.slotAt = new Int32Array(n);
+    let k = 0;
+    for (let f = 0; f < flows.length; f++) {
+      for (let j = 0; j < counts[f]!; j++, k++) {
+        this.flowAt[k] = f;
+        this.slotAt[k] = j;
+      }
+    }
+  }
+  interfaceId(k: number): string {
+    const f = this.flowAt[k]!;
+    const plan = this.plans[f];
+    if (plan === undefined) return this.flows[f]!.observations[this.slotAt[k]!]!.interfaceId;
+    return interfaceAt(plan.templates(), plan.rewrite, this.slotAt[k]!);
+  }
+  at(k: number): InterfaceObservation {
+    const f = this.flowAt[k]!;
+    const flow = this.flows[f]!;
+    const plan = this.plans[f];
+    if (plan === undefined) return flow.observations[this.slotAt[k]!]!;
+    const o = observationAt(plan.ctx, plan.templates(), flow, (flow as Connection).sourcePort, plan.rewrite, this.slotAt[k]!, this.scratch);
+    this.scratch = o;
+    return o;
+  }
 }

@@ -65,6 +65,16 @@ export interface InterfaceObservation {
   endMs: number;
 }
 
+/**
+ * Observations handed over one at a time: how many, each one's interface (known without making
+ * it), and each one. What `at` returns may be overwritten by the next call: read it, keep nothing.
+ */
+export interface ObservationSource {
+  readonly count: number;
+  interfaceId(k: number): string;
+  at(k: number): InterfaceObservation;
+}
+
 /** A flow after the engine decided it: one connection. */
 export interface DecidedFlow {
   spec: FlowSpec;
