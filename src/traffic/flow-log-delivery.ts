@@ -119,6 +119,8 @@ interface Pair {
   lastBusy: number;
   /** Windows with records not delivered yet. */
   buckets: Map<number, Bucket>;
+  /** Slots a new window starts with: as many as the busiest window so far needed (see growSlots). */
+  firstSlots: number;
 }
 
 /**
@@ -172,13 +174,18 @@ export function flowHash(o: InterfaceObservation): number {
   return h;
 }
 
-/** Slots a bucket starts with (see Bucket.slots). */
+/** Slots a bucket starts with (see Bucket.slots), and at most what a busy interface's next ones start with. */
 const FIRST_SLOTS = 8;
+const MAX_FIRST_SLOTS = 1 << 17;
 
-/** Twice the slots, every record's hash placed again. */
+/**
+ * Twice the slots, every record's hash placed again. The interface's next windows start with as
+ * many: an interface busy in one window is likely to be in the next (and not to grow again).
+ */
 function growSlots(b: Bucket): void {
   const old = b.slots;
   const slots = new Array<number>(old.length * 2).fill(0);
+  if (slots.length > 2 * b.pair.firstSlots) b.pair.firstSlots = Math.min(slots.length >> 1, MAX_FIRST_SLOTS);
   const mask = (slots.length >> 1) - 1;
   for (let k = 0; k < old.length; k += 2) {
     const at = old[k + 1]!;
@@ -442,7 +449,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   }
 
   private pairOf(c: Capture, o: InterfaceObservation, firstWindow: number): Pair {
-    const pair: Pair = { fls: c.fls, intervalMs: c.intervalMs, meta: interfaceMeta(o), covered: firstWindow - 1, busy: new Set(), lastBusy: firstWindow, buckets: new Map() };
+    const pair: Pair = { fls: c.fls, intervalMs: c.intervalMs, meta: interfaceMeta(o), covered: firstWindow - 1, busy: new Set(), lastBusy: firstWindow, buckets: new Map(), firstSlots: FIRST_SLOTS };
     for (const fl of c.fls) this.byFlowLog(fl.flowLogId).set(o.interfaceId, pair);
     return pair;
   }
@@ -457,7 +464,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   private addPiece(pair: Pair, o: InterfaceObservation, hash: number, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number): void {
     let b = pair.buckets.get(w);
     if (!b) {
-      b = { pair, window: w, endMs: (w + 1) * intervalMs, records: [], slots: new Array<number>(2 * FIRST_SLOTS).fill(0), lastSec: 0 };
+      b = { pair, window: w, endMs: (w + 1) * intervalMs, records: [], slots: new Array<number>(2 * pair.firstSlots).fill(0), lastSec: 0 };
       pair.buckets.set(w, b);
       if (w > pair.covered) pair.busy.add(w);
       if (w > pair.lastBusy) pair.lastBusy = w;
@@ -622,6 +629,10 @@ function push(deliveries: Map<string, Delivery>, pair: Pair, rec: FlowRecord): v
 /** A window's records, for each flow log of its pair. */
 function pushBucket(deliveries: Map<string, Delivery>, b: Bucket): void {
   const records = b.records;
+  // The interface's next windows start with the slots this one's records needed (fewer after a quiet one).
+  let slots = FIRST_SLOTS;
+  while (slots < 2 * records.length && slots < MAX_FIRST_SLOTS) slots *= 2;
+  b.pair.firstSlots = slots;
   const list = listOfPair(deliveries, b.pair, records.length + (b.skipped ? 1 : 0));
   for (let i = 0; i < records.length; i++) list.push(records[i]!);
   if (b.skipped) list.push(b.skipped);
@@ -640,7 +651,7 @@ function captureOf(fls: ActiveFlowLog[], pair: Pair | undefined): Capture {
 
 /** A pair's state so far, for a twin that goes its own way (records copied: they are summed into). */
 function copyPair(p: Pair): Pair {
-  const out: Pair = { fls: p.fls, intervalMs: p.intervalMs, meta: p.meta, covered: p.covered, busy: new Set(p.busy), lastBusy: p.lastBusy, buckets: new Map() };
+  const out: Pair = { fls: p.fls, intervalMs: p.intervalMs, meta: p.meta, covered: p.covered, busy: new Set(p.busy), lastBusy: p.lastBusy, buckets: new Map(), firstSlots: p.firstSlots };
   for (const [w, b] of p.buckets) {
     out.buckets.set(w, { ...b, pair: out, records: b.records.map((r) => ({ ...r })), slots: b.slots.slice(), skipped: b.skipped ? { ...b.skipped } : undefined });
   }

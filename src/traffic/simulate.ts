@@ -572,6 +572,8 @@ class InterfaceSwap {
 /** A trace with its client's addresses and port replaced: what the engine decides for that client. */
 class TraceRewrite {
   private explanations: Map<Explanation, Explanation> | undefined;
+  private srcText: string | undefined;
+  private dstText: string | undefined;
   constructor(
     private readonly fromSrc: Addr,
     private readonly toSrc: Addr,
@@ -586,6 +588,12 @@ class TraceRewrite {
   ) {}
   addr(a: Addr): Addr {
     return a === this.fromSrc ? this.toSrc : a === this.fromDst ? this.toDst : a;
+  }
+  /** An address as flow logs print it: this connection's own two printed once, whichever interfaces' observations ask. */
+  print(ctx: ObservationContext, a: Addr): string {
+    if (a === this.toSrc) return (this.srcText ??= ctx.print(a));
+    if (a === this.toDst) return (this.dstText ??= ctx.print(a));
+    return ctx.print(a);
   }
   headers(h: Headers, reply: boolean): Headers {
     const client = this.sport ?? (reply ? h.dport : h.sport);
@@ -1342,11 +1350,11 @@ function observationAt(
     const ns = rw.addr(ps);
     const nd = rw.addr(pd);
     if (ns !== ps) {
-      pktSrcaddr = ctx.print(ns);
+      pktSrcaddr = rw.print(ctx, ns);
       if (o.flowDirection === 'ingress') srcaddr = pktSrcaddr;
     }
     if (nd !== pd) {
-      pktDstaddr = ctx.print(nd);
+      pktDstaddr = rw.print(ctx, nd);
       if (o.flowDirection === 'egress') dstaddr = pktDstaddr;
     }
   }
