@@ -172,9 +172,8 @@ function render(results: Result[], load: [number, number]): string {
     '',
     `Slowest end to end: ${fmt(worst)} observations per CPU second — ${worst >= 100_000 ? 'meets' : 'misses'} the 100,000 flows/s target. ` +
       'The network engine deciding each flow (bench/engine.ts) comes on top of this; "pending heap" is what the',
-    'aggregation buffers hold between delivery times (records and their windows), measured after a full GC; the',
-    'observations the records refer to are held by the benchmark too and not counted here (the "Simulated traffic"',
-    'section counts everything the pending records keep alive).',
+    'aggregation buffers hold between delivery times (records, each with its flow\'s key, and their windows), measured',
+    'after a full GC; it is all they keep alive (they keep no observation).',
     '',
   );
   return lines.join('\n');
