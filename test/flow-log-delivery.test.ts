@@ -102,6 +102,17 @@ describe('flow log delivery', () => {
   });
 
   const sec = (ms: number) => Math.floor(ms / 1000);
+  /** Runs `fn` with the pipeline's window capacity set to `n`, then sets it back. */
+  const withWindowCapacity = async (n: number, fn: (impl: ReturnType<typeof flowLogPipelineImpl>) => Promise<void>) => {
+    const impl = flowLogPipelineImpl(srv.app);
+    const saved = impl.windowCapacity;
+    impl.windowCapacity = n;
+    try {
+      await fn(impl);
+    } finally {
+      impl.windowCapacity = saved;
+    }
+  };
   const events = async (stream: string, group = '/vpc/flow') =>
     (await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }))).events!;
 
@@ -264,10 +275,7 @@ describe('flow log delivery', () => {
 
   it('turns the flows past the window capacity into one SKIPDATA record', async () => {
     await cwFlowLog({ LogFormat: '${srcport} ${packets} ${start} ${end} ${log-status}' });
-    const impl = flowLogPipelineImpl(srv.app);
-    const saved = impl.windowCapacity;
-    impl.windowCapacity = 2;
-    try {
+    await withWindowCapacity(2, async (impl) => {
       impl.record([
         obs({ srcport: 1, startMs: base + 1_000, endMs: base + 1_000 }),
         obs({ srcport: 2, startMs: base + 2_000, endMs: base + 2_000 }),
@@ -277,12 +285,9 @@ describe('flow log delivery', () => {
       ]);
       assert.equal(impl.pending, 3);
       assert.equal((await settle(impl.flush())).records, 3);
-    } finally {
-      impl.windowCapacity = saved;
-    }
+    });
     assert.deepEqual(
       (await events(`${eniId}-all`)).map((e) => e.message),
-
       [`1 20 ${sec(base) + 1} ${sec(base) + 3} OK`, `2 10 ${sec(base) + 2} ${sec(base) + 2} OK`, `- - ${sec(base) + 4} ${sec(base) + 8} SKIPDATA`],
     );
   });
@@ -291,10 +296,7 @@ describe('flow log delivery', () => {
     await cwFlowLog({ LogFormat: '${interface-id} ${srcport} ${packets} ${start} ${end} ${log-status}' });
     const other = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId, PrivateIpAddress: '10.60.1.11' }))).NetworkInterface!;
     const two = (over: Partial<InterfaceObservation>) => obs({ interfaceId: other.NetworkInterfaceId!, dstaddr: other.PrivateIpAddress!, pktDstaddr: other.PrivateIpAddress!, ...over });
-    const impl = flowLogPipelineImpl(srv.app);
-    const saved = impl.windowCapacity;
-    impl.windowCapacity = 2;
-    try {
+    await withWindowCapacity(2, async (impl) => {
       // Which flows get a record and which the SKIPDATA record is the order each interface saw them in.
       impl.record([
         two({ srcport: 9, startMs: base + 9_000, endMs: base + 9_000 }),
@@ -307,9 +309,7 @@ describe('flow log delivery', () => {
         two({ srcport: 9, startMs: base + 6_000, endMs: base + 6_000 }),
       ]);
       assert.equal((await settle(impl.flush())).records, 6);
-    } finally {
-      impl.windowCapacity = saved;
-    }
+    });
     const s = sec(base);
     assert.deepEqual(
       (await events(`${eniId}-all`)).map((e) => e.message),
