@@ -151,7 +151,7 @@ class Connection implements DecidedFlow {
     return this.#plan.own(h, reply);
   }
   get observations(): InterfaceObservation[] {
-    return (this.#observations ??= this.#natDropped ? observationsOf(undefined, templates(this.#plan.ctx, this.trace, true), this, this.sourcePort, undefined) : this.#plan.observations(this, this.sourcePort));
+    return (this.#observations ??= this.#natDropped ? droppedObservations(this.#plan.ctx, this, this.sourcePort) : this.#plan.observations(this, this.sourcePort));
   }
   set observations(made: InterfaceObservation[]) {
     this.#observations = made;
@@ -161,8 +161,9 @@ class Connection implements DecidedFlow {
   }
   /** A connection the NAT gateway dropped ends at its interface: observations are made anew. */
   set natDropped(dropped: boolean | undefined) {
-    if (dropped === true === this.#natDropped) return;
-    this.#natDropped = dropped === true;
+    const now = dropped === true;
+    if (now === this.#natDropped) return;
+    this.#natDropped = now;
     this.#observations = undefined;
   }
   /** The plan whose templates make its observations, while they are not made (see observationSource). */
@@ -696,10 +697,10 @@ export function isNitro(instanceType: string): boolean {
   return !XEN_FAMILIES.has(dot < 0 ? instanceType : instanceType.slice(0, dot));
 }
 
-/** Caches for one batch: service names, printed addresses, instance types. */
 /** The network's own IPv4 addresses as printed, kept with the network (see ObservationContext.print). */
 const printedAddresses = perNetwork(() => new Map<number, string>());
 
+/** Caches for one batch: service names, printed addresses, instance types. */
 class ObservationContext {
   private readonly services = new Map<string, Map<Addr, string | null>>();
   private lastAddr: Addr = -1;
@@ -1270,9 +1271,14 @@ function templates(ctx: ObservationContext, t: TraceResult, natDropped: boolean)
  * (the NAT gateway could not allocate a port) ends at the NAT gateway's interface.
  */
 export function observationsFor(flow: DecidedFlow, net: CompiledNetwork, options: DecideOptions = {}): InterfaceObservation[] {
-  const t = templates(new ObservationContext(net, options.instanceType), flow.trace, flow.natDropped === true);
+  const ctx = new ObservationContext(net, options.instanceType);
   const sport = flow.sourcePort ?? flow.trace.forward.first.sport;
-  return observationsOf(undefined, t, flow, sport, undefined);
+  return flow.natDropped === true ? droppedObservations(ctx, flow, sport) : observationsOf(undefined, templates(ctx, flow.trace, false), flow, sport, undefined);
+}
+
+/** What the interfaces saw of a connection the NAT gateway dropped: up to the gateway's interface, from its own trace. */
+function droppedObservations(ctx: ObservationContext, flow: DecidedFlow, sport: number): InterfaceObservation[] {
+  return observationsOf(undefined, templates(ctx, flow.trace, true), flow, sport, undefined);
 }
 
 /**
@@ -1320,7 +1326,7 @@ function observationAt(
 ): InterfaceObservation {
   const reply = j >= t.forward.length;
   const i = reply ? j - t.forward.length : j;
-  const o = reply ? t.reverse[i]! : t.forward[i]!;
+  const o = templateAt(t, j);
   let srcport = o.srcport;
   let dstport = o.dstport;
   if (!reply && srcport !== 0) srcport = sport;

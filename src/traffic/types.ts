@@ -97,6 +97,11 @@ export interface DecidedFlow {
   bytes: number;
   replyPackets: number;
   replyBytes: number;
+  /**
+   * What every interface on the path saw, request then reply. A decided connection makes them
+   * when this is first read; the flow log pipeline takes them through `observationSource`
+   * (simulate.ts) instead, made one at a time and never kept.
+   */
   observations: InterfaceObservation[];
   /** Set when the NAT gateway had no port to allocate for the connection (it goes no further). */
   natDropped?: boolean;
