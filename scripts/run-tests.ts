@@ -48,6 +48,8 @@ const STORE_INDEPENDENT = new Set([
   'cli-e2e-security.test.js',
   'cli-e2e-traffic.test.js',
   'console.test.js',
+  // Servers of their own on SQLite data directories, whatever the test store.
+  'traffic-restart.test.js',
 ]);
 
 const runs: { name: string; env: NodeJS.ProcessEnv; files: string[] }[] = [{ name: 'default stores (in memory, SQLite)', env: { VPCSIM_TEST_STORE: '' }, files }];

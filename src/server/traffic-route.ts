@@ -55,21 +55,61 @@ interface Runtime {
 
 const runtimes = new WeakMap<App, Runtime>();
 
+/** Where the simulation clock is kept: a restarted server goes on from the time it showed. */
+const CLOCK_SCOPE = 'global/global';
+const CLOCK_KIND = 'simulation-clock';
+const CLOCK_ID = 'clock';
+
+interface StoredClock {
+  /** Epoch milliseconds, or null on the real clock. */
+  SimulatedTime: number | null;
+}
+
+function storedClock(app: App): number | undefined {
+  const v = (app.store.table(CLOCK_SCOPE, CLOCK_KIND)?.get(CLOCK_ID) as StoredClock | undefined)?.SimulatedTime;
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Writes the clock's time to the store (as a writing request would, on a shared store). */
+async function keepClock(app: App, clock: SimulationClock): Promise<void> {
+  const value: StoredClock = { SimulatedTime: clock.simulatedTime ?? null };
+  await app.exclusive(() => {
+    const tx = app.store.begin();
+    try {
+      tx.put(CLOCK_SCOPE, CLOCK_KIND, CLOCK_ID, value);
+      tx.commit();
+    } catch (err) {
+      tx.rollback();
+      throw err;
+    }
+  });
+}
+
 function runtimeOf(app: App): Runtime {
   let rt = runtimes.get(app);
   if (!rt || rt.generation !== app.store.generation) {
     rt?.stopTicker?.();
-    rt = { clock: new SimulationClock(), pipeline: flowLogPipeline(app), generation: app.store.generation };
+    rt = { clock: new SimulationClock(Date.now, storedClock(app)), pipeline: flowLogPipeline(app), generation: app.store.generation };
     runtimes.set(app, rt);
   }
   return rt;
 }
 
-/** Stops the app's ticker (the server is closing). */
+/**
+ * The server is closing: stops the app's ticker, and writes the open flow log windows with
+ * their records to the store for the next server (see flow-log-windows.ts).
+ */
 export function stopTraffic(app: App): void {
   const rt = runtimes.get(app);
-  rt?.stopTicker?.();
-  if (rt) rt.stopTicker = undefined;
+  if (!rt) return;
+  rt.stopTicker?.();
+  rt.stopTicker = undefined;
+  if (rt.generation !== app.store.generation) return;
+  try {
+    rt.pipeline.save();
+  } catch (err) {
+    console.error('vpcsim: the open flow log windows could not be saved:', err);
+  }
 }
 
 /** Runs a delivery (the pipeline takes the cross-server lock itself) and waits until it is written. */
@@ -440,6 +480,7 @@ async function moveClock(app: App, body: string): Promise<TrafficReply> {
     if (err instanceof ClockError) return invalid(err.message);
     throw err;
   }
+  await keepClock(app, rt.clock);
   await app.sync();
   const delivered = await deliver(() => rt.pipeline.deliverDue(rt.clock.now()));
   return { status: 200, body: { clock: rt.clock.json(), delivered } };

@@ -3,6 +3,9 @@
  * stands still between moves (`advance`, `set`). Each move reports the new time to
  * `onMove` (the traffic runtime delivers the flow log windows that closed by then).
  *
+ * The traffic runtime keeps the simulated time in the store (`simulated`), so that a restarted
+ * server goes on from it.
+ *
  * `startTicker` runs a callback on the real clock (unref'd: it never keeps the process
  * alive), for windows that close while time passes on its own.
  */
@@ -10,13 +13,20 @@
 export class ClockError extends Error {}
 
 export class SimulationClock {
-  private simulated: number | undefined;
-
-  constructor(private readonly realNow: () => number = Date.now) {}
+  constructor(
+    private readonly realNow: () => number = Date.now,
+    /** The simulated time it starts at (a clock a previous server left), or the real clock. */
+    private simulated: number | undefined = undefined,
+  ) {}
 
   /** Epoch milliseconds: the simulated time, or the real one. */
   now(): number {
     return this.simulated ?? this.realNow();
+  }
+
+  /** The simulated time, or undefined on the real clock. */
+  get simulatedTime(): number | undefined {
+    return this.simulated;
   }
 
   get mode(): 'real' | 'simulated' {

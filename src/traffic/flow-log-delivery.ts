@@ -36,8 +36,9 @@ import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, flowLogsVersion, 
 import { appendLogColumns, ensureLogGroup, type LogLines } from '../services/logs/index.js';
 import { putObject } from '../services/s3/index.js';
 import { keyColumn, stableOrder } from '../stable-order.js';
-import { ScopedState, scopeKey } from '../state/store.js';
+import { ScopedState, scopeKey, sharedStore } from '../state/store.js';
 import { type CompiledFormat, compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, okRecord, statusRecord } from './flow-records.js';
+import { flowRecordOf, savedWindow, storedWindows, type StoredWindow, WINDOW_KIND, windowRowId, windowScope } from './flow-log-windows.js';
 import type { InterfaceObservation, ObservationSource } from './types.js';
 
 export interface DeliveryReport {
@@ -63,6 +64,8 @@ export interface FlowLogPipeline {
   deliverDue(nowMs: number): DeliveryReport;
   /** Delivers everything pending now, open windows too. */
   flush(): DeliveryReport;
+  /** Writes the open windows with their records to the store, for the next server (this one is stopping). */
+  save(): void;
 }
 
 /** Distinct flows one interface may log in one window before the rest is SKIPDATA. */
@@ -145,6 +148,8 @@ interface Delivery {
   /** Records per interface. */
   byInterface: Map<string, FlowRecord[]>;
   count: number;
+  /** The rows of the windows delivered (see flow-log-windows.ts), deleted with the delivery. */
+  windows: Set<string>;
 }
 
 function hashString(h: number, s: string | undefined): number {
@@ -159,7 +164,7 @@ function hashInt(h: number, n: number): number {
 }
 
 /** FNV-1a over the fields that tell flows apart (those of aggregationKey), without allocating. */
-export function flowHash(o: InterfaceObservation): number {
+export function flowHash(o: FlowKey): number {
   let h = 2166136261;
   h = hashString(h, o.srcaddr);
   h = hashString(h, o.dstaddr);
@@ -228,13 +233,19 @@ function groupOrder(source: ObservationSource): Int32Array {
   const groupOf = new Int32Array(n);
   const ids = new Map<string, number>();
   const counts: number[] = [];
+  // A connection's observations at one interface come one after another: the last one's group, without a lookup.
+  let lastId: string | undefined;
+  let g = -1;
   for (let k = 0; k < n; k++) {
     const id = source.interfaceId(k);
-    let g = ids.get(id);
-    if (g === undefined) {
-      g = counts.length;
-      ids.set(id, g);
-      counts.push(0);
+    if (id !== lastId) {
+      lastId = id;
+      const known = ids.get(id);
+      if (known === undefined) {
+        g = counts.length;
+        ids.set(id, g);
+        counts.push(0);
+      } else g = known;
     }
     counts[g]!++;
     groupOf[k] = g;
@@ -277,8 +288,15 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   private captures = new Map<string, Capture[]>();
   private capturesVersion = '';
 
+  /** Whether open windows are kept in the store (see flow-log-windows.ts): not on a shared store. */
+  private readonly durable: boolean;
+  /** Windows opened by the current record call, to mark in the store. */
+  private readonly opened: Bucket[] = [];
+
   constructor(private readonly app: AppLike) {
     this.generation = app.store.generation;
+    this.durable = sharedStore(app.store.persistence) === undefined;
+    this.restore();
   }
 
   /** Records waiting for delivery (OK records and SKIPDATA records). */
@@ -297,13 +315,15 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     return n;
   }
 
-  /** A reset or reload of the whole state drops what was buffered for it. */
+  /** A reset or reload of the whole state drops what was buffered for it, and takes up the windows the new state holds. */
   private checkGeneration(): void {
     if (this.app.store.generation === this.generation) return;
     this.generation = this.app.store.generation;
     this.pairs.clear();
     this.captures.clear();
+    this.opened.length = 0;
     this.lastNowMs = 0;
+    this.restore();
   }
 
   record(observations: readonly InterfaceObservation[] | ObservationSource): void {
@@ -315,9 +335,14 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       this.captures.clear();
       this.capturesVersion = version;
     }
+    this.take(source, groupOrder(source));
+    if (this.opened.length) this.markOpened();
+  }
+
+  /** Each observation, in `order`, added to the windows of the flow logs that capture it. */
+  private take(source: ObservationSource, order: Int32Array): void {
     // Interface IDs are unique across accounts and regions: the flow logs of each, once.
     const cache = this.captures;
-    const order = groupOrder(source);
     // One interface after another (see groupOrder).
     let lastId: string | undefined;
     let last: Capture[] = [];
@@ -347,6 +372,145 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
         this.add(c, o, hash);
       }
     }
+  }
+
+  /**
+   * Adds the interfaces whose windows got their first traffic in this record call to the rows of
+   * their flow logs' windows (see flow-log-windows.ts), in one transaction.
+   */
+  private markOpened(): void {
+    const added = new Map<string, { scope: string; row: StoredWindow }>();
+    for (const b of this.opened) {
+      const meta = b.pair.meta;
+      for (const fl of b.pair.fls) {
+        const id = windowRowId(fl.flowLogId, b.window);
+        let a = added.get(id);
+        if (!a) added.set(id, (a = { scope: windowScope(meta), row: { FlowLogId: fl.flowLogId, Window: b.window, IntervalSeconds: b.pair.intervalMs / 1000, Interfaces: [] } }));
+        a.row.Interfaces.push(meta);
+      }
+    }
+    this.opened.length = 0;
+    const tx = this.app.store.begin();
+    try {
+      for (const [id, { scope, row }] of added) {
+        const before = tx.get<StoredWindow>(scope, WINDOW_KIND, id);
+        if (before && Array.isArray(before.Interfaces)) row.Interfaces = [...before.Interfaces, ...row.Interfaces];
+        tx.put(scope, WINDOW_KIND, id, row);
+      }
+      tx.commit();
+    } catch (err) {
+      tx.rollback();
+      throw err;
+    }
+  }
+
+  /**
+   * Writes every open window with its records to the store, for the next server to carry on
+   * with (the server is stopping). Nothing when the store is shared (see flow-log-windows.ts).
+   */
+  save(): void {
+    if (!this.durable || this.app.store.generation !== this.generation) return;
+    const rows = new Map<string, { scope: string; row: StoredWindow & { Saved: NonNullable<StoredWindow['Saved']> } }>();
+    for (const pair of this.distinctPairs()) {
+      for (const b of pair.buckets.values()) {
+        const saved = savedWindow(b.records, b.skipped, b.lastSec);
+        for (const fl of pair.fls) {
+          const id = windowRowId(fl.flowLogId, b.window);
+          let r = rows.get(id);
+          if (!r) rows.set(id, (r = { scope: windowScope(pair.meta), row: { FlowLogId: fl.flowLogId, Window: b.window, IntervalSeconds: pair.intervalMs / 1000, Interfaces: [], Saved: [] } }));
+          r.row.Interfaces.push(pair.meta);
+          r.row.Saved.push(saved);
+        }
+      }
+    }
+    const tx = this.app.store.begin();
+    try {
+      for (const [id, { scope, row }] of rows) tx.put(scope, WINDOW_KIND, id, row);
+      tx.commit();
+    } catch (err) {
+      tx.rollback();
+      throw err;
+    }
+  }
+
+  /**
+   * Takes up the windows a previous server left in the store: with their records when it
+   * stopped, as a SKIPDATA record per interface when it did not (their records are lost). Rows
+   * of flow logs no longer in force are deleted.
+   */
+  private restore(): void {
+    if (!this.durable) return;
+    const rows = storedWindows(this.app.store);
+    if (rows.length === 0) return;
+    // Rows whose flow log is gone, and rows whose records are now in memory (markers again: after
+    // a crash from now on, they would be lost).
+    const changed: Array<{ scope: string; id: string; row: StoredWindow | undefined }> = [];
+    const tx = this.app.store.begin();
+    try {
+      for (const { scope, id, row } of rows) {
+        const fl = flowLogOf(new ScopedState(tx, scope), row);
+        if (!fl) {
+          changed.push({ scope, id, row: undefined });
+          continue;
+        }
+        for (let i = 0; i < row.Interfaces.length; i++) this.restoreWindow(fl, row, i);
+        if (row.Saved) changed.push({ scope, id, row: { FlowLogId: row.FlowLogId, Window: row.Window, IntervalSeconds: row.IntervalSeconds, Interfaces: row.Interfaces } });
+      }
+    } finally {
+      tx.rollback();
+    }
+    if (changed.length === 0) return;
+    const write = this.app.store.begin();
+    try {
+      for (const { scope, id, row } of changed) {
+        if (row) write.put(scope, WINDOW_KIND, id, row);
+        else write.delete(scope, WINDOW_KIND, id);
+      }
+      write.commit();
+    } catch (err) {
+      write.rollback();
+      throw err;
+    }
+  }
+
+  /** Interface `i` of a stored window, back in its pair. */
+  private restoreWindow(fl: ActiveFlowLog, row: StoredWindow, i: number): void {
+    const meta = row.Interfaces[i];
+    if (!meta?.interfaceId) return;
+    const intervalMs = row.IntervalSeconds * 1000;
+    const w = row.Window;
+    const byIface = this.byFlowLog(fl.flowLogId);
+    let pair = byIface.get(meta.interfaceId);
+    if (!pair) {
+      pair = { fls: [fl], intervalMs, meta: interfaceMeta(meta), covered: w - 1, busy: new Set(), lastBusy: w, buckets: new Map(), firstSlots: FIRST_SLOTS };
+      byIface.set(meta.interfaceId, pair);
+    }
+    if (pair.buckets.has(w)) return;
+    if (w <= pair.covered) pair.covered = w - 1;
+    if (w > pair.lastBusy) pair.lastBusy = w;
+    pair.busy.add(w);
+    const saved = row.Saved?.[i];
+    const b: Bucket = { pair, window: w, endMs: (w + 1) * intervalMs, records: [], slots: new Array<number>(2 * FIRST_SLOTS).fill(0), lastSec: saved?.LastSecond ?? 0 };
+    pair.buckets.set(w, b);
+    if (!saved || !Array.isArray(saved.Flows)) {
+      // The server that had this window's records did not stop cleanly: they are lost.
+      const startSec = (w * intervalMs) / 1000;
+      b.skipped = statusRecord('SKIPDATA', pair.meta, startSec, startSec + intervalMs / 1000 - 1);
+      return;
+    }
+    for (const stored of saved.Flows) {
+      const r = flowRecordOf(stored, pair.meta);
+      if (!r) continue;
+      const hash = flowHash(r.flow!) & 0x3fffffff;
+      const mask = (b.slots.length >> 1) - 1;
+      let k = hash & mask;
+      while (b.slots[2 * k + 1] !== 0) k = (k + 1) & mask;
+      b.records.push(r);
+      b.slots[2 * k] = hash;
+      b.slots[2 * k + 1] = b.records.length;
+      if (2 * b.records.length > mask + 1) growSlots(b);
+    }
+    if (saved.Skipped) b.skipped = statusRecord('SKIPDATA', pair.meta, saved.Skipped[0], saved.Skipped[1]);
   }
 
   /**
@@ -468,6 +632,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       pair.buckets.set(w, b);
       if (w > pair.covered) pair.busy.add(w);
       if (w > pair.lastBusy) pair.lastBusy = w;
+      if (this.durable) this.opened.push(b);
     }
     const startSec = Math.floor(startMs / 1000);
     const endSec = Math.floor(endMs / 1000);
@@ -598,7 +763,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
 function deliveryOf(deliveries: Map<string, Delivery>, fl: ActiveFlowLog, meta: InterfaceMeta): Delivery {
   let d = deliveries.get(fl.flowLogId);
   if (!d) {
-    d = { fl, account: meta.account, region: meta.region, byInterface: new Map(), count: 0 };
+    d = { fl, account: meta.account, region: meta.region, byInterface: new Map(), count: 0, windows: new Set() };
     deliveries.set(fl.flowLogId, d);
   }
   return d;
@@ -636,6 +801,16 @@ function pushBucket(deliveries: Map<string, Delivery>, b: Bucket): void {
   const list = listOfPair(deliveries, b.pair, records.length + (b.skipped ? 1 : 0));
   for (let i = 0; i < records.length; i++) list.push(records[i]!);
   if (b.skipped) list.push(b.skipped);
+  for (const fl of b.pair.fls) deliveryOf(deliveries, fl, b.pair.meta).windows.add(windowRowId(fl.flowLogId, b.window));
+}
+
+/** The flow log of a stored window, if it is still in force for the window's interface (and delivers somewhere vpcsim writes). */
+function flowLogOf(state: ScopedState, row: StoredWindow): ActiveFlowLog | undefined {
+  const meta = Array.isArray(row?.Interfaces) ? row.Interfaces[0] : undefined;
+  if (!meta?.interfaceId || !Number.isInteger(row.Window) || !(row.IntervalSeconds > 0)) return undefined;
+  return activeFlowLogsIn(state, { NetworkInterfaceId: meta.interfaceId, SubnetId: meta.subnetId, VpcId: meta.vpcId }).find(
+    (f) => f.flowLogId === row.FlowLogId && (f.destinationType === 'cloud-watch-logs' || f.destinationType === 's3') && f.maxAggregationInterval === row.IntervalSeconds,
+  );
 }
 
 function captureOf(fls: ActiveFlowLog[], pair: Pair | undefined): Capture {
@@ -724,6 +899,7 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
         const now = Date.now();
         ensureLogGroup(state, d.fl.logGroupName!, now);
         for (const [stream, times, texts] of streams) appendLogColumns(state, d.fl.logGroupName!, stream, times, texts, now);
+        for (const id of d.windows) if (state.get(WINDOW_KIND, id) !== undefined) state.delete(WINDOW_KIND, id);
         return { ok: true, out: planned };
       });
     return { write, planned };
@@ -770,6 +946,7 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
       if (!flowLogInForce(state, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
       const written = putObject(state, app.config, d.fl.bucket!, key, body, {}, new Date());
       setDeliverLogsStatus(state, d.fl.flowLogId, written ? undefined : ACCESS_ERROR);
+      for (const id of d.windows) if (state.get(WINDOW_KIND, id) !== undefined) state.delete(WINDOW_KIND, id);
       return written
         ? { ok: true, out: { records: d.count, logEvents: 0, s3Objects: 1, failed: 0 } }
         : { ok: true, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count } };
