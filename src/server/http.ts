@@ -17,7 +17,7 @@ import { VERSION } from '../version.js';
 import { setVpnTunnelStatus } from '../services/ec2/vpn-connections.js';
 import { handleTrace } from './trace-route.js';
 import { handleExposure } from './exposure-route.js';
-import { handleTrafficEndpoint, isTrafficPath, stopTraffic } from './traffic-route.js';
+import { handleTrafficEndpoint, isTrafficPath, resumeTraffic, stopTraffic } from './traffic-route.js';
 import { isConsolePath, serveConsole } from './console-static.js';
 import { BodyTooLarge, readBodyLimited } from './raw.js';
 
@@ -311,6 +311,7 @@ export function createHttpServer(app: App): Server {
       socket.destroy();
     }
   });
+  server.once('listening', () => resumeTraffic(app));
   server.once('close', () => stopTraffic(app));
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -17,6 +17,7 @@ import { jsonObject, NOT_A_JSON_OBJECT } from '../protocol/json-body.js';
 import { ScopedState } from '../state/store.js';
 import { ClockError, parseDuration, SimulationClock, startTicker } from '../traffic/clock.js';
 import { type DeliveryReport, flowLogPipeline } from '../traffic/flow-log-delivery.js';
+import { storedWindows } from '../traffic/flow-log-windows.js';
 import { applyNatLimits, recordNatMetrics } from '../traffic/nat-metrics.js';
 import { expandScenario, parseScenario, type Scenario, ScenarioError } from '../traffic/scenario.js';
 import { type DecideOptions, decideFlows, observationSource } from '../traffic/simulate.js';
@@ -93,6 +94,16 @@ function runtimeOf(app: App): Runtime {
     runtimes.set(app, rt);
   }
   return rt;
+}
+
+/**
+ * The server is listening: with flow log windows a previous server left open (see
+ * flow-log-windows.ts), the runtime takes them up now and its ticker delivers them as they close,
+ * without waiting for traffic.
+ */
+export function resumeTraffic(app: App): void {
+  if (storedWindows(app.store).length === 0) return;
+  ensureTicker(app, runtimeOf(app));
 }
 
 /**
