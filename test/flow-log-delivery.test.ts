@@ -24,6 +24,7 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
@@ -419,6 +420,83 @@ describe('flow log delivery', () => {
       ].join('\n'),
     );
     assert.equal(s3Key({ account: ACCOUNT, region: 'eu-west-1', flowLogId: 'fl-1', prefix: 'p' }, Date.UTC(2026, 0, 2, 3, 4), 'abcdef01'), `p/AWSLogs/${ACCOUNT}/vpcflowlogs/eu-west-1/2026/01/02/${ACCOUNT}_vpcflowlogs_eu-west-1_fl-1_20260102T0304Z_abcdef01.log.gz`);
+  });
+
+  it('delivers Parquet files (FileFormat parquet): AWS column names and types, null for what plain text prints as -, GZIP pages, .log.parquet', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'parquet-bucket' }));
+    const id = (
+      await ec2.send(
+        new CreateFlowLogsCommand({
+          ResourceType: 'NetworkInterface',
+          ResourceIds: [eniId],
+          TrafficType: 'ALL',
+          LogDestinationType: 's3',
+          LogDestination: 'arn:aws:s3:::parquet-bucket',
+          MaxAggregationInterval: 60,
+          LogFormat: '${version} ${account-id} ${interface-id} ${srcaddr} ${srcport} ${protocol} ${packets} ${bytes} ${start} ${end} ${tcp-flags} ${traffic-path} ${action} ${log-status} ${pkt-src-aws-service}',
+          DestinationOptions: { FileFormat: 'parquet', HiveCompatiblePartitions: true },
+        }),
+      )
+    ).FlowLogIds![0]!;
+    const p = flowLogPipeline(srv.app);
+    p.record([
+      // Later in the window first: the file holds an interface's records in time order.
+      obs({ startMs: base + 30_000, endMs: base + 31_000, flowDirection: 'egress', srcaddr: eniIp, dstaddr: '203.0.113.5', srcport: 22, dstport: 20641, trafficPath: 2, packets: 3_000_000_000, bytes: 6_000_000_000 }),
+      obs({ srcport: 5555, action: 'REJECT', packets: 1, bytes: 60, tcpFlags: 0 }),
+    ]);
+    const r = await settle(p.flush());
+    assert.deepEqual({ records: r.records, s3Objects: r.s3Objects }, { records: 2, s3Objects: 1 });
+
+    const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: 'parquet-bucket' }))).Contents ?? []).map((o) => o.Key!);
+    assert.equal(keys.length, 1);
+    assert.match(keys[0]!, new RegExp(`^AWSLogs/aws-account-id=${ACCOUNT}/aws-service=vpcflowlogs/aws-region=us-east-1/year=\\d{4}/month=\\d{2}/day=\\d{2}/${ACCOUNT}_vpcflowlogs_us-east-1_${id}_\\d{8}T\\d{4}Z_[0-9a-f]{8}\\.log\\.parquet$`));
+    const bytes = await (await s3.send(new GetObjectCommand({ Bucket: 'parquet-bucket', Key: keys[0]! }))).Body!.transformToByteArray();
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    const meta = parquetMetadata(file);
+    assert.deepEqual(
+      meta.schema.slice(1).map((e) => [e.name, e.type, e.converted_type ?? '']),
+      [
+        ['version', 'INT32', ''],
+        ['account_id', 'BYTE_ARRAY', 'UTF8'],
+        ['interface_id', 'BYTE_ARRAY', 'UTF8'],
+        ['srcaddr', 'BYTE_ARRAY', 'UTF8'],
+        ['srcport', 'INT32', ''],
+        ['protocol', 'INT32', ''],
+        ['packets', 'INT64', ''],
+        ['bytes', 'INT64', ''],
+        ['start', 'INT64', ''],
+        ['end', 'INT64', ''],
+        ['tcp_flags', 'INT32', ''],
+        ['traffic_path', 'INT32', ''],
+        ['action', 'BYTE_ARRAY', 'UTF8'],
+        ['log_status', 'BYTE_ARRAY', 'UTF8'],
+        ['pkt_src_aws_service', 'BYTE_ARRAY', 'UTF8'],
+      ],
+    );
+    assert.ok(meta.row_groups.every((g) => g.columns.every((c) => c.meta_data?.codec === 'GZIP')), 'GZIP pages');
+    const rows = await parquetReadObjects({ file, compressors: { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) } });
+    const s = sec(base);
+    const row = (srcaddr: string, srcport: number, packets: bigint, bytes: bigint, start: number, end: number, flags: number, path: number | null, action: string) => ({
+      version: 5,
+      account_id: ACCOUNT,
+      interface_id: eniId,
+      srcaddr,
+      srcport,
+      protocol: 6,
+      packets,
+      bytes,
+      start: BigInt(start),
+      end: BigInt(end),
+      tcp_flags: flags,
+      traffic_path: path,
+      action,
+      log_status: 'OK',
+      pkt_src_aws_service: null,
+    });
+    assert.deepEqual(rows, [
+      row('203.0.113.5', 5555, 1n, 60n, s + 10, s + 20, 0, null, 'REJECT'),
+      row(eniIp, 22, 3_000_000_000n, 6_000_000_000n, s + 30, s + 31, 2, 2, 'ACCEPT'),
+    ]);
   });
 
   it('a flow log to S3 and its twin to CloudWatch Logs deliver the same lines, in each interface\'s time order, delivery after delivery', async () => {

@@ -38,6 +38,7 @@ import { putObject } from '../services/s3/index.js';
 import { keyColumn, stableOrder } from '../stable-order.js';
 import { ScopedState, scopeKey, sharedStore } from '../state/store.js';
 import { type CompiledFormat, compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, okRecord, statusRecord } from './flow-records.js';
+import { parquetFile } from './flow-log-parquet.js';
 import { flowRecordOf, savedWindow, storedWindows, type StoredWindow, WINDOW_KIND, windowRowId, windowScope } from './flow-log-windows.js';
 import type { InterfaceObservation, ObservationSource } from './types.js';
 
@@ -851,10 +852,10 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 /**
  * The S3 key of a flow log file: `[prefix/]AWSLogs/<account>/vpcflowlogs/<region>/<yyyy>/<mm>/<dd>/[<HH>/]`
  * (or the Hive-compatible `AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/aws-region=<region>/year=<yyyy>/month=<mm>/day=<dd>/[hour=<HH>/]`),
- * then `<account>_vpcflowlogs_<region>_<flow-log-id>_<YYYYMMDDTHHmmZ>_<hash>.log.gz`.
+ * then `<account>_vpcflowlogs_<region>_<flow-log-id>_<YYYYMMDDTHHmmZ>_<hash>.log.gz` (`.log.parquet` for Parquet files).
  */
 export function s3Key(
-  opts: { prefix?: string; account: string; region: string; flowLogId: string; hive?: boolean; hourly?: boolean },
+  opts: { prefix?: string; account: string; region: string; flowLogId: string; hive?: boolean; hourly?: boolean; parquet?: boolean },
   timeMs: number,
   hash: string,
 ): string {
@@ -867,7 +868,7 @@ export function s3Key(
   const dir = opts.hive
     ? `AWSLogs/aws-account-id=${opts.account}/aws-service=vpcflowlogs/aws-region=${opts.region}/year=${yyyy}/month=${mm}/day=${dd}/` + (opts.hourly ? `hour=${hh}/` : '')
     : `AWSLogs/${opts.account}/vpcflowlogs/${opts.region}/${yyyy}/${mm}/${dd}/` + (opts.hourly ? `${hh}/` : '');
-  const name = `${opts.account}_vpcflowlogs_${opts.region}_${opts.flowLogId}_${yyyy}${mm}${dd}T${hh}${mi}Z_${hash}.log.gz`;
+  const name = `${opts.account}_vpcflowlogs_${opts.region}_${opts.flowLogId}_${yyyy}${mm}${dd}T${hh}${mi}Z_${hash}.log.${opts.parquet ? 'parquet' : 'gz'}`;
   return (opts.prefix ? `${opts.prefix}/` : '') + dir + name;
 }
 
@@ -904,7 +905,45 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
       });
     return { write, planned };
   }
-  // S3: one text file for the whole delivery, records in window order per interface.
+  const parquet = d.fl.fileFormat === 'parquet';
+  const body = parquet ? parquetBody(d, fmt, lines) : textBody(d, fmt, lines);
+  // The file name's hash: of the flow log, the delivery (this process and a counter: never the
+  // same name twice) and the head of the file, not the whole of it.
+  const hash = createHash('sha256')
+    .update(`${d.fl.flowLogId}/${PROCESS_SALT}/${++deliveryCount}/${fileTimeMs}/${body.length}/`)
+    .update(body.subarray(0, 4096))
+    .digest('hex')
+    .slice(0, 8);
+  const key = s3Key(
+    { prefix: d.fl.prefix, account: d.account, region: d.region, flowLogId: d.fl.flowLogId, hive: d.fl.hiveCompatiblePartitions, hourly: d.fl.perHourPartition, parquet },
+    fileTimeMs,
+    hash,
+  );
+  const write = () =>
+    inTransaction(app, scope, (state) => {
+      if (!flowLogInForce(state, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
+      const written = putObject(state, app.config, d.fl.bucket!, key, body, {}, new Date());
+      setDeliverLogsStatus(state, d.fl.flowLogId, written ? undefined : ACCESS_ERROR);
+      for (const id of d.windows) if (state.get(WINDOW_KIND, id) !== undefined) state.delete(WINDOW_KIND, id);
+      return written
+        ? { ok: true, out: { records: d.count, logEvents: 0, s3Objects: 1, failed: 0 } }
+        : { ok: true, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count } };
+    });
+  return { write, planned: { records: d.count, logEvents: 0, s3Objects: 1, failed: 0 } };
+}
+
+/** A Parquet file of a delivery: each interface's records in time order, interface after interface. */
+function parquetBody(d: Delivery, fmt: CompiledFormat, lines: Lines): Buffer {
+  const all: FlowRecord[] = [];
+  for (const recs of d.byInterface.values()) {
+    lines.sort(recs);
+    for (const r of recs) all.push(r);
+  }
+  return parquetFile(d.fl.fields, fmt.version, all);
+}
+
+/** A gzip text file of a delivery: the header line, then each interface's lines in time order. */
+function textBody(d: Delivery, fmt: CompiledFormat, lines: Lines): Buffer {
   let text = lines.file(d, fmt);
   if (!text) {
     const w = lines.writer();
@@ -928,30 +967,7 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
   // The fastest level: flow log files are written often and read rarely. Output chunks of about
   // a quarter of the text (within 16 KiB and 1 MiB): a large file is not gathered from thousands.
   const chunkSize = Math.min(1 << 20, Math.max(1 << 14, text.length >> 2));
-  const body = gzipSync(text, { level: constants.Z_BEST_SPEED, memLevel: 9, chunkSize });
-  // The file name's hash: of the flow log, the delivery (this process and a counter: never the
-  // same name twice) and the head of the file, not the whole of it.
-  const hash = createHash('sha256')
-    .update(`${d.fl.flowLogId}/${PROCESS_SALT}/${++deliveryCount}/${fileTimeMs}/${body.length}/`)
-    .update(body.subarray(0, 4096))
-    .digest('hex')
-    .slice(0, 8);
-  const key = s3Key(
-    { prefix: d.fl.prefix, account: d.account, region: d.region, flowLogId: d.fl.flowLogId, hive: d.fl.hiveCompatiblePartitions, hourly: d.fl.perHourPartition },
-    fileTimeMs,
-    hash,
-  );
-  const write = () =>
-    inTransaction(app, scope, (state) => {
-      if (!flowLogInForce(state, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
-      const written = putObject(state, app.config, d.fl.bucket!, key, body, {}, new Date());
-      setDeliverLogsStatus(state, d.fl.flowLogId, written ? undefined : ACCESS_ERROR);
-      for (const id of d.windows) if (state.get(WINDOW_KIND, id) !== undefined) state.delete(WINDOW_KIND, id);
-      return written
-        ? { ok: true, out: { records: d.count, logEvents: 0, s3Objects: 1, failed: 0 } }
-        : { ok: true, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count } };
-    });
-  return { write, planned: { records: d.count, logEvents: 0, s3Objects: 1, failed: 0 } };
+  return gzipSync(text, { level: constants.Z_BEST_SPEED, memLevel: 9, chunkSize });
 }
 
 /** Puts records in time order (by start second), keeping the order of those that start alike. */
