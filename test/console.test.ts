@@ -786,10 +786,17 @@ describe('console in Chromium', () => {
     const appEni = app.NetworkInterfaces![0]!.NetworkInterfaceId!;
     const webIp = web.PrivateIpAddress!;
     const appIp = app.PrivateIpAddress!;
-    // The app server's interface also logs to S3.
+    // The app server's interface also logs to S3, in Parquet.
     const bucket = 'shop-flow-logs';
     const s3Log = await ec2.send(
-      new CreateFlowLogsCommand({ ResourceType: 'NetworkInterface', ResourceIds: [appEni], TrafficType: 'ALL', LogDestinationType: 's3', LogDestination: `arn:aws:s3:::${bucket}/app` }),
+      new CreateFlowLogsCommand({
+        ResourceType: 'NetworkInterface',
+        ResourceIds: [appEni],
+        TrafficType: 'ALL',
+        LogDestinationType: 's3',
+        LogDestination: `arn:aws:s3:::${bucket}/app`,
+        DestinationOptions: { FileFormat: 'parquet' },
+      }),
     );
     assert.deepEqual(s3Log.Unsuccessful ?? [], []);
     const s3FlowLogId = s3Log.FlowLogIds![0]!;
@@ -881,11 +888,11 @@ describe('console in Chromium', () => {
     await page.getByTestId('flow-records').scrollIntoViewIfNeeded();
     await shot(page, 'flow-log-traffic-records');
 
-    // The same traffic in S3: the interface's flow log file, read and parsed in the page.
+    // The same traffic in S3: the interface's flow log files (Parquet), read by their columns in the page.
     await page.getByTestId('flowlog-list').getByText(s3FlowLogId).click();
     await page.getByTestId('s3-files').waitFor();
     const files = await page.getByTestId('s3-files').locator('tbody tr').allInnerTexts();
-    assert.ok(files.length >= 1 && files.every((f) => f.includes(`app/AWSLogs/${ACCOUNT}/vpcflowlogs/${REGION}/`) && f.includes(s3FlowLogId)), files.join('\n'));
+    assert.ok(files.length >= 1 && files.every((f) => f.includes(`app/AWSLogs/${ACCOUNT}/vpcflowlogs/${REGION}/`) && f.includes(s3FlowLogId) && f.includes('.log.parquet')), files.join('\n'));
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="flow-records"] tbody tr').length > 1);
     const s3Rows = await rows();
     assert.equal(s3Rows.length, events.length, 'the same records as in CloudWatch Logs');

@@ -1,8 +1,10 @@
 /**
  * Flow log records from CloudWatch Logs (FilterLogEvents) or from the flow log files in S3
- * (ListObjectsV2, GetObject, gunzip), NAT gateway metrics from CloudWatch (GetMetricData),
+ * (ListObjectsV2, GetObject, gunzip; Parquet files read by their columns), NAT gateway metrics from CloudWatch (GetMetricData),
  * and vpcsim's simulated traffic (POST /_vpcsim/traffic, POST /_vpcsim/flush).
  */
+import { gunzipSync } from 'fflate';
+import { parquetReadObjects } from 'hyparquet';
 import { isUnsupported, jsonCall, queryCall, type QueryParams, s3Get, type Session, vpcsimCall } from './client.js';
 import { elementToValue, parseXml, type XObject } from './xml.js';
 import { arr, num, type Rec, str } from './values.js';
@@ -55,6 +57,29 @@ async function gunzip(bytes: Uint8Array): Promise<string> {
   return new Response(stream).text();
 }
 
+/**
+ * The records of a Parquet flow log file (FileFormat parquet) as text records have them: columns
+ * are the fields with underscores (`log_status` is `log-status`), null is `-`.
+ */
+async function parquetRecords(bytes: Uint8Array): Promise<Array<Record<string, string>>> {
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const rows = await parquetReadObjects({ file, compressors: { GZIP: (input: Uint8Array) => gunzipSync(input) } });
+  return rows.map((row) => {
+    const out: Record<string, string> = {};
+    for (const [column, v] of Object.entries(row)) out[column.replace(/_/g, '-')] = v === null || v === undefined ? '-' : String(v);
+    return out;
+  });
+}
+
+/** The records of one flow log file: Parquet by its columns, gzip text by its header line (else the flow log's fields). */
+async function fileRecords(key: string, bytes: Uint8Array, fields: string[]): Promise<Array<Record<string, string>>> {
+  if (key.endsWith('.parquet')) return parquetRecords(bytes);
+  const lines = (await gunzip(bytes)).split('\n').filter((l) => l.trim());
+  // The first line names the fields (the flow log's format without ${}).
+  const header = lines[0] && !/^\d/.test(lines[0].trim()) ? lines.shift()!.trim().split(/\s+/) : fields;
+  return lines.map((line) => parseRecord(line, header, 0, key));
+}
+
 /** The files of an S3 flow log (its own, by flow log ID in the name), newest first. */
 export async function listFlowLogFiles(session: Session, bucket: string, prefix: string, flowLogId: string, max = 1000): Promise<S3File[]> {
   const files: S3File[] = [];
@@ -75,7 +100,7 @@ export async function listFlowLogFiles(session: Session, bucket: string, prefix:
   return files.sort((a, b) => b.lastModified.localeCompare(a.lastModified) || b.key.localeCompare(a.key));
 }
 
-/** Records of an S3 flow log between two times: the newest `maxFiles` files read (gzip), each parsed by its header line. */
+/** Records of an S3 flow log between two times: the newest `maxFiles` files read (gzip text, or Parquet). */
 export async function fetchS3FlowRecords(session: Session, arn: string, flowLogId: string, fields: string[], startTime: number, endTime: number, maxFiles = 50, max = 5000): Promise<EventsPage> {
   const dest = s3Destination(arn);
   if (!dest) return { records: [], truncated: false, supported: true, error: `Not an S3 destination: ${arn}` };
@@ -91,13 +116,9 @@ export async function fetchS3FlowRecords(session: Session, arn: string, flowLogI
   await Promise.all(
     read.map(async (f) => {
       try {
-        const text = await gunzip(await s3Get(session, dest.bucket, f.key));
-        const lines = text.split('\n').filter((l) => l.trim());
-        // The first line names the fields (the flow log's format without ${}).
-        const header = lines[0] && !/^\d/.test(lines[0].trim()) ? lines.shift()!.trim().split(/\s+/) : fields;
         let n = 0;
-        for (const line of lines) {
-          const r = parseRecord(line, header, 0, f.key);
+        for (const fieldsOf of await fileRecords(f.key, await s3Get(session, dest.bucket, f.key), fields)) {
+          const r = { ...fieldsOf, _stream: f.key } as FlowRecord;
           const t = /^\d+$/.test(r.start ?? '') ? Number(r.start) * 1000 : Date.parse(f.lastModified);
           r._t = String(t);
           n++;
