@@ -34,6 +34,7 @@ import { type DeliveryReport, flowHash, flowLogPipeline, flowLogPipelineImpl, s3
 import type { FlowRecord } from '../src/traffic/flow-records.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
 import { seededRandom, startTestServer, type TestServer } from './helpers.js';
+import { TEST_ON_POSTGRES } from './pg.js';
 
 /** The final counts of a delivery (on a shared store the writes finish after the call returns). */
 const settle = async (r: DeliveryReport): Promise<DeliveryReport> => (r.settled ? await r.settled : r);
@@ -582,10 +583,15 @@ describe('flow log delivery', () => {
     assert.equal((await settle(p.flush())).records, 1);
     assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), ['2']);
 
+    // The store marks the open window (not on a shared store: see flow-log-windows.ts) until it is delivered or its flow log goes.
+    const windowRows = () => srv.app.store.scopeNames().reduce((n, scope) => n + (srv.app.store.table(scope, 'flow-log-window')?.size ?? 0), 0);
+    assert.equal(windowRows(), 0, 'delivered windows leave no rows');
     p.record([obs({ srcport: 3 })]);
+    assert.equal(windowRows(), TEST_ON_POSTGRES ? 0 : 1);
     await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [id] }));
     const r = await settle(p.flush());
     assert.deepEqual({ records: r.records, failed: r.failed }, { records: 0, failed: 1 });
+    assert.equal(windowRows(), 0, 'the window of a deleted flow log leaves no row');
     assert.deepEqual((await events(`${eniId}-all`)).map((e) => e.message), ['2']);
     // And no NODATA for it afterwards.
     assert.equal((await settle(p.deliverDue(base + 10 * MIN))).records, 0);

@@ -39,7 +39,7 @@ import { keyColumn, stableOrder } from '../stable-order.js';
 import { ScopedState, scopeKey, sharedStore } from '../state/store.js';
 import { type CompiledFormat, compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, okRecord, statusRecord } from './flow-records.js';
 import { parquetFile } from './flow-log-parquet.js';
-import { flowRecordOf, savedWindow, storedWindows, type StoredWindow, WINDOW_KIND, windowRowId, windowScope } from './flow-log-windows.js';
+import { deleteWindows, flowRecordOf, savedWindow, storedWindows, type StoredWindow, WINDOW_KIND, windowRowId, windowScope } from './flow-log-windows.js';
 import type { InterfaceObservation, ObservationSource } from './types.js';
 
 export interface DeliveryReport {
@@ -872,6 +872,12 @@ export function s3Key(
   return (opts.prefix ? `${opts.prefix}/` : '') + dir + name;
 }
 
+/** A delivery whose flow log was deleted since: its records go nowhere, and its windows' rows go with them. */
+function gone(state: ScopedState, d: Delivery): { ok: boolean; out: Outcome } {
+  deleteWindows(state, d.windows);
+  return { ok: true, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
+}
+
 /** Formats a delivery and returns the function that writes it in one transaction. */
 function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): { write: () => Outcome; planned: Outcome } {
   const fmt = compileFormat(d.fl.fields);
@@ -896,11 +902,11 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
     const planned = { records: d.count, logEvents: n, s3Objects: 0, failed: 0 };
     const write = () =>
       inTransaction(app, scope, (state) => {
-        if (!flowLogInForce(state, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
+        if (!flowLogInForce(state, d.fl.flowLogId)) return gone(state, d);
         const now = Date.now();
         ensureLogGroup(state, d.fl.logGroupName!, now);
         for (const [stream, times, texts] of streams) appendLogColumns(state, d.fl.logGroupName!, stream, times, texts, now);
-        for (const id of d.windows) if (state.get(WINDOW_KIND, id) !== undefined) state.delete(WINDOW_KIND, id);
+        deleteWindows(state, d.windows);
         return { ok: true, out: planned };
       });
     return { write, planned };
@@ -921,10 +927,10 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
   );
   const write = () =>
     inTransaction(app, scope, (state) => {
-      if (!flowLogInForce(state, d.fl.flowLogId)) return { ok: false, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count, gone: true } };
+      if (!flowLogInForce(state, d.fl.flowLogId)) return gone(state, d);
       const written = putObject(state, app.config, d.fl.bucket!, key, body, {}, new Date());
       setDeliverLogsStatus(state, d.fl.flowLogId, written ? undefined : ACCESS_ERROR);
-      for (const id of d.windows) if (state.get(WINDOW_KIND, id) !== undefined) state.delete(WINDOW_KIND, id);
+      deleteWindows(state, d.windows);
       return written
         ? { ok: true, out: { records: d.count, logEvents: 0, s3Objects: 1, failed: 0 } }
         : { ok: true, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count } };

@@ -16,7 +16,7 @@
  * On a store shared by several servers the rows are not kept: a server cannot tell whether
  * another's rows are those of a live server.
  */
-import { scopeKey, type Store } from '../state/store.js';
+import { type ScopedState, scopeKey, type Store } from '../state/store.js';
 import type { FlowKey, FlowRecord, InterfaceMeta } from './flow-records.js';
 import { okRecord } from './flow-records.js';
 
@@ -92,4 +92,9 @@ export function storedWindows(store: Store): Array<{ scope: string; id: string; 
     for (const [id, row] of table) out.push({ scope, id, row: row as StoredWindow });
   }
   return out;
+}
+
+/** Deletes window rows: delivered, or their flow log is gone. */
+export function deleteWindows(state: ScopedState, ids: Iterable<string>): void {
+  for (const id of ids) if (state.get(WINDOW_KIND, id) !== undefined) state.delete(WINDOW_KIND, id);
 }
