@@ -5,7 +5,21 @@
  */
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { CreateFlowLogsCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  AllocateAddressCommand,
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  CreateFlowLogsCommand,
+  CreateInternetGatewayCommand,
+  CreateNatGatewayCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
@@ -170,6 +184,52 @@ describe('traffic across server restarts', () => {
     await withServer(dir, async (srv) => {
       assert.equal((await flush(srv)).records, 4);
       for (const eni of [w.a.eni, w.b.eni]) assert.deepEqual(await events(srv, eni), [skipped(w, eni)]);
+    });
+  });
+
+  it('NAT gateways remember the connections they hold across a clean stop (ActiveConnectionCount counts one opened before it)', async () => {
+    const dir = tempDir();
+    const base = Math.ceil((Date.now() + 2_000) / 60_000) * 60_000 + 60_000;
+    const { app, natId } = await withServer(dir, async (srv) => {
+      const ec2 = new EC2Client({ endpoint: srv.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+      const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.61.0.0/16' }))).Vpc!.VpcId!;
+      const pub = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.61.1.0/24' }))).Subnet!.SubnetId!;
+      const priv = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.61.2.0/24' }))).Subnet!.SubnetId!;
+      const igw = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
+      await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpcId }));
+      const table = async (subnet: string, target: { GatewayId?: string; NatGatewayId?: string }) => {
+        const rt = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
+        await ec2.send(new CreateRouteCommand({ RouteTableId: rt, DestinationCidrBlock: '0.0.0.0/0', ...target }));
+        await ec2.send(new AssociateRouteTableCommand({ RouteTableId: rt, SubnetId: subnet }));
+      };
+      await table(pub, { GatewayId: igw });
+      const eip = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
+      const nat = (await ec2.send(new CreateNatGatewayCommand({ SubnetId: pub, AllocationId: eip }))).NatGateway!.NatGatewayId!;
+      await table(priv, { NatGatewayId: nat });
+      const instance = (await ec2.send(new RunInstancesCommand({ ImageId: 'ami-0a2023c0ffee0a864', MinCount: 1, MaxCount: 1, SubnetId: priv }))).Instances![0]!.InstanceId!;
+      assert.equal((await post(srv, '/_vpcsim/clock', { set: base })).status, 200);
+      // Ten minutes open from `base`, through the NAT gateway.
+      const r = await post(srv, '/_vpcsim/traffic', { flows: [{ source: instance, destination: '198.51.100.7', protocol: 'tcp', destinationPort: 443, durationMs: 600_000 }] });
+      assert.equal(r.body.accepted, 1, JSON.stringify(r.body));
+      return { app: instance, natId: nat };
+    });
+    await withServer(dir, async (srv) => {
+      assert.equal((await post(srv, '/_vpcsim/clock', { advance: '5m' })).status, 200);
+      const r = await post(srv, '/_vpcsim/traffic', { flows: [{ source: app, destination: '198.51.100.8', protocol: 'tcp', destinationPort: 443, durationMs: 30_000 }] });
+      assert.equal(r.body.accepted, 1, JSON.stringify(r.body));
+      const cw = new CloudWatchClient({ endpoint: srv.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+      const points = await cw.send(
+        new GetMetricStatisticsCommand({
+          Namespace: 'AWS/NATGateway',
+          MetricName: 'ActiveConnectionCount',
+          Dimensions: [{ Name: 'NatGatewayId', Value: natId }],
+          StartTime: new Date(base + 300_000),
+          EndTime: new Date(base + 360_000),
+          Period: 60,
+          Statistics: ['Maximum'],
+        }),
+      );
+      assert.deepEqual(points.Datapoints!.map((d) => d.Maximum), [2], 'the connection from before the stop and the new one');
     });
   });
 });

@@ -18,7 +18,7 @@ import { ScopedState } from '../state/store.js';
 import { ClockError, parseDuration, SimulationClock, startTicker } from '../traffic/clock.js';
 import { type DeliveryReport, flowLogPipeline } from '../traffic/flow-log-delivery.js';
 import { storedWindows } from '../traffic/flow-log-windows.js';
-import { applyNatLimits, recordNatMetrics } from '../traffic/nat-metrics.js';
+import { applyNatLimits, recordNatMetrics, saveNatMemory } from '../traffic/nat-metrics.js';
 import { expandScenario, parseScenario, type Scenario, ScenarioError } from '../traffic/scenario.js';
 import { type DecideOptions, decideFlows, observationSource } from '../traffic/simulate.js';
 import type { DecidedFlow, FlowSpec } from '../traffic/types.js';
@@ -108,7 +108,8 @@ export function resumeTraffic(app: App): void {
 
 /**
  * The server is closing: stops the app's ticker, and writes the open flow log windows with
- * their records to the store for the next server (see flow-log-windows.ts).
+ * their records (see flow-log-windows.ts) and the connections NAT gateways hold to the store,
+ * for the next server.
  */
 export function stopTraffic(app: App): void {
   const rt = runtimes.get(app);
@@ -120,6 +121,11 @@ export function stopTraffic(app: App): void {
     rt.pipeline.save();
   } catch (err) {
     console.error('vpcsim: the open flow log windows could not be saved:', err);
+  }
+  try {
+    saveNatMemory(app.store);
+  } catch (err) {
+    console.error('vpcsim: the NAT gateways\' connections could not be saved:', err);
   }
 }
 

@@ -18,14 +18,15 @@
  *
  * Connections held by each NAT gateway (for the port limit and ActiveConnectionCount) are
  * remembered per store across batches, forgotten on reset and an hour after they end (swept
- * once per ten minutes of simulated time).
+ * once per ten minutes of simulated time). A server that stops cleanly writes them to the store
+ * (saveNatMemory) and the next one takes them up; after a crash they are lost.
  * Both functions are synchronous and commit through `app.store` directly: callers run them
  * inside `App.exclusive` so that on a shared store they see, and write, the latest state.
  */
 import type { App } from '../server/app.js';
 import { putMetricData, type MetricInput } from '../services/monitoring/index.js';
 import { orderOf } from '../stable-order.js';
-import { ScopedState, scopeKey, type Store } from '../state/store.js';
+import { ScopedState, scopeKey, sharedStore, type Store } from '../state/store.js';
 import { PROTO_TCP } from '../network/compile.js';
 import type { Headers, Hop, PathResult, TraceResult } from '../network/trace.js';
 import type { DecidedFlow } from './types.js';
@@ -286,9 +287,67 @@ function memoryOf(store: Store): Memory {
   let m = memories.get(store);
   if (!m || m.generation !== store.generation) {
     m = { generation: store.generation, nats: new Map(), latest: 0, sweptBefore: -Infinity };
+    restoreMemory(store, m);
     memories.set(store, m);
   }
   return m;
+}
+
+/** Where a stopping server leaves what its NAT gateways remember: one row per gateway. */
+const MEMORY_SCOPE = 'global/global';
+const MEMORY_KIND = 'nat-gateway-connections';
+
+interface StoredNatMemory {
+  /** Port allocations: [destination key, [[address, [start, end, …]], …]], … (see portsTo). */
+  Ports: Array<[number | string, Array<[number, number[]]>]>;
+  /** Established TCP connections: [start, end, count], …. */
+  Active: Array<[number, number, number]>;
+  Latest: number;
+  SweptBefore: number | null;
+}
+
+/**
+ * Writes what the NAT gateways remember to the store, for the next server (this one is
+ * stopping). Nothing on a store shared by several servers: each remembers its own batches.
+ */
+export function saveNatMemory(store: Store): void {
+  const m = memories.get(store);
+  if (!m || m.generation !== store.generation || sharedStore(store.persistence)) return;
+  const tx = store.begin();
+  try {
+    for (const id of store.table(MEMORY_SCOPE, MEMORY_KIND)?.keys() ?? []) if (!m.nats.has(id)) tx.delete(MEMORY_SCOPE, MEMORY_KIND, id);
+    for (const [natId, n] of m.nats) {
+      const row: StoredNatMemory = {
+        Ports: [...n.ports].map(([key, byAddress]) => [key, [...byAddress].map(([address, list]) => [address, [...list]] as [number, number[]])]),
+        Active: n.active.spans().map((x) => [x.s, x.e, x.n] as [number, number, number]),
+        Latest: m.latest,
+        SweptBefore: Number.isFinite(m.sweptBefore) ? m.sweptBefore : null,
+      };
+      tx.put(MEMORY_SCOPE, MEMORY_KIND, natId, row);
+    }
+    tx.commit();
+  } catch (err) {
+    tx.rollback();
+    throw err;
+  }
+}
+
+/** Takes up what a previous server's NAT gateways remembered (rows it wrote when it stopped). */
+function restoreMemory(store: Store, m: Memory): void {
+  if (sharedStore(store.persistence)) return;
+  for (const [natId, value] of store.table(MEMORY_SCOPE, MEMORY_KIND) ?? []) {
+    const row = value as Partial<StoredNatMemory>;
+    if (!Array.isArray(row.Ports) || !Array.isArray(row.Active)) continue;
+    const n = natMemory(m, natId);
+    for (const [key, byAddress] of row.Ports) {
+      const map = new Map<number, number[]>();
+      for (const [address, list] of byAddress) map.set(address, [...list]);
+      n.ports.set(key, map);
+    }
+    for (const [s, e, count] of row.Active) n.active.add(s, e, count);
+    if (typeof row.Latest === 'number' && row.Latest > m.latest) m.latest = row.Latest;
+    if (typeof row.SweptBefore === 'number' && row.SweptBefore > m.sweptBefore) m.sweptBefore = row.SweptBefore;
+  }
 }
 
 function natMemory(m: Memory, natId: string): NatMemory {
