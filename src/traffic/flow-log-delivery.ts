@@ -205,6 +205,14 @@ function growSlots(b: Bucket): void {
   b.slots = slots;
 }
 
+/** A new record of a window, in empty slot `k` of its table (which grows when half full). */
+function placeRecord(b: Bucket, k: number, hash: number, r: FlowRecord): void {
+  b.records.push(r);
+  b.slots[2 * k] = hash;
+  b.slots[2 * k + 1] = b.records.length;
+  if (2 * b.records.length > b.slots.length >> 1) growSlots(b);
+}
+
 function sameFlow(f: FlowKey, o: InterfaceObservation): boolean {
   return (
     f.srcport === o.srcport &&
@@ -506,10 +514,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       const mask = (b.slots.length >> 1) - 1;
       let k = hash & mask;
       while (b.slots[2 * k + 1] !== 0) k = (k + 1) & mask;
-      b.records.push(r);
-      b.slots[2 * k] = hash;
-      b.slots[2 * k + 1] = b.records.length;
-      if (2 * b.records.length > mask + 1) growSlots(b);
+      placeRecord(b, k, hash, r);
     }
     if (saved.Skipped) b.skipped = statusRecord('SKIPDATA', pair.meta, saved.Skipped[0], saved.Skipped[1]);
   }
@@ -654,10 +659,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     }
     if (b.records.length < this.windowCapacity) {
       // A new flow, in the empty slot the search ended on.
-      b.records.push(okRecord(o, startSec, endSec, packets, bytes, flags, pair.meta));
-      slots[2 * k] = hash;
-      slots[2 * k + 1] = b.records.length;
-      if (2 * b.records.length > mask + 1) growSlots(b);
+      placeRecord(b, k, hash, okRecord(o, startSec, endSec, packets, bytes, flags, pair.meta));
     } else if (b.skipped) {
       if (startSec < b.skipped.start) b.skipped.start = startSec;
       if (endSec > b.skipped.end) b.skipped.end = endSec;
