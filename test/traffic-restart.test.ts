@@ -50,7 +50,7 @@ async function clockOf(srv: ServerProcess): Promise<Record<string, unknown>> {
 }
 
 /** A VPC with two instances in one subnet (the default group lets them talk), flow logs on the VPC to CloudWatch Logs and S3, the clock set. */
-async function build(srv: ServerProcess): Promise<World> {
+async function build(srv: ServerProcess, setClock = true): Promise<World> {
   const ec2 = new EC2Client({ endpoint: srv.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
   const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.60.0.0/16' }))).Vpc!.VpcId!;
   const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.60.1.0/24' }))).Subnet!.SubnetId!;
@@ -74,20 +74,22 @@ async function build(srv: ServerProcess): Promise<World> {
   await ec2.send(
     new CreateFlowLogsCommand({ ResourceType: 'VPC', ResourceIds: [vpcId], TrafficType: 'ALL', LogDestinationType: 's3', LogDestination: `arn:aws:s3:::${BUCKET}`, MaxAggregationInterval: 60 }),
   );
+  if (!setClock) return { a, b, base: NaN };
   const base = Math.ceil((Date.now() + 2_000) / 60_000) * 60_000 + 60_000;
   const set = await post(srv, '/_vpcsim/clock', { set: base });
   assert.equal(set.status, 200, JSON.stringify(set.body));
   return { a, b, base };
 }
 
-/** One connection a → b on tcp/22 from port 40000, at the simulated time. */
-async function send(srv: ServerProcess, w: World): Promise<void> {
+/** One connection a → b on tcp/22 from port 40000, at the clock's time; the clock's answer. */
+async function send(srv: ServerProcess, w: World): Promise<{ now: number }> {
   const r = await post(srv, '/_vpcsim/traffic', {
     flows: [{ source: w.a.id, destination: w.b.id, protocol: 'tcp', destinationPort: 22, sourcePort: 40000, packets: 3, bytes: 180, replyPackets: 2, replyBytes: 120 }],
   });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.accepted, 1);
   assert.equal(r.body.delivered, undefined, 'the window is still open');
+  return r.body.clock;
 }
 
 async function flush(srv: ServerProcess): Promise<Record<string, number>> {
@@ -230,6 +232,31 @@ describe('traffic across server restarts', () => {
         }),
       );
       assert.deepEqual(points.Datapoints!.map((d) => d.Maximum), [2], 'the connection from before the stop and the new one');
+    });
+  });
+
+  it('on the real clock, a server that starts with windows left open delivers them as they close, with no traffic and no flush', async () => {
+    const dir = tempDir();
+    const { w, sentAt } = await withServer(
+      dir,
+      async (srv) => {
+        const built = await build(srv, false);
+        return { w: built, sentAt: (await send(srv, built)).now };
+      },
+      'kill',
+    );
+    const start = Math.floor(sentAt / 60_000) * 60;
+    await withServer(dir, async (srv) => {
+      // The window closes within a minute of the traffic; the ticker looks every 5 seconds.
+      const deadline = Date.now() + 90_000;
+      let lines: string[] = [];
+      while (Date.now() < deadline) {
+        lines = await events(srv, w.a.eni).catch(() => []);
+        if (lines.length) break;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+      assert.deepEqual(lines, [`2 ${ACCOUNT} ${w.a.eni} - - - - - - - ${start} ${start + 59} - SKIPDATA`]);
+      assert.deepEqual(await events(srv, w.b.eni), [`2 ${ACCOUNT} ${w.b.eni} - - - - - - - ${start} ${start + 59} - SKIPDATA`]);
     });
   });
 });
