@@ -691,6 +691,8 @@ describe('traffic through the API, flow logs read back with the SDKs', () => {
       [{ flows: [{ source: n.app, destination: n.web, port: 443, count: 0 }] }, /count must be a positive integer/],
       [{ flows: [{ source: n.app, destination: n.web, protocol: 'tcp', port: 443, sourcePort: 65535, count: 2 }] }, /goes past port 65535/],
       [{ flows: ['x'] }, /flows\[0\] must be an object/],
+      [{ flows: [{}] }, /^flows\[0\] needs a "source"\.$/],
+      [{ flows: [{ source: n.app, port: 443 }] }, /^flows\[0\] needs a "destination" or "destinations"\.$/],
       [{ flows: [{ source: 'i-0123456789abcdef0', destination: n.web, protocol: 'tcp', port: 443 }] }, /does not exist/],
       [{ flows: [{ source: n.app, destination: n.web, protocol: 'tcp' }] }, /destination port/],
       [{ flows: [{ source: n.app, destination: n.web, protocol: 'tcp', port: 'https' }] }, /destinationPort must be an integer/],

@@ -19,7 +19,7 @@ import { ClockError, parseDuration, SimulationClock, startTicker } from '../traf
 import { type DeliveryReport, flowLogPipeline } from '../traffic/flow-log-delivery.js';
 import { storedWindows } from '../traffic/flow-log-windows.js';
 import { applyNatLimits, recordNatMetrics, saveNatMemory } from '../traffic/nat-metrics.js';
-import { expandScenario, parseScenario, type Scenario, ScenarioError } from '../traffic/scenario.js';
+import { expandScenario, flowProblem, parseScenario, type Scenario, ScenarioError } from '../traffic/scenario.js';
 import { type DecideOptions, decideFlows, observationSource } from '../traffic/simulate.js';
 import type { DecidedFlow, FlowSpec } from '../traffic/types.js';
 import { compiledNetwork } from '../services/ec2/network-cache.js';
@@ -200,7 +200,8 @@ const STRING_FIELDS = ['source', 'destination', 'sourceIp', 'account', 'region']
 
 /** Checks the fields of one flow (types only; the engine checks the values). */
 function checkFlow(f: unknown, where: string): string | undefined {
-  if (typeof f !== 'object' || f === null || Array.isArray(f)) return `${where} must be an object.`;
+  const shape = flowProblem(f, where);
+  if (shape) return shape;
   const o = f as Record<string, unknown>;
   if (o.port !== undefined && o.destinationPort === undefined) {
     o.destinationPort = o.port;

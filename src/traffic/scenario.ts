@@ -106,6 +106,14 @@ function nthHost(source: string, i: number): string {
   return prefix + formatIpv4((ip + i) >>> 0);
 }
 
+/** What is wrong with the shape of one flow (`where` names it), if anything: an object with a source and a destination. */
+export function flowProblem(f: unknown, where: string): string | undefined {
+  if (!isObject(f)) return `${where} must be an object.`;
+  if (typeof f.source !== 'string') return `${where} needs a "source".`;
+  if (typeof f.destination !== 'string' && !Array.isArray(f.destinations)) return `${where} needs a "destination" or "destinations".`;
+  return undefined;
+}
+
 /** Checks a parsed JSON value is a scenario (throws ScenarioError saying what is wrong). */
 export function parseScenario(v: unknown): Scenario {
   if (!isObject(v)) throw new ScenarioError('A scenario is a JSON object with "steps".');
@@ -114,11 +122,8 @@ export function parseScenario(v: unknown): Scenario {
     if (!isObject(s)) throw new ScenarioError(`steps[${i}] must be an object.`);
     if (!Array.isArray(s.flows) || s.flows.length === 0) throw new ScenarioError(`steps[${i}] needs "flows": a non-empty list.`);
     s.flows.forEach((f, j) => {
-      if (!isObject(f)) throw new ScenarioError(`steps[${i}].flows[${j}] must be an object.`);
-      if (typeof f.source !== 'string') throw new ScenarioError(`steps[${i}].flows[${j}] needs a "source".`);
-      if (typeof f.destination !== 'string' && !Array.isArray(f.destinations)) {
-        throw new ScenarioError(`steps[${i}].flows[${j}] needs a "destination" or "destinations".`);
-      }
+      const problem = flowProblem(f, `steps[${i}].flows[${j}]`);
+      if (problem) throw new ScenarioError(problem);
     });
   });
   return v as unknown as Scenario;
