@@ -81,10 +81,10 @@ async function build(srv: ServerProcess, setClock = true): Promise<World> {
   return { a, b, base };
 }
 
-/** One connection a → b on tcp/22 from port 40000, at the clock's time; the clock's answer. */
-async function send(srv: ServerProcess, w: World): Promise<{ now: number }> {
+/** One connection a → b on tcp/22 from port 40000, at the clock's time (lasting a second, or `durationMs`); the clock's answer. */
+async function send(srv: ServerProcess, w: World, durationMs?: number): Promise<{ now: number }> {
   const r = await post(srv, '/_vpcsim/traffic', {
-    flows: [{ source: w.a.id, destination: w.b.id, protocol: 'tcp', destinationPort: 22, sourcePort: 40000, packets: 3, bytes: 180, replyPackets: 2, replyBytes: 120 }],
+    flows: [{ source: w.a.id, destination: w.b.id, protocol: 'tcp', destinationPort: 22, sourcePort: 40000, packets: 3, bytes: 180, replyPackets: 2, replyBytes: 120, durationMs }],
   });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.accepted, 1);
@@ -241,7 +241,8 @@ describe('traffic across server restarts', () => {
       dir,
       async (srv) => {
         const built = await build(srv, false);
-        return { w: built, sentAt: (await send(srv, built)).now };
+        // At an instant: whatever second of the minute it is, the connection is in one window.
+        return { w: built, sentAt: (await send(srv, built, 0)).now };
       },
       'kill',
     );
