@@ -74,16 +74,7 @@ function storedClock(app: App): number | undefined {
 /** Writes the clock's time to the store (as a writing request would, on a shared store). */
 async function keepClock(app: App, clock: SimulationClock): Promise<void> {
   const value: StoredClock = { SimulatedTime: clock.simulatedTime ?? null };
-  await app.exclusive(() => {
-    const tx = app.store.begin();
-    try {
-      tx.put(CLOCK_SCOPE, CLOCK_KIND, CLOCK_ID, value);
-      tx.commit();
-    } catch (err) {
-      tx.rollback();
-      throw err;
-    }
-  });
+  await app.exclusive(() => app.store.transact((tx) => tx.put(CLOCK_SCOPE, CLOCK_KIND, CLOCK_ID, value)));
 }
 
 function runtimeOf(app: App): Runtime {

@@ -223,6 +223,19 @@ export class Store {
     return new Transaction(this, this.staged ? cloneWrites(this.staged) : undefined);
   }
 
+  /** Runs `fn` in a transaction of its own and commits what it wrote; if it throws, nothing is. */
+  transact<T>(fn: (tx: Transaction) => T): T {
+    const tx = this.begin();
+    try {
+      const out = fn(tx);
+      tx.commit();
+      return out;
+    } catch (err) {
+      tx.rollback();
+      throw err;
+    }
+  }
+
   /** Called by Transaction.commit: persist first, then publish in memory. */
   apply(changes: Change[]): void {
     if (changes.length === 0) return;

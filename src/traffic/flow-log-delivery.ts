@@ -205,6 +205,35 @@ function growSlots(b: Bucket): void {
   b.slots = slots;
 }
 
+/** A pair's window `w`, opened: empty, its table as large as the pair's windows start with. */
+function openBucket(pair: Pair, w: number): Bucket {
+  const b: Bucket = { pair, window: w, endMs: (w + 1) * pair.intervalMs, records: [], slots: new Array<number>(2 * pair.firstSlots).fill(0), lastSec: 0 };
+  pair.buckets.set(w, b);
+  if (w > pair.covered) pair.busy.add(w);
+  if (w > pair.lastBusy) pair.lastBusy = w;
+  return b;
+}
+
+/**
+ * The window rows (see flow-log-windows.ts) of windows: one per flow log and window, naming the
+ * interfaces, with what each had in the window when `withRecords`.
+ */
+function windowRows(buckets: Iterable<Bucket>, withRecords: boolean): Map<string, { scope: string; row: StoredWindow }> {
+  const rows = new Map<string, { scope: string; row: StoredWindow }>();
+  for (const b of buckets) {
+    const { pair } = b;
+    const saved = withRecords ? savedWindow(b.records, b.skipped, b.lastSec) : undefined;
+    for (const fl of pair.fls) {
+      const id = windowRowId(fl.flowLogId, b.window);
+      let r = rows.get(id);
+      if (!r) rows.set(id, (r = { scope: windowScope(pair.meta), row: { FlowLogId: fl.flowLogId, Window: b.window, IntervalSeconds: pair.intervalMs / 1000, Interfaces: [] } }));
+      r.row.Interfaces.push(pair.meta);
+      if (saved) (r.row.Saved ??= []).push(saved);
+    }
+  }
+  return rows;
+}
+
 /** A new record of a window, in empty slot `k` of its table (which grows when half full). */
 function placeRecord(b: Bucket, k: number, hash: number, r: FlowRecord): void {
   b.records.push(r);
@@ -388,29 +417,15 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
    * their flow logs' windows (see flow-log-windows.ts), in one transaction.
    */
   private markOpened(): void {
-    const added = new Map<string, { scope: string; row: StoredWindow }>();
-    for (const b of this.opened) {
-      const meta = b.pair.meta;
-      for (const fl of b.pair.fls) {
-        const id = windowRowId(fl.flowLogId, b.window);
-        let a = added.get(id);
-        if (!a) added.set(id, (a = { scope: windowScope(meta), row: { FlowLogId: fl.flowLogId, Window: b.window, IntervalSeconds: b.pair.intervalMs / 1000, Interfaces: [] } }));
-        a.row.Interfaces.push(meta);
-      }
-    }
+    const added = windowRows(this.opened, false);
     this.opened.length = 0;
-    const tx = this.app.store.begin();
-    try {
+    this.app.store.transact((tx) => {
       for (const [id, { scope, row }] of added) {
         const before = tx.get<StoredWindow>(scope, WINDOW_KIND, id);
         if (before && Array.isArray(before.Interfaces)) row.Interfaces = [...before.Interfaces, ...row.Interfaces];
         tx.put(scope, WINDOW_KIND, id, row);
       }
-      tx.commit();
-    } catch (err) {
-      tx.rollback();
-      throw err;
-    }
+    });
   }
 
   /**
@@ -419,27 +434,12 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
    */
   save(): void {
     if (!this.durable || this.app.store.generation !== this.generation) return;
-    const rows = new Map<string, { scope: string; row: StoredWindow & { Saved: NonNullable<StoredWindow['Saved']> } }>();
-    for (const pair of this.distinctPairs()) {
-      for (const b of pair.buckets.values()) {
-        const saved = savedWindow(b.records, b.skipped, b.lastSec);
-        for (const fl of pair.fls) {
-          const id = windowRowId(fl.flowLogId, b.window);
-          let r = rows.get(id);
-          if (!r) rows.set(id, (r = { scope: windowScope(pair.meta), row: { FlowLogId: fl.flowLogId, Window: b.window, IntervalSeconds: pair.intervalMs / 1000, Interfaces: [], Saved: [] } }));
-          r.row.Interfaces.push(pair.meta);
-          r.row.Saved.push(saved);
-        }
-      }
-    }
-    const tx = this.app.store.begin();
-    try {
+    const buckets: Bucket[] = [];
+    for (const pair of this.distinctPairs()) for (const b of pair.buckets.values()) buckets.push(b);
+    const rows = windowRows(buckets, true);
+    this.app.store.transact((tx) => {
       for (const [id, { scope, row }] of rows) tx.put(scope, WINDOW_KIND, id, row);
-      tx.commit();
-    } catch (err) {
-      tx.rollback();
-      throw err;
-    }
+    });
   }
 
   /**
@@ -451,35 +451,22 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     if (!this.durable) return;
     const rows = storedWindows(this.app.store);
     if (rows.length === 0) return;
-    // Rows whose flow log is gone, and rows whose records are now in memory (markers again: after
-    // a crash from now on, they would be lost).
-    const changed: Array<{ scope: string; id: string; row: StoredWindow | undefined }> = [];
-    const tx = this.app.store.begin();
-    try {
+    // In one transaction: rows whose flow log is gone are deleted, and rows whose records are now
+    // in memory become markers again (after a crash from now on, those records would be lost).
+    this.app.store.transact((tx) => {
       for (const { scope, id, row } of rows) {
         const fl = flowLogOf(new ScopedState(tx, scope), row);
         if (!fl) {
-          changed.push({ scope, id, row: undefined });
+          tx.delete(scope, WINDOW_KIND, id);
           continue;
         }
         for (let i = 0; i < row.Interfaces.length; i++) this.restoreWindow(fl, row, i);
-        if (row.Saved) changed.push({ scope, id, row: { FlowLogId: row.FlowLogId, Window: row.Window, IntervalSeconds: row.IntervalSeconds, Interfaces: row.Interfaces } });
+        if (row.Saved) {
+          const { Saved: _, ...marker } = row;
+          tx.put(scope, WINDOW_KIND, id, marker);
+        }
       }
-    } finally {
-      tx.rollback();
-    }
-    if (changed.length === 0) return;
-    const write = this.app.store.begin();
-    try {
-      for (const { scope, id, row } of changed) {
-        if (row) write.put(scope, WINDOW_KIND, id, row);
-        else write.delete(scope, WINDOW_KIND, id);
-      }
-      write.commit();
-    } catch (err) {
-      write.rollback();
-      throw err;
-    }
+    });
   }
 
   /** Interface `i` of a stored window, back in its pair. */
@@ -488,19 +475,12 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     if (!meta?.interfaceId) return;
     const intervalMs = row.IntervalSeconds * 1000;
     const w = row.Window;
-    const byIface = this.byFlowLog(fl.flowLogId);
-    let pair = byIface.get(meta.interfaceId);
-    if (!pair) {
-      pair = { fls: [fl], intervalMs, meta: interfaceMeta(meta), covered: w - 1, busy: new Set(), lastBusy: w, buckets: new Map(), firstSlots: FIRST_SLOTS };
-      byIface.set(meta.interfaceId, pair);
-    }
+    const pair = this.byFlowLog(fl.flowLogId).get(meta.interfaceId) ?? this.newPair([fl], intervalMs, meta, w);
     if (pair.buckets.has(w)) return;
     if (w <= pair.covered) pair.covered = w - 1;
-    if (w > pair.lastBusy) pair.lastBusy = w;
-    pair.busy.add(w);
     const saved = row.Saved?.[i];
-    const b: Bucket = { pair, window: w, endMs: (w + 1) * intervalMs, records: [], slots: new Array<number>(2 * FIRST_SLOTS).fill(0), lastSec: saved?.LastSecond ?? 0 };
-    pair.buckets.set(w, b);
+    const b = openBucket(pair, w);
+    b.lastSec = saved?.LastSecond ?? 0;
     if (!saved || !Array.isArray(saved.Flows)) {
       // The server that had this window's records did not stop cleanly: they are lost.
       const startSec = (w * intervalMs) / 1000;
@@ -619,8 +599,13 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   }
 
   private pairOf(c: Capture, o: InterfaceObservation, firstWindow: number): Pair {
-    const pair: Pair = { fls: c.fls, intervalMs: c.intervalMs, meta: interfaceMeta(o), covered: firstWindow - 1, busy: new Set(), lastBusy: firstWindow, buckets: new Map(), firstSlots: FIRST_SLOTS };
-    for (const fl of c.fls) this.byFlowLog(fl.flowLogId).set(o.interfaceId, pair);
+    return this.newPair(c.fls, c.intervalMs, o, firstWindow);
+  }
+
+  /** A pair of flow logs and an interface from its first window on, filed under each flow log. */
+  private newPair(fls: ActiveFlowLog[], intervalMs: number, iface: InterfaceMeta, firstWindow: number): Pair {
+    const pair: Pair = { fls, intervalMs, meta: interfaceMeta(iface), covered: firstWindow - 1, busy: new Set(), lastBusy: firstWindow, buckets: new Map(), firstSlots: FIRST_SLOTS };
+    for (const fl of fls) this.byFlowLog(fl.flowLogId).set(iface.interfaceId, pair);
     return pair;
   }
 
@@ -634,10 +619,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   private addPiece(pair: Pair, o: InterfaceObservation, hash: number, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number): void {
     let b = pair.buckets.get(w);
     if (!b) {
-      b = { pair, window: w, endMs: (w + 1) * intervalMs, records: [], slots: new Array<number>(2 * pair.firstSlots).fill(0), lastSec: 0 };
-      pair.buckets.set(w, b);
-      if (w > pair.covered) pair.busy.add(w);
-      if (w > pair.lastBusy) pair.lastBusy = w;
+      b = openBucket(pair, w);
       if (this.durable) this.opened.push(b);
     }
     const startSec = Math.floor(startMs / 1000);

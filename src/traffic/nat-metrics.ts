@@ -313,8 +313,7 @@ interface StoredNatMemory {
 export function saveNatMemory(store: Store): void {
   const m = memories.get(store);
   if (!m || m.generation !== store.generation || sharedStore(store.persistence)) return;
-  const tx = store.begin();
-  try {
+  store.transact((tx) => {
     for (const id of store.table(MEMORY_SCOPE, MEMORY_KIND)?.keys() ?? []) if (!m.nats.has(id)) tx.delete(MEMORY_SCOPE, MEMORY_KIND, id);
     for (const [natId, n] of m.nats) {
       const row: StoredNatMemory = {
@@ -325,11 +324,7 @@ export function saveNatMemory(store: Store): void {
       };
       tx.put(MEMORY_SCOPE, MEMORY_KIND, natId, row);
     }
-    tx.commit();
-  } catch (err) {
-    tx.rollback();
-    throw err;
-  }
+  });
 }
 
 /** Takes up what a previous server's NAT gateways remembered (rows it wrote when it stopped). */
@@ -820,14 +815,5 @@ export function natMetricData(app: Pick<App, 'store' | 'config'>, flows: readonl
  * account and region holding a NAT gateway the batch went through.
  */
 export function recordNatMetrics(app: Pick<App, 'store' | 'config'>, flows: readonly DecidedFlow[]): void {
-  for (const [scope, data] of natMetricData(app, flows)) {
-    const tx = app.store.begin();
-    try {
-      putMetricData(new ScopedState(tx, scope), NAMESPACE, data);
-      tx.commit();
-    } catch (err) {
-      tx.rollback();
-      throw err;
-    }
-  }
+  for (const [scope, data] of natMetricData(app, flows)) app.store.transact((tx) => putMetricData(new ScopedState(tx, scope), NAMESPACE, data));
 }
