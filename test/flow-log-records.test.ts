@@ -236,6 +236,22 @@ describe('flow log record formatting', () => {
     assert.equal(w.bytes().toString('utf8'), text);
   });
 
+  it('a format writes numbers of every size and text beyond ASCII or past SHORT characters as given', () => {
+    const fmt = compileFormat(['srcport', 'packets', 'bytes', 'pkt-src-aws-service', 'srcaddr', 'tcp-flags']);
+    const nums = [0, 1, 9, 10, 99, 100, 101, 999, 1000, 65535, 1700000000, 2147483647, 2147483648, 4294967295, 12345678901];
+    const w = new LineWriter(16);
+    const expected: string[] = [];
+    for (const [k, n] of nums.entries()) {
+      const service = k % 3 === 0 ? 'S3' : k % 3 === 1 ? 'sérvice-' + 'x'.repeat(k) : 'y'.repeat(60 + k);
+      const bytes = nums[nums.length - 1 - k]!;
+      const r = ok({ srcport: k, packets: n, bytes, tcpFlags: k % 2 === 0 ? 0 : n, pktSrcAwsService: service });
+      fmt.write(w, r);
+      w.byte(10);
+      expected.push(`${k} ${n} ${bytes} ${service} 172.31.16.139 ${k % 2 === 0 ? 0 : n}`);
+    }
+    assert.deepEqual(w.text(0).split('\n').slice(0, -1), expected);
+  });
+
   it('metadata fields in a row print each interface its own, whatever order the interfaces come in', () => {
     // The run `version account-id interface-id vpc-id` is made once per interface and copied into its lines.
     const fields = ['srcaddr', 'version', 'account-id', 'interface-id', 'vpc-id', 'srcport', 'region', 'az-id', 'log-status'];

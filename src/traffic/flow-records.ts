@@ -259,15 +259,6 @@ function putSlow(w: LineWriter, pos: number, s: string): number {
   return w.pos;
 }
 
-/** A string, or `-` when there is none. */
-function putOptStr(w: LineWriter, pos: number, s: string | undefined): number {
-  if (s === undefined || s === '') {
-    w.buf[pos] = DASH;
-    return pos + 1;
-  }
-  return putStr(w, pos, s);
-}
-
 /** A non-negative integer (anything else as its string). */
 function putNum(w: LineWriter, pos: number, v: number): number {
   if (!(v >= 0 && v < 2147483648 && (v | 0) === v)) return putStr(w, pos, String(v));
@@ -285,49 +276,71 @@ function putNum(w: LineWriter, pos: number, v: number): number {
   return end;
 }
 
-/** A number, or `-` when there is none. */
-function putOptNum(w: LineWriter, pos: number, v: number | undefined): number {
-  if (v === undefined) {
-    w.buf[pos] = DASH;
-    return pos + 1;
-  }
-  return putNum(w, pos, v);
+/**
+ * Code that writes a string at `pos` in `buf`: ASCII up to SHORT characters in place, anything
+ * else through LineWriter.str (which may give the writer a new buffer: `buf` is read again).
+ * With `opt`, an absent or empty string is `-`. Inline code, not a call: a line has a dozen
+ * fields, and calls to helpers are more than the optimizing compiler inlines into one function.
+ */
+function strCode(expr: string, opt: boolean): string {
+  const put =
+    'const n = s.length; let i = 0; ' +
+    'if (n <= SHORT) for (; i < n; i++) { const c = s.charCodeAt(i); if (c > 127) break; buf[pos + i] = c; } ' +
+    'if (i === n) pos += n; else { pos = putSlow(w, pos, s); buf = w.buf; }';
+  return opt ? `{ const s = ${expr}; if (s === undefined || s === '') buf[pos++] = 45; else { ${put} } }` : `{ const s = ${expr}; ${put} }`;
+}
+
+/** The two digits of 0-99 as character codes (numbers are written two digits at a time). */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, k) => 48 + (k % 2 === 0 ? ((k / 20) | 0) : (k >> 1) % 10));
+
+/**
+ * Code that writes a non-negative integer at `pos` (anything else as its string); with `opt`,
+ * undefined is `-`.
+ */
+function numCode(expr: string, opt: boolean): string {
+  const put =
+    'if (v >= 0 && v <= 2147483647 && (v | 0) === v) { ' +
+    'const n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10; ' +
+    'let p = pos + n; let x = v; while (x >= 100) { const q = (x / 100) | 0; const d = 2 * (x - q * 100); buf[--p] = PAIRS[d + 1]; buf[--p] = PAIRS[d]; x = q; } ' +
+    'if (x >= 10) { buf[--p] = PAIRS[2 * x + 1]; buf[--p] = PAIRS[2 * x]; } else buf[--p] = 48 + x; pos += n; ' +
+    '} else { pos = putSlow(w, pos, String(v)); buf = w.buf; }';
+  return opt ? `{ const v = ${expr}; if (v === undefined) buf[pos++] = 45; else { ${put} } }` : `{ const v = ${expr}; ${put} }`;
 }
 
 /**
- * How each field is written, as a statement of the generated writer: `r` is the record, `f` its
- * flow (undefined for NODATA and SKIPDATA), `m` its interface, `pos` the position in `w.buf`.
+ * How each field is written, as code of the generated writer: `r` is the record, `f` its flow
+ * (undefined for NODATA and SKIPDATA), `m` its interface, `pos` the position in `buf` (`w.buf`).
  */
 const FIELD_CODE: Readonly<Record<F, string>> = {
-  [F.DASH]: 'w.buf[pos++] = 45;',
-  [F.VERSION]: 'pos = putNum(w, pos, version);',
-  [F.ACCOUNT]: 'pos = putStr(w, pos, m.account);',
-  [F.INTERFACE]: 'pos = putStr(w, pos, m.interfaceId);',
-  [F.SRCADDR]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.srcaddr);',
-  [F.DSTADDR]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.dstaddr);',
-  [F.SRCPORT]: 'pos = putOptNum(w, pos, f === undefined ? undefined : f.srcport);',
-  [F.DSTPORT]: 'pos = putOptNum(w, pos, f === undefined ? undefined : f.dstport);',
-  [F.PROTOCOL]: 'pos = putOptNum(w, pos, f === undefined ? undefined : f.protocol);',
-  [F.PACKETS]: 'pos = putOptNum(w, pos, r.packets);',
-  [F.BYTES]: 'pos = putOptNum(w, pos, r.bytes);',
-  [F.START]: 'pos = putNum(w, pos, r.start);',
-  [F.END]: 'pos = putNum(w, pos, r.end);',
-  [F.ACTION]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.action);',
-  [F.LOG_STATUS]: 'pos = putStr(w, pos, r.logStatus);',
-  [F.VPC]: 'pos = putOptStr(w, pos, m.vpcId);',
-  [F.SUBNET]: 'pos = putOptStr(w, pos, m.subnetId);',
-  [F.INSTANCE]: 'pos = putOptStr(w, pos, m.instanceId);',
-  [F.TCP_FLAGS]: 'pos = putOptNum(w, pos, r.tcpFlags);',
-  [F.TYPE]: 'pos = putOptStr(w, pos, f === undefined ? undefined : trafficType(f));',
-  [F.PKT_SRCADDR]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.pktSrcaddr);',
-  [F.PKT_DSTADDR]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.pktDstaddr);',
-  [F.REGION]: 'pos = putOptStr(w, pos, m.region);',
-  [F.AZ]: 'pos = putOptStr(w, pos, m.azId);',
-  [F.PKT_SRC_SERVICE]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.pktSrcAwsService);',
-  [F.PKT_DST_SERVICE]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.pktDstAwsService);',
-  [F.FLOW_DIRECTION]: 'pos = putOptStr(w, pos, f === undefined ? undefined : f.flowDirection);',
+  [F.DASH]: 'buf[pos++] = 45;',
+  [F.VERSION]: numCode('version', false),
+  [F.ACCOUNT]: strCode('m.account', false),
+  [F.INTERFACE]: strCode('m.interfaceId', false),
+  [F.SRCADDR]: strCode('f === undefined ? undefined : f.srcaddr', true),
+  [F.DSTADDR]: strCode('f === undefined ? undefined : f.dstaddr', true),
+  [F.SRCPORT]: numCode('f === undefined ? undefined : f.srcport', true),
+  [F.DSTPORT]: numCode('f === undefined ? undefined : f.dstport', true),
+  [F.PROTOCOL]: numCode('f === undefined ? undefined : f.protocol', true),
+  [F.PACKETS]: numCode('r.packets', true),
+  [F.BYTES]: numCode('r.bytes', true),
+  [F.START]: numCode('r.start', false),
+  [F.END]: numCode('r.end', false),
+  [F.ACTION]: strCode('f === undefined ? undefined : f.action', true),
+  [F.LOG_STATUS]: strCode('r.logStatus', false),
+  [F.VPC]: strCode('m.vpcId', true),
+  [F.SUBNET]: strCode('m.subnetId', true),
+  [F.INSTANCE]: strCode('m.instanceId', true),
+  [F.TCP_FLAGS]: numCode('r.tcpFlags', true),
+  [F.TYPE]: strCode('f === undefined ? undefined : trafficType(f)', true),
+  [F.PKT_SRCADDR]: strCode('f === undefined ? undefined : f.pktSrcaddr', true),
+  [F.PKT_DSTADDR]: strCode('f === undefined ? undefined : f.pktDstaddr', true),
+  [F.REGION]: strCode('m.region', true),
+  [F.AZ]: strCode('m.azId', true),
+  [F.PKT_SRC_SERVICE]: strCode('f === undefined ? undefined : f.pktSrcAwsService', true),
+  [F.PKT_DST_SERVICE]: strCode('f === undefined ? undefined : f.pktDstAwsService', true),
+  [F.FLOW_DIRECTION]: strCode('f === undefined ? undefined : f.flowDirection', true),
   // Egress only: AWS prints `-` for ingress records.
-  [F.TRAFFIC_PATH]: "pos = putOptNum(w, pos, f !== undefined && f.flowDirection === 'egress' ? f.trafficPath : undefined);",
+  [F.TRAFFIC_PATH]: numCode("f !== undefined && f.flowDirection === 'egress' ? f.trafficPath : undefined", true),
 };
 
 type Writer = (w: LineWriter, r: FlowRecord) => void;
@@ -356,7 +369,7 @@ function generateWriter(codes: readonly F[], version: number, withRuns = true): 
       i++;
     }
   }
-  const fieldsCode = (cs: readonly F[]) => cs.map((c) => FIELD_CODE[c]).join(' w.buf[pos++] = 32; ');
+  const fieldsCode = (cs: readonly F[]) => cs.map((c) => FIELD_CODE[c]).join(' buf[pos++] = 32; ');
   const body = [
     // The runs of the last interface written (its lines come one after another).
     'let lastMeta;',
@@ -366,6 +379,7 @@ function generateWriter(codes: readonly F[], version: number, withRuns = true): 
     '  const f = r.flow;',
     '  const m = r.iface;',
     '  let pos = w.pos;',
+    '  let buf = w.buf;',
     ...(runs > 0
       ? ['  if (m !== lastMeta) {', '    lastMeta = m;', '    runs = metaRuns(m);', '  }']
       : []),
@@ -373,13 +387,13 @@ function generateWriter(codes: readonly F[], version: number, withRuns = true): 
       .map((g) =>
         g.run < 0
           ? '  ' + fieldsCode(g.codes)
-          : `  if (runs === undefined) { ${fieldsCode(g.codes)} } else { const buf = w.buf; const b = runs[${g.run}]; const n = b.length; for (let k = 0; k < n; k++) buf[pos + k] = b[k]; pos += n; }`,
+          : `  if (runs === undefined) { ${fieldsCode(g.codes)} } else { const b = runs[${g.run}]; const n = b.length; for (let k = 0; k < n; k++) buf[pos + k] = b[k]; pos += n; }`,
       )
-      .join('\n  w.buf[pos++] = 32;\n'),
+      .join('\n  buf[pos++] = 32;\n'),
     '  w.pos = pos;',
     '};',
   ].join('\n');
-  const make = new Function('putStr', 'putOptStr', 'putNum', 'putOptNum', 'trafficType', 'version', 'LINE_ROOM', 'metaRuns', body) as (...args: unknown[]) => Writer;
+  const make = new Function('putSlow', 'trafficType', 'version', 'LINE_ROOM', 'SHORT', 'PAIRS', 'metaRuns', body) as (...args: unknown[]) => Writer;
   // Each run's fields, written the plain way.
   const runWriters = segments.filter((g) => g.run >= 0).map((g) => generateWriter(g.codes, version, false));
   // Kept per interface (its metadata object): lines of interfaces in turn find theirs again.
@@ -404,7 +418,7 @@ function generateWriter(codes: readonly F[], version: number, withRuns = true): 
     for (const b of out) for (let k = 0; k < b.length; k++) if (b[k]! > 0x7f) return undefined;
     return out;
   };
-  return make(putStr, putOptStr, putNum, putOptNum, trafficType, version, LINE_ROOM, metaRuns);
+  return make(putSlow, trafficType, version, LINE_ROOM, SHORT, DIGIT_PAIRS, metaRuns);
 }
 
 let scratchWriter: LineWriter | undefined;
