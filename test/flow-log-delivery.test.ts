@@ -687,6 +687,12 @@ describe('flow log delivery', () => {
       (await events(`${eniId}-all`)).map((e) => e.message),
       firstSeen,
     );
+    // About 80 KiB of lines: stored as more than one batch of events (each text under 64 KiB), read back as one stream.
+    const stored = srv.app.store.scopeNames().flatMap((s) => [...(srv.app.store.table(s, 'logs-events')?.values() ?? [])]) as Array<{ _stream: string; text?: string }>;
+    const batches = stored.filter((b) => b._stream.endsWith(`${eniId}-all`));
+    assert.ok(batches.length >= 2, `${batches.length} batches`);
+    for (const b of batches) assert.ok(b.text!.length <= 64 << 10);
+    assert.equal(batches.map((b) => b.text).join('\n'), firstSeen.join('\n'));
   });
 
   it('delivers in the interface\'s own account and Region, each flow log on the interface, subnet and VPC capturing it', async () => {

@@ -867,20 +867,11 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
   const fmt = compileFormat(d.fl.fields);
   const scope = scopeKey(d.account, d.region);
   if (d.fl.destinationType === 'cloud-watch-logs') {
-    // One stream per interface, its events in time order: a column of timestamps, and the lines as one text.
-    const streams: Array<[string, number[], LogLines]> = [];
+    // One stream per interface, its events in time order, in batches: a column of timestamps, and the lines as one text.
+    const streams: Array<[string, Array<[number[], LogLines]>]> = [];
     let n = 0;
     for (const [iface, recs] of d.byInterface) {
-      const block = lines.of(recs, fmt);
-      const times = new Array<number>(recs.length);
-      const ends = new Array<number>(recs.length);
-      for (let i = 0; i < recs.length; i++) {
-        times[i] = recs[i]!.start * 1000;
-        ends[i] = block.ends[i]! - block.start;
-      }
-      // The block holds the lines in UTF-8: their bytes are its length less the newlines.
-      const bytes = recs.length ? block.end - block.start - recs.length : 0;
-      streams.push([logStreamName(iface, d.fl.trafficType), times, { text: recs.length ? block.text(block.start, block.end - 1) : '', ends, bytes }]);
+      streams.push([logStreamName(iface, d.fl.trafficType), logBatches(recs, lines.of(recs, fmt))]);
       n += recs.length;
     }
     const planned = { records: d.count, logEvents: n, s3Objects: 0, failed: 0 };
@@ -889,7 +880,7 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
         if (!flowLogInForce(state, d.fl.flowLogId)) return gone(state, d);
         const now = Date.now();
         ensureLogGroup(state, d.fl.logGroupName!, now);
-        for (const [stream, times, texts] of streams) appendLogColumns(state, d.fl.logGroupName!, stream, times, texts, now);
+        for (const [stream, batches] of streams) for (const [times, texts] of batches) appendLogColumns(state, d.fl.logGroupName!, stream, times, texts, now);
         deleteWindows(state, d.windows);
         return { ok: true, out: planned };
       });
@@ -920,6 +911,53 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
         : { ok: true, out: { records: 0, logEvents: 0, s3Objects: 0, failed: d.count } };
     });
   return { write, planned: { records: d.count, logEvents: 0, s3Objects: 1, failed: 0 } };
+}
+
+/** Events per batch of a CloudWatch Logs stream: PutLogEvents' limit. */
+const BATCH_EVENTS = 10_000;
+/**
+ * The text of a batch stays under this many bytes: a string of its own in the young generation,
+ * where a larger one is allocated (and its memory first touched) on its own.
+ */
+const BATCH_BYTES = 64 << 10;
+
+/**
+ * An interface's records (formatted in `block`) as the batches of its stream: timestamps, and
+ * the lines as one text (each batch up to BATCH_EVENTS events and, but for a single longer
+ * line, BATCH_BYTES bytes).
+ */
+function logBatches(recs: readonly FlowRecord[], block: Block): Array<[number[], LogLines]> {
+  // No records: the stream is made all the same (an empty batch).
+  const out: Array<[number[], LogLines]> = recs.length === 0 ? [[[], { text: '', ends: [], bytes: 0 }]] : [];
+  if (!block.ascii) {
+    // Lines beyond ASCII (their bytes are not their characters): one batch per BATCH_EVENTS, ends found in the text.
+    for (let i = 0; i < recs.length; i += BATCH_EVENTS) {
+      const j = Math.min(recs.length, i + BATCH_EVENTS);
+      const from = i === 0 ? block.start : block.ends[i - 1]! + 1;
+      const text = block.text(from, block.ends[j - 1]!);
+      const ends: number[] = [];
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) ends.push(at);
+      ends.push(text.length);
+      out.push([recs.slice(i, j).map((r) => r.start * 1000), { text, ends, bytes: Buffer.byteLength(text) - (j - i - 1) }]);
+    }
+    return out;
+  }
+  for (let i = 0; i < recs.length; ) {
+    const from = i === 0 ? block.start : block.ends[i - 1]! + 1;
+    let j = i + 1;
+    while (j < recs.length && j - i < BATCH_EVENTS && block.ends[j]! - from <= BATCH_BYTES) j++;
+    const times = new Array<number>(j - i);
+    const ends = new Array<number>(j - i);
+    for (let k = i; k < j; k++) {
+      times[k - i] = recs[k]!.start * 1000;
+      ends[k - i] = block.ends[k]! - from;
+    }
+    const to = block.ends[j - 1]!;
+    // ASCII: a character per byte, and the lines' bytes are the text's less its newlines.
+    out.push([times, { text: block.text(from, to), ends, bytes: to - from - (j - i - 1) }]);
+    i = j;
+  }
+  return out;
 }
 
 /** A Parquet file of a delivery: each interface's records in time order, interface after interface. */
@@ -994,6 +1032,10 @@ class Block {
   }
   text(from: number, to: number): string {
     return this.w.text(from, to);
+  }
+  /** Whether its writer holds ASCII only (a character per byte). */
+  get ascii(): boolean {
+    return this.w.ascii;
   }
 }
 

@@ -165,7 +165,8 @@ export interface CompiledFormat {
 export class LineWriter {
   buf: Buffer;
   pos = 0;
-  private ascii = true;
+  /** Whether everything written is ASCII (a character per byte). */
+  ascii = true;
 
   constructor(size = 1 << 16) {
     this.buf = Buffer.allocUnsafe(size);
