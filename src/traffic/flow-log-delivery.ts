@@ -867,7 +867,7 @@ function prepare(app: AppLike, d: Delivery, fileTimeMs: number, lines: Lines): {
   const fmt = compileFormat(d.fl.fields);
   const scope = scopeKey(d.account, d.region);
   if (d.fl.destinationType === 'cloud-watch-logs') {
-    // One stream per interface, its events in time order, in batches: a column of timestamps, and the lines as one text.
+    // One stream per interface, in batches: a column of timestamps, and the lines as one text (reads order them by time).
     const streams: Array<[string, Array<[number[], LogLines]>]> = [];
     let n = 0;
     for (const [iface, recs] of d.byInterface) {
@@ -1054,8 +1054,9 @@ const MAX_SPARE_BYTES = 256 << 20;
 const SHRINK_ABOVE_BYTES = 4 << 20;
 
 /**
- * The lines of one delivery call: the records of an interface sorted by start and formatted
- * once per format, whichever flow logs (twins) deliver them and to whichever destination.
+ * The lines of one delivery call: the records of an interface (sorted by start when they go to
+ * S3) formatted once per format, whichever flow logs (twins) deliver them and to whichever
+ * destination.
  */
 class Lines {
   private readonly made = new Map<FlowRecord[], Map<CompiledFormat, Block>>();
@@ -1064,19 +1065,27 @@ class Lines {
   private readonly taken: LineWriter[] = [];
   /** Lists that more than one delivery holds (twins'). */
   private readonly twice = new Set<FlowRecord[]>();
+  /**
+   * Lists written to S3, whose files hold each interface's records in time order. CloudWatch
+   * Logs reads put a stream's events in time order (ties in the order stored): lists delivered
+   * there only are written in the order their records came, which is the order they lie in
+   * memory (formatting them in time order would read them all over it).
+   */
+  private readonly ordered = new Set<FlowRecord[]>();
   constructor(deliveries: Iterable<Delivery>) {
     const seen = new Set<FlowRecord[]>();
     for (const d of deliveries) {
       for (const recs of d.byInterface.values()) {
         if (seen.has(recs)) this.twice.add(recs);
         else seen.add(recs);
+        if (d.fl.destinationType === 's3') this.ordered.add(recs);
       }
     }
   }
   shared(recs: FlowRecord[]): boolean {
     return this.twice.has(recs);
   }
-  /** Puts the records in time order (once). */
+  /** Puts the records of a list written to S3 in time order (once). */
   sort(recs: FlowRecord[]): void {
     this.blocksOf(recs);
   }
@@ -1142,11 +1151,11 @@ class Lines {
     this.taken.length = 0;
     this.writers.clear();
   }
-  /** The blocks of a list, sorting it the first time it is seen. */
+  /** The blocks of a list, sorting it (when it goes to S3) the first time it is seen. */
   private blocksOf(recs: FlowRecord[]): Map<CompiledFormat, Block> {
     let byFormat = this.made.get(recs);
     if (!byFormat) {
-      sortByStart(recs);
+      if (this.ordered.has(recs)) sortByStart(recs);
       this.made.set(recs, (byFormat = new Map()));
     }
     return byFormat;

@@ -42,7 +42,6 @@ import type {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { ApiError } from '../../protocol/errors.js';
 import { loadModel } from '../../protocol/model.js';
-import { orderOf } from '../../stable-order.js';
 import { defineIndex, type ScopedState } from '../../state/store.js';
 import type { Handler, RequestContext, ServiceProvider } from '../context.js';
 import { compileFilterPattern, FilterPatternError } from './filter-pattern.js';
@@ -113,11 +112,6 @@ function sliceMessages(m: Messages, i: number, j: number): Messages {
   if (Array.isArray(m)) return m.slice(i, j);
   const from = i === 0 ? 0 : m.ends[i - 1]! + 1;
   return { text: m.text.slice(from, m.ends[j - 1]), ends: m.ends.slice(i, j).map((e) => e - from) };
-}
-
-/** Messages as one string each. */
-function messageList(m: Messages): string[] {
-  return Array.isArray(m) ? m : m.ends.map((_, i) => lineOf(m, i));
 }
 
 /** An event as a producer hands it over. */
@@ -492,7 +486,8 @@ function sequenceToken(n: number): string {
 /**
  * For producers (flow logs and other simulated deliveries): appends events to a stream of an
  * existing group, creating the stream when it does not exist yet, as AWS services that deliver
- * to CloudWatch Logs do. Events are stored in timestamp order; no age limits apply.
+ * to CloudWatch Logs do. Events are stored in the order given (reads put a stream's events in
+ * timestamp order, ties in the order stored); no age limits apply.
  * Returns false (and stores nothing) when the group does not exist.
  */
 export function appendLogEvents(state: ScopedState, group: string, stream: string, events: readonly LogEventInput[], nowMs: number = Date.now()): boolean {
@@ -503,12 +498,6 @@ export function appendLogEvents(state: ScopedState, group: string, stream: strin
 export function appendLogColumns(state: ScopedState, group: string, stream: string, timestamps: number[], messages: Messages, nowMs: number = Date.now()): boolean {
   if (!state.get(LOG_GROUP, group)) return false;
   const s = state.get<StreamRecord>(LOG_STREAM, streamKey(group, stream)) ?? newStream(state, group, stream, nowMs);
-  const order = orderOf(timestamps);
-  if (order) {
-    const list = messageList(messages);
-    timestamps = order.map((i) => timestamps[i]!);
-    messages = order.map((i) => list[i]!);
-  }
   for (let i = 0; i < timestamps.length; i += MAX_BATCH_EVENTS) {
     const whole = i === 0 && timestamps.length <= MAX_BATCH_EVENTS;
     storeColumns(
