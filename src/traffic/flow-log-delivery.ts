@@ -94,12 +94,17 @@ interface Bucket {
   /** The records, in the order their flows first came. */
   records: FlowRecord[];
   /**
-   * The records by flow hash (see flowHash), open addressing: slot k holds a hash at 2k and
-   * 1 + the index of its record at 2k + 1 (0: an empty slot). At most half the slots are used.
-   * Small integers in one array: a few words per record where a Map keeps a chain of entries,
-   * and (unlike a typed array past 64 bytes) no memory outside the heap to allocate as it grows.
+   * The records by flow hash (see flowHash), open addressing over a power of two of slots, at
+   * most half of them used: a slot holds 0 (empty), or 1 + its record's index in the low `shift`
+   * bits (log2 of the slots) and, above them, the bits of the record's hash above those that
+   * chose its first slot (a record is compared only where they match the flow's). One 32-bit
+   * number per slot: the table of a window with tens of thousands of flows stays in the
+   * processor's caches, where every new flow looks at a slot of it at random.
    */
-  slots: number[];
+  slots: Int32Array;
+  shift: number;
+  /** The records' hashes, in their order: for placing them again when the table grows. */
+  hashes: number[];
   skipped?: FlowRecord;
   /** The last packet second seen in the window. */
   lastSec: number;
@@ -185,29 +190,40 @@ const FIRST_SLOTS = 8;
 const MAX_FIRST_SLOTS = 1 << 17;
 
 /**
- * Twice the slots, every record's hash placed again. The interface's next windows start with as
- * many: an interface busy in one window is likely to be in the next (and not to grow again).
+ * Twice the slots, every record placed again (in their order: their hashes are read one after
+ * another). The interface's next windows start with as many: an interface busy in one window is
+ * likely to be in the next (and not to grow again).
  */
 function growSlots(b: Bucket): void {
-  const old = b.slots;
-  const slots = new Array<number>(old.length * 2).fill(0);
-  if (slots.length > 2 * b.pair.firstSlots) b.pair.firstSlots = Math.min(slots.length >> 1, MAX_FIRST_SLOTS);
-  const mask = (slots.length >> 1) - 1;
-  for (let k = 0; k < old.length; k += 2) {
-    const at = old[k + 1]!;
-    if (at === 0) continue;
-    const hash = old[k]!;
-    let j = hash & mask;
-    while (slots[2 * j + 1] !== 0) j = (j + 1) & mask;
-    slots[2 * j] = hash;
-    slots[2 * j + 1] = at;
+  const size = b.slots.length * 2;
+  if (size > b.pair.firstSlots) b.pair.firstSlots = Math.min(size, MAX_FIRST_SLOTS);
+  const slots = new Int32Array(size);
+  const shift = b.shift + 1;
+  const mask = size - 1;
+  const hashes = b.hashes;
+  for (let i = 0; i < hashes.length; i++) {
+    const hash = hashes[i]!;
+    let k = hash & mask;
+    while (slots[k] !== 0) k = (k + 1) & mask;
+    slots[k] = ((hash >>> shift) << shift) | (i + 1);
   }
   b.slots = slots;
+  b.shift = shift;
 }
 
 /** A pair's window `w`, opened: empty, its table as large as the pair's windows start with. */
 function openBucket(pair: Pair, w: number): Bucket {
-  const b: Bucket = { pair, window: w, endMs: (w + 1) * pair.intervalMs, records: [], slots: new Array<number>(2 * pair.firstSlots).fill(0), lastSec: 0 };
+  const size = pair.firstSlots;
+  const b: Bucket = {
+    pair,
+    window: w,
+    endMs: (w + 1) * pair.intervalMs,
+    records: [],
+    slots: new Int32Array(size),
+    shift: 31 - Math.clz32(size),
+    hashes: [],
+    lastSec: 0,
+  };
   pair.buckets.set(w, b);
   if (w > pair.covered) pair.busy.add(w);
   if (w > pair.lastBusy) pair.lastBusy = w;
@@ -237,9 +253,17 @@ function windowRows(buckets: Iterable<Bucket>, withRecords: boolean): Map<string
 /** A new record of a window, in empty slot `k` of its table (which grows when half full). */
 function placeRecord(b: Bucket, k: number, hash: number, r: FlowRecord): void {
   b.records.push(r);
-  b.slots[2 * k] = hash;
-  b.slots[2 * k + 1] = b.records.length;
-  if (2 * b.records.length > b.slots.length >> 1) growSlots(b);
+  b.hashes.push(hash);
+  b.slots[k] = ((hash >>> b.shift) << b.shift) | b.records.length;
+  if (2 * b.records.length > b.slots.length) growSlots(b);
+}
+
+/** The first empty slot of a window's table for a hash (where a flow not in it goes). */
+function emptySlot(b: Bucket, hash: number): number {
+  const mask = b.slots.length - 1;
+  let k = hash & mask;
+  while (b.slots[k] !== 0) k = (k + 1) & mask;
+  return k;
 }
 
 function sameFlow(f: FlowKey, o: InterfaceObservation): boolean {
@@ -491,10 +515,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       const r = flowRecordOf(stored, pair.meta);
       if (!r) continue;
       const hash = flowHash(r.flow!) & 0x3fffffff;
-      const mask = (b.slots.length >> 1) - 1;
-      let k = hash & mask;
-      while (b.slots[2 * k + 1] !== 0) k = (k + 1) & mask;
-      placeRecord(b, k, hash, r);
+      placeRecord(b, emptySlot(b, hash), hash, r);
     }
     if (saved.Skipped) b.skipped = statusRecord('SKIPDATA', pair.meta, saved.Skipped[0], saved.Skipped[1]);
   }
@@ -626,11 +647,13 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     const endSec = Math.floor(endMs / 1000);
     if (endSec > b.lastSec) b.lastSec = endSec;
     const slots = b.slots;
-    const mask = (slots.length >> 1) - 1;
+    const mask = slots.length - 1;
+    const shift = b.shift;
+    const high = hash >>> shift;
     let k = hash & mask;
-    for (let at = slots[2 * k + 1]!; at !== 0; k = (k + 1) & mask, at = slots[2 * k + 1]!) {
-      if (slots[2 * k] !== hash) continue;
-      const r = b.records[at - 1]!;
+    for (let e = slots[k]!; e !== 0; k = (k + 1) & mask, e = slots[k]!) {
+      if (e >>> shift !== high) continue;
+      const r = b.records[(e & mask) - 1]!;
       if (!sameFlow(r.flow!, o)) continue;
       r.packets! += packets;
       r.bytes! += bytes;
@@ -813,7 +836,7 @@ function captureOf(fls: ActiveFlowLog[], pair: Pair | undefined): Capture {
 function copyPair(p: Pair): Pair {
   const out: Pair = { fls: p.fls, intervalMs: p.intervalMs, meta: p.meta, covered: p.covered, busy: new Set(p.busy), lastBusy: p.lastBusy, buckets: new Map(), firstSlots: p.firstSlots };
   for (const [w, b] of p.buckets) {
-    out.buckets.set(w, { ...b, pair: out, records: b.records.map((r) => ({ ...r })), slots: b.slots.slice(), skipped: b.skipped ? { ...b.skipped } : undefined });
+    out.buckets.set(w, { ...b, pair: out, records: b.records.map((r) => ({ ...r })), slots: b.slots.slice(), hashes: b.hashes.slice(), skipped: b.skipped ? { ...b.skipped } : undefined });
   }
   return out;
 }
