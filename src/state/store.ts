@@ -122,16 +122,26 @@ function indexKey(scope: string, kind: string, field: string): string {
   return `${scope}\u0000${kind}\u0000${field}`;
 }
 
+/**
+ * Freezes a record and everything in it, but for arrays of numbers only (columns of event
+ * times, say): V8 keeps numbers that are not small integers unboxed in an array, and freezing
+ * it would box every one of them (a heap object each, made in the commit).
+ */
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
     if (Array.isArray(value)) {
-      // Arrays of plain values (event columns, say) need no walk of their own.
+      let numbers = true;
       for (let i = 0; i < value.length; i++) {
         const v: unknown = value[i];
+        if (typeof v === 'number') continue;
+        numbers = false;
         if (v !== null && typeof v === 'object') deepFreeze(v);
       }
-    } else for (const v of Object.values(value as object)) deepFreeze(v);
+      if (!numbers || value.length === 0) Object.freeze(value);
+    } else {
+      Object.freeze(value);
+      for (const v of Object.values(value as object)) deepFreeze(v);
+    }
   }
   return value;
 }
