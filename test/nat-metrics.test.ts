@@ -36,7 +36,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { compile } from '../src/network/compile.js';
 import { trace, type TraceRequest, type TraceResult } from '../src/network/trace.js';
 import { buildNetworkModel } from '../src/services/ec2/snapshot.js';
-import { applyNatLimits, inStartOrder, NAT_METRICS, recordNatMetrics, Spans } from '../src/traffic/nat-metrics.js';
+import { applyNatLimits, inStartOrder, NAT_METRICS, natMetricData, recordNatMetrics, Spans } from '../src/traffic/nat-metrics.js';
 import type { DecidedFlow, FlowSpec } from '../src/traffic/types.js';
 import { awsCli } from './cli.js';
 import { INTERNET_CLIENT, seededRandom, startTestServer, type TestServer } from './helpers.js';
@@ -233,6 +233,45 @@ describe('open connections over time (ActiveConnectionCount, port allocation)', 
   });
 });
 
+describe('open connections over time, many of them', () => {
+  /** The most spans open at one instant of [a, b): at a, or at a start within (the count only rises at a start). */
+  function peakByStarts(list: Array<{ s: number; e: number; n: number }>, a: number, b: number): number {
+    const open = (t: number) => list.reduce((c, x) => (x.s <= t && t < x.e ? c + x.n : c), 0);
+    let max = open(a);
+    for (const x of list) if (a < x.s && x.s < b) max = Math.max(max, open(x.s));
+    return max;
+  }
+
+  it('keeps its peaks exact with thousands of spans: whole milliseconds since the epoch, fractions, from zero, far apart', () => {
+    const rnd = seededRandom(4242);
+    const bases = { epoch: 1_764_000_000_000, fractions: 1_764_000_000_000, zero: 0, far: 1_000 };
+    for (const [kind, base] of Object.entries(bases)) {
+      const spans = new Spans();
+      let list: Array<{ s: number; e: number; n: number }> = [];
+      const add = (count: number) => {
+        for (let i = 0; i < count; i++) {
+          const s = base + rnd(600_000) + (kind === 'fractions' && rnd(3) === 0 ? 0.5 : 0) + (kind === 'far' && rnd(2) === 0 ? 2 ** 33 : 0);
+          const e = s + 1 + rnd(90_000);
+          const n = 1 + (rnd(5) === 0 ? rnd(3) : 0);
+          spans.add(s, e, n);
+          list.push({ s, e, n });
+        }
+      };
+      const windows = Array.from({ length: 11 }, (_, k) => base + k * MIN);
+      add(1500);
+      assert.deepEqual(spans.peaks(windows, MIN), windows.map((w) => peakByStarts(list, w, w + MIN)), `${kind}, first`);
+      // More added (merged into what was sorted), then the older ones let go.
+      add(700);
+      assert.deepEqual(spans.peaks(windows, MIN), windows.map((w) => peakByStarts(list, w, w + MIN)), `${kind}, added`);
+      const before = base + 4 * MIN;
+      spans.prune(before);
+      list = list.filter((x) => x.e >= before);
+      assert.equal(spans.total, list.reduce((t, x) => t + x.n, 0));
+      assert.deepEqual(spans.peaks(windows, MIN), windows.map((w) => peakByStarts(list, w, w + MIN)), `${kind}, pruned`);
+    }
+  });
+});
+
 describe('connections in order of start (port allocation)', () => {
   it('orders by start and keeps the given order of connections that start alike, as a stable sort does', () => {
     const rnd = seededRandom(31);
@@ -422,6 +461,91 @@ describe('NAT gateway metrics (AWS/NATGateway) from simulated traffic', () => {
     // 350 s after the connection's first packet.
     assert.equal(idle.get(t0 + 15 * MIN), 1);
     assert.equal((await perMinute(lab.natId, 'ActiveConnectionCount', t0 + 20 * MIN, t0 + 21 * MIN, 'Maximum')).get(t0 + 20 * MIN), 2);
+  });
+
+  it('counts a connection within one minute as the spread over minutes does, exactly (randomized)', () => {
+    const walks = [
+      { t: traced(lab, WEBSITE, 'tcp', 443), requestLeft: true, reply: true, accepted: true, tcp: true },
+      { t: traced(lab, DNS, 'udp', 53), requestLeft: true, reply: true, accepted: true, tcp: false },
+      { t: traced(lab, '192.168.5.5', 'tcp', 443), requestLeft: true, reply: false, accepted: false, tcp: true },
+    ];
+    const rnd = seededRandom(777);
+    // Totals: none, small, past 32 bits, fractions; spans: empty, within a minute, across minutes, idle ones.
+    const total = () => [0, 1, 7, 600, 40_000, 2 ** 31 + 5, 3e9 + 1, 2.5, 1e6 + 0.25][rnd(9)]!;
+    const flows: DecidedFlow[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const w = walks[rnd(walks.length)]!;
+      const start = t0 + rnd(3 * MIN) + (rnd(5) === 0 ? 0.5 : 0);
+      const duration = [0, 1 + rnd(1000), rnd(MIN), MIN + rnd(2 * MIN), 400_000 + rnd(1_000_000)][rnd(5)]!;
+      const traffic = { start, end: start + duration, packets: total(), bytes: total(), replyPackets: total(), replyBytes: total() };
+      const f = flow(w.t, { source: lab.eni, destination: WEBSITE }, traffic);
+      if (w.tcp && w.accepted && rnd(10) === 0) f.natDropped = true;
+      flows.push(f);
+    }
+
+    // What each minute gets by the rules (docs/nat-metrics.md), every total spread as over several minutes.
+    const metric = Object.fromEntries(NAT_METRICS.map(([name], i) => [name, i]));
+    const expected = new Map<number, number[]>();
+    const at = (t: number) => {
+      const m = Math.floor(t / MIN) * MIN;
+      let v = expected.get(m);
+      if (!v) expected.set(m, (v = new Array<number>(NAT_METRICS.length).fill(0)));
+      return v;
+    };
+    const spread = (s: number, e: number, name: string, value: number) => {
+      if (e <= s) {
+        at(s)[metric[name]!]! += value;
+        return;
+      }
+      for (let m = Math.floor(s / MIN) * MIN; m < e; m += MIN) {
+        const from = Math.max(s, m) - s;
+        const to = Math.min(e, m + MIN) - s;
+        if (value) at(m)[metric[name]!]! += Math.round((value * to) / (e - s)) - Math.round((value * from) / (e - s));
+        else at(m);
+      }
+    };
+    const active: Array<{ s: number; e: number }> = [];
+    for (const f of flows) {
+      const w = walks.find((x) => x.t === f.decision)!;
+      const [s, e] = [f.startMs, f.endMs];
+      at(s)[metric.ConnectionAttemptCount!]! += 1;
+      if (f.natDropped) {
+        at(s)[metric.ErrorPortAllocation!]! += 1;
+        spread(s, e, 'PacketsInFromSource', f.packets);
+        spread(s, e, 'BytesInFromSource', f.bytes);
+        spread(s, e, 'PacketsDropCount', f.packets);
+        continue;
+      }
+      spread(s, e, 'PacketsInFromSource', f.packets);
+      spread(s, e, 'BytesInFromSource', f.bytes);
+      if (w.requestLeft) {
+        spread(s, e, 'PacketsOutToDestination', f.packets);
+        spread(s, e, 'BytesOutToDestination', f.bytes);
+      }
+      if (w.reply && f.replyPackets + f.replyBytes > 0) {
+        for (const name of ['PacketsInFromDestination', 'PacketsOutToSource']) spread(s, e, name, f.replyPackets);
+        for (const name of ['BytesInFromDestination', 'BytesOutToSource']) spread(s, e, name, f.replyBytes);
+      }
+      if (!w.accepted || f.replyPackets <= 0) continue;
+      at(s)[metric.ConnectionEstablishedCount!]! += 1;
+      if (!w.tcp) continue;
+      active.push({ s, e: Math.max(e, s + 1) });
+      const duration = e - s;
+      if (duration > 350_000 && duration / Math.max(1, f.packets + f.replyPackets) > 350_000) at(s + 350_000)[metric.IdleTimeoutCount!]! += 1;
+    }
+    for (const [m, v] of expected) {
+      const open = (t: number) => active.filter((x) => x.s <= t && t < x.e).length;
+      v[metric.ActiveConnectionCount!] = Math.max(open(m), ...active.filter((x) => m < x.s && x.s < m + MIN).map((x) => open(x.s)));
+    }
+
+    const data = [...natMetricData(srv.app, flows).values()].flat().filter((d) => d.Dimensions![0]!.Value === lab.natId);
+    const actual = new Map<number, number[]>();
+    for (const d of data) {
+      const m = d.Timestamp as number;
+      if (!actual.has(m)) actual.set(m, new Array<number>(NAT_METRICS.length).fill(0));
+      actual.get(m)![metric[d.MetricName!]!] = d.Value!;
+    }
+    assert.deepEqual([...actual].sort((a, b) => a[0] - b[0]), [...expected].sort((a, b) => a[0] - b[0]));
   });
 
   it('port allocation: beyond 55,000 simultaneous connections to one destination, ErrorPortAllocation and natDropped', async () => {
