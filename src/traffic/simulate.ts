@@ -115,8 +115,16 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
       out.push(new Connection(spec, plan, start, start + duration, packets, bytes, accepted ? replyPackets : 0, accepted ? replyBytes : 0, sport));
     }
   }
+  if (out.length > 0) keptAlive = [out[0]!, out[out.length - 1]!];
   return out;
 }
+
+/**
+ * Two connections of the last batch, kept until the next one: V8 drops the optimized code built
+ * for a shape of object once no object of that shape is left, so a batch whose connections (and
+ * their walks) all died would have the next one's code compiled again, batch after batch.
+ */
+let keptAlive: DecidedFlow[] = [];
 
 /**
  * A decided connection: the plan that decided it (a walk, or a walk shared with the rewrite that
