@@ -22,7 +22,7 @@
  * saw, made and aggregated), deliver, end to end; and the heap the pending records keep alive,
  * per million records.
  *
- *   npm run bench:traffic                      full run (5 runs each), writes its section of docs/benchmarks.md
+ *   npm run bench:traffic                      full run (7 runs each), writes its section of docs/benchmarks.md
  *   npm run bench:traffic -- --quick           shorter, prints only
  *   ... -- --only=web --flow-logs=s3 --repeat=3 --no-walk   one workload (or several: --only=web,app), one configuration, prints only
  */
@@ -311,7 +311,7 @@ function measure(w: World, net: CompiledNetwork, load: Workload, destinations: D
   };
 }
 
-const REPEAT = Number(process.argv.find((a) => a.startsWith('--repeat='))?.slice('--repeat='.length) ?? (quick ? 1 : 5));
+const REPEAT = Number(process.argv.find((a) => a.startsWith('--repeat='))?.slice('--repeat='.length) ?? (quick ? 1 : 7));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
@@ -335,14 +335,16 @@ function render(w: World, results: Result[], load: [number, number]): string {
     'work on another); the semi-space sizes are the young generation `vpcsim serve` runs with (bin/vpcsim.js): with',
     "V8's default (growing to 16 MiB) a batch's connections and records are copied from semi-space to semi-space over and",
     `over, which cost a fifth to a third of these rates. A busy machine still slows each instruction down: the 1-minute load average was ${load[0].toFixed(1)} before the run`,
-    `and ${load[1].toFixed(1)} after it, on ${cpus().length} cores; repeated runs on this machine vary by about ±10 %.`,
+    `and ${load[1].toFixed(1)} after it, on ${cpus().length} cores. This machine is a virtual machine on a shared host: repeated runs vary by about`,
+    '±10 %, and for minutes at a time everything on it runs up to 1.7 times slower (whatever the code).',
     '',
     `The network, an in-memory store built through the EC2 handlers (${fmt(w.buildSeconds, 1)} s): one VPC with an internet gateway, four public`,
     `subnets with ${fmt(WEB)} web servers (public addresses) and four private subnets with ${fmt(APP)} application servers behind a NAT gateway,`,
     'security groups (web: 443 and 80 from anywhere, 22 from an office range; app: 8080 from the web group), custom network',
     'ACLs on both tiers (deny entries included), and flow logs on the VPC (TrafficType ALL, 60 s): one to CloudWatch Logs',
     'and one to S3, or only one of them. Each workload is ' + fmt(CONNECTIONS) + ' connections spread over ten minutes, run ' + REPEAT + ' times on one',
-    'network as a server answers request after request; each stage is the median of the runs. Columns (per CPU second):',
+    'network as a server answers request after request; each stage is the median of the runs (the first one or two compile',
+    'the code as they go, and are slower). Columns (per CPU second):',
     '',
     '- *walk each*: connections decided with every connection walked by the engine on its own (forward and reply);',
     '- *decide*: decideFlows as the server runs it: connections provably decided alike (same source, protocol,',
@@ -431,7 +433,7 @@ function main(): void {
     if (ONLY_DESTINATIONS && destinations !== ONLY_DESTINATIONS) continue;
     for (const name of loads) {
       if (only && !only.split(",").includes(name)) continue;
-      // Each workload runs `repeat` times (default 5) on one network, as a server answers request
+      // Each workload runs `repeat` times (default 7) on one network, as a server answers request
       // after request (what it works out once per network version, such as address atoms, is
       // then made); each stage's median time is reported. The engine's own rate (every
       // connection walked) is measured once, with both flow logs (flow logs play no part in it).
