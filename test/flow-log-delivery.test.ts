@@ -161,6 +161,18 @@ describe('flow log delivery', () => {
     assert.deepEqual(ports, ['2222', '3333']);
   });
 
+  it('delivers lines beyond ASCII to CloudWatch Logs intact, event by event', async () => {
+    await cwFlowLog({ LogFormat: '${az-id} ${srcport} ${packets}' });
+    const p = flowLogPipeline(srv.app);
+    // An Availability Zone ID beyond ASCII (as a producer could hand one over): its lines are UTF-8.
+    p.record([3, 1, 2].map((k) => obs({ azId: 'usé1-az1', srcport: 1000 + k, packets: k, startMs: base + k * 1000, endMs: base + k * 1000 })));
+    assert.equal((await settle(p.flush())).records, 3);
+    assert.deepEqual(
+      (await events(`${eniId}-all`)).map((e) => e.message),
+      ['usé1-az1 1001 1', 'usé1-az1 1002 2', 'usé1-az1 1003 3'],
+    );
+  });
+
   it('delivers to CloudWatch Logs: one stream per interface, one event per record, readable with a space-delimited filter pattern', async () => {
     await cwFlowLog();
     const p = flowLogPipeline(srv.app);
