@@ -213,7 +213,7 @@ export class LineWriter {
   num(v: number): void {
     // Room for any number's text (a double's is at most 24 characters).
     this.reserve(32);
-    this.pos = putNum(this, this.pos, v);
+    this.pos = putNum(this, this.pos, v, putSlow, DIGIT_PAIRS);
   }
 
   /** The text from `from` to `to` (default: the end). */
@@ -235,46 +235,15 @@ export class LineWriter {
   }
 }
 
-const DASH = 45;
 /** Room made before each line: every fast write below is bounded (strings up to SHORT characters). */
 const LINE_ROOM = 4096;
 const SHORT = 64;
-
-/** Writes a string at `pos`, returns the position after it (long or non-ASCII text through LineWriter.str). */
-function putStr(w: LineWriter, pos: number, s: string): number {
-  const n = s.length;
-  if (n > SHORT) return putSlow(w, pos, s);
-  const buf = w.buf;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f) return putSlow(w, pos, s);
-    buf[pos + i] = c;
-  }
-  return pos + n;
-}
 
 function putSlow(w: LineWriter, pos: number, s: string): number {
   w.pos = pos;
   w.str(s);
   w.reserve(LINE_ROOM);
   return w.pos;
-}
-
-/** A non-negative integer (anything else as its string). */
-function putNum(w: LineWriter, pos: number, v: number): number {
-  if (!(v >= 0 && v < 2147483648 && (v | 0) === v)) return putStr(w, pos, String(v));
-  const digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
-  const buf = w.buf;
-  const end = pos + digits;
-  let p = end;
-  let x = v;
-  while (x >= 10) {
-    const q = (x / 10) | 0;
-    buf[--p] = 48 + x - q * 10;
-    x = q;
-  }
-  buf[--p] = 48 + x;
-  return end;
 }
 
 /**
@@ -307,6 +276,15 @@ function numCode(expr: string, opt: boolean): string {
     '} else { pos = putSlow(w, pos, String(v)); buf = w.buf; }';
   return opt ? `{ const v = ${expr}; if (v === undefined) buf[pos++] = 45; else { ${put} } }` : `{ const v = ${expr}; ${put} }`;
 }
+
+/** Writes a number at `pos` as a format writes one (numCode), returns the position after it. */
+const putNum = new Function('w', 'pos', 'value', 'putSlow', 'PAIRS', `let buf = w.buf; ${numCode('value', false)} return pos;`) as (
+  w: LineWriter,
+  pos: number,
+  v: number,
+  slow: typeof putSlow,
+  pairs: Uint8Array,
+) => number;
 
 /**
  * How each field is written, as code of the generated writer: `r` is the record, `f` its flow
