@@ -127,13 +127,21 @@ function indexKey(scope: string, kind: string, field: string): string {
  * times, say): V8 keeps numbers that are not small integers unboxed in an array, and freezing
  * it would box every one of them (a heap object each, made in the commit).
  */
+/** The first index from `i` on that does not hold a number (the length when none). */
+function numbersFrom(a: readonly unknown[], i: number): number {
+  const n = a.length;
+  for (; i < n; i++) if (typeof a[i] !== 'number') return i;
+  return n;
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     if (Array.isArray(value)) {
       let numbers = true;
-      for (let i = 0; i < value.length; i++) {
+      // Runs of numbers skipped by a function of their own: it stays compiled for arrays whatever
+      // records this one sees, and reads unboxed numbers without boxing them.
+      for (let i = numbersFrom(value, 0); i < value.length; i = numbersFrom(value, i + 1)) {
         const v: unknown = value[i];
-        if (typeof v === 'number') continue;
         numbers = false;
         if (v !== null && typeof v === 'object') deepFreeze(v);
       }
