@@ -557,6 +557,42 @@ describe('flow log delivery', () => {
     assert.equal(group.storedBytes, all.reduce((n, e) => n + Buffer.byteLength(e.message!), 0));
   });
 
+  it('writes an interface\'s lines to an S3 file window by window: in a window in the order its flows first came, NODATA in its window\'s place', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'order-bucket' }));
+    await ec2.send(
+      new CreateFlowLogsCommand({
+        ResourceType: 'NetworkInterface',
+        ResourceIds: [eniId],
+        TrafficType: 'ALL',
+        MaxAggregationInterval: 60,
+        LogDestinationType: 's3',
+        LogDestination: 'arn:aws:s3:::order-bucket',
+        LogFormat: '${srcport} ${start} ${log-status}',
+      }),
+    );
+    const p = flowLogPipeline(srv.app);
+    const at = (srcport: number, ms: number) => obs({ srcport, startMs: base + ms, endMs: base + ms });
+    // Traffic in windows 0, 3 and 1 (in that order), later flows of a window before earlier ones.
+    p.record([at(1, 50_000), at(2, 3 * MIN + 40_000), at(3, 5_000), at(4, 3 * MIN + 1_000), at(5, MIN + 30_000), at(1, 2_000)]);
+    await settle(p.deliverDue(base + 4 * MIN));
+    const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: 'order-bucket' }))).Contents ?? []).map((o) => o.Key!);
+    assert.equal(keys.length, 1);
+    const text = gunzipSync(Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'order-bucket', Key: keys[0]! }))).Body!.transformToByteArray())).toString();
+    const s = sec(base);
+    assert.deepEqual(text.split('\n'), [
+      'srcport start log-status',
+      // Window 0: port 1 came first (its later packet only widened the record), then port 3.
+      `1 ${s + 2} OK`,
+      `3 ${s + 5} OK`,
+      `5 ${s + 90} OK`,
+      // Window 2 had no traffic.
+      `- ${s + 120} NODATA`,
+      `2 ${s + 220} OK`,
+      `4 ${s + 181} OK`,
+      '',
+    ]);
+  });
+
   it('marks an S3 flow log FAILED ("Access error") while its bucket is gone, and SUCCESS again once a delivery succeeds', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'gone-bucket' }));
     const id = (

@@ -40,6 +40,7 @@ import { ScopedState, scopeKey, sharedStore } from '../state/store.js';
 import { type CompiledFormat, compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, okRecord, statusRecord } from './flow-records.js';
 import { parquetFile } from './flow-log-parquet.js';
 import { deleteWindows, flowRecordOf, savedWindow, storedWindows, type StoredWindow, WINDOW_KIND, windowRowId, windowScope } from './flow-log-windows.js';
+import { orderByGroup } from './group-order.js';
 import type { InterfaceObservation, ObservationSource } from './types.js';
 
 export interface DeliveryReport {
@@ -295,10 +296,10 @@ function sameFlow(f: FlowKey, o: InterfaceObservation): boolean {
  * memory), and an interface's records are made side by side, as delivery reads them.
  */
 function groupOrder(source: ObservationSource): Int32Array {
+  if (source.groupOrder) return source.groupOrder();
   const n = source.count;
   const groupOf = new Int32Array(n);
   const ids = new Map<string, number>();
-  const counts: number[] = [];
   // A connection's observations at one interface come one after another: the last one's group, without a lookup.
   let lastId: string | undefined;
   let g = -1;
@@ -307,24 +308,12 @@ function groupOrder(source: ObservationSource): Int32Array {
     if (id !== lastId) {
       lastId = id;
       const known = ids.get(id);
-      if (known === undefined) {
-        g = counts.length;
-        ids.set(id, g);
-        counts.push(0);
-      } else g = known;
+      if (known === undefined) ids.set(id, (g = ids.size));
+      else g = known;
     }
-    counts[g]!++;
     groupOf[k] = g;
   }
-  let at = 0;
-  for (let g = 0; g < counts.length; g++) {
-    const c = counts[g]!;
-    counts[g] = at;
-    at += c;
-  }
-  const order = new Int32Array(n);
-  for (let k = 0; k < n; k++) order[counts[groupOf[k]!]!++] = k;
-  return order;
+  return orderByGroup(groupOf, ids.size);
 }
 
 /** A list of observations as a source. */
@@ -686,21 +675,22 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       // before saw none, up to MAX_NODATA_WINDOWS windows after its last traffic.
       const intervalMs = pair.intervalMs;
       const lastClosed = Math.floor(nowMs / intervalMs) - 1;
+      const idle: number[] = [];
       if (lastClosed > pair.covered) {
         const to = Math.min(lastClosed, pair.lastBusy + MAX_NODATA_WINDOWS);
-        for (let w = pair.covered + 1; w <= to; w++) {
-          if (pair.busy.has(w)) continue;
-          const startSec = (w * intervalMs) / 1000;
-          push(deliveries, pair, statusRecord('NODATA', pair.meta, startSec, startSec + intervalMs / 1000 - 1));
-        }
+        for (let w = pair.covered + 1; w <= to; w++) if (!pair.busy.has(w)) idle.push(w);
         for (const w of pair.busy) if (w <= lastClosed) pair.busy.delete(w);
         pair.covered = lastClosed;
       }
-      for (const [w, b] of pair.buckets) {
-        if (b.endMs > nowMs) continue;
-        pair.buckets.delete(w);
+      const due = bucketsInOrder(pair, (b) => b.endMs <= nowMs);
+      // Window by window: the idle windows' NODATA records among the busy windows' records.
+      let i = 0;
+      for (const b of due) {
+        for (; i < idle.length && idle[i]! < b.window; i++) push(deliveries, pair, nodataRecord(pair, idle[i]!));
+        pair.buckets.delete(b.window);
         pushBucket(deliveries, b);
       }
+      for (; i < idle.length; i++) push(deliveries, pair, nodataRecord(pair, idle[i]!));
       // Idle for good: forgotten until it has traffic again (which starts a new pair).
       if (pair.buckets.size === 0 && pair.covered >= pair.lastBusy + MAX_NODATA_WINDOWS) {
         for (const fl of pair.fls) this.pairs.get(fl.flowLogId)?.delete(pair.meta.interfaceId);
@@ -714,7 +704,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     const deliveries = new Map<string, Delivery>();
     let latest = this.lastNowMs;
     for (const pair of this.distinctPairs()) {
-      for (const b of pair.buckets.values()) {
+      for (const b of bucketsInOrder(pair, () => true)) {
         pushBucket(deliveries, b);
         latest = Math.max(latest, b.lastSec * 1000);
       }
@@ -814,6 +804,20 @@ function pushBucket(deliveries: Map<string, Delivery>, b: Bucket): void {
   for (let i = 0; i < records.length; i++) list.push(records[i]!);
   if (b.skipped) list.push(b.skipped);
   for (const fl of b.pair.fls) deliveryOf(deliveries, fl, b.pair.meta).windows.add(windowRowId(fl.flowLogId, b.window));
+}
+
+/** A pair's windows that `take` accepts, in window order (a window's records go out after those of the windows before it). */
+function bucketsInOrder(pair: Pair, take: (b: Bucket) => boolean): Bucket[] {
+  const out: Bucket[] = [];
+  for (const b of pair.buckets.values()) if (take(b)) out.push(b);
+  if (out.length > 1) out.sort((a, b) => a.window - b.window);
+  return out;
+}
+
+/** The NODATA record of a pair's window `w`. */
+function nodataRecord(pair: Pair, w: number): FlowRecord {
+  const startSec = (w * pair.intervalMs) / 1000;
+  return statusRecord('NODATA', pair.meta, startSec, startSec + pair.intervalMs / 1000 - 1);
 }
 
 /** The flow log of a stored window, if it is still in force for the window's interface (and delivers somewhere vpcsim writes). */
@@ -997,7 +1001,7 @@ function parquetBody(d: Delivery, fmt: CompiledFormat, lines: Lines): Buffer {
   return parquetFile(d.fl.fields, fmt.version, all);
 }
 
-/** A gzip text file of a delivery: the header line, then each interface's lines in time order. */
+/** A gzip text file of a delivery: the header line, then each interface's lines (see Lines.ordered). */
 function textBody(d: Delivery, fmt: CompiledFormat, lines: Lines): Buffer {
   let text = lines.file(d, fmt);
   if (!text) {
@@ -1011,7 +1015,6 @@ function textBody(d: Delivery, fmt: CompiledFormat, lines: Lines): Buffer {
         continue;
       }
       // Delivered by this flow log only: straight into the file.
-      lines.sort(recs);
       for (let i = 0; i < recs.length; i++) {
         fmt.write(w, recs[i]!);
         w.byte(10);
@@ -1082,7 +1085,7 @@ const SHRINK_ABOVE_BYTES = 4 << 20;
 
 /**
  * The lines of one delivery call: the records of an interface (sorted by start when they go to
- * S3) formatted once per format, whichever flow logs (twins) deliver them and to whichever
+ * a Parquet file) formatted once per format, whichever flow logs (twins) deliver them and to whichever
  * destination.
  */
 class Lines {
@@ -1093,10 +1096,11 @@ class Lines {
   /** Lists that more than one delivery holds (twins'). */
   private readonly twice = new Set<FlowRecord[]>();
   /**
-   * Lists written to S3, whose files hold each interface's records in time order. CloudWatch
-   * Logs reads put a stream's events in time order (ties in the order stored): lists delivered
-   * there only are written in the order their records came, which is the order they lie in
-   * memory (formatting them in time order would read them all over it).
+   * Lists written to Parquet files, which hold each interface's records in time order. Lines are
+   * written in the order their records came (window by window; in a window, in the order their
+   * flows first came), which is the order they lie in memory: formatting them in time order
+   * would read them all over it. CloudWatch Logs reads put a stream's events in time order; AWS
+   * documents no order of the lines in an S3 file.
    */
   private readonly ordered = new Set<FlowRecord[]>();
   constructor(deliveries: Iterable<Delivery>) {
@@ -1105,14 +1109,14 @@ class Lines {
       for (const recs of d.byInterface.values()) {
         if (seen.has(recs)) this.twice.add(recs);
         else seen.add(recs);
-        if (d.fl.destinationType === 's3') this.ordered.add(recs);
+        if (d.fl.destinationType === 's3' && d.fl.fileFormat === 'parquet') this.ordered.add(recs);
       }
     }
   }
   shared(recs: FlowRecord[]): boolean {
     return this.twice.has(recs);
   }
-  /** Puts the records of a list written to S3 in time order (once). */
+  /** Puts the records of a list written to a Parquet file in time order (once). */
   sort(recs: FlowRecord[]): void {
     this.blocksOf(recs);
   }
@@ -1178,7 +1182,7 @@ class Lines {
     this.taken.length = 0;
     this.writers.clear();
   }
-  /** The blocks of a list, sorting it (when it goes to S3) the first time it is seen. */
+  /** The blocks of a list, sorting it (when it goes to a Parquet file) the first time it is seen. */
   private blocksOf(recs: FlowRecord[]): Map<CompiledFormat, Block> {
     let byFormat = this.made.get(recs);
     if (!byFormat) {

@@ -35,6 +35,7 @@ import { cutIndex } from '../network/intervals.js';
 import { addressCuts } from '../network/symbolic.js';
 import { type Endpoint, type Explanation, Hop, type Headers, type PathResult, resolveRequest, type Source, TraceInputError, type TraceResult, traceResolved } from '../network/trace.js';
 import { zonesOf } from '../services/ec2/regions.js';
+import { orderByGroup } from './group-order.js';
 import type { DecidedFlow, FlowSpec, InterfaceObservation, ObservationSource } from './types.js';
 
 /** Packets and bytes of one direction of a flow when the spec does not say. */
@@ -558,10 +559,6 @@ class InterfaceSwap {
   ) {}
   iface(i: CInterface): CInterface {
     return i === this.fromA ? this.toA : i === this.fromB ? this.toB : i;
-  }
-  /** The interface in place of the one with this ID (undefined: none). */
-  byId(id: string): CInterface | undefined {
-    return id === this.fromA.id ? this.toA : id === this.fromB.id ? this.toB : undefined;
   }
   id(id: string): string {
     if (!this.ids) {
@@ -1239,6 +1236,8 @@ function observationOf(
 interface Templates {
   forward: InterfaceObservation[];
   reverse: InterfaceObservation[];
+  /** The interface of each observation (request, then reply). */
+  ifaces: CInterface[];
   rawForward: Addr[];
   rawReverse: Addr[];
   logged: boolean;
@@ -1258,7 +1257,7 @@ function templates(ctx: ObservationContext, t: TraceResult, natDropped: boolean)
   const reverse = replied ? touchesOf(net, t.reverse!, false) : [];
   // Flows with an address flow logs do not record leave no trace at all.
   const f = t.forward.first;
-  for (const touch of forward) if (unlogged(f.src, touch.iface) || unlogged(f.dst, touch.iface)) return { forward: [], reverse: [], rawForward: [], rawReverse: [], logged: false };
+  for (const touch of forward) if (unlogged(f.src, touch.iface) || unlogged(f.dst, touch.iface)) return { forward: [], reverse: [], ifaces: [], rawForward: [], rawReverse: [], logged: false };
   const tcp = f.proto === PROTO_TCP;
   const established = t.verdict === 'accepted' && !natDropped;
   // The client's flags: SYN, and FIN when the connection was established and closed.
@@ -1268,6 +1267,7 @@ function templates(ctx: ObservationContext, t: TraceResult, natDropped: boolean)
   return {
     forward: forward.map((touch) => observation(ctx, touch, clientFlags)),
     reverse: reverse.map((touch) => observation(ctx, touch, serverFlags)),
+    ifaces: [...forward, ...reverse].map((touch) => touch.iface),
     rawForward: rawAddresses(forward),
     rawReverse: rawAddresses(reverse),
     logged: true,
@@ -1312,10 +1312,10 @@ function templateAt(t: Templates, j: number): InterfaceObservation {
 }
 
 /** The interface of observation `j` of a connection, without making the observation. */
-function interfaceAt(t: Templates, rw: TraceRewrite | undefined, j: number): string {
-  const id = templateAt(t, j).interfaceId;
-  const to = rw?.swap?.byId(id);
-  return to ? to.id : id;
+function interfaceAt(t: Templates, rw: TraceRewrite | undefined, j: number): CInterface {
+  const iface = t.ifaces[j]!;
+  const swap = rw?.swap;
+  return swap ? swap.iface(iface) : iface;
 }
 
 /**
@@ -1346,13 +1346,14 @@ function observationAt(
   let interfaceId = o.interfaceId;
   let instanceId = o.instanceId;
   if (rw && ctx) {
-    const to = rw.swap?.byId(interfaceId);
-    if (to) {
+    const from = rw.swap ? t.ifaces[j]! : undefined;
+    const to = from && rw.swap!.iface(from);
+    if (to !== from) {
       // Another interface of the same class: its IDs, and its own address (IPv4: the primary).
-      interfaceId = to.id;
-      instanceId = to.instance?.id;
-      if (o.flowDirection === 'egress') srcaddr = ctx.print(to.primaryIp);
-      else dstaddr = ctx.print(to.primaryIp);
+      interfaceId = to!.id;
+      instanceId = to!.instance?.id;
+      if (o.flowDirection === 'egress') srcaddr = ctx.print(to!.primaryIp);
+      else dstaddr = ctx.print(to!.primaryIp);
     }
     if (rw.dport !== undefined) {
       if (reply) srcport = rw.dport;
@@ -1416,6 +1417,9 @@ class ConnectionObservations implements ObservationSource {
   /** Per observation: its connection (index into flows), and its place among the connection's. */
   private readonly flowAt: Int32Array;
   private readonly slotAt: Int32Array;
+  /** Per observation: its interface's group (0, 1, ... in order of first appearance). */
+  private readonly groupOf: Int32Array;
+  private readonly groups: number;
   /** Per connection: the plan that makes its observations, or undefined when they are made. */
   private readonly plans: Array<Decision | undefined>;
   private scratch: InterfaceObservation | undefined;
@@ -1434,19 +1438,39 @@ class ConnectionObservations implements ObservationSource {
     this.count = n;
     this.flowAt = new Int32Array(n);
     this.slotAt = new Int32Array(n);
+    this.groupOf = new Int32Array(n);
+    // Interfaces numbered as they come.
+    const groupNumbers = new Map<string, number>();
+    let last: string | undefined;
+    let g = -1;
     let k = 0;
     for (let f = 0; f < flows.length; f++) {
+      const plan = plans[f];
+      const t = plan?.templates();
+      const made = plan ? undefined : flows[f]!.observations;
       for (let j = 0; j < counts[f]!; j++, k++) {
         this.flowAt[k] = f;
         this.slotAt[k] = j;
+        const id = t ? interfaceAt(t, plan!.rewrite, j).id : made![j]!.interfaceId;
+        if (id !== last) {
+          last = id;
+          const known = groupNumbers.get(id);
+          if (known === undefined) groupNumbers.set(id, (g = groupNumbers.size));
+          else g = known;
+        }
+        this.groupOf[k] = g;
       }
     }
+    this.groups = groupNumbers.size;
   }
   interfaceId(k: number): string {
     const f = this.flowAt[k]!;
     const plan = this.plans[f];
     if (plan === undefined) return this.flows[f]!.observations[this.slotAt[k]!]!.interfaceId;
-    return interfaceAt(plan.templates(), plan.rewrite, this.slotAt[k]!);
+    return interfaceAt(plan.templates(), plan.rewrite, this.slotAt[k]!).id;
+  }
+  groupOrder(): Int32Array {
+    return orderByGroup(this.groupOf, this.groups);
   }
   at(k: number): InterfaceObservation {
     const f = this.flowAt[k]!;

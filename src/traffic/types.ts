@@ -73,7 +73,10 @@ export interface ObservationSource {
   readonly count: number;
   interfaceId(k: number): string;
   at(k: number): InterfaceObservation;
+  /** The positions grouped by interface (see group-order.ts), when the source knows them at less cost than asking interfaceId for each. */
+  groupOrder?(): Int32Array;
 }
+
 
 /** A flow after the engine decided it: one connection. */
 export interface DecidedFlow {
