@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseIpv4 } from '../src/network/cidr.js';
 import { compile, type CompiledNetwork } from '../src/network/compile.js';
 import { resolveRequest } from '../src/network/trace.js';
 import { decideFlows, observationSource } from '../src/traffic/simulate.js';
@@ -75,7 +76,10 @@ function compareWithWalks(net: CompiledNetwork, specs: FlowSpec[], label: string
   assert.equal(source.count, all.length, label);
   for (let k = 0; k < all.length; k++) {
     assert.equal(source.interfaceId(k), all[k]!.interfaceId, `${label}, observation ${k}`);
-    assert.deepStrictEqual({ ...source.at(k) }, all[k], `${label}, observation ${k}`);
+    const { srcNum, dstNum, pktSrcNum, pktDstNum, ...o } = source.at(k);
+    assert.deepStrictEqual(o, all[k], `${label}, observation ${k}`);
+    // The address numbers say what the text says (flow logs hash those instead of the text).
+    assert.deepStrictEqual([srcNum, dstNum, pktSrcNum, pktDstNum], [o.srcaddr, o.dstaddr, o.pktSrcaddr, o.pktDstaddr].map((a) => parseIpv4(a) ?? -1), `${label}, observation ${k}`);
   }
   const stats = { walks: 0, shared: 0 };
   const decided = decideFlows(net, specs, 1_700_000_000_000, { stats });

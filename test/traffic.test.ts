@@ -403,6 +403,14 @@ describe('traffic: what each interface records', () => {
       f!.observations.map((o) => `${trafficType(o)} ${o.flowDirection} ${o.srcaddr} ${o.dstaddr} ${o.srcport} ${o.dstport} ${o.action}`),
       ['IPv6 ingress 2001:db8::7 2600:1f18:aaaa:bb00::10 34892 443 ACCEPT', 'IPv6 egress 2600:1f18:aaaa:bb00::10 2001:db8::7 443 34892 ACCEPT'],
     );
+    // As the flow log pipeline takes them: IPv6 addresses have no number (their text is hashed).
+    const decided = decide(net, { source: 'internet:2001:db8::7', destination: '2600:1f18:aaaa:bb00::10', protocol: 'tcp', destinationPort: 443, sourcePort: 34892 });
+    const source = observationSource(decided);
+    assert.equal(source.count, 2);
+    for (let k = 0; k < source.count; k++) {
+      const o = source.at(k);
+      assert.deepEqual([o.srcNum, o.dstNum, o.pktSrcNum, o.pktDstNum], [-1, -1, -1, -1]);
+    }
   });
 
   it('start and duration come from the spec or the clock', () => {

@@ -31,6 +31,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
+import { parseIpv4 } from '../network/cidr.js';
 import type { App } from '../server/app.js';
 import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, flowLogsVersion, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
 import { appendLogColumns, ensureLogGroup, type LogLines } from '../services/logs/index.js';
@@ -174,16 +175,28 @@ function hashInt(h: number, n: number): number {
   return Math.imul(h ^ (n >>> 16), 16777619);
 }
 
-/** FNV-1a over the fields that tell flows apart (those of aggregationKey), without allocating. */
-export function flowHash(o: FlowKey): number {
+/**
+ * An address into a hash: an IPv4 address as its number (`n`, or read from the text when not
+ * given), another as its text. The same address hashes alike whether its number was given or not.
+ */
+function hashAddr(h: number, s: string, n: number | undefined): number {
+  if (n === undefined) n = parseIpv4(s) ?? -1;
+  return n >= 0 ? hashInt(h, n) : hashString(h, s);
+}
+
+/**
+ * FNV-1a over the fields that tell flows apart (those of aggregationKey), without allocating.
+ * Addresses from their numbers when the observation has them (see InterfaceObservation.srcNum).
+ */
+export function flowHash(o: FlowKey & Partial<Pick<InterfaceObservation, 'srcNum' | 'dstNum' | 'pktSrcNum' | 'pktDstNum'>>): number {
   let h = 2166136261;
-  h = hashString(h, o.srcaddr);
-  h = hashString(h, o.dstaddr);
+  h = hashAddr(h, o.srcaddr, o.srcNum);
+  h = hashAddr(h, o.dstaddr, o.dstNum);
   h = hashInt(h, o.srcport);
   h = hashInt(h, o.dstport);
   h = hashInt(h, (o.protocol << 3) | (o.action === 'ACCEPT' ? 1 : 0) | (o.flowDirection === 'ingress' ? 2 : 0));
-  if (o.pktSrcaddr !== o.srcaddr) h = hashString(h, o.pktSrcaddr);
-  if (o.pktDstaddr !== o.dstaddr) h = hashString(h, o.pktDstaddr);
+  if (o.pktSrcaddr !== o.srcaddr) h = hashAddr(h, o.pktSrcaddr, o.pktSrcNum);
+  if (o.pktDstaddr !== o.dstaddr) h = hashAddr(h, o.pktDstaddr, o.pktDstNum);
   h = hashInt(h, o.trafficPath ?? 0xffff);
   if (o.pktSrcAwsService !== undefined) h = hashString(h, o.pktSrcAwsService);
   if (o.pktDstAwsService !== undefined) h = hashString(h, o.pktDstAwsService);

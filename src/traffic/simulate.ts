@@ -1168,6 +1168,19 @@ function observation(ctx: ObservationContext, t: Touch, tcpFlags: number): Inter
   );
 }
 
+/** An address as InterfaceObservation's numbers hold it: an IPv4 address's number, -1 for IPv6. */
+function addrNum(a: Addr): number {
+  return typeof a === 'number' ? a : -1;
+}
+
+/** What an interface records as srcaddr, dstaddr, pkt-srcaddr and pkt-dstaddr, as numbers (see observation). */
+function addressNumbers(t: Touch): number[] {
+  const p = t.pkt;
+  // IPv4: the interface's primary address on its side; IPv6 addresses have no number.
+  const own = typeof p.src === 'bigint' ? -1 : t.iface.primaryIp;
+  return t.direction === 'ingress' ? [addrNum(p.src), own, addrNum(p.src), addrNum(p.dst)] : [own, addrNum(p.dst), addrNum(p.src), addrNum(p.dst)];
+}
+
 /** What an observation takes from the interface and the path, whatever the connection. */
 type ObservationBase = Pick<
   InterfaceObservation,
@@ -1232,12 +1245,52 @@ function observationOf(
   };
 }
 
+/**
+ * The object ConnectionObservations writes each observation into: every field of observationOf's
+ * and the address numbers (which observations made to be kept leave out: within the 24 fields V8
+ * allocates inline).
+ */
+function scratchObservation(): InterfaceObservation {
+  return {
+    interfaceId: '',
+    account: '',
+    region: '',
+    vpcId: '',
+    subnetId: '',
+    instanceId: undefined,
+    azId: undefined,
+    srcaddr: '',
+    dstaddr: '',
+    srcport: 0,
+    dstport: 0,
+    protocol: 0,
+    pktSrcaddr: '',
+    pktDstaddr: '',
+    packets: 0,
+    bytes: 0,
+    tcpFlags: 0,
+    action: 'ACCEPT',
+    flowDirection: 'ingress',
+    trafficPath: undefined,
+    pktSrcAwsService: undefined,
+    pktDstAwsService: undefined,
+    startMs: 0,
+    endMs: 0,
+    srcNum: -1,
+    dstNum: -1,
+    pktSrcNum: -1,
+    pktDstNum: -1,
+  };
+}
+
 /** What a trace makes each interface record, and the packet addresses (source, destination) each saw. */
 interface Templates {
   forward: InterfaceObservation[];
   reverse: InterfaceObservation[];
   /** The interface of each observation (request, then reply). */
   ifaces: CInterface[];
+  /** Each observation's srcaddr, dstaddr, pkt-srcaddr and pkt-dstaddr as numbers (see addrNum), four by four. */
+  nums: number[];
   rawForward: Addr[];
   rawReverse: Addr[];
   logged: boolean;
@@ -1257,7 +1310,7 @@ function templates(ctx: ObservationContext, t: TraceResult, natDropped: boolean)
   const reverse = replied ? touchesOf(net, t.reverse!, false) : [];
   // Flows with an address flow logs do not record leave no trace at all.
   const f = t.forward.first;
-  for (const touch of forward) if (unlogged(f.src, touch.iface) || unlogged(f.dst, touch.iface)) return { forward: [], reverse: [], ifaces: [], rawForward: [], rawReverse: [], logged: false };
+  for (const touch of forward) if (unlogged(f.src, touch.iface) || unlogged(f.dst, touch.iface)) return { forward: [], reverse: [], ifaces: [], nums: [], rawForward: [], rawReverse: [], logged: false };
   const tcp = f.proto === PROTO_TCP;
   const established = t.verdict === 'accepted' && !natDropped;
   // The client's flags: SYN, and FIN when the connection was established and closed.
@@ -1268,6 +1321,7 @@ function templates(ctx: ObservationContext, t: TraceResult, natDropped: boolean)
     forward: forward.map((touch) => observation(ctx, touch, clientFlags)),
     reverse: reverse.map((touch) => observation(ctx, touch, serverFlags)),
     ifaces: [...forward, ...reverse].map((touch) => touch.iface),
+    nums: [...forward, ...reverse].flatMap(addressNumbers),
     rawForward: rawAddresses(forward),
     rawReverse: rawAddresses(reverse),
     logged: true,
@@ -1343,6 +1397,11 @@ function observationAt(
   let dstaddr = o.dstaddr;
   let pktSrcaddr = o.pktSrcaddr;
   let pktDstaddr = o.pktDstaddr;
+  const nums = t.nums;
+  let srcNum = nums[4 * j]!;
+  let dstNum = nums[4 * j + 1]!;
+  let pktSrcNum = nums[4 * j + 2]!;
+  let pktDstNum = nums[4 * j + 3]!;
   let interfaceId = o.interfaceId;
   let instanceId = o.instanceId;
   if (rw && ctx) {
@@ -1352,8 +1411,13 @@ function observationAt(
       // Another interface of the same class: its IDs, and its own address (IPv4: the primary).
       interfaceId = to!.id;
       instanceId = to!.instance?.id;
-      if (o.flowDirection === 'egress') srcaddr = ctx.print(to!.primaryIp);
-      else dstaddr = ctx.print(to!.primaryIp);
+      if (o.flowDirection === 'egress') {
+        srcaddr = ctx.print(to!.primaryIp);
+        srcNum = to!.primaryIp;
+      } else {
+        dstaddr = ctx.print(to!.primaryIp);
+        dstNum = to!.primaryIp;
+      }
     }
     if (rw.dport !== undefined) {
       if (reply) srcport = rw.dport;
@@ -1366,11 +1430,19 @@ function observationAt(
     const nd = rw.addr(pd);
     if (ns !== ps) {
       pktSrcaddr = rw.print(ctx, ns);
-      if (o.flowDirection === 'ingress') srcaddr = pktSrcaddr;
+      pktSrcNum = addrNum(ns);
+      if (o.flowDirection === 'ingress') {
+        srcaddr = pktSrcaddr;
+        srcNum = pktSrcNum;
+      }
     }
     if (nd !== pd) {
       pktDstaddr = rw.print(ctx, nd);
-      if (o.flowDirection === 'egress') dstaddr = pktDstaddr;
+      pktDstNum = addrNum(nd);
+      if (o.flowDirection === 'egress') {
+        dstaddr = pktDstaddr;
+        dstNum = pktDstNum;
+      }
     }
   }
   const packets = reply ? flow.replyPackets : flow.packets;
@@ -1400,6 +1472,10 @@ function observationAt(
   into.pktDstAwsService = o.pktDstAwsService;
   into.startMs = flow.startMs;
   into.endMs = flow.endMs;
+  into.srcNum = srcNum;
+  into.dstNum = dstNum;
+  into.pktSrcNum = pktSrcNum;
+  into.pktDstNum = pktDstNum;
   return into;
 }
 
@@ -1422,7 +1498,7 @@ class ConnectionObservations implements ObservationSource {
   private readonly groups: number;
   /** Per connection: the plan that makes its observations, or undefined when they are made. */
   private readonly plans: Array<Decision | undefined>;
-  private scratch: InterfaceObservation | undefined;
+  private readonly scratch = scratchObservation();
   constructor(private readonly flows: readonly DecidedFlow[]) {
     const plans = new Array<Decision | undefined>(flows.length);
     const counts = new Int32Array(flows.length);
@@ -1477,8 +1553,6 @@ class ConnectionObservations implements ObservationSource {
     const flow = this.flows[f]!;
     const plan = this.plans[f];
     if (plan === undefined) return flow.observations[this.slotAt[k]!]!;
-    const o = observationAt(plan.ctx, plan.templates(), flow, (flow as Connection).sourcePort, plan.rewrite, this.slotAt[k]!, this.scratch);
-    this.scratch = o;
-    return o;
+    return observationAt(plan.ctx, plan.templates(), flow, (flow as Connection).sourcePort, plan.rewrite, this.slotAt[k]!, this.scratch);
   }
 }

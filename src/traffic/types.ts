@@ -63,6 +63,14 @@ export interface InterfaceObservation {
   pktDstAwsService?: string;
   startMs: number;
   endMs: number;
+  /**
+   * The four addresses above as numbers, when their maker has them: an IPv4 address's number,
+   * -1 for another. Flow logs hash a flow's addresses from these instead of reading the text.
+   */
+  srcNum?: number;
+  dstNum?: number;
+  pktSrcNum?: number;
+  pktDstNum?: number;
 }
 
 /**
@@ -76,7 +84,6 @@ export interface ObservationSource {
   /** The positions grouped by interface (see group-order.ts), when the source knows them at less cost than asking interfaceId for each. */
   groupOrder?(): Int32Array;
 }
-
 
 /** A flow after the engine decided it: one connection. */
 export interface DecidedFlow {
