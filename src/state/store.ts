@@ -122,26 +122,33 @@ function indexKey(scope: string, kind: string, field: string): string {
   return `${scope}\u0000${kind}\u0000${field}`;
 }
 
+/** Arrays their makers declared to hold numbers only (see numbersOnly). */
+const NUMBER_COLUMNS = new WeakSet<readonly number[]>();
+
+/**
+ * Declares an array to hold numbers only, and to keep holding only numbers: the store leaves it
+ * as it leaves any array of numbers (unfrozen, see deepFreeze) without reading it through. For
+ * large columns (event times): reading every element of arrays of all kinds in one place costs
+ * more than the element.
+ */
+export function numbersOnly<T extends readonly number[]>(column: T): T {
+  NUMBER_COLUMNS.add(column);
+  return column;
+}
+
 /**
  * Freezes a record and everything in it, but for arrays of numbers only (columns of event
  * times, say): V8 keeps numbers that are not small integers unboxed in an array, and freezing
  * it would box every one of them (a heap object each, made in the commit).
  */
-/** The first index from `i` on that does not hold a number (the length when none). */
-function numbersFrom(a: readonly unknown[], i: number): number {
-  const n = a.length;
-  for (; i < n; i++) if (typeof a[i] !== 'number') return i;
-  return n;
-}
-
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     if (Array.isArray(value)) {
+      if (NUMBER_COLUMNS.has(value)) return value;
       let numbers = true;
-      // Runs of numbers skipped by a function of their own: it stays compiled for arrays whatever
-      // records this one sees, and reads unboxed numbers without boxing them.
-      for (let i = numbersFrom(value, 0); i < value.length; i = numbersFrom(value, i + 1)) {
+      for (let i = 0; i < value.length; i++) {
         const v: unknown = value[i];
+        if (typeof v === 'number') continue;
         numbers = false;
         if (v !== null && typeof v === 'object') deepFreeze(v);
       }

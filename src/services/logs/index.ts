@@ -42,7 +42,7 @@ import type {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { ApiError } from '../../protocol/errors.js';
 import { loadModel } from '../../protocol/model.js';
-import { defineIndex, type ScopedState } from '../../state/store.js';
+import { defineIndex, numbersOnly, type ScopedState } from '../../state/store.js';
 import type { Handler, RequestContext, ServiceProvider } from '../context.js';
 import { compileFilterPattern, FilterPatternError } from './filter-pattern.js';
 
@@ -450,7 +450,7 @@ function storeColumns(state: ScopedState, group: string, stream: Readonly<Stream
   const s = state.edit<StreamRecord>(LOG_STREAM, streamKey(group, stream.logStreamName))!;
   if (timestamps.length > 0) {
     const n = s._batches++;
-    const batch: EventBatch = { _group: group, _stream: streamKey(group, stream.logStreamName), n, timestamps, ingestionTime };
+    const batch: EventBatch = { _group: group, _stream: streamKey(group, stream.logStreamName), n, timestamps: numbersOnly(timestamps), ingestionTime };
     // The messages' bytes (a text of lines: all but its newlines).
     let bytes = 0;
     if (Array.isArray(messages)) {
@@ -458,7 +458,7 @@ function storeColumns(state: ScopedState, group: string, stream: Readonly<Stream
       for (const m of messages) bytes += Buffer.byteLength(m);
     } else {
       batch.text = messages.text;
-      batch.ends = messages.ends;
+      batch.ends = numbersOnly(messages.ends);
       bytes = messages.bytes ?? Buffer.byteLength(messages.text) - (messages.ends.length - 1);
     }
     state.put(LOG_EVENTS, batchId(group, stream.logStreamName, n), batch);
