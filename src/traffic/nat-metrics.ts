@@ -228,16 +228,20 @@ export class Spans {
   }
   /** The starts (which 0) or the ends (1) of the spans not merged yet, sorted, each span's as many times as it counts (m in all). */
   private instants(m: number, which: 0 | 1): Float64Array {
-    const list = this.list;
-    const out = new Float64Array(m);
-    let k = 0;
-    for (let i = this.merged; i < this.size; i++) {
-      const v = list[3 * i + which]!;
-      const n = list[3 * i + 2]!;
-      for (let c = 0; c < n; c++) out[k++] = v;
-    }
-    return sortTimes(out);
+    return sortTimes(spanInstants(this.list, this.merged, this.size, which, m));
   }
+}
+
+/** The starts (which 0) or ends (1) of spans `from` to `to` of a flat list (start, end, count), each as many times as it counts (m in all). */
+function spanInstants(list: Float64Array, from: number, to: number, which: 0 | 1, m: number): Float64Array {
+  const out = new Float64Array(m);
+  let k = 0;
+  for (let i = from; i < to; i++) {
+    const v = list[3 * i + which]!;
+    const n = list[3 * i + 2]!;
+    for (let c = 0; c < n; c++) out[k++] = v;
+  }
+  return out;
 }
 
 /** Below this many values, the built-in sort beats the radix passes. */
@@ -253,38 +257,67 @@ const RADIX_MASK = (1 << RADIX_BITS) - 1;
  */
 function sortTimes(a: Float64Array): Float64Array {
   const n = a.length;
-  if (n < RADIX_MIN) return a.sort();
+  if (n < RADIX_MIN || !wholeRange(a)) return a.sort();
+  const min = RANGE[0]!;
+  const range = RANGE[1]! - min;
+  if (!(min > 0) || range > 0xffffffff) return a.sort();
+  let keys: Uint32Array = offsetsFrom(a, min);
+  let other: Uint32Array = new Uint32Array(n);
+  const counts = new Uint32Array(RADIX_MASK + 1);
+  for (let shift = 0; shift === 0 || (shift < 32 && range >>> shift !== 0); shift += RADIX_BITS) {
+    radixPass(keys, other, counts, shift);
+    [keys, other] = [other, keys];
+  }
+  addTo(a, keys, min);
+  return a;
+}
+
+// Each loop of the sort is a function of its own: V8 compiles a long loop while it runs, and code
+// after it that never ran yet would be compiled without knowing its types (and dropped again
+// when it first runs), sort after sort while the server warms up.
+
+/** The least and greatest value, when every value is whole (else false). */
+const RANGE = new Float64Array(2);
+function wholeRange(a: Float64Array): boolean {
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < a.length; i++) {
     const v = a[i]!;
-    if (v !== Math.floor(v)) return a.sort();
+    if (v !== Math.floor(v)) return false;
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  const range = max - min;
-  if (!(min > 0) || range > 0xffffffff) return a.sort();
-  let keys = new Uint32Array(n);
-  for (let i = 0; i < n; i++) keys[i] = a[i]! - min;
-  let other = new Uint32Array(n);
-  const counts = new Uint32Array(RADIX_MASK + 1);
-  for (let shift = 0; shift === 0 || (shift < 32 && range >>> shift !== 0); shift += RADIX_BITS) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(keys[i]! >>> shift) & RADIX_MASK]!++;
-    let sum = 0;
-    for (let d = 0; d <= RADIX_MASK; d++) {
-      const c = counts[d]!;
-      counts[d] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const k = keys[i]!;
-      other[counts[(k >>> shift) & RADIX_MASK]!++] = k;
-    }
-    [keys, other] = [other, keys];
+  RANGE[0] = min;
+  RANGE[1] = max;
+  return true;
+}
+
+/** The values less `min`, as 32-bit keys. */
+function offsetsFrom(a: Float64Array, min: number): Uint32Array {
+  const keys = new Uint32Array(a.length);
+  for (let i = 0; i < a.length; i++) keys[i] = a[i]! - min;
+  return keys;
+}
+
+/** One radix pass: `keys` ordered by their bits from `shift` into `out`. */
+function radixPass(keys: Uint32Array, out: Uint32Array, counts: Uint32Array, shift: number): void {
+  counts.fill(0);
+  for (let i = 0; i < keys.length; i++) counts[(keys[i]! >>> shift) & RADIX_MASK]!++;
+  let sum = 0;
+  for (let d = 0; d <= RADIX_MASK; d++) {
+    const c = counts[d]!;
+    counts[d] = sum;
+    sum += c;
   }
-  for (let i = 0; i < n; i++) a[i] = min + keys[i]!;
-  return a;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    out[counts[(k >>> shift) & RADIX_MASK]!++] = k;
+  }
+}
+
+/** a[i] = min + keys[i]. */
+function addTo(a: Float64Array, keys: Uint32Array, min: number): void {
+  for (let i = 0; i < a.length; i++) a[i] = min + keys[i]!;
 }
 
 /** How many of the first `count` (sorted) values are at most v. */
