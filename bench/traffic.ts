@@ -22,9 +22,9 @@
  * saw, made and aggregated), deliver, end to end; and the heap the pending records keep alive,
  * per million records.
  *
- *   npm run bench:traffic                      full run (7 runs each), writes its section of docs/benchmarks.md
+ *   npm run bench:traffic                      full run (3 warm-up runs, then 7 measured, each workload), writes its section of docs/benchmarks.md
  *   npm run bench:traffic -- --quick           shorter, prints only
- *   ... -- --only=web --flow-logs=s3 --repeat=3 --no-walk   one workload (or several: --only=web,app), one configuration, prints only
+ *   ... -- --only=web --flow-logs=s3 --repeat=3 --warmup=1 --no-walk   one workload (or several: --only=web,app), one configuration, prints only
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { defaultConfig, DEFAULT_QUOTAS } from '../src/config.js';
@@ -235,6 +235,8 @@ interface Result {
   recordCpu: number;
   deliverCpu: number;
   heapPerMillion: number;
+  /** End to end, connections per second, of the workload's first run (code not compiled yet). */
+  cold: number;
 }
 
 const instanceType = () => 't3.micro';
@@ -303,6 +305,7 @@ function measure(w: World, net: CompiledNetwork, load: Workload, destinations: D
     observations,
     records: report.records,
     walkedCpu: NaN,
+    cold: NaN,
     decideCpu,
     natCpu,
     recordCpu,
@@ -312,6 +315,8 @@ function measure(w: World, net: CompiledNetwork, load: Workload, destinations: D
 }
 
 const REPEAT = Number(process.argv.find((a) => a.startsWith('--repeat='))?.slice('--repeat='.length) ?? (quick ? 1 : 7));
+/** Runs before the measured ones, not counted: V8 compiles the code as it runs the first ones. */
+const WARMUP = Number(process.argv.find((a) => a.startsWith('--warmup='))?.slice('--warmup='.length) ?? (quick ? 0 : 3));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
@@ -342,9 +347,10 @@ function render(w: World, results: Result[], load: [number, number]): string {
     `subnets with ${fmt(WEB)} web servers (public addresses) and four private subnets with ${fmt(APP)} application servers behind a NAT gateway,`,
     'security groups (web: 443 and 80 from anywhere, 22 from an office range; app: 8080 from the web group), custom network',
     'ACLs on both tiers (deny entries included), and flow logs on the VPC (TrafficType ALL, 60 s): one to CloudWatch Logs',
-    'and one to S3, or only one of them. Each workload is ' + fmt(CONNECTIONS) + ' connections spread over ten minutes, run ' + REPEAT + ' times on one',
-    'network as a server answers request after request; each stage is the median of the runs (the first one or two compile',
-    'the code as they go, and are slower). Columns (per CPU second):',
+    'and one to S3, or only one of them. Each workload is ' + fmt(CONNECTIONS) + ' connections spread over ten minutes, run on one network as a',
+    `server answers request after request: ${WARMUP} times to warm up (V8 compiles the code as the first runs go: they are slower, the NAT`,
+    `gateway stage for several runs), then ${REPEAT} times measured; each stage is the median of the measured runs, the steady rate of a server that`,
+    'has been running. *cold* is the end-to-end rate of the first run. Columns (per CPU second):',
     '',
     '- *walk each*: connections decided with every connection walked by the engine on its own (forward and reply);',
     '- *decide*: decideFlows as the server runs it: connections provably decided alike (same source, protocol,',
@@ -358,15 +364,15 @@ function render(w: World, results: Result[], load: [number, number]): string {
     '- *end to end*: connections through all of decide, NAT, record and deliver; *records end to end*: the flow',
     '  log records those connections made, per second of the same time.',
     '',
-    '| flow logs | workload | accepted | walks | observations | records | walk each | decide | NAT | record (obs/s) | deliver (records/s) | end to end (connections/s) | records end to end (/s) | pending heap per 1M records |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| flow logs | workload | accepted | walks | observations | records | walk each | decide | NAT | record (obs/s) | deliver (records/s) | end to end (connections/s) | cold | records end to end (/s) | pending heap per 1M records |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const total = (r: Result) => r.decideCpu + r.natCpu + r.recordCpu + r.deliverCpu;
   for (const r of results) {
     lines.push(
       `| ${DESTINATION_NAMES[r.destinations]} | (${r.name}) ${r.what} | ${fmt(r.accepted)} | ${fmt(r.walks)} | ${fmt(r.observations)} | ${fmt(r.records)} | ` +
         `${Number.isNaN(r.walkedCpu) ? '–' : fmt(r.connections / r.walkedCpu)} | ${fmt(r.connections / r.decideCpu)} | ${fmt(r.connections / r.natCpu)} | ` +
-        `${fmt(r.observations / r.recordCpu)} | ${fmt(r.records / r.deliverCpu)} | **${fmt(endToEnd(r))}** | ${fmt(r.records / total(r))} | ${fmt(r.heapPerMillion)} MiB |`,
+        `${fmt(r.observations / r.recordCpu)} | ${fmt(r.records / r.deliverCpu)} | **${fmt(endToEnd(r))}** | ${fmt(r.cold)} | ${fmt(r.records / total(r))} | ${fmt(r.heapPerMillion)} MiB |`,
     );
   }
   lines.push('', `Target (issue 6): at least ${fmt(TARGET)} flows per second decided and logged (into flow log records) on one core, counting`);
@@ -442,8 +448,10 @@ function main(): void {
       // flow logs capture nothing from before they were created.
       const t0 = Math.ceil((Date.now() + 1000) / 600_000) * 600_000;
       const load = workloads(w, t0).find((l) => l.name === name)!;
+      const warm = Array.from({ length: WARMUP }, () => measure(w, net, load, destinations));
       const runs = Array.from({ length: REPEAT }, () => measure(w, net, load, destinations));
       const r = medianOf(runs);
+      r.cold = endToEnd(warm[0] ?? runs[0]!);
       if (destinations === 'both' && !noWalk) r.walkedCpu = walkEachCpu(net, load);
       console.log(
         `[${DESTINATION_NAMES[destinations]}] (${r.name}) ${fmt(r.connections)} connections, ${fmt(r.accepted)} accepted, ${fmt(r.walks)} walks; walk each ${fmt(r.connections / r.walkedCpu)}/s, ` +
