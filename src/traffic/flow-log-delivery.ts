@@ -982,7 +982,7 @@ function logBatches(recs: readonly FlowRecord[], block: Block): Array<[number[],
       const ends: number[] = [];
       for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) ends.push(at);
       ends.push(text.length);
-      out.push([recs.slice(i, j).map((r) => r.start * 1000), { text, ends, bytes: Buffer.byteLength(text) - (j - i - 1) }]);
+      out.push([Array.from(block.times.subarray(i, j)), { text, ends, bytes: Buffer.byteLength(text) - (j - i - 1) }]);
     }
     return out;
   }
@@ -993,7 +993,7 @@ function logBatches(recs: readonly FlowRecord[], block: Block): Array<[number[],
     const times = new Array<number>(j - i);
     const ends = new Array<number>(j - i);
     for (let k = i; k < j; k++) {
-      times[k - i] = recs[k]!.start * 1000;
+      times[k - i] = block.times[k]!;
       ends[k - i] = block.ends[k]! - from;
     }
     const to = block.ends[j - 1]!;
@@ -1059,6 +1059,11 @@ class Block {
   readonly end: number;
   /** Where each line ends (its newline). */
   readonly ends: number[];
+  /**
+   * Each record's start in milliseconds (a CloudWatch Logs event's timestamp), read while it is
+   * formatted: the records are many and far apart in memory, and are not read a second time.
+   */
+  readonly times: Float64Array;
   constructor(
     recs: FlowRecord[],
     fmt: CompiledFormat,
@@ -1066,9 +1071,12 @@ class Block {
   ) {
     this.start = w.pos;
     this.ends = new Array<number>(recs.length);
+    this.times = new Float64Array(recs.length);
     for (let i = 0; i < recs.length; i++) {
-      fmt.write(w, recs[i]!);
+      const r = recs[i]!;
+      fmt.write(w, r);
       this.ends[i] = w.pos;
+      this.times[i] = r.start * 1000;
       w.byte(10);
     }
     this.end = w.pos;
