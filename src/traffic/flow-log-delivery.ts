@@ -696,14 +696,8 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
         pair.covered = lastClosed;
       }
       const due = bucketsInOrder(pair, (b) => b.endMs <= nowMs);
-      // Window by window: the idle windows' NODATA records among the busy windows' records.
-      let i = 0;
-      for (const b of due) {
-        for (; i < idle.length && idle[i]! < b.window; i++) push(deliveries, pair, nodataRecord(pair, idle[i]!));
-        pair.buckets.delete(b.window);
-        pushBucket(deliveries, b);
-      }
-      for (; i < idle.length; i++) push(deliveries, pair, nodataRecord(pair, idle[i]!));
+      for (const b of due) pair.buckets.delete(b.window);
+      deliverPair(deliveries, pair, due, idle);
       // Idle for good: forgotten until it has traffic again (which starts a new pair).
       if (pair.buckets.size === 0 && pair.covered >= pair.lastBusy + MAX_NODATA_WINDOWS) {
         for (const fl of pair.fls) this.pairs.get(fl.flowLogId)?.delete(pair.meta.interfaceId);
@@ -717,11 +711,10 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     const deliveries = new Map<string, Delivery>();
     let latest = this.lastNowMs;
     for (const pair of this.distinctPairs()) {
-      for (const b of bucketsInOrder(pair, () => true)) {
-        pushBucket(deliveries, b);
-        latest = Math.max(latest, b.lastSec * 1000);
-      }
+      const due = bucketsInOrder(pair, () => true);
+      for (const b of due) latest = Math.max(latest, b.lastSec * 1000);
       pair.buckets.clear();
+      deliverPair(deliveries, pair, due, []);
     }
     return this.deliver(deliveries, latest || Date.now());
   }
@@ -785,38 +778,35 @@ function deliveryOf(deliveries: Map<string, Delivery>, fl: ActiveFlowLog, meta: 
 }
 
 /**
- * The list of a pair's records in this delivery, one array for all its flow logs (twins deliver
- * the same records: their lines are formatted once, see `Lines`). Counts `n` records for each.
+ * A pair's records in this delivery, for each of its flow logs: its due windows' (`due`, in
+ * window order; their records as they are, in one array), with the NODATA records of its idle
+ * windows among them. One array for all its flow logs: twins deliver the same records, and their
+ * lines are formatted once (see `Lines`).
  */
-function listOfPair(deliveries: Map<string, Delivery>, pair: Pair, n: number): FlowRecord[] {
+function deliverPair(deliveries: Map<string, Delivery>, pair: Pair, due: readonly Bucket[], idle: readonly number[]): void {
+  if (due.length === 0 && idle.length === 0) return;
+  const parts: FlowRecord[][] = [];
+  let i = 0;
+  for (const b of due) {
+    for (; i < idle.length && idle[i]! < b.window; i++) parts.push([nodataRecord(pair, idle[i]!)]);
+    parts.push(b.records);
+    if (b.skipped) parts.push([b.skipped]);
+    // The interface's next windows start with the slots this one's records needed (fewer after a quiet one).
+    let slots = FIRST_SLOTS;
+    while (slots < 2 * b.records.length && slots < MAX_FIRST_SLOTS) slots *= 2;
+    pair.firstSlots = slots;
+    for (const fl of pair.fls) deliveryOf(deliveries, fl, pair.meta).windows.add(windowRowId(fl.flowLogId, b.window));
+  }
+  for (; i < idle.length; i++) parts.push([nodataRecord(pair, idle[i]!)]);
+  const recs = parts.length === 1 ? parts[0]! : ([] as FlowRecord[]).concat(...parts);
   const iface = pair.meta.interfaceId;
-  let list: FlowRecord[] | undefined;
   for (const fl of pair.fls) {
     const d = deliveryOf(deliveries, fl, pair.meta);
-    let l = d.byInterface.get(iface);
-    if (!l) d.byInterface.set(iface, (l = list ?? []));
-    list ??= l;
-    d.count += n;
+    const before = d.byInterface.get(iface);
+    if (before) for (const r of recs) before.push(r);
+    else d.byInterface.set(iface, recs);
+    d.count += recs.length;
   }
-  return list ?? [];
-}
-
-/** A record of a pair, for each of its flow logs. */
-function push(deliveries: Map<string, Delivery>, pair: Pair, rec: FlowRecord): void {
-  listOfPair(deliveries, pair, 1).push(rec);
-}
-
-/** A window's records, for each flow log of its pair. */
-function pushBucket(deliveries: Map<string, Delivery>, b: Bucket): void {
-  const records = b.records;
-  // The interface's next windows start with the slots this one's records needed (fewer after a quiet one).
-  let slots = FIRST_SLOTS;
-  while (slots < 2 * records.length && slots < MAX_FIRST_SLOTS) slots *= 2;
-  b.pair.firstSlots = slots;
-  const list = listOfPair(deliveries, b.pair, records.length + (b.skipped ? 1 : 0));
-  for (let i = 0; i < records.length; i++) list.push(records[i]!);
-  if (b.skipped) list.push(b.skipped);
-  for (const fl of b.pair.fls) deliveryOf(deliveries, fl, b.pair.meta).windows.add(windowRowId(fl.flowLogId, b.window));
 }
 
 /** A pair's windows that `take` accepts, in window order (a window's records go out after those of the windows before it). */
