@@ -74,6 +74,14 @@ function compareWithWalks(net: CompiledNetwork, specs: FlowSpec[], label: string
   const source = observationSource(decideFlows(net, specs, 1_700_000_000_000));
   const all = walked.flatMap((f) => f.observations);
   assert.equal(source.count, all.length, label);
+  // Grouped by interface as the pipeline takes them: interfaces in order of first appearance, each one's observations in order.
+  const groups = new Map<string, number[]>();
+  for (let k = 0; k < all.length; k++) {
+    const id = all[k]!.interfaceId;
+    if (!groups.has(id)) groups.set(id, []);
+    groups.get(id)!.push(k);
+  }
+  assert.deepStrictEqual([...source.groupOrder!()], [...groups.values()].flat(), label);
   for (let k = 0; k < all.length; k++) {
     assert.equal(source.interfaceId(k), all[k]!.interfaceId, `${label}, observation ${k}`);
     const { srcNum, dstNum, pktSrcNum, pktDstNum, ...o } = source.at(k);

@@ -1173,6 +1173,13 @@ function addrNum(a: Addr): number {
   return typeof a === 'number' ? a : -1;
 }
 
+/** What an interface records as srcaddr, dstaddr, pkt-srcaddr and pkt-dstaddr, as numbers (see observation). */
+function addressNumbers(t: Touch): number[] {
+  const p = t.pkt;
+  // IPv4: the interface's primary address on its side; IPv6 addresses have no number.
+  const own = typeof p.src === 'bigint' ? -1 : t.iface.primaryIp;
+  return t.direction === 'ingress' ? [addrNum(p.src), own, addrNum(p.src), addrNum(p.dst)] : [own, addrNum(p.dst), addrNum(p.src), addrNum(p.dst)];
+}
 
 /** What an observation takes from the interface and the path, whatever the connection. */
 type ObservationBase = Pick<
@@ -1276,46 +1283,23 @@ function scratchObservation(): InterfaceObservation {
   };
 }
 
-/** What a trace makes each interface record: the observations of its first connection, request then reply. */
+/** What a trace makes each interface record, and the packet addresses (source, destination) each saw. */
 interface Templates {
   forward: InterfaceObservation[];
   reverse: InterfaceObservation[];
-  /** Each observation's template with what making another connection's from it needs (request, then reply). */
-  slots: Slot[];
+  /** The interface of each observation (request, then reply). */
+  ifaces: CInterface[];
+  /** Each observation's srcaddr, dstaddr, pkt-srcaddr and pkt-dstaddr as numbers (see addrNum), four by four. */
+  nums: number[];
+  rawForward: Addr[];
+  rawReverse: Addr[];
   logged: boolean;
 }
 
-/** Observation j of a walk's connections, as the walk's first connection made it. */
-interface Slot {
-  template: InterfaceObservation;
-  reply: boolean;
-  iface: CInterface;
-  /** The packet's addresses at the interface (source, destination). */
-  rawSrc: Addr;
-  rawDst: Addr;
-  /** The template's srcaddr, dstaddr, pkt-srcaddr and pkt-dstaddr as numbers (see addrNum). */
-  srcNum: number;
-  dstNum: number;
-  pktSrcNum: number;
-  pktDstNum: number;
-}
-
-function slotOf(touch: Touch, template: InterfaceObservation, reply: boolean): Slot {
-  const p = touch.pkt;
-  // IPv4: the interface's primary address on its side (see observation); IPv6 addresses have no number.
-  const own = typeof p.src === 'bigint' ? -1 : touch.iface.primaryIp;
-  const ingress = touch.direction === 'ingress';
-  return {
-    template,
-    reply,
-    iface: touch.iface,
-    rawSrc: p.src,
-    rawDst: p.dst,
-    srcNum: ingress ? addrNum(p.src) : own,
-    dstNum: ingress ? own : addrNum(p.dst),
-    pktSrcNum: addrNum(p.src),
-    pktDstNum: addrNum(p.dst),
-  };
+function rawAddresses(touches: Touch[]): Addr[] {
+  const out: Addr[] = [];
+  for (const t of touches) out.push(t.pkt.src, t.pkt.dst);
+  return out;
 }
 
 /** What a trace makes each interface record (packets, bytes and times of the first connection). */
@@ -1326,20 +1310,20 @@ function templates(ctx: ObservationContext, t: TraceResult, natDropped: boolean)
   const reverse = replied ? touchesOf(net, t.reverse!, false) : [];
   // Flows with an address flow logs do not record leave no trace at all.
   const f = t.forward.first;
-  for (const touch of forward) if (unlogged(f.src, touch.iface) || unlogged(f.dst, touch.iface)) return { forward: [], reverse: [], slots: [], logged: false };
+  for (const touch of forward) if (unlogged(f.src, touch.iface) || unlogged(f.dst, touch.iface)) return { forward: [], reverse: [], ifaces: [], nums: [], rawForward: [], rawReverse: [], logged: false };
   const tcp = f.proto === PROTO_TCP;
   const established = t.verdict === 'accepted' && !natDropped;
   // The client's flags: SYN, and FIN when the connection was established and closed.
   const clientFlags = tcp ? TCP_SYN | (established ? TCP_FIN : 0) : 0;
   // The server's: SYN-ACK, and FIN when its answers got through.
   const serverFlags = tcp ? TCP_SYN_ACK | (established ? TCP_FIN : 0) : 0;
-  const made = {
+  return {
     forward: forward.map((touch) => observation(ctx, touch, clientFlags)),
     reverse: reverse.map((touch) => observation(ctx, touch, serverFlags)),
-  };
-  return {
-    ...made,
-    slots: [...forward.map((touch, k) => slotOf(touch, made.forward[k]!, false)), ...reverse.map((touch, k) => slotOf(touch, made.reverse[k]!, true))],
+    ifaces: [...forward, ...reverse].map((touch) => touch.iface),
+    nums: [...forward, ...reverse].flatMap(addressNumbers),
+    rawForward: rawAddresses(forward),
+    rawReverse: rawAddresses(reverse),
     logged: true,
   };
 }
@@ -1376,9 +1360,14 @@ function slotsOf(t: Templates): number {
   return t.logged ? t.forward.length + t.reverse.length : 0;
 }
 
+/** The template of observation `j` (request, then reply). */
+function templateAt(t: Templates, j: number): InterfaceObservation {
+  return j < t.forward.length ? t.forward[j]! : t.reverse[j - t.forward.length]!;
+}
+
 /** The interface of observation `j` of a connection, without making the observation. */
 function interfaceAt(t: Templates, rw: TraceRewrite | undefined, j: number): CInterface {
-  const iface = t.slots[j]!.iface;
+  const iface = t.ifaces[j]!;
   const swap = rw?.swap;
   return swap ? swap.iface(iface) : iface;
 }
@@ -1397,9 +1386,9 @@ function observationAt(
   j: number,
   into: InterfaceObservation | undefined,
 ): InterfaceObservation {
-  const slot = t.slots[j]!;
-  const reply = slot.reply;
-  const o = slot.template;
+  const reply = j >= t.forward.length;
+  const i = reply ? j - t.forward.length : j;
+  const o = templateAt(t, j);
   let srcport = o.srcport;
   let dstport = o.dstport;
   if (!reply && srcport !== 0) srcport = sport;
@@ -1408,14 +1397,15 @@ function observationAt(
   let dstaddr = o.dstaddr;
   let pktSrcaddr = o.pktSrcaddr;
   let pktDstaddr = o.pktDstaddr;
-  let srcNum = slot.srcNum;
-  let dstNum = slot.dstNum;
-  let pktSrcNum = slot.pktSrcNum;
-  let pktDstNum = slot.pktDstNum;
+  const nums = t.nums;
+  let srcNum = nums[4 * j]!;
+  let dstNum = nums[4 * j + 1]!;
+  let pktSrcNum = nums[4 * j + 2]!;
+  let pktDstNum = nums[4 * j + 3]!;
   let interfaceId = o.interfaceId;
   let instanceId = o.instanceId;
   if (rw && ctx) {
-    const from = rw.swap ? slot.iface : undefined;
+    const from = rw.swap ? t.ifaces[j]! : undefined;
     const to = from && rw.swap!.iface(from);
     if (to !== from) {
       // Another interface of the same class: its IDs, and its own address (IPv4: the primary).
@@ -1433,8 +1423,9 @@ function observationAt(
       if (reply) srcport = rw.dport;
       else dstport = rw.dport;
     }
-    const ps = slot.rawSrc;
-    const pd = slot.rawDst;
+    const raw = reply ? t.rawReverse : t.rawForward;
+    const ps = raw[2 * i]!;
+    const pd = raw[2 * i + 1]!;
     const ns = rw.addr(ps);
     const nd = rw.addr(pd);
     if (ns !== ps) {
