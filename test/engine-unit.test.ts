@@ -47,6 +47,15 @@ describe('engine: addresses', () => {
       assert.equal(parseIpv4(formatIpv4(x)), x);
     }
   });
+
+  it('reads only dotted quads: four octets of one to three digits, no leading zero, at most 255', () => {
+    for (const bad of ['', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.', '256.1.1.1', '1.2.3.256', '01.2.3.4', '1.2.3.00', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.x', '1.2.3.1000', '::1', '1.2.3.-4']) {
+      assert.equal(parseIpv4(bad), undefined, JSON.stringify(bad));
+    }
+    assert.equal(parseIpv4('0.0.0.0'), 0);
+    assert.equal(parseIpv4('255.255.255.255'), 0xffffffff);
+    assert.equal(parseIpv4('10.0.100.7'), 0x0a006407);
+  });
 });
 
 describe('engine: longest prefix match', () => {

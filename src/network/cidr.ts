@@ -18,20 +18,30 @@ export interface Cidr6 {
 
 export type Cidr = Cidr4 | Cidr6;
 
-const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
+/**
+ * A dotted quad's number: four decimal octets of one to three digits (no leading zero), each at
+ * most 255; anything else undefined. One pass over the characters (flow logs read addresses back
+ * from text this way).
+ */
 export function parseIpv4(s: string): number | undefined {
-  const m = V4.exec(s);
-  if (!m) return undefined;
   let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const part = m[i]!;
-    if (part.length > 1 && part.startsWith('0')) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    n = n * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || octet > 255 || ++dots > 3) return undefined;
+      n = n * 256 + octet;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    if (c < 48 || c > 57 || (digits > 0 && octet === 0) || ++digits > 3) return undefined;
+    octet = octet * 10 + (c - 48);
   }
-  return n;
+  if (dots !== 3 || digits === 0 || octet > 255) return undefined;
+  return n * 256 + octet;
 }
 
 const dotted = new Uint16Array(15);

@@ -33,7 +33,7 @@
  *
  * Pure: no I/O, no clock. Addresses are numbers (IPv4) or bigints (IPv6).
  */
-import { formatAddr, formatIpv4, parseIpv6 } from './cidr.js';
+import { formatAddr, formatIpv4, parseIpv4, parseIpv6 } from './cidr.js';
 import {
   type Addr,
   type CAclEntry,
@@ -229,29 +229,8 @@ const MAX_STEPS = 24;
 
 
 /** Dotted-quad IPv4 to a number, without regular expressions (the same rules as parseIpv4). */
-function parseAddress(s: string): number | undefined {
-  let n = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || octet > 255 || ++dots > 3) return undefined;
-      n = n * 256 + octet;
-      octet = 0;
-      digits = 0;
-      continue;
-    }
-    if (c < 48 || c > 57 || (digits > 0 && octet === 0) || ++digits > 3) return undefined;
-    octet = octet * 10 + (c - 48);
-  }
-  if (dots !== 3 || digits === 0 || octet > 255) return undefined;
-  return n * 256 + octet;
-}
-
 function ip(s: string, what: string): Addr {
-  const n = parseAddress(s) ?? (s.includes(':') ? parseIpv6(s) : undefined);
+  const n = parseIpv4(s) ?? (s.includes(':') ? parseIpv6(s) : undefined);
   if (n === undefined) throw new TraceInputError(`${what} '${s}' is not an IPv4 or IPv6 address, interface ID or instance ID.`);
   return n;
 }
