@@ -490,8 +490,6 @@ export class CInterface {
   nat: CNatGateway | undefined;
   /** True while it can carry traffic: attached, and its instance (if any) running. Set by compile(). */
   up = false;
-  /** Its place among the network's interfaces (0, 1, ...): a key for tables of interfaces. Set by compile(). */
-  index = -1;
   constructor(
     readonly model: InterfaceModel,
     readonly vpc: CVpc,
@@ -750,7 +748,6 @@ export function compile(model: NetworkModel): CompiledNetwork {
     iface.groups = m.groupIds.map((g) => net.securityGroups.get(g)).filter((g): g is CSecurityGroup => !!g);
     if (m.instanceId) iface.instance = net.instances.get(m.instanceId);
     iface.up = m.attached && (iface.instance ? iface.instance.running : true);
-    iface.index = net.interfaces.size;
     net.interfaces.set(m.id, iface);
     for (let k = 0; k < iface.ips.length; k++) {
       const ip = iface.ips[k]!;
