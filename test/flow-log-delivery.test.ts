@@ -706,6 +706,30 @@ describe('flow log delivery', () => {
     );
   });
 
+  it("keeps every record of a busy interface's next windows, within and past the room they start with, across a save of the open windows", async () => {
+    await cwFlowLog({ LogFormat: '${srcport} ${packets} ${start}' });
+    const p = flowLogPipelineImpl(srv.app);
+    const seen = (port: number, atMs: number) => obs({ srcport: port, packets: 1, bytes: 100, startMs: atMs, endMs: atMs });
+    const flows = (n: number, from: number, atMs: number) => Array.from({ length: n }, (_, i) => seen(from + i, atMs));
+    // Window 0: 40 flows (its table grows; the next windows start as large, with room for 65 records).
+    p.record(flows(40, 1000, base + 1_000));
+    // Window 1: 10 flows, the open windows saved (as a stopping server does), 20 more and the first 10 again.
+    p.record(flows(10, 2000, base + MIN + 1_000));
+    p.save();
+    p.record(flows(20, 2010, base + MIN + 2_000));
+    p.record(flows(10, 2000, base + MIN + 3_000));
+    // Window 2: 80 flows, past the room.
+    p.record(flows(80, 3000, base + 2 * MIN + 1_000));
+    assert.equal(p.pending, 150);
+    assert.equal((await settle(p.flush())).records, 150);
+    const s = (ms: number) => sec(base + ms);
+    const lines = (n: number, from: number, packets: number, start: number) => Array.from({ length: n }, (_, i) => `${from + i} ${packets} ${start}`);
+    assert.deepEqual(
+      (await events(`${eniId}-all`)).map((e) => e.message),
+      [...lines(40, 1000, 1, s(1_000)), ...lines(10, 2000, 2, s(MIN + 1_000)), ...lines(20, 2010, 1, s(MIN + 2_000)), ...lines(80, 3000, 1, s(2 * MIN + 1_000))],
+    );
+  });
+
   it('aggregates thousands of flows of one interface in one window exactly, in the order they first came', async () => {
     await cwFlowLog({ LogFormat: '${srcaddr} ${srcport} ${packets} ${bytes}' });
     const rnd = seededRandom(99);

@@ -93,8 +93,13 @@ interface Bucket {
   pair: Pair;
   window: number;
   endMs: number;
-  /** The records, in the order their flows first came. */
+  /**
+   * The records, in the order their flows first came: the first `count` of the array (see
+   * recordsOf). A window of an interface whose windows are busy starts with room for as many as
+   * its table holds (see openBucket).
+   */
   records: FlowRecord[];
+  count: number;
   /**
    * The records by flow hash (see flowHash), open addressing over a power of two of slots, at
    * most half of them used: a slot holds 0 (empty), or 1 + its record's index in the low `shift`
@@ -105,8 +110,8 @@ interface Bucket {
    */
   slots: Int32Array;
   shift: number;
-  /** The records' hashes, in their order: for placing them again when the table grows. */
-  hashes: number[];
+  /** The records' hashes, in their order: for placing them again when the table grows. Room for as many as the slots hold. */
+  hashes: Int32Array;
   skipped?: FlowRecord;
   /** The last packet second seen in the window. */
   lastSec: number;
@@ -218,8 +223,9 @@ function growSlots(b: Bucket): void {
   const slots = new Int32Array(size);
   const shift = b.shift + 1;
   const mask = size - 1;
-  const hashes = b.hashes;
-  for (let i = 0; i < hashes.length; i++) {
+  const hashes = new Int32Array(hashRoom(size));
+  hashes.set(b.hashes.subarray(0, b.count));
+  for (let i = 0; i < b.count; i++) {
     const hash = hashes[i]!;
     let k = hash & mask;
     while (slots[k] !== 0) k = (k + 1) & mask;
@@ -227,6 +233,22 @@ function growSlots(b: Bucket): void {
   }
   b.slots = slots;
   b.shift = shift;
+  b.hashes = hashes;
+}
+
+/**
+ * The hashes a table of `slots` slots may have to keep: it grows once a record makes more than
+ * half of them used.
+ */
+const hashRoom = (slots: number) => (slots >> 1) + 1;
+
+/**
+ * A bucket's records, as many as it has. (Its array may have room past them: it is cut to size
+ * here, when the records are read as a whole.)
+ */
+function recordsOf(b: Bucket): FlowRecord[] {
+  if (b.records.length !== b.count) b.records.length = b.count;
+  return b.records;
 }
 
 /** A pair's window `w`, opened: empty, its table as large as the pair's windows start with. */
@@ -236,10 +258,13 @@ function openBucket(pair: Pair, w: number): Bucket {
     pair,
     window: w,
     endMs: (w + 1) * pair.intervalMs,
-    records: [],
+    // The records of a busy interface's window in one array from the start: grown by steps, a
+    // large one would be made again and again (each time in memory of its own, touched anew).
+    records: size > FIRST_SLOTS ? new Array<FlowRecord>(hashRoom(size)) : [],
+    count: 0,
     slots: new Int32Array(size),
     shift: 31 - Math.clz32(size),
-    hashes: [],
+    hashes: new Int32Array(hashRoom(size)),
     lastSec: 0,
   };
   pair.buckets.set(w, b);
@@ -256,7 +281,7 @@ function windowRows(buckets: Iterable<Bucket>, withRecords: boolean): Map<string
   const rows = new Map<string, { scope: string; row: StoredWindow }>();
   for (const b of buckets) {
     const { pair } = b;
-    const saved = withRecords ? savedWindow(b.records, b.skipped, b.lastSec) : undefined;
+    const saved = withRecords ? savedWindow(recordsOf(b), b.skipped, b.lastSec) : undefined;
     for (const fl of pair.fls) {
       const id = windowRowId(fl.flowLogId, b.window);
       let r = rows.get(id);
@@ -270,10 +295,12 @@ function windowRows(buckets: Iterable<Bucket>, withRecords: boolean): Map<string
 
 /** A new record of a window, in empty slot `k` of its table (which grows when half full). */
 function placeRecord(b: Bucket, k: number, hash: number, r: FlowRecord): void {
-  b.records.push(r);
-  b.hashes.push(hash);
-  b.slots[k] = ((hash >>> b.shift) << b.shift) | b.records.length;
-  if (2 * b.records.length > b.slots.length) growSlots(b);
+  const i = b.count++;
+  if (i < b.records.length) b.records[i] = r;
+  else b.records.push(r);
+  b.hashes[i] = hash;
+  b.slots[k] = ((hash >>> b.shift) << b.shift) | (i + 1);
+  if (2 * b.count > b.slots.length) growSlots(b);
 }
 
 /** The first empty slot of a window's table for a hash (where a flow not in it goes). */
@@ -371,7 +398,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   get pending(): number {
     let n = 0;
     for (const byIface of this.pairs.values()) {
-      for (const pair of byIface.values()) for (const b of pair.buckets.values()) n += b.records.length + (b.skipped ? 1 : 0);
+      for (const pair of byIface.values()) for (const b of pair.buckets.values()) n += b.count + (b.skipped ? 1 : 0);
     }
     return n;
   }
@@ -668,7 +695,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       if (endSec > r.end) r.end = endSec;
       return;
     }
-    if (b.records.length < this.windowCapacity) {
+    if (b.count < this.windowCapacity) {
       // A new flow, in the empty slot the search ended on.
       placeRecord(b, k, hash, okRecord(o, startSec, endSec, packets, bytes, flags, pair.meta));
     } else if (b.skipped) {
@@ -789,11 +816,11 @@ function deliverPair(deliveries: Map<string, Delivery>, pair: Pair, due: readonl
   let i = 0;
   for (const b of due) {
     for (; i < idle.length && idle[i]! < b.window; i++) parts.push([nodataRecord(pair, idle[i]!)]);
-    parts.push(b.records);
+    parts.push(recordsOf(b));
     if (b.skipped) parts.push([b.skipped]);
     // The interface's next windows start with the slots this one's records needed (fewer after a quiet one).
     let slots = FIRST_SLOTS;
-    while (slots < 2 * b.records.length && slots < MAX_FIRST_SLOTS) slots *= 2;
+    while (slots < 2 * b.count && slots < MAX_FIRST_SLOTS) slots *= 2;
     pair.firstSlots = slots;
     for (const fl of pair.fls) deliveryOf(deliveries, fl, pair.meta).windows.add(windowRowId(fl.flowLogId, b.window));
   }
@@ -847,7 +874,7 @@ function captureOf(fls: ActiveFlowLog[], pair: Pair | undefined): Capture {
 function copyPair(p: Pair): Pair {
   const out: Pair = { fls: p.fls, intervalMs: p.intervalMs, meta: p.meta, covered: p.covered, busy: new Set(p.busy), lastBusy: p.lastBusy, buckets: new Map(), firstSlots: p.firstSlots };
   for (const [w, b] of p.buckets) {
-    out.buckets.set(w, { ...b, pair: out, records: b.records.map((r) => ({ ...r })), slots: b.slots.slice(), hashes: b.hashes.slice(), skipped: b.skipped ? { ...b.skipped } : undefined });
+    out.buckets.set(w, { ...b, pair: out, records: recordsOf(b).map((r) => ({ ...r })), slots: b.slots.slice(), hashes: b.hashes.slice(), skipped: b.skipped ? { ...b.skipped } : undefined });
   }
   return out;
 }
