@@ -31,7 +31,7 @@ import { gunzipSync } from 'node:zlib';
 import { logGroupExists } from '../src/services/logs/index.js';
 import { ScopedState, scopeKey } from '../src/state/store.js';
 import { type DeliveryReport, flowHash, flowLogPipeline, flowLogPipelineImpl, s3Key, sortByStart } from '../src/traffic/flow-log-delivery.js';
-import type { FlowRecord } from '../src/traffic/flow-records.js';
+import { type FlowRecord, flowKind } from '../src/traffic/flow-records.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
 import { seededRandom, startTestServer, type TestServer } from './helpers.js';
 import { TEST_ON_POSTGRES } from './pg.js';
@@ -689,14 +689,14 @@ describe('flow log delivery', () => {
     let pair: [InterfaceObservation, InterfaceObservation] | undefined;
     for (let i = 0; !pair && i < 1_000_000; i++) {
       const o = obs({ srcaddr: `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`, srcport: 1024 + (i % 50_000) });
-      const h = flowHash(o);
+      const h = flowHash(o, flowKind(o));
       const other = seen.get(h);
       if (other) pair = [other, o];
       else seen.set(h, o);
     }
     assert.ok(pair, 'no collision found');
     const [a, b] = pair;
-    assert.equal(flowHash(a), flowHash(b));
+    assert.equal(flowHash(a, flowKind(a)), flowHash(b, flowKind(b)));
     const p = flowLogPipeline(srv.app);
     p.record([a, b, { ...a, packets: 5 }, { ...b, packets: 7 }]);
     assert.equal((await settle(p.flush())).records, 2);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_FIELDS, FLOW_LOG_FIELDS, parseLogFormat } from '../src/services/ec2/flow-logs.js';
-import { aggregationKey, compileFormat, fieldValue, type FlowKey, type FlowRecord, formatRecord, type InterfaceMeta, knownFields, LineWriter, recordOf, statusRecord } from '../src/traffic/flow-records.js';
+import { aggregationKey, compileFormat, fieldValue, type FlowKey, flowKeyOf, type FlowRecord, formatRecord, type KindFields, type InterfaceMeta, knownFields, LineWriter, recordOf, statusRecord } from '../src/traffic/flow-records.js';
 import type { InterfaceObservation } from '../src/traffic/types.js';
 
 const meta = {
@@ -16,7 +16,7 @@ const meta = {
   subnetId: 'subnet-22222222bbbbbbbbb',
 };
 
-type Over = Partial<FlowKey> & Partial<Pick<FlowRecord, 'start' | 'end' | 'packets' | 'bytes' | 'tcpFlags'>> & Partial<InterfaceMeta>;
+type Over = Partial<Omit<FlowKey, 'kind'> & KindFields> & Partial<Pick<FlowRecord, 'start' | 'end' | 'packets' | 'bytes' | 'tcpFlags'>> & Partial<InterfaceMeta>;
 
 /** An OK record; interface fields (interfaceId, instanceId, azId…) may be overridden too. */
 function ok(over: Over = {}): FlowRecord {
@@ -34,7 +34,7 @@ function ok(over: Over = {}): FlowRecord {
     packets: given('packets', 20),
     bytes: given('bytes', 4249),
     tcpFlags: given('tcpFlags', 19),
-    flow: {
+    flow: flowKeyOf({
       srcaddr: '172.31.16.139',
       dstaddr: '172.31.16.21',
       srcport: 20641,
@@ -45,7 +45,7 @@ function ok(over: Over = {}): FlowRecord {
       pktSrcaddr: '172.31.16.139',
       pktDstaddr: '172.31.16.21',
       ...flow,
-    },
+    }),
   };
 }
 

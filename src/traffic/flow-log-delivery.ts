@@ -38,7 +38,7 @@ import { appendLogColumns, ensureLogGroup, type LogLines } from '../services/log
 import { putObject } from '../services/s3/index.js';
 import { keyColumn, stableOrder } from '../stable-order.js';
 import { ScopedState, scopeKey, sharedStore } from '../state/store.js';
-import { type CompiledFormat, compileFormat, type FlowKey, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, okRecord, statusRecord } from './flow-records.js';
+import { type CompiledFormat, compileFormat, type FlowKey, type FlowKind, flowKind, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, okRecord, statusRecord } from './flow-records.js';
 import { parquetFile } from './flow-log-parquet.js';
 import { deleteWindows, flowRecordOf, savedWindow, storedWindows, type StoredWindow, WINDOW_KIND, windowRowId, windowScope } from './flow-log-windows.js';
 import { orderByGroup } from './group-order.js';
@@ -166,8 +166,7 @@ interface Delivery {
 }
 
 /** Two characters a step (a string's hash is a chain of multiplications, each waiting for the last). */
-function hashString(h: number, s: string | undefined): number {
-  if (s === undefined) return Math.imul(h ^ 0xff, 16777619);
+function hashString(h: number, s: string): number {
   const n = s.length;
   let i = 0;
   for (; i + 1 < n; i += 2) h = Math.imul(h ^ (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16)), 16777619);
@@ -190,21 +189,18 @@ function hashAddr(h: number, s: string, n: number | undefined): number {
 }
 
 /**
- * FNV-1a over the fields that tell flows apart (those of aggregationKey), without allocating.
- * Addresses from their numbers when the observation has them (see InterfaceObservation.srcNum).
+ * FNV-1a over the fields that tell flows apart (those of aggregationKey), without allocating:
+ * the addresses and ports of `o`, and its kind (hashed once, see FlowKind). Addresses from their
+ * numbers when the observation has them (see InterfaceObservation.srcNum).
  */
-export function flowHash(o: FlowKey & Partial<Pick<InterfaceObservation, 'srcNum' | 'dstNum' | 'pktSrcNum' | 'pktDstNum'>>): number {
-  let h = 2166136261;
+export function flowHash(o: Omit<FlowKey, 'kind'> & Partial<Pick<InterfaceObservation, 'srcNum' | 'dstNum' | 'pktSrcNum' | 'pktDstNum'>>, kind: FlowKind): number {
+  let h = kind.hash;
   h = hashAddr(h, o.srcaddr, o.srcNum);
   h = hashAddr(h, o.dstaddr, o.dstNum);
   h = hashInt(h, o.srcport);
   h = hashInt(h, o.dstport);
-  h = hashInt(h, (o.protocol << 3) | (o.action === 'ACCEPT' ? 1 : 0) | (o.flowDirection === 'ingress' ? 2 : 0));
   if (o.pktSrcaddr !== o.srcaddr) h = hashAddr(h, o.pktSrcaddr, o.pktSrcNum);
   if (o.pktDstaddr !== o.dstaddr) h = hashAddr(h, o.pktDstaddr, o.pktDstNum);
-  h = hashInt(h, o.trafficPath ?? 0xffff);
-  if (o.pktSrcAwsService !== undefined) h = hashString(h, o.pktSrcAwsService);
-  if (o.pktDstAwsService !== undefined) h = hashString(h, o.pktDstAwsService);
   return h;
 }
 
@@ -311,20 +307,16 @@ function emptySlot(b: Bucket, hash: number): number {
   return k;
 }
 
-function sameFlow(f: FlowKey, o: InterfaceObservation): boolean {
+/** Whether a record's flow is that of an observation (of kind `kind`). */
+function sameFlow(f: FlowKey, o: InterfaceObservation, kind: FlowKind): boolean {
   return (
     f.srcport === o.srcport &&
     f.dstport === o.dstport &&
+    f.kind === kind &&
     f.srcaddr === o.srcaddr &&
     f.dstaddr === o.dstaddr &&
-    f.protocol === o.protocol &&
-    f.action === o.action &&
-    f.flowDirection === o.flowDirection &&
     f.pktSrcaddr === o.pktSrcaddr &&
-    f.pktDstaddr === o.pktDstaddr &&
-    f.trafficPath === o.trafficPath &&
-    f.pktSrcAwsService === o.pktSrcAwsService &&
-    f.pktDstAwsService === o.pktDstAwsService
+    f.pktDstaddr === o.pktDstaddr
   );
 }
 
@@ -445,6 +437,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       // Read before the next is asked for (a source may reuse one object for all).
       const o = source.at(order[j]!);
       let hash = -1;
+      let kind: FlowKind | undefined;
       let captures = o.interfaceId === lastId ? last : cache.get(o.interfaceId);
       if (!captures) {
         captures = this.findCaptures(o);
@@ -463,8 +456,11 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
           continue;
         }
         // Kept to small integers, which Map keys hold without a heap number each.
-        if (hash < 0) hash = flowHash(o) & 0x3fffffff;
-        this.add(c, o, hash);
+        if (kind === undefined) {
+          kind = flowKind(o);
+          hash = flowHash(o, kind) & 0x3fffffff;
+        }
+        this.add(c, o, kind, hash);
       }
     }
   }
@@ -547,7 +543,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     for (const stored of saved.Flows) {
       const r = flowRecordOf(stored, pair.meta);
       if (!r) continue;
-      const hash = flowHash(r.flow!) & 0x3fffffff;
+      const hash = flowHash(r.flow!, r.flow!.kind) & 0x3fffffff;
       placeRecord(b, emptySlot(b, hash), hash, r);
     }
     if (saved.Skipped) b.skipped = statusRecord('SKIPDATA', pair.meta, saved.Skipped[0], saved.Skipped[1]);
@@ -612,7 +608,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     return byIface;
   }
 
-  private add(c: Capture, o: InterfaceObservation, hash: number): void {
+  private add(c: Capture, o: InterfaceObservation, kind: FlowKind, hash: number): void {
     const intervalMs = c.intervalMs;
     const startMs = o.startMs;
     const endMs = Math.max(o.endMs, startMs);
@@ -620,7 +616,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     const w1 = Math.floor(endMs / intervalMs);
     const pair = (c.pair ??= this.pairOf(c, o, w0));
     if (w0 === w1) {
-      this.addPiece(pair, o, hash, w0, intervalMs, startMs, endMs, o.packets, o.bytes, o.tcpFlags);
+      this.addPiece(pair, o, kind, hash, w0, intervalMs, startMs, endMs, o.packets, o.bytes, o.tcpFlags);
       return;
     }
     // Split among the windows in proportion to the time spent in each; SYN goes with the first
@@ -648,7 +644,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       let flags = keep;
       if (w === w0) flags |= o.tcpFlags & 2;
       if (w === w1) flags |= o.tcpFlags & (1 | 4);
-      this.addPiece(pair, o, hash, w, intervalMs, ps, pe, packets, bytes, flags);
+      this.addPiece(pair, o, kind, hash, w, intervalMs, ps, pe, packets, bytes, flags);
     }
   }
 
@@ -670,7 +666,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     return out;
   }
 
-  private addPiece(pair: Pair, o: InterfaceObservation, hash: number, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number): void {
+  private addPiece(pair: Pair, o: InterfaceObservation, kind: FlowKind, hash: number, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number): void {
     let b = pair.buckets.get(w);
     if (!b) {
       b = openBucket(pair, w);
@@ -687,7 +683,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     for (let e = slots[k]!; e !== 0; k = (k + 1) & mask, e = slots[k]!) {
       if (e >>> shift !== high) continue;
       const r = b.records[(e & mask) - 1]!;
-      if (!sameFlow(r.flow!, o)) continue;
+      if (!sameFlow(r.flow!, o, kind)) continue;
       r.packets! += packets;
       r.bytes! += bytes;
       r.tcpFlags! |= flags;
@@ -697,7 +693,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     }
     if (b.count < this.windowCapacity) {
       // A new flow, in the empty slot the search ended on.
-      placeRecord(b, k, hash, okRecord(o, startSec, endSec, packets, bytes, flags, pair.meta));
+      placeRecord(b, k, hash, okRecord(o, kind, startSec, endSec, packets, bytes, flags, pair.meta));
     } else if (b.skipped) {
       if (startSec < b.skipped.start) b.skipped.start = startSec;
       if (endSec > b.skipped.end) b.skipped.end = endSec;

@@ -17,8 +17,8 @@
  * another's rows are those of a live server.
  */
 import { type ScopedState, scopeKey, type Store } from '../state/store.js';
-import type { FlowKey, FlowRecord, InterfaceMeta } from './flow-records.js';
-import { okRecord } from './flow-records.js';
+import type { FlowRecord, InterfaceMeta } from './flow-records.js';
+import { flowKeyOf, okRecord } from './flow-records.js';
 
 export const WINDOW_KIND = 'flow-log-window';
 
@@ -66,8 +66,9 @@ export function savedWindow(records: readonly FlowRecord[], skipped: FlowRecord 
 
 function storedFlow(r: FlowRecord): StoredFlow {
   const f = r.flow!;
+  const fields = { ...f.kind, ...f };
   const out: StoredFlow = [r.start, r.end, r.packets!, r.bytes!, r.tcpFlags!];
-  for (const k of KEY_FIELDS) out.push(f[k] ?? null);
+  for (const k of KEY_FIELDS) out.push(fields[k] ?? null);
   return out;
 }
 
@@ -80,7 +81,8 @@ export function flowRecordOf(s: StoredFlow, meta: InterfaceMeta): FlowRecord | u
     const v = s[5 + i];
     key[k] = v === null ? undefined : v;
   });
-  return okRecord(key as unknown as FlowKey, s[0] as number, s[1] as number, s[2] as number, s[3] as number, s[4] as number, meta);
+  const flow = flowKeyOf(key as unknown as Parameters<typeof flowKeyOf>[0]);
+  return okRecord(flow, flow.kind, s[0] as number, s[1] as number, s[2] as number, s[3] as number, s[4] as number, meta);
 }
 
 /** Every window row in the store, with its scope. */

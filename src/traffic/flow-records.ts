@@ -22,14 +22,28 @@ export interface InterfaceMeta {
   azId?: string;
 }
 
+/** The fields of a flow that are neither its addresses nor its ports (see FlowKind). */
+export type KindFields = Pick<InterfaceObservation, 'protocol' | 'action' | 'flowDirection' | 'trafficPath' | 'pktSrcAwsService' | 'pktDstAwsService'>;
+
+/**
+ * What a flow is besides its addresses and ports: protocol, action, direction, traffic path and
+ * AWS services. Few combinations occur, and each is one frozen object (flowKind): records hold
+ * it instead of six fields of their own (a record is made per flow, interface and window: they
+ * are many), and flows compare theirs by identity.
+ */
+export interface FlowKind extends Readonly<Required<Pick<KindFields, 'protocol' | 'action' | 'flowDirection'>>> {
+  readonly trafficPath: number | undefined;
+  readonly pktSrcAwsService: string | undefined;
+  readonly pktDstAwsService: string | undefined;
+  /** Its fields hashed (the part of a flow's hash that is not its addresses and ports). */
+  readonly hash: number;
+}
+
 /**
  * What tells one flow of an interface from another (the fields that are not summed). A record
  * the pipeline makes holds these itself (okRecord), not the observation that started it.
  */
-export type FlowKey = Pick<
-  InterfaceObservation,
-  'srcaddr' | 'dstaddr' | 'srcport' | 'dstport' | 'protocol' | 'action' | 'flowDirection' | 'pktSrcaddr' | 'pktDstaddr' | 'trafficPath' | 'pktSrcAwsService' | 'pktDstAwsService'
->;
+export type FlowKey = Pick<InterfaceObservation, 'srcaddr' | 'dstaddr' | 'srcport' | 'dstport' | 'pktSrcaddr' | 'pktDstaddr'> & { kind: FlowKind };
 
 /** One flow log record before formatting. Times are Unix seconds. */
 export interface FlowRecord {
@@ -299,12 +313,12 @@ const FIELD_CODE: Readonly<Record<F, string>> = {
   [F.DSTADDR]: strCode('f === undefined ? undefined : f.dstaddr', true),
   [F.SRCPORT]: numCode('f === undefined ? undefined : f.srcport', true),
   [F.DSTPORT]: numCode('f === undefined ? undefined : f.dstport', true),
-  [F.PROTOCOL]: numCode('f === undefined ? undefined : f.protocol', true),
+  [F.PROTOCOL]: numCode('f === undefined ? undefined : f.kind.protocol', true),
   [F.PACKETS]: numCode('r.packets', true),
   [F.BYTES]: numCode('r.bytes', true),
   [F.START]: numCode('r.start', false),
   [F.END]: numCode('r.end', false),
-  [F.ACTION]: strCode('f === undefined ? undefined : f.action', true),
+  [F.ACTION]: strCode('f === undefined ? undefined : f.kind.action', true),
   [F.LOG_STATUS]: strCode('r.logStatus', false),
   [F.VPC]: strCode('m.vpcId', true),
   [F.SUBNET]: strCode('m.subnetId', true),
@@ -315,11 +329,11 @@ const FIELD_CODE: Readonly<Record<F, string>> = {
   [F.PKT_DSTADDR]: strCode('f === undefined ? undefined : f.pktDstaddr', true),
   [F.REGION]: strCode('m.region', true),
   [F.AZ]: strCode('m.azId', true),
-  [F.PKT_SRC_SERVICE]: strCode('f === undefined ? undefined : f.pktSrcAwsService', true),
-  [F.PKT_DST_SERVICE]: strCode('f === undefined ? undefined : f.pktDstAwsService', true),
-  [F.FLOW_DIRECTION]: strCode('f === undefined ? undefined : f.flowDirection', true),
+  [F.PKT_SRC_SERVICE]: strCode('f === undefined ? undefined : f.kind.pktSrcAwsService', true),
+  [F.PKT_DST_SERVICE]: strCode('f === undefined ? undefined : f.kind.pktDstAwsService', true),
+  [F.FLOW_DIRECTION]: strCode('f === undefined ? undefined : f.kind.flowDirection', true),
   // Egress only: AWS prints `-` for ingress records.
-  [F.TRAFFIC_PATH]: numCode("f !== undefined && f.flowDirection === 'egress' ? f.trafficPath : undefined", true),
+  [F.TRAFFIC_PATH]: numCode("f !== undefined && f.kind.flowDirection === 'egress' ? f.kind.trafficPath : undefined", true),
 };
 
 type Writer = (w: LineWriter, r: FlowRecord) => void;
@@ -442,7 +456,71 @@ export function interfaceMeta(o: Pick<InterfaceObservation, 'account' | 'region'
  * the interface's metadata (defaults to the observation's own).
  */
 export function recordOf(o: InterfaceObservation, startMs: number, endMs: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta = interfaceMeta(o)): FlowRecord {
-  return okRecord(o, Math.floor(startMs / 1000), Math.floor(endMs / 1000), packets, bytes, tcpFlags, iface);
+  return okRecord(o, flowKind(o), Math.floor(startMs / 1000), Math.floor(endMs / 1000), packets, bytes, tcpFlags, iface);
+}
+
+/** Kinds by code (see kindCode): those without AWS services and with a small traffic path. (Every slot made: an array written far past its end would become a dictionary.) */
+const KINDS_BY_CODE: Array<FlowKind | undefined> = new Array<FlowKind | undefined>(1 << 14).fill(undefined);
+/** The others, by their fields as text. */
+const KINDS_BY_TEXT = new Map<string, FlowKind>();
+
+/**
+ * A number for the kinds most flows are of (no AWS service, protocol 0-255, traffic path up to
+ * 14), else -1.
+ */
+function kindCode(o: KindFields): number {
+  const p = o.protocol;
+  const tp = o.trafficPath;
+  if (o.pktSrcAwsService !== undefined || o.pktDstAwsService !== undefined || !(p >= 0 && p <= 255 && (p | 0) === p)) return -1;
+  let path = 0;
+  if (tp !== undefined) {
+    if (!(tp >= 0 && tp <= 14 && (tp | 0) === tp)) return -1;
+    path = tp + 1;
+  }
+  return p | (o.action === 'ACCEPT' ? 0x100 : 0) | (o.flowDirection === 'ingress' ? 0x200 : 0) | (path << 10);
+}
+
+/** FNV-1a steps over an integer's two halves and a string's characters (undefined is a step of its own). */
+function mixInt(h: number, n: number): number {
+  h = Math.imul(h ^ (n & 0xffff), 16777619);
+  return Math.imul(h ^ (n >>> 16), 16777619);
+}
+function mixString(h: number, s: string | undefined): number {
+  if (s === undefined) return Math.imul(h ^ 0xff, 16777619);
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return Math.imul(h ^ (0x20 | (s.length << 8)), 16777619);
+}
+
+function newKind(o: KindFields): FlowKind {
+  let hash = mixInt(2166136261, o.protocol);
+  hash = mixInt(hash, (o.action === 'ACCEPT' ? 1 : 0) | (o.flowDirection === 'ingress' ? 2 : 0));
+  hash = mixInt(hash, o.trafficPath ?? 0xffff);
+  hash = mixString(hash, o.pktSrcAwsService);
+  hash = mixString(hash, o.pktDstAwsService);
+  return Object.freeze({
+    protocol: o.protocol,
+    action: o.action,
+    flowDirection: o.flowDirection,
+    trafficPath: o.trafficPath,
+    pktSrcAwsService: o.pktSrcAwsService,
+    pktDstAwsService: o.pktDstAwsService,
+    hash,
+  });
+}
+
+/** The kind of a flow (of an observation): the one object for its combination of fields. */
+export function flowKind(o: KindFields): FlowKind {
+  const code = kindCode(o);
+  if (code >= 0) return (KINDS_BY_CODE[code] ??= newKind(o));
+  const text = [o.protocol, o.action, o.flowDirection, o.trafficPath ?? '', o.pktSrcAwsService ?? '', o.pktDstAwsService ?? ''].map((v) => JSON.stringify(v)).join(',');
+  let kind = KINDS_BY_TEXT.get(text);
+  if (!kind) KINDS_BY_TEXT.set(text, (kind = newKind(o)));
+  return kind;
+}
+
+/** A flow's key from an observation (or anything with its fields). */
+export function flowKeyOf(o: Pick<InterfaceObservation, 'srcaddr' | 'dstaddr' | 'srcport' | 'dstport' | 'pktSrcaddr' | 'pktDstaddr'> & KindFields): FlowKey {
+  return { srcaddr: o.srcaddr, dstaddr: o.dstaddr, srcport: o.srcport, dstport: o.dstport, pktSrcaddr: o.pktSrcaddr, pktDstaddr: o.pktDstaddr, kind: flowKind(o) };
 }
 
 /**
@@ -452,8 +530,8 @@ export function recordOf(o: InterfaceObservation, startMs: number, endMs: number
  */
 type OwnKeyRecord = FlowRecord & { [K in keyof FlowKey]: FlowKey[K] | undefined };
 
-/** An OK record of a flow for [startSec, endSec]: the same shape as statusRecord's. */
-export function okRecord(o: FlowKey, startSec: number, endSec: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta): FlowRecord {
+/** An OK record of a flow (addresses and ports of `o`, and `kind`) for [startSec, endSec]: the same shape as statusRecord's. */
+export function okRecord(o: Omit<FlowKey, 'kind'>, kind: FlowKind, startSec: number, endSec: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta): FlowRecord {
   const r: OwnKeyRecord = {
     logStatus: 'OK',
     iface,
@@ -467,14 +545,9 @@ export function okRecord(o: FlowKey, startSec: number, endSec: number, packets: 
     dstaddr: o.dstaddr,
     srcport: o.srcport,
     dstport: o.dstport,
-    protocol: o.protocol,
-    action: o.action,
-    flowDirection: o.flowDirection,
     pktSrcaddr: o.pktSrcaddr,
     pktDstaddr: o.pktDstaddr,
-    trafficPath: o.trafficPath,
-    pktSrcAwsService: o.pktSrcAwsService,
-    pktDstAwsService: o.pktDstAwsService,
+    kind,
   };
   r.flow = r as FlowKey;
   return r;
@@ -495,14 +568,9 @@ export function statusRecord(status: 'NODATA' | 'SKIPDATA', iface: InterfaceMeta
     dstaddr: undefined,
     srcport: undefined,
     dstport: undefined,
-    protocol: undefined,
-    action: undefined,
-    flowDirection: undefined,
     pktSrcaddr: undefined,
     pktDstaddr: undefined,
-    trafficPath: undefined,
-    pktSrcAwsService: undefined,
-    pktDstAwsService: undefined,
+    kind: undefined,
   };
   return r;
 }
