@@ -135,6 +135,11 @@ interface Pair {
   lastBusy: number;
   /** Windows with records not delivered yet. */
   buckets: Map<number, Bucket>;
+  /**
+   * The window the last observation went to (an interface's observations mostly come in time
+   * order: the next one likely goes there too, found without a lookup). Forgotten at delivery.
+   */
+  open: Bucket | undefined;
   /** Slots a new window starts with: as many as the busiest window so far needed (see growSlots). */
   firstSlots: number;
 }
@@ -205,19 +210,21 @@ export function flowHash(o: Omit<FlowKey, 'kind'> & Partial<Pick<InterfaceObserv
 }
 
 /** Slots a bucket starts with (see Bucket.slots), and at most what a busy interface's next ones start with. */
-const FIRST_SLOTS = 8;
+const FIRST_SLOTS = 32;
 const MAX_FIRST_SLOTS = 1 << 17;
+/** Tables smaller than this grow four times larger at once (fewer steps for a busy interface's first window), larger ones twice. */
+const QUICK_GROWTH_BELOW = 4096;
 
 /**
- * Twice the slots, every record placed again (in their order: their hashes are read one after
- * another). The interface's next windows start with as many: an interface busy in one window is
- * likely to be in the next (and not to grow again).
+ * More slots (four or two times as many), every record placed again (in their order: their
+ * hashes are read one after another). The interface's next windows start with as many: an
+ * interface busy in one window is likely to be in the next (and not to grow again).
  */
 function growSlots(b: Bucket): void {
-  const size = b.slots.length * 2;
+  const size = b.slots.length * (b.slots.length < QUICK_GROWTH_BELOW ? 4 : 2);
   if (size > b.pair.firstSlots) b.pair.firstSlots = Math.min(size, MAX_FIRST_SLOTS);
   const slots = new Int32Array(size);
-  const shift = b.shift + 1;
+  const shift = 31 - Math.clz32(size);
   const mask = size - 1;
   const hashes = new Int32Array(hashRoom(size));
   hashes.set(b.hashes.subarray(0, b.count));
@@ -654,7 +661,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
 
   /** A pair of flow logs and an interface from its first window on, filed under each flow log. */
   private newPair(fls: ActiveFlowLog[], intervalMs: number, iface: InterfaceMeta, firstWindow: number): Pair {
-    const pair: Pair = { fls, intervalMs, meta: interfaceMeta(iface), covered: firstWindow - 1, busy: new Set(), lastBusy: firstWindow, buckets: new Map(), firstSlots: FIRST_SLOTS };
+    const pair: Pair = { fls, intervalMs, meta: interfaceMeta(iface), covered: firstWindow - 1, busy: new Set(), lastBusy: firstWindow, buckets: new Map(), open: undefined, firstSlots: FIRST_SLOTS };
     for (const fl of fls) this.byFlowLog(fl.flowLogId).set(iface.interfaceId, pair);
     return pair;
   }
@@ -667,10 +674,14 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   }
 
   private addPiece(pair: Pair, o: InterfaceObservation, kind: FlowKind, hash: number, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number): void {
-    let b = pair.buckets.get(w);
-    if (!b) {
-      b = openBucket(pair, w);
-      if (this.durable) this.opened.push(b);
+    let b = pair.open;
+    if (b === undefined || b.window !== w) {
+      b = pair.buckets.get(w);
+      if (!b) {
+        b = openBucket(pair, w);
+        if (this.durable) this.opened.push(b);
+      }
+      pair.open = b;
     }
     const startSec = Math.floor(startMs / 1000);
     const endSec = Math.floor(endMs / 1000);
@@ -720,6 +731,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       }
       const due = bucketsInOrder(pair, (b) => b.endMs <= nowMs);
       for (const b of due) pair.buckets.delete(b.window);
+      pair.open = undefined;
       deliverPair(deliveries, pair, due, idle);
       // Idle for good: forgotten until it has traffic again (which starts a new pair).
       if (pair.buckets.size === 0 && pair.covered >= pair.lastBusy + MAX_NODATA_WINDOWS) {
@@ -737,6 +749,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       const due = bucketsInOrder(pair, () => true);
       for (const b of due) latest = Math.max(latest, b.lastSec * 1000);
       pair.buckets.clear();
+      pair.open = undefined;
       deliverPair(deliveries, pair, due, []);
     }
     return this.deliver(deliveries, latest || Date.now());
@@ -868,7 +881,7 @@ function captureOf(fls: ActiveFlowLog[], pair: Pair | undefined): Capture {
 
 /** A pair's state so far, for a twin that goes its own way (records copied: they are summed into). */
 function copyPair(p: Pair): Pair {
-  const out: Pair = { fls: p.fls, intervalMs: p.intervalMs, meta: p.meta, covered: p.covered, busy: new Set(p.busy), lastBusy: p.lastBusy, buckets: new Map(), firstSlots: p.firstSlots };
+  const out: Pair = { fls: p.fls, intervalMs: p.intervalMs, meta: p.meta, covered: p.covered, busy: new Set(p.busy), lastBusy: p.lastBusy, buckets: new Map(), open: undefined, firstSlots: p.firstSlots };
   for (const [w, b] of p.buckets) {
     out.buckets.set(w, { ...b, pair: out, records: recordsOf(b).map((r) => ({ ...r })), slots: b.slots.slice(), hashes: b.hashes.slice(), skipped: b.skipped ? { ...b.skipped } : undefined });
   }
