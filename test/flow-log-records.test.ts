@@ -222,6 +222,26 @@ describe('flow log record formatting', () => {
     }
   });
 
+  it('prints IPv4 addresses (which records hold as numbers) of every octet width, and other addresses as given', () => {
+    const fields = ['srcaddr', 'dstaddr', 'pkt-srcaddr', 'pkt-dstaddr', 'type'];
+    const fmt = compileFormat(fields);
+    const cases: Array<[string, string, string, string, string]> = [
+      ['0.0.0.0', '255.255.255.255', '1.22.133.4', '100.10.1.0', 'IPv4'],
+      ['9.99.199.200', '10.0.0.1', '10.0.0.1', '172.31.16.139', 'IPv4'],
+      ['2001:db8::1', 'fd00:ec2::23', '2001:db8::1', 'fd00:ec2::23', 'IPv6'],
+    ];
+    const w = new LineWriter(8);
+    for (const [src, dst, psrc, pdst] of cases) {
+      const r = ok({ srcaddr: src, dstaddr: dst, pktSrcaddr: psrc, pktDstaddr: pdst });
+      assert.equal(typeof r.flow!.srcaddr, src.includes(':') ? 'string' : 'number');
+      fmt.write(w, r);
+      w.byte(10);
+    }
+    assert.deepEqual(w.text(0).split('\n').slice(0, -1), cases.map((c) => c.join(' ')));
+    // Text that is not a canonical dotted quad is kept as text.
+    assert.equal(formatRecord(ok({ srcaddr: '010.1.2.3' }), ['srcaddr']), '010.1.2.3');
+  });
+
   it('writes lines as bytes: numbers of every size, text beyond ASCII, past the first buffer', () => {
     const w = new LineWriter(4);
     const nums = [0, 9, 10, 99, 100, 65535, 1700000000, 2147483647, 2147483648, 4294967295, 12345678901, 1.5];

@@ -31,14 +31,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
-import { parseIpv4 } from '../network/cidr.js';
 import type { App } from '../server/app.js';
 import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, flowLogsVersion, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
 import { appendLogColumns, ensureLogGroup, type LogLines } from '../services/logs/index.js';
 import { putObject } from '../services/s3/index.js';
 import { keyColumn, stableOrder } from '../stable-order.js';
 import { ScopedState, scopeKey, sharedStore } from '../state/store.js';
-import { type CompiledFormat, compileFormat, type FlowKey, type FlowKind, flowKind, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, okRecord, statusRecord } from './flow-records.js';
+import { type Address, addressOf, type CompiledFormat, compileFormat, type FlowKey, type FlowKind, flowKind, type FlowRecord, type InterfaceMeta, interfaceMeta, LineWriter, okRecord, statusRecord } from './flow-records.js';
 import { parquetFile } from './flow-log-parquet.js';
 import { deleteWindows, flowRecordOf, savedWindow, storedWindows, type StoredWindow, WINDOW_KIND, windowRowId, windowScope } from './flow-log-windows.js';
 import { orderByGroup } from './group-order.js';
@@ -184,29 +183,48 @@ function hashInt(h: number, n: number): number {
   return Math.imul(h ^ (n >>> 16), 16777619);
 }
 
+/** An address into a hash: an IPv4 address as its number, another as its text. */
+function hashAddress(h: number, a: Address): number {
+  return typeof a === 'number' ? hashInt(h, a) : hashString(h, a);
+}
+
+/** A flow's addresses (as records hold them, see Address) and ports. */
+type Key = Omit<FlowKey, 'kind'>;
+
+const emptyKey = (): Key => ({ srcaddr: '', dstaddr: '', srcport: 0, dstport: 0, pktSrcaddr: '', pktDstaddr: '' });
+
 /**
- * An address into a hash: an IPv4 address as its number (`n`, or read from the text when not
- * given), another as its text. The same address hashes alike whether its number was given or not.
+ * Fills `k` with an observation's addresses and ports: its IPv4 addresses' numbers where it gives
+ * them (see InterfaceObservation.srcNum), else read from the text.
  */
-function hashAddr(h: number, s: string, n: number | undefined): number {
-  if (n === undefined) n = parseIpv4(s) ?? -1;
-  return n >= 0 ? hashInt(h, n) : hashString(h, s);
+function keyOf(k: Key, o: InterfaceObservation): Key {
+  k.srcaddr = addressOf(o.srcaddr, o.srcNum);
+  k.dstaddr = addressOf(o.dstaddr, o.dstNum);
+  k.srcport = o.srcport;
+  k.dstport = o.dstport;
+  k.pktSrcaddr = o.pktSrcaddr === o.srcaddr ? k.srcaddr : addressOf(o.pktSrcaddr, o.pktSrcNum);
+  k.pktDstaddr = o.pktDstaddr === o.dstaddr ? k.dstaddr : addressOf(o.pktDstaddr, o.pktDstNum);
+  return k;
 }
 
 /**
  * FNV-1a over the fields that tell flows apart (those of aggregationKey), without allocating:
- * the addresses and ports of `o`, and its kind (hashed once, see FlowKind). Addresses from their
- * numbers when the observation has them (see InterfaceObservation.srcNum).
+ * a key's addresses and ports, and its kind (hashed once, see FlowKind).
  */
-export function flowHash(o: Omit<FlowKey, 'kind'> & Partial<Pick<InterfaceObservation, 'srcNum' | 'dstNum' | 'pktSrcNum' | 'pktDstNum'>>, kind: FlowKind): number {
+function keyHash(k: Key, kind: FlowKind): number {
   let h = kind.hash;
-  h = hashAddr(h, o.srcaddr, o.srcNum);
-  h = hashAddr(h, o.dstaddr, o.dstNum);
-  h = hashInt(h, o.srcport);
-  h = hashInt(h, o.dstport);
-  if (o.pktSrcaddr !== o.srcaddr) h = hashAddr(h, o.pktSrcaddr, o.pktSrcNum);
-  if (o.pktDstaddr !== o.dstaddr) h = hashAddr(h, o.pktDstaddr, o.pktDstNum);
+  h = hashAddress(h, k.srcaddr);
+  h = hashAddress(h, k.dstaddr);
+  h = hashInt(h, k.srcport);
+  h = hashInt(h, k.dstport);
+  if (k.pktSrcaddr !== k.srcaddr) h = hashAddress(h, k.pktSrcaddr);
+  if (k.pktDstaddr !== k.dstaddr) h = hashAddress(h, k.pktDstaddr);
   return h;
+}
+
+/** The hash of an observation's flow (of kind `kind`), as the pipeline computes it. */
+export function flowHash(o: InterfaceObservation, kind: FlowKind): number {
+  return keyHash(keyOf(emptyKey(), o), kind);
 }
 
 /** Slots a bucket starts with (see Bucket.slots), and at most what a busy interface's next ones start with. */
@@ -314,16 +332,16 @@ function emptySlot(b: Bucket, hash: number): number {
   return k;
 }
 
-/** Whether a record's flow is that of an observation (of kind `kind`). */
-function sameFlow(f: FlowKey, o: InterfaceObservation, kind: FlowKind): boolean {
+/** Whether a record's flow is that of a key (of kind `kind`). */
+function sameFlow(f: FlowKey, k: Key, kind: FlowKind): boolean {
   return (
-    f.srcport === o.srcport &&
-    f.dstport === o.dstport &&
+    f.srcport === k.srcport &&
+    f.dstport === k.dstport &&
     f.kind === kind &&
-    f.srcaddr === o.srcaddr &&
-    f.dstaddr === o.dstaddr &&
-    f.pktSrcaddr === o.pktSrcaddr &&
-    f.pktDstaddr === o.pktDstaddr
+    f.srcaddr === k.srcaddr &&
+    f.dstaddr === k.dstaddr &&
+    f.pktSrcaddr === k.pktSrcaddr &&
+    f.pktDstaddr === k.pktDstaddr
   );
 }
 
@@ -386,6 +404,8 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
   private readonly durable: boolean;
   /** Windows opened by the current record call, to mark in the store. */
   private readonly opened: Bucket[] = [];
+  /** The key of the observation being taken (see keyOf). */
+  private readonly key: Key = emptyKey();
 
   constructor(private readonly app: AppLike) {
     this.generation = app.store.generation;
@@ -440,6 +460,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     // One interface after another (see groupOrder).
     let lastId: string | undefined;
     let last: Capture[] = [];
+    const key = this.key;
     for (let j = 0; j < order.length; j++) {
       // Read before the next is asked for (a source may reuse one object for all).
       const o = source.at(order[j]!);
@@ -465,9 +486,9 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
         // Kept to small integers, which Map keys hold without a heap number each.
         if (kind === undefined) {
           kind = flowKind(o);
-          hash = flowHash(o, kind) & 0x3fffffff;
+          hash = keyHash(keyOf(key, o), kind) & 0x3fffffff;
         }
-        this.add(c, o, kind, hash);
+        this.add(c, o, key, kind, hash);
       }
     }
   }
@@ -550,7 +571,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     for (const stored of saved.Flows) {
       const r = flowRecordOf(stored, pair.meta);
       if (!r) continue;
-      const hash = flowHash(r.flow!, r.flow!.kind) & 0x3fffffff;
+      const hash = keyHash(r.flow!, r.flow!.kind) & 0x3fffffff;
       placeRecord(b, emptySlot(b, hash), hash, r);
     }
     if (saved.Skipped) b.skipped = statusRecord('SKIPDATA', pair.meta, saved.Skipped[0], saved.Skipped[1]);
@@ -615,7 +636,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     return byIface;
   }
 
-  private add(c: Capture, o: InterfaceObservation, kind: FlowKind, hash: number): void {
+  private add(c: Capture, o: InterfaceObservation, key: Key, kind: FlowKind, hash: number): void {
     const intervalMs = c.intervalMs;
     const startMs = o.startMs;
     const endMs = Math.max(o.endMs, startMs);
@@ -623,7 +644,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     const w1 = Math.floor(endMs / intervalMs);
     const pair = (c.pair ??= this.pairOf(c, o, w0));
     if (w0 === w1) {
-      this.addPiece(pair, o, kind, hash, w0, intervalMs, startMs, endMs, o.packets, o.bytes, o.tcpFlags);
+      this.addPiece(pair, key, kind, hash, w0, intervalMs, startMs, endMs, o.packets, o.bytes, o.tcpFlags);
       return;
     }
     // Split among the windows in proportion to the time spent in each; SYN goes with the first
@@ -651,7 +672,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
       let flags = keep;
       if (w === w0) flags |= o.tcpFlags & 2;
       if (w === w1) flags |= o.tcpFlags & (1 | 4);
-      this.addPiece(pair, o, kind, hash, w, intervalMs, ps, pe, packets, bytes, flags);
+      this.addPiece(pair, key, kind, hash, w, intervalMs, ps, pe, packets, bytes, flags);
     }
   }
 
@@ -673,7 +694,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     return out;
   }
 
-  private addPiece(pair: Pair, o: InterfaceObservation, kind: FlowKind, hash: number, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number): void {
+  private addPiece(pair: Pair, key: Key, kind: FlowKind, hash: number, w: number, intervalMs: number, startMs: number, endMs: number, packets: number, bytes: number, flags: number): void {
     let b = pair.open;
     if (b === undefined || b.window !== w) {
       b = pair.buckets.get(w);
@@ -694,7 +715,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     for (let e = slots[k]!; e !== 0; k = (k + 1) & mask, e = slots[k]!) {
       if (e >>> shift !== high) continue;
       const r = b.records[(e & mask) - 1]!;
-      if (!sameFlow(r.flow!, o, kind)) continue;
+      if (!sameFlow(r.flow!, key, kind)) continue;
       r.packets! += packets;
       r.bytes! += bytes;
       r.tcpFlags! |= flags;
@@ -704,7 +725,7 @@ export class FlowLogPipelineImpl implements FlowLogPipeline {
     }
     if (b.count < this.windowCapacity) {
       // A new flow, in the empty slot the search ended on.
-      placeRecord(b, k, hash, okRecord(o, kind, startSec, endSec, packets, bytes, flags, pair.meta));
+      placeRecord(b, k, hash, okRecord(key, kind, startSec, endSec, packets, bytes, flags, pair.meta));
     } else if (b.skipped) {
       if (startSec < b.skipped.start) b.skipped.start = startSec;
       if (endSec > b.skipped.end) b.skipped.end = endSec;

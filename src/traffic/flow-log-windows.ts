@@ -18,7 +18,7 @@
  */
 import { type ScopedState, scopeKey, type Store } from '../state/store.js';
 import type { FlowRecord, InterfaceMeta } from './flow-records.js';
-import { flowKeyOf, okRecord } from './flow-records.js';
+import { addressText, flowKeyOf, okRecord } from './flow-records.js';
 
 export const WINDOW_KIND = 'flow-log-window';
 
@@ -66,7 +66,8 @@ export function savedWindow(records: readonly FlowRecord[], skipped: FlowRecord 
 
 function storedFlow(r: FlowRecord): StoredFlow {
   const f = r.flow!;
-  const fields = { ...f.kind, ...f };
+  // Addresses as their text (a record may hold an IPv4 address as its number).
+  const fields = { ...f.kind, ...f, srcaddr: addressText(f.srcaddr), dstaddr: addressText(f.dstaddr), pktSrcaddr: addressText(f.pktSrcaddr), pktDstaddr: addressText(f.pktDstaddr) };
   const out: StoredFlow = [r.start, r.end, r.packets!, r.bytes!, r.tcpFlags!];
   for (const k of KEY_FIELDS) out.push(fields[k] ?? null);
   return out;

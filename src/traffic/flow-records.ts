@@ -6,6 +6,7 @@
  * direction and the packet addresses) during one aggregation window, or a NODATA / SKIPDATA
  * record for the window. A field that does not apply to a record prints as `-`, as AWS prints it.
  */
+import { formatIpv4, parseIpv4 } from '../network/cidr.js';
 import { FLOW_LOG_FIELDS, formatVersion } from '../services/ec2/flow-logs.js';
 import type { InterfaceObservation } from './types.js';
 
@@ -40,10 +41,37 @@ export interface FlowKind extends Readonly<Required<Pick<KindFields, 'protocol' 
 }
 
 /**
+ * An address as a record holds it: an IPv4 address as its number (a signed 32-bit integer, which
+ * V8 keeps in the field itself), another as its text (see addressOf). A record of a flow then
+ * points at no string made for the flow: nothing for the garbage collector to follow from
+ * records that live a whole window, and nothing far away in memory to read when it is printed.
+ */
+export type Address = string | number;
+
+/** The address of a dotted text (and, when known, its number: -1 for an address that is not IPv4). */
+export function addressOf(text: string, num?: number): Address {
+  if (num === undefined) num = parseIpv4(text) ?? -1;
+  return num >= 0 ? num | 0 : text;
+}
+
+/** The text of an address. */
+export function addressText(a: Address): string {
+  return typeof a === 'number' ? formatIpv4(a >>> 0) : a;
+}
+
+/**
  * What tells one flow of an interface from another (the fields that are not summed). A record
  * the pipeline makes holds these itself (okRecord), not the observation that started it.
  */
-export type FlowKey = Pick<InterfaceObservation, 'srcaddr' | 'dstaddr' | 'srcport' | 'dstport' | 'pktSrcaddr' | 'pktDstaddr'> & { kind: FlowKind };
+export interface FlowKey {
+  srcaddr: Address;
+  dstaddr: Address;
+  srcport: number;
+  dstport: number;
+  pktSrcaddr: Address;
+  pktDstaddr: Address;
+  kind: FlowKind;
+}
 
 /** One flow log record before formatting. Times are Unix seconds. */
 export interface FlowRecord {
@@ -274,6 +302,26 @@ function strCode(expr: string, opt: boolean): string {
   return opt ? `{ const s = ${expr}; if (s === undefined || s === '') buf[pos++] = 45; else { ${put} } }` : `{ const s = ${expr}; ${put} }`;
 }
 
+/**
+ * Each octet's text for IPv4 addresses: at 4 × octet its length, then its (up to) three digits'
+ * character codes.
+ */
+const OCTETS = Uint8Array.from({ length: 1024 }, (_, k) => {
+  const text = String(k >> 2);
+  return (k & 3) === 0 ? text.length : (text.charCodeAt((k & 3) - 1) || 0);
+});
+
+/**
+ * Code that writes an address (see Address) at `pos`: an IPv4 address from its number, octet by
+ * octet (three digits written each time, the position moved by the octet's length: the line
+ * has room), another as its text; an absent one is `-`.
+ */
+function addrCode(expr: string): string {
+  const ipv4 =
+    'for (let sh = 24; sh >= 0; sh -= 8) { const q = ((s >>> sh) & 255) << 2; buf[pos] = OCTETS[q + 1]; buf[pos + 1] = OCTETS[q + 2]; buf[pos + 2] = OCTETS[q + 3]; pos += OCTETS[q]; if (sh !== 0) buf[pos++] = 46; }';
+  return `{ const a = ${expr}; if (typeof a === 'number') { const s = a; ${ipv4} } else ${strCode('a', true)} }`;
+}
+
 /** The two digits of 0-99 as character codes (numbers are written two digits at a time). */
 const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, k) => 48 + (k % 2 === 0 ? ((k / 20) | 0) : (k >> 1) % 10));
 
@@ -309,8 +357,8 @@ const FIELD_CODE: Readonly<Record<F, string>> = {
   [F.VERSION]: numCode('version', false),
   [F.ACCOUNT]: strCode('m.account', false),
   [F.INTERFACE]: strCode('m.interfaceId', false),
-  [F.SRCADDR]: strCode('f === undefined ? undefined : f.srcaddr', true),
-  [F.DSTADDR]: strCode('f === undefined ? undefined : f.dstaddr', true),
+  [F.SRCADDR]: addrCode('f === undefined ? undefined : f.srcaddr'),
+  [F.DSTADDR]: addrCode('f === undefined ? undefined : f.dstaddr'),
   [F.SRCPORT]: numCode('f === undefined ? undefined : f.srcport', true),
   [F.DSTPORT]: numCode('f === undefined ? undefined : f.dstport', true),
   [F.PROTOCOL]: numCode('f === undefined ? undefined : f.kind.protocol', true),
@@ -325,8 +373,8 @@ const FIELD_CODE: Readonly<Record<F, string>> = {
   [F.INSTANCE]: strCode('m.instanceId', true),
   [F.TCP_FLAGS]: numCode('r.tcpFlags', true),
   [F.TYPE]: strCode('f === undefined ? undefined : trafficType(f)', true),
-  [F.PKT_SRCADDR]: strCode('f === undefined ? undefined : f.pktSrcaddr', true),
-  [F.PKT_DSTADDR]: strCode('f === undefined ? undefined : f.pktDstaddr', true),
+  [F.PKT_SRCADDR]: addrCode('f === undefined ? undefined : f.pktSrcaddr'),
+  [F.PKT_DSTADDR]: addrCode('f === undefined ? undefined : f.pktDstaddr'),
   [F.REGION]: strCode('m.region', true),
   [F.AZ]: strCode('m.azId', true),
   [F.PKT_SRC_SERVICE]: strCode('f === undefined ? undefined : f.kind.pktSrcAwsService', true),
@@ -386,7 +434,7 @@ function generateWriter(codes: readonly F[], version: number, withRuns = true): 
     '  w.pos = pos;',
     '};',
   ].join('\n');
-  const make = new Function('putSlow', 'trafficType', 'version', 'LINE_ROOM', 'SHORT', 'PAIRS', 'metaRuns', body) as (...args: unknown[]) => Writer;
+  const make = new Function('putSlow', 'trafficType', 'version', 'LINE_ROOM', 'SHORT', 'PAIRS', 'OCTETS', 'metaRuns', body) as (...args: unknown[]) => Writer;
   // Each run's fields, written the plain way.
   const runWriters = segments.filter((g) => g.run >= 0).map((g) => generateWriter(g.codes, version, false));
   // Kept per interface (its metadata object): lines of interfaces in turn find theirs again.
@@ -411,7 +459,7 @@ function generateWriter(codes: readonly F[], version: number, withRuns = true): 
     for (const b of out) for (let k = 0; k < b.length; k++) if (b[k]! > 0x7f) return undefined;
     return out;
   };
-  return make(putSlow, trafficType, version, LINE_ROOM, SHORT, DIGIT_PAIRS, metaRuns);
+  return make(putSlow, trafficType, version, LINE_ROOM, SHORT, DIGIT_PAIRS, OCTETS, metaRuns);
 }
 
 let scratchWriter: LineWriter | undefined;
@@ -456,7 +504,8 @@ export function interfaceMeta(o: Pick<InterfaceObservation, 'account' | 'region'
  * the interface's metadata (defaults to the observation's own).
  */
 export function recordOf(o: InterfaceObservation, startMs: number, endMs: number, packets: number, bytes: number, tcpFlags: number, iface: InterfaceMeta = interfaceMeta(o)): FlowRecord {
-  return okRecord(o, flowKind(o), Math.floor(startMs / 1000), Math.floor(endMs / 1000), packets, bytes, tcpFlags, iface);
+  const key = flowKeyOf(o);
+  return okRecord(key, key.kind, Math.floor(startMs / 1000), Math.floor(endMs / 1000), packets, bytes, tcpFlags, iface);
 }
 
 /** Kinds by code (see kindCode): those without AWS services and with a small traffic path. (Every slot made: an array written far past its end would become a dictionary.) */
@@ -518,9 +567,12 @@ export function flowKind(o: KindFields): FlowKind {
   return kind;
 }
 
-/** A flow's key from an observation (or anything with its fields). */
-export function flowKeyOf(o: Pick<InterfaceObservation, 'srcaddr' | 'dstaddr' | 'srcport' | 'dstport' | 'pktSrcaddr' | 'pktDstaddr'> & KindFields): FlowKey {
-  return { srcaddr: o.srcaddr, dstaddr: o.dstaddr, srcport: o.srcport, dstport: o.dstport, pktSrcaddr: o.pktSrcaddr, pktDstaddr: o.pktDstaddr, kind: flowKind(o) };
+/** A flow's key from an observation (or anything with its fields: addresses as text, or as records hold them). */
+export function flowKeyOf(
+  o: { srcaddr: Address; dstaddr: Address; pktSrcaddr: Address; pktDstaddr: Address } & Pick<InterfaceObservation, 'srcport' | 'dstport'> & KindFields,
+): FlowKey {
+  const addr = (a: Address) => (typeof a === 'number' ? a | 0 : addressOf(a));
+  return { srcaddr: addr(o.srcaddr), dstaddr: addr(o.dstaddr), srcport: o.srcport, dstport: o.dstport, pktSrcaddr: addr(o.pktSrcaddr), pktDstaddr: addr(o.pktDstaddr), kind: flowKind(o) };
 }
 
 /**
@@ -576,8 +628,8 @@ export function statusRecord(status: 'NODATA' | 'SKIPDATA', iface: InterfaceMeta
 }
 
 /** The `type` field of a flow: the family of its addresses. */
-export function trafficType(f: Pick<InterfaceObservation, 'srcaddr'>): 'IPv4' | 'IPv6' {
-  return f.srcaddr.indexOf(':') >= 0 ? 'IPv6' : 'IPv4';
+export function trafficType(f: { srcaddr: Address }): 'IPv4' | 'IPv6' {
+  return typeof f.srcaddr === 'string' && f.srcaddr.indexOf(':') >= 0 ? 'IPv6' : 'IPv4';
 }
 
 /**
