@@ -22,9 +22,9 @@
  * saw, made and aggregated), deliver, end to end; and the heap the pending records keep alive,
  * per million records.
  *
- *   npm run bench:traffic                      full run (3 warm-up runs, then 7 measured, each workload), writes its section of docs/benchmarks.md
+ *   npm run bench:traffic                      full run (7 passes over every workload and flow log setup, one measured run of each per pass), writes its section of docs/benchmarks.md
  *   npm run bench:traffic -- --quick           shorter, prints only
- *   ... -- --only=web --flow-logs=s3 --repeat=3 --warmup=1 --no-walk   one workload (or several: --only=web,app), one configuration, prints only
+ *   ... -- --only=web --flow-logs=s3 --repeat=3 --warmup=1 --no-walk   one workload (or several: --only=web,app), one configuration, 3 passes, prints only
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { defaultConfig, DEFAULT_QUOTAS } from '../src/config.js';
@@ -314,8 +314,9 @@ function measure(w: World, net: CompiledNetwork, load: Workload, destinations: D
   };
 }
 
+/** Passes over every row (one measured run of each per pass). */
 const REPEAT = Number(process.argv.find((a) => a.startsWith('--repeat='))?.slice('--repeat='.length) ?? (quick ? 1 : 7));
-/** Runs before the measured ones, not counted: V8 compiles the code as it runs the first ones. */
+/** Runs of each row before its measured one in the first pass, not counted: V8 compiles the code as it runs the first ones (later passes: one). */
 const WARMUP = Number(process.argv.find((a) => a.startsWith('--warmup='))?.slice('--warmup='.length) ?? (quick ? 0 : 3));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -347,10 +348,13 @@ function render(w: World, results: Result[], load: [number, number]): string {
     `subnets with ${fmt(WEB)} web servers (public addresses) and four private subnets with ${fmt(APP)} application servers behind a NAT gateway,`,
     'security groups (web: 443 and 80 from anywhere, 22 from an office range; app: 8080 from the web group), custom network',
     'ACLs on both tiers (deny entries included), and flow logs on the VPC (TrafficType ALL, 60 s): one to CloudWatch Logs',
-    'and one to S3, or only one of them. Each workload is ' + fmt(CONNECTIONS) + ' connections spread over ten minutes, run on one network as a',
-    `server answers request after request: ${WARMUP} times to warm up (V8 compiles the code as the first runs go: they are slower, the NAT`,
-    `gateway stage for several runs), then ${REPEAT} times measured; each stage is the median of the measured runs, the steady rate of a server that`,
-    'has been running. *cold* is the end-to-end rate of the first run. Columns (per CPU second):',
+    'and one to S3, or only one of them. Each workload is ' + fmt(CONNECTIONS) + ' connections spread over ten minutes. The benchmark makes',
+    `${REPEAT} passes over the rows (workload and flow logs); in each, a row runs on a network built for it, as a server answers request after`,
+    `request: in the first pass ${WARMUP} times to warm up (V8 compiles the code as the first runs go: they are slower, the NAT gateway stage for several`,
+    'runs), in a later one once (what a server works out once per network version, such as address atoms, is then made), then once measured.',
+    `Each stage is the median of a row's ${REPEAT} measured runs, the steady rate of a server that has been running; a row's runs are spread over`,
+    'the whole benchmark, so a slow spell of the machine weighs on every row alike instead of on one row. *cold* is the end-to-end rate',
+    "of a row's first run. Columns (per CPU second):",
     '',
     '- *walk each*: connections decided with every connection walked by the engine on its own (forward and reply);',
     '- *decide*: decideFlows as the server runs it: connections provably decided alike (same source, protocol,',
@@ -424,8 +428,6 @@ const CONFIGURATIONS: Array<{ destinations: Destinations; loads: string[] }> = [
 function main(): void {
   if (!(globalThis as { gc?: unknown }).gc) console.log('(run with --expose-gc for memory figures: npm run bench:traffic does)');
   const load0 = loadavg()[0]!;
-  // Every workload on a world of its own: what one leaves behind (NAT gateway memory, delivered
-  // logs and objects) does not weigh on the next.
   const fresh = (destinations: Destinations) => {
     const w = buildWorld(destinations);
     return { w, net: compile(buildNetworkModel(w.app)) };
@@ -434,32 +436,47 @@ function main(): void {
   console.log(`network: ${first.net.instances.size} instances, ${first.net.interfaces.size} interfaces, built in ${fmt(first.w.buildSeconds, 1)} s`);
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const noWalk = process.argv.includes('--no-walk');
-  const results: Result[] = [];
-  for (const { destinations, loads } of CONFIGURATIONS) {
-    if (ONLY_DESTINATIONS && destinations !== ONLY_DESTINATIONS) continue;
-    for (const name of loads) {
-      if (only && !only.split(",").includes(name)) continue;
-      // Each workload runs `repeat` times (default 7) on one network, as a server answers request
-      // after request (what it works out once per network version, such as address atoms, is
-      // then made); each stage's median time is reported. The engine's own rate (every
-      // connection walked) is measured once, with both flow logs (flow logs play no part in it).
-      const { w, net } = fresh(destinations);
+  const rows = CONFIGURATIONS.filter(({ destinations }) => !ONLY_DESTINATIONS || destinations === ONLY_DESTINATIONS).flatMap(({ destinations, loads }) =>
+    loads.filter((name) => !only || only.split(',').includes(name)).map((name) => ({ destinations, name, runs: [] as Result[], cold: NaN })),
+  );
+  // Passes over every row, one measured run of each row per pass: a row's runs are spread over
+  // the whole benchmark, so that a slow spell of the machine weighs on every row alike instead
+  // of on one row's runs. In each pass a row runs on a world of its own, made for it: what one
+  // run leaves behind (NAT gateway memory, delivered logs and objects) weighs on no other row.
+  for (let pass = 0; pass < REPEAT; pass++) {
+    for (const row of rows) {
+      const { w, net } = fresh(row.destinations);
       // The traffic starts at the next ten-minute mark after its world (and flow logs) came to be:
       // flow logs capture nothing from before they were created.
       const t0 = Math.ceil((Date.now() + 1000) / 600_000) * 600_000;
-      const load = workloads(w, t0).find((l) => l.name === name)!;
-      const warm = Array.from({ length: WARMUP }, () => measure(w, net, load, destinations));
-      const runs = Array.from({ length: REPEAT }, () => measure(w, net, load, destinations));
-      const r = medianOf(runs);
-      r.cold = endToEnd(warm[0] ?? runs[0]!);
-      if (destinations === 'both' && !noWalk) r.walkedCpu = walkEachCpu(net, load);
-      console.log(
-        `[${DESTINATION_NAMES[destinations]}] (${r.name}) ${fmt(r.connections)} connections, ${fmt(r.accepted)} accepted, ${fmt(r.walks)} walks; walk each ${fmt(r.connections / r.walkedCpu)}/s, ` +
-          `decide ${fmt(r.connections / r.decideCpu)}/s, NAT ${fmt(r.connections / r.natCpu)}/s, record ${fmt(r.observations / r.recordCpu)} obs/s, ` +
-          `deliver ${fmt(r.records / r.deliverCpu)} records/s; end to end ${fmt(endToEnd(r))}/s; ${fmt(r.heapPerMillion)} MiB per 1M pending records`,
-      );
-      results.push(r);
+      const load = workloads(w, t0).find((l) => l.name === row.name)!;
+      // The first pass warms the code up (V8 compiles it as the first runs go); in a later one,
+      // a run first makes what the server works out once per network (such as address atoms),
+      // as a server that has been answering has it, then the measured run.
+      const warm = Array.from({ length: pass === 0 ? WARMUP : Math.min(WARMUP, 1) }, () => measure(w, net, load, row.destinations));
+      const r = measure(w, net, load, row.destinations);
+      if (pass === 0) row.cold = endToEnd(warm[0] ?? r);
+      row.runs.push(r);
     }
+    console.log(`pass ${pass + 1} of ${REPEAT}: ${rows.map((row) => `${row.destinations}/${row.name} ${fmt(endToEnd(row.runs[pass]!))}`).join(', ')}`);
+  }
+  const results: Result[] = [];
+  for (const row of rows) {
+    // Each stage's median over the passes. The engine's own rate (every connection walked) is
+    // measured once, with both flow logs (flow logs play no part in it).
+    const r = medianOf(row.runs);
+    r.cold = row.cold;
+    if (row.destinations === 'both' && !noWalk) {
+      const { w, net } = fresh(row.destinations);
+      const load = workloads(w, Math.ceil((Date.now() + 1000) / 600_000) * 600_000).find((l) => l.name === row.name)!;
+      r.walkedCpu = walkEachCpu(net, load);
+    }
+    console.log(
+      `[${DESTINATION_NAMES[row.destinations]}] (${r.name}) ${fmt(r.connections)} connections, ${fmt(r.accepted)} accepted, ${fmt(r.walks)} walks; walk each ${fmt(r.connections / r.walkedCpu)}/s, ` +
+        `decide ${fmt(r.connections / r.decideCpu)}/s, NAT ${fmt(r.connections / r.natCpu)}/s, record ${fmt(r.observations / r.recordCpu)} obs/s, ` +
+        `deliver ${fmt(r.records / r.deliverCpu)} records/s; end to end ${fmt(endToEnd(r))}/s; ${fmt(r.heapPerMillion)} MiB per 1M pending records`,
+    );
+    results.push(r);
   }
   if (!quick && !only && !ONLY_DESTINATIONS) console.log(`wrote ${writeSection('traffic', render(first.w, results, [load0, loadavg()[0]!]))}`);
 }
