@@ -117,6 +117,7 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
     }
   }
   if (out.length > 0) keptAlive = [out[0]!, out[out.length - 1]!];
+  lastCache = cache;
   return out;
 }
 
@@ -126,6 +127,11 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
  * their walks) all died would have the next one's code compiled again, batch after batch.
  */
 let keptAlive: DecidedFlow[] = [];
+/**
+ * The last batch's decision cache, kept until the next one for the same reason: once it is
+ * collected, V8 drops the code that looks plans up (`node --trace-deopt`: "weak objects").
+ */
+let lastCache: DecisionCache | undefined;
 
 /**
  * A decided connection: the plan that decided it (a walk, or a walk shared with the rewrite that
