@@ -1491,8 +1491,17 @@ function observationAt(
  * object, reused from one observation to the next, and none is kept.
  */
 export function observationSource(flows: readonly DecidedFlow[]): ObservationSource {
-  return new ConnectionObservations(flows);
+  const source = new ConnectionObservations(flows);
+  lastScratch = source.scratch;
+  return source;
 }
+
+/**
+ * The last source's scratch observation, kept until the next source is made: the code that fills
+ * and reads it is compiled against that object, and V8 drops the code once it is collected
+ * (`node --trace-deopt`: "weak objects"), to compile it again for the next batch.
+ */
+let lastScratch: InterfaceObservation | undefined;
 
 class ConnectionObservations implements ObservationSource {
   readonly count: number;
@@ -1504,7 +1513,8 @@ class ConnectionObservations implements ObservationSource {
   private readonly groups: number;
   /** Per connection: the plan that makes its observations, or undefined when they are made. */
   private readonly plans: Array<Decision | undefined>;
-  private readonly scratch = scratchObservation();
+  /** The observation `at` fills and returns (valid until the next call). */
+  readonly scratch = scratchObservation();
   constructor(private readonly flows: readonly DecidedFlow[]) {
     const plans = new Array<Decision | undefined>(flows.length);
     const counts = new Int32Array(flows.length);
