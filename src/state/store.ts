@@ -9,6 +9,7 @@
  * Committed records are frozen, so a handler cannot change state behind the
  * transaction's back.
  */
+import { keepShape } from '../keep-shape.js';
 
 export interface Change {
   scope: string;
@@ -510,4 +511,10 @@ export class ScopedState {
   other(account: string, region: string): ScopedState {
     return new ScopedState(this.tx, scopeKey(account, region));
   }
+}
+
+// A transaction and its scoped view kept for their shapes (see keepShape): requests and batches make and drop them all the time.
+{
+  const tx = keepShape(new Transaction(undefined as unknown as Store));
+  keepShape(new ScopedState(tx, ''));
 }

@@ -34,6 +34,7 @@ import { constants, gzipSync } from 'node:zlib';
 import type { App } from '../server/app.js';
 import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, flowLogsVersion, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
 import { appendLogColumns, ensureLogGroup, type LogLines } from '../services/logs/index.js';
+import { keepShape } from '../keep-shape.js';
 import { putObject } from '../services/s3/index.js';
 import { keyColumn, stableOrder } from '../stable-order.js';
 import { ScopedState, scopeKey, sharedStore } from '../state/store.js';
@@ -1260,6 +1261,10 @@ class Lines {
     return byFormat;
   }
 }
+
+// Lines and a block kept for their shapes (see keepShape): every delivery makes them and lets them go.
+keepShape(new Lines([]));
+keepShape(new Block([], undefined as unknown as CompiledFormat, new LineWriter(16)));
 
 /** S3 deliveries made by this process, and what tells this process from others on a shared store (in the names of their files). */
 let deliveryCount = 0;

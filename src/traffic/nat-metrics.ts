@@ -24,6 +24,7 @@
  * inside `App.exclusive` so that on a shared store they see, and write, the latest state.
  */
 import type { App } from '../server/app.js';
+import { keepShape } from '../keep-shape.js';
 import { putMetricData, type MetricInput } from '../services/monitoring/index.js';
 import { orderOf } from '../stable-order.js';
 import { ScopedState, scopeKey, sharedStore, type Store } from '../state/store.js';
@@ -1272,3 +1273,22 @@ function datapoints(mem: Memory, byNat: Map<string, NatMinutes>): Map<string, Me
 export function recordNatMetrics(app: Pick<App, 'store' | 'config'>, flows: readonly DecidedFlow[]): void {
   for (const [scope, data] of natMetricData(app, flows)) app.store.transact((tx) => putMetricData(new ScopedState(tx, scope), NAMESPACE, data));
 }
+
+/**
+ * What NAT gateways remember and what a batch counts for one, kept for their shapes (see
+ * keepShape): a store's memory goes with the store, and batches through no NAT gateway make
+ * none of them. Each is made as the batches make them, its fields holding values of the kinds
+ * they hold in use.
+ */
+function natShapes(): object[] {
+  const mem: Memory = { generation: -1, nats: new Map(), minutes: new Map(), latest: 0.5, sweptBefore: -Infinity };
+  const nat = natMemory(mem, '');
+  nat.active.add(0, 1);
+  nat.active.peaks([0], MINUTE);
+  const holder: Holder = { natId: '', limit: 0, nat };
+  const acc: NatMinutes = { scope: '', minutes: new Map(), lastKey: NaN, lastVec: undefined };
+  vectorAt(acc, 0);
+  const step: NatStep = { natId: '', outbound: undefined, requestLeft: false, reply: false, replyLeft: false };
+  return [mem, nat, holder, acc, step];
+}
+keepShape(natShapes());

@@ -34,6 +34,7 @@ import { type Addr, type CAcl, type CAclEntry, type CInterface, type CompiledNet
 import { cutIndex } from '../network/intervals.js';
 import { addressCuts } from '../network/symbolic.js';
 import { type Endpoint, type Explanation, Hop, type Headers, type PathResult, resolveRequest, type Source, TraceInputError, type TraceResult, traceResolved } from '../network/trace.js';
+import { keepShape } from '../keep-shape.js';
 import { zonesOf } from '../services/ec2/regions.js';
 import { orderByGroup } from './group-order.js';
 import type { DecidedFlow, FlowSpec, InterfaceObservation, ObservationSource } from './types.js';
@@ -1498,7 +1499,7 @@ export function observationSource(flows: readonly DecidedFlow[]): ObservationSou
 
 /**
  * The last source's scratch observation, kept until the next source is made: the code that fills
- * and reads it is compiled against that object, and V8 drops the code once it is collected
+ * and reads it is compiled against that very object, and V8 drops the code once it is collected
  * (`node --trace-deopt`: "weak objects"), to compile it again for the next batch.
  */
 let lastScratch: InterfaceObservation | undefined;
@@ -1572,3 +1573,6 @@ class ConnectionObservations implements ObservationSource {
     return observationAt(plan.ctx, plan.templates(), flow, (flow as Connection).sourcePort, plan.rewrite, this.slotAt[k]!, this.scratch);
   }
 }
+
+// A source (and its scratch observation) kept for its shape (see keepShape): every batch makes one and lets it go.
+keepShape(new ConnectionObservations([]));
