@@ -192,32 +192,50 @@ interface Workload {
   specs: FlowSpec[];
 }
 
-function workloads(w: World, t0: number): Workload[] {
+/** The workload `name` (web, app, nat or scan), its connections starting from t0: only that one is made. */
+function workload(w: World, t0: number, name: string): Workload {
   const at = (i: number) => t0 + ((i * 7919) % 600_000);
   const eph = (i: number) => 1024 + ((i * 2654435761) >>> 0) % 64_000;
-  const clients = distinctClients(CONNECTIONS);
-  const web: FlowSpec[] = clients.map((c, i) => ({ source: `internet:${c}`, destination: w.web[i % WEB]!, destinationPort: 443, sourcePort: eph(i), bytes: 1_200, replyBytes: 40_000, startMs: at(i) }));
-  const app: FlowSpec[] = [];
-  for (let k = 0; k < CONNECTIONS; k++) {
-    const wi = k % WEB;
-    const m = Math.floor(k / WEB);
-    app.push({ source: w.web[wi]!, destination: w.apps[(501 * m + wi) % APP]!, destinationPort: 8080, sourcePort: eph(k), startMs: at(k) });
-  }
-  const dests = distinctClients(CONNECTIONS).map((a) => a.replace(/^(\d+)\./, (_, o: string) => `${Number(o) + 100}.`));
-  const nat: FlowSpec[] = dests.map((d, i) => ({ source: w.apps[i % APP]!, destination: d, destinationPort: 443, sourcePort: eph(i), startMs: at(i) }));
-  const scan: FlowSpec[] = [];
-  const servers = Math.ceil(CONNECTIONS / 1_000);
-  for (let s = 0; s < servers; s++) {
-    for (let p = 1; p <= 1_000 && scan.length < CONNECTIONS; p++) {
-      scan.push({ source: 'internet:45.33.32.156', destination: w.web[s * 5]!, destinationPort: p, sourcePort: 40_000 + (p % 20_000), packets: 1, bytes: 44, startMs: at(scan.length) });
+  switch (name) {
+    case 'web': {
+      const specs = distinctClients(CONNECTIONS).map((c, i): FlowSpec => ({ source: `internet:${c}`, destination: w.web[i % WEB]!, destinationPort: 443, sourcePort: eph(i), bytes: 1_200, replyBytes: 40_000, startMs: at(i) }));
+      return { name, what: 'distinct internet clients → web servers, tcp/443', specs };
     }
+    case 'app': {
+      const specs: FlowSpec[] = [];
+      for (let k = 0; k < CONNECTIONS; k++) {
+        const wi = k % WEB;
+        const m = Math.floor(k / WEB);
+        specs.push({ source: w.web[wi]!, destination: w.apps[(501 * m + wi) % APP]!, destinationPort: 8080, sourcePort: eph(k), startMs: at(k) });
+      }
+      return { name, what: 'web → application servers, tcp/8080, distinct pairs', specs };
+    }
+    case 'nat': {
+      const dests = distinctClients(CONNECTIONS).map((a) => a.replace(/^(\d+)\./, (_, o: string) => `${Number(o) + 100}.`));
+      const specs = dests.map((d, i): FlowSpec => ({ source: w.apps[i % APP]!, destination: d, destinationPort: 443, sourcePort: eph(i), startMs: at(i) }));
+      return { name, what: 'application servers → distinct internet addresses, tcp/443, through the NAT gateway', specs };
+    }
+    case 'scan': {
+      const specs: FlowSpec[] = [];
+      const servers = Math.ceil(CONNECTIONS / 1_000);
+      for (let s = 0; s < servers; s++) {
+        for (let p = 1; p <= 1_000 && specs.length < CONNECTIONS; p++) {
+          specs.push({ source: 'internet:45.33.32.156', destination: w.web[s * 5]!, destinationPort: p, sourcePort: 40_000 + (p % 20_000), packets: 1, bytes: 44, startMs: at(specs.length) });
+        }
+      }
+      return { name, what: `one internet host → ports 1-1,000 of ${servers} web servers`, specs };
+    }
+    default:
+      throw new Error(`no workload ${name}`);
   }
-  return [
-    { name: 'web', what: 'distinct internet clients → web servers, tcp/443', specs: web },
-    { name: 'app', what: 'web → application servers, tcp/8080, distinct pairs', specs: app },
-    { name: 'nat', what: 'application servers → distinct internet addresses, tcp/443, through the NAT gateway', specs: nat },
-    { name: 'scan', what: `one internet host → ports 1-1,000 of ${servers} web servers`, specs: scan },
-  ];
+}
+
+/**
+ * The next ten-minute mark after now (and after a world and its flow logs came to be): traffic
+ * starts there, as flow logs capture nothing from before they were created.
+ */
+function nextMark(): number {
+  return Math.ceil((Date.now() + 1000) / 600_000) * 600_000;
 }
 
 interface Result {
@@ -448,13 +466,11 @@ function main(): void {
   for (let pass = 0; pass < REPEAT; pass++) {
     for (const row of rows) {
       const { w, net } = fresh(row.destinations);
-      // The traffic starts at the next ten-minute mark after its world (and flow logs) came to be:
-      // flow logs capture nothing from before they were created.
-      let t0 = Math.ceil((Date.now() + 1000) / 600_000) * 600_000;
       // Each run's connections come in the ten minutes after the last run's, as a server's
       // batches follow each other (its flow log windows and NAT gateway memory go on).
+      let t0 = nextMark();
       const next = () => {
-        const load = workloads(w, t0).find((l) => l.name === row.name)!;
+        const load = workload(w, t0, row.name);
         t0 += 600_000;
         return load;
       };
@@ -476,8 +492,7 @@ function main(): void {
     r.cold = row.cold;
     if (row.destinations === 'both' && !noWalk) {
       const { w, net } = fresh(row.destinations);
-      const load = workloads(w, Math.ceil((Date.now() + 1000) / 600_000) * 600_000).find((l) => l.name === row.name)!;
-      r.walkedCpu = walkEachCpu(net, load);
+      r.walkedCpu = walkEachCpu(net, workload(w, nextMark(), row.name));
     }
     console.log(
       `[${DESTINATION_NAMES[row.destinations]}] (${r.name}) ${fmt(r.connections)} connections, ${fmt(r.accepted)} accepted, ${fmt(r.walks)} walks; walk each ${fmt(r.connections / r.walkedCpu)}/s, ` +

@@ -31,10 +31,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
+import { keepShape } from '../keep-shape.js';
 import type { App } from '../server/app.js';
 import { activeFlowLogsIn, type ActiveFlowLog, flowLogInForce, flowLogsVersion, setDeliverLogsStatus } from '../services/ec2/flow-logs.js';
 import { appendLogColumns, ensureLogGroup, type LogLines } from '../services/logs/index.js';
-import { keepShape } from '../keep-shape.js';
 import { putObject } from '../services/s3/index.js';
 import { keyColumn, stableOrder } from '../stable-order.js';
 import { ScopedState, scopeKey, sharedStore } from '../state/store.js';

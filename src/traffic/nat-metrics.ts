@@ -23,8 +23,8 @@
  * Both functions are synchronous and commit through `app.store` directly: callers run them
  * inside `App.exclusive` so that on a shared store they see, and write, the latest state.
  */
-import type { App } from '../server/app.js';
 import { keepShape } from '../keep-shape.js';
+import type { App } from '../server/app.js';
 import { putMetricData, type MetricInput } from '../services/monitoring/index.js';
 import { orderOf } from '../stable-order.js';
 import { ScopedState, scopeKey, sharedStore, type Store } from '../state/store.js';

@@ -29,12 +29,12 @@
  *
  * Pure: no I/O; time comes from the caller.
  */
+import { keepShape, keepUntilNext } from '../keep-shape.js';
 import { formatAddr, parseIpv6 } from '../network/cidr.js';
 import { type Addr, type CAcl, type CAclEntry, type CInterface, type CompiledNetwork, PROTO_TCP, PROTO_UDP } from '../network/compile.js';
 import { cutIndex } from '../network/intervals.js';
 import { addressCuts } from '../network/symbolic.js';
 import { type Endpoint, type Explanation, Hop, type Headers, type PathResult, resolveRequest, type Source, TraceInputError, type TraceResult, traceResolved } from '../network/trace.js';
-import { keepShape } from '../keep-shape.js';
 import { zonesOf } from '../services/ec2/regions.js';
 import { orderByGroup } from './group-order.js';
 import type { DecidedFlow, FlowSpec, InterfaceObservation, ObservationSource } from './types.js';
@@ -117,22 +117,13 @@ export function decideFlows(net: CompiledNetwork, specs: readonly FlowSpec[], cl
       out.push(new Connection(spec, plan, start, start + duration, packets, bytes, accepted ? replyPackets : 0, accepted ? replyBytes : 0, sport));
     }
   }
-  if (out.length > 0) keptAlive = [out[0]!, out[out.length - 1]!];
-  lastCache = cache;
+  // Two connections (and their walks) and the decision cache of the batch, kept until the next
+  // batch (see keepUntilNext): once they are collected, V8 drops the code compiled for them (the
+  // code that looks plans up, among others) and the next batch compiles it again.
+  if (out.length > 0) keepUntilNext('decided connections', [out[0]!, out[out.length - 1]!]);
+  keepUntilNext('decision cache', cache);
   return out;
 }
-
-/**
- * Two connections of the last batch, kept until the next one: V8 drops the optimized code built
- * for a shape of object once no object of that shape is left, so a batch whose connections (and
- * their walks) all died would have the next one's code compiled again, batch after batch.
- */
-let keptAlive: DecidedFlow[] = [];
-/**
- * The last batch's decision cache, kept until the next one for the same reason: once it is
- * collected, V8 drops the code that looks plans up (`node --trace-deopt`: "weak objects").
- */
-let lastCache: DecisionCache | undefined;
 
 /**
  * A decided connection: the plan that decided it (a walk, or a walk shared with the rewrite that
@@ -1493,16 +1484,10 @@ function observationAt(
  */
 export function observationSource(flows: readonly DecidedFlow[]): ObservationSource {
   const source = new ConnectionObservations(flows);
-  lastScratch = source.scratch;
+  // The code that fills and reads the scratch observation is compiled against that very object.
+  keepUntilNext('scratch observation', source.scratch);
   return source;
 }
-
-/**
- * The last source's scratch observation, kept until the next source is made: the code that fills
- * and reads it is compiled against that very object, and V8 drops the code once it is collected
- * (`node --trace-deopt`: "weak objects"), to compile it again for the next batch.
- */
-let lastScratch: InterfaceObservation | undefined;
 
 class ConnectionObservations implements ObservationSource {
   readonly count: number;
